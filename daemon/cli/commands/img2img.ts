@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
+import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
+import { DaemonClient, errorMessage } from '../client';
+import type { CliCommand } from '../command';
+import { runJobWithProgress } from '../runJob';
+
+const flags: Record<string, FlagSpec> = {
+  prompt: { kind: 'string', short: 'p', help: 'prompt' },
+  'negative-prompt': { kind: 'string', short: 'n', help: 'negative prompt' },
+  'init-image': { kind: 'strings', short: 'i', help: 'source image (repeat for several); none = txt2img' },
+  'denoising-strength': { kind: 'number', short: 'd', help: '0..1 (default 0.75)' },
+  'cfg-scale': { kind: 'number', help: 'CFG scale (default 7)' },
+  sampler: { kind: 'string', help: 'sampler display name, e.g. "Euler a", "DPM++ 2M Karras" (default DPM++ 2M)' },
+  scheduler: { kind: 'string', help: 'schedule type: Automatic, Karras, ... (default Automatic)' },
+  steps: { kind: 'int', help: 'sampling steps (default 20)' },
+  seed: { kind: 'int', short: 's', help: 'seed; -1 = random (default)' },
+  subseed: { kind: 'int', help: 'variation seed' },
+  'subseed-strength': { kind: 'number', help: 'variation strength 0..1' },
+  'seed-resize-from-w': { kind: 'int', help: 'resize seed from width' },
+  'seed-resize-from-h': { kind: 'int', help: 'resize seed from height' },
+  width: { kind: 'int', short: 'W', help: 'width (default 512)' },
+  height: { kind: 'int', short: 'H', help: 'height (default 512)' },
+  'resize-mode': { kind: 'string', help: '0 just-resize | 1 crop-and-resize | 2 resize-and-fill | 3 latent-upscale' },
+  'n-iter': { kind: 'int', help: 'batch count (default 1)' },
+  'batch-size': { kind: 'int', help: 'batch size (default 1)' },
+  model: { kind: 'string', short: 'm', help: 'model: diffusers ONNX folder (default: $SD_STUDIO_MODEL)' },
+  outdir: { kind: 'string', short: 'o', help: 'output root (default ./outputs)' },
+  infotext: { kind: 'string', help: 'take every setting from an A1111 infotext ("@FILE" reads a file); flags given too win' },
+  'fix-steps': { kind: 'boolean', help: 'img2img: do exactly the number of steps given' },
+  rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
+  ensd: { kind: 'int', help: 'eta noise seed delta' },
+  provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
+  threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
+  json: { kind: 'boolean', help: 'print the result as JSON' },
+};
+
+const RESIZE_NAMES: Record<string, ResizeMode> = { 'just-resize': 0, 'crop-and-resize': 1, 'resize-and-fill': 2, 'latent-upscale': 3 };
+
+function resizeMode(v: string): ResizeMode {
+  if (/^[0-3]$/.test(v)) return Number(v) as ResizeMode;
+  const m = RESIZE_NAMES[v.toLowerCase()];
+  if (m === undefined) throw new UsageError(`--resize-mode: expected 0-3 or ${Object.keys(RESIZE_NAMES).join(', ')}, got "${v}"`);
+  return m;
+}
+
+/** Flags → A1111 field names (explicit flags override the infotext's values). */
+export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2ImgParams {
+  const p: Img2ImgParams = { ...base };
+  const put = <K extends keyof Img2ImgParams>(key: K, v: unknown): void => {
+    if (v !== undefined) p[key] = v as Img2ImgParams[K];
+  };
+  put('prompt', f.prompt);
+  put('negative_prompt', f['negative-prompt']);
+  put('init_images', f['init-image']);
+  put('denoising_strength', f['denoising-strength']);
+  put('cfg_scale', f['cfg-scale']);
+  put('sampler_name', f.sampler);
+  put('scheduler', f.scheduler);
+  put('steps', f.steps);
+  put('seed', f.seed);
+  put('subseed', f.subseed);
+  put('subseed_strength', f['subseed-strength']);
+  put('seed_resize_from_w', f['seed-resize-from-w']);
+  put('seed_resize_from_h', f['seed-resize-from-h']);
+  put('width', f.width);
+  put('height', f.height);
+  if (typeof f['resize-mode'] === 'string') p.resize_mode = resizeMode(f['resize-mode']);
+  put('n_iter', f['n-iter']);
+  put('batch_size', f['batch-size']);
+  put('model', f.model);
+  put('outdir', f.outdir);
+  const o = { ...(p.override_settings ?? {}) };
+  if (f['fix-steps'] !== undefined) o.img2img_fix_steps = f['fix-steps'] as boolean;
+  if (typeof f.rng === 'string') {
+    const rng = f.rng.toUpperCase();
+    if (rng !== 'GPU' && rng !== 'CPU' && rng !== 'NV') throw new UsageError(`--rng: expected GPU, CPU or NV, got "${f.rng}"`);
+    o.randn_source = rng;
+  }
+  if (typeof f.ensd === 'number') o.eta_noise_seed_delta = f.ensd;
+  if (Object.keys(o).length) p.override_settings = o;
+  return p;
+}
+
+export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> {
+  const s: Partial<DaemonSettings> = {};
+  if (typeof f.provider === 'string') {
+    if (!['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
+    s.executionProvider = f.provider as DaemonSettings['executionProvider'];
+  }
+  if (typeof f.threads === 'number') s.threads = f.threads;
+  return s;
+}
+
+/** Run one img2img job and print the outputs; shared by `img2img` and `demo`. */
+export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<DaemonSettings>, json: boolean, infotext?: string): Promise<number> {
+  const client = await DaemonClient.start(settings);
+  try {
+    let p = params;
+    if (infotext !== undefined) {
+      const parsed = await client.request('sd/infotext.parse', { text: infotext });
+      p = { ...parsed.params, ...params, override_settings: { ...parsed.params.override_settings, ...params.override_settings } };
+    }
+    const outcome = await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img');
+    if (!outcome.result) {
+      process.stderr.write(`sd-studio: ${outcome.error}\n`);
+      return 1;
+    }
+    if (json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+    else for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
+    return 1;
+  } finally {
+    await client.stop();
+  }
+}
+
+export const img2imgCommand: CliCommand = {
+  name: 'img2img',
+  summary: 'img2img (txt2img without --init-image), every A1111 parameter as a flag or from --infotext',
+  usage: () => usageText('img2img', '[options]', flags),
+  async run(argv) {
+    const { flags: f } = parseFlags(argv, flags, { numbersCheckedByDaemon: true });
+    let infotext: string | undefined;
+    if (typeof f.infotext === 'string') infotext = f.infotext.startsWith('@') ? readFileSync(f.infotext.slice(1), 'utf8') : f.infotext;
+    return runImg2ImgCli(paramsFromFlags(f), daemonSettingsFromFlags(f), f.json === true, infotext);
+  },
+};

@@ -1,0 +1,22 @@
+import type { CliCommand } from '../command';
+import { demoCommand } from './demo';
+import { img2imgCommand } from './img2img';
+import { serveCommand } from './serve';
+import { hashCommand } from './hash';
+import { mergeCommand } from './merge';
+import { convertCommand } from './convert';
+import { pnginfoCommand } from './pnginfo';
+import { promptCommand } from './prompt';
+
+/** The command table: one line per subcommand; each lives in its own file. */
+export const commands: CliCommand[] = [
+  img2imgCommand,
+  demoCommand,
+  serveCommand,
+  hashCommand,
+  mergeCommand,
+  convertCommand,
+  pnginfoCommand,
+  promptCommand,
+  // <commands>
+];

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCodes, type RequestMethod, type ParamsOf, type ResultOf } from '../protocol';
+import { DaemonClient, errorMessage } from './client';
+import { ProgressBar } from './progressBar';
+import { ResponseError } from 'vscode-languageserver/node';
+
+export interface JobOutcome<M extends RequestMethod> {
+  result?: ResultOf<M>;
+  /** Set when the job failed or was cancelled: the message to print. */
+  error?: string;
+  cancelled?: boolean;
+}
+
+/**
+ * Run one job request against a fresh daemon with a progress bar; Ctrl-C cancels the job (the daemon stops
+ * within one sampler step and writes nothing more), a second Ctrl-C quits at once.
+ */
+export async function runJobWithProgress<M extends RequestMethod>(
+  client: DaemonClient,
+  method: M,
+  params: ParamsOf<M> & { jobId?: string },
+  label: string,
+): Promise<JobOutcome<M>> {
+  const jobId = params.jobId ?? randomUUID();
+  const bar = new ProgressBar();
+  let lastImage = -1;
+  client.onNotification('sd/job.progress', (p) => {
+    if (p.jobId !== jobId) return;
+    const total = p.steps * p.images;
+    bar.update(total ? (p.image * p.steps + p.step) / total : 0, `${label}: ${p.message}`);
+    if (!process.stderr.isTTY && p.image !== lastImage) {
+      lastImage = p.image;
+      bar.note(`${label}: ${p.message}`);
+    }
+  });
+  client.onLog((m) => bar.note(m));
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    bar.note('cancelling… (Ctrl-C again to quit at once)');
+    void client.request('sd/job.cancel', { jobId }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await client.request(method, { ...params, jobId });
+    bar.clear();
+    return { result };
+  } catch (e) {
+    bar.clear();
+    if (e instanceof ResponseError && e.code === ErrorCodes.Cancelled) return { cancelled: true, error: 'cancelled' };
+    return { error: errorMessage(e) };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

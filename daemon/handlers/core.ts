@@ -1,0 +1,24 @@
+import { invalidParam } from '../errors';
+import { paramsFromInfotext } from '../params';
+import { samplerCatalog, schedulerNames } from '../sampling';
+import type { DaemonServer } from '../server';
+
+/** Jobs, settings, the sampler catalog and infotext parsing. */
+export function registerCoreHandlers(server: DaemonServer): void {
+  server.onRequest('sd/job.cancel', (params) => {
+    if (typeof params.jobId !== 'string') throw invalidParam('jobId', 'expected a job id string');
+    const info = server.jobs.cancel(params.jobId);
+    if (!info) throw invalidParam('jobId', `no job with id "${params.jobId}"`);
+    return info;
+  });
+  server.onRequest('sd/jobs.list', () => ({ jobs: server.jobs.list() }));
+  server.onRequest('sd/settings.update', (params) => {
+    if (typeof params.settings !== 'object' || params.settings === null) throw invalidParam('settings', 'expected an object');
+    return server.updateSettings(params.settings);
+  });
+  server.onRequest('sd/samplers.list', () => ({ samplers: samplerCatalog(), schedulers: [...schedulerNames] }));
+  server.onRequest('sd/infotext.parse', (params) => {
+    if (typeof params.text !== 'string') throw invalidParam('text', 'expected the infotext as a string');
+    return paramsFromInfotext(params.text);
+  });
+}

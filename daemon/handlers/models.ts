@@ -1,0 +1,86 @@
+import { convertToSafetensors, ConvertError } from '../../models/convert';
+import { WeightsError } from '../../models/formats/tensorRecord';
+import { hashFile } from '../../models/hash';
+import { mergeCheckpoints, MergeError } from '../../models/merge';
+import { invalidParam, notFound, RpcError } from '../errors';
+import { ErrorCodes, type MergeMethod, type ModelsMergeParams } from '../protocol';
+import type { DaemonServer } from '../server';
+
+const METHODS: readonly MergeMethod[] = ['no-interpolation', 'weighted-sum', 'add-difference'];
+
+/** `models/hash` (quick request), `models/merge` and `models/convert` (jobs on the one worker). */
+export function registerModelsHandlers(server: DaemonServer): void {
+  server.onRequest('models/hash', async (params, ctx) => {
+    if (!Array.isArray(params.files) || !params.files.every((f) => typeof f === 'string')) throw invalidParam('files', 'expected a list of file paths');
+    const ac = new AbortController();
+    const sub = ctx.token.onCancellationRequested(() => ac.abort());
+    try {
+      const files = [];
+      for (const f of params.files) files.push(await mapErrors(() => hashFile(f, { signal: ac.signal })));
+      return { files };
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  server.onJobRequest('models/merge', 'merge', async (params, { job }) => {
+    checkMergeParams(params);
+    const r = await mapErrors(() =>
+      mergeCheckpoints({
+        ...params,
+        extraMetadata: params.metadata,
+        signal: job.signal,
+        // Progress in tensors: the job's step counter is the tensor index.
+        onProgress: (p) => {
+          if (p.stage === 'merging' && p.tensor !== undefined) job.progress(p.tensor, p.tensors!, 0, 1);
+        },
+      }),
+    );
+    return { jobId: job.id, ...r };
+  });
+
+  server.onJobRequest('models/convert', 'convert', async (params, { job }) => {
+    if (typeof params.input !== 'string' || !params.input) throw invalidParam('input', 'expected a file path');
+    if (typeof params.out !== 'string' || !params.out) throw invalidParam('out', 'expected a .safetensors path');
+    let last = -1;
+    const r = await mapErrors(() =>
+      convertToSafetensors({
+        input: params.input,
+        out: params.out,
+        signal: job.signal,
+        onProgress: (done, total) => {
+          const pct = total ? Math.floor((done / total) * 100) : 100;
+          if (pct !== last) job.progress((last = pct), 100, 0, 1);
+        },
+      }),
+    );
+    const { metadata: _m, ...rest } = r;
+    return { jobId: job.id, ...rest };
+  });
+}
+
+function checkMergeParams(p: ModelsMergeParams): void {
+  if (typeof p.primary !== 'string' || !p.primary) throw invalidParam('primary', 'expected a checkpoint path');
+  if (!METHODS.includes(p.method)) throw invalidParam('method', `expected one of ${METHODS.join(', ')}`, METHODS.join('|'));
+  if (typeof p.multiplier !== 'number' || !Number.isFinite(p.multiplier)) throw invalidParam('multiplier', 'expected a number');
+  if (typeof p.out !== 'string' || !p.out) throw invalidParam('out', 'expected a .safetensors path');
+  if (p.method !== 'no-interpolation' && !p.secondary) throw invalidParam('secondary', `${p.method} needs a secondary model`);
+  if (p.method === 'add-difference' && !p.tertiary) throw invalidParam('tertiary', 'add-difference needs a tertiary model');
+}
+
+/** Library errors → protocol errors that name the file. */
+async function mapErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof WeightsError) {
+      if (e.problem === 'file not found') throw notFound(e.file, 'model file');
+      throw new RpcError(ErrorCodes.ModelError, e.message, { file: e.file });
+    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    const path = (e as NodeJS.ErrnoException)?.path;
+    if (code === 'ENOENT' && path) throw notFound(path, 'file');
+    if (e instanceof MergeError || e instanceof ConvertError) throw new RpcError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
+}

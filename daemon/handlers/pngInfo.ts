@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { invalidParam, notFound, RpcError } from '../errors';
+import { emptyResult } from '../infotext/generationInfo';
+import { readGenerationInfoFile, type FileInfo } from '../infotext/readInfo';
+import { sendToImg2Img } from '../infotext/sendTo';
+import { ImageWriteError, writeInfotextFile } from '../infotext/writeInfo';
+import { ErrorCodes } from '../protocol';
+import type { DaemonServer } from '../server';
+
+/** A file that cannot be opened still gets an entry, so one bad path does not fail a batch. */
+export function readInfoOrProblem(file: string): FileInfo {
+  try {
+    return readGenerationInfoFile(file);
+  } catch (e) {
+    const { problems: _p, infotext: _i, ...rest } = emptyResult('none', null);
+    return { ...rest, file, container: 'unknown', infotext: null, raw: {}, problems: [`cannot read file: ${(e as Error).message}`] };
+  }
+}
+
+/** `sd/pngInfo.read` and `sd/pngInfo.write`: PNG Info over the protocol (pure file work, no job queue). */
+export function registerPngInfoHandlers(server: DaemonServer): void {
+  server.onRequest('sd/pngInfo.read', (params) => {
+    if (!Array.isArray(params.files) || params.files.some((f) => typeof f !== 'string')) throw invalidParam('files', 'expected an array of file paths');
+    const infos = params.files.map(readInfoOrProblem);
+    return { infos, img2img: infos.map((i) => sendToImg2Img(i)) };
+  });
+  server.onRequest('sd/pngInfo.write', (params) => {
+    if (typeof params.file !== 'string') throw invalidParam('file', 'expected the source image path');
+    if (typeof params.out !== 'string') throw invalidParam('out', 'expected the output image path');
+    if (typeof params.infotext !== 'string') throw invalidParam('infotext', 'expected the infotext as a string');
+    if (!existsSync(params.file)) throw notFound(params.file, 'image');
+    try {
+      writeInfotextFile(params.file, params.out, params.infotext);
+    } catch (e) {
+      if (e instanceof ImageWriteError) throw new RpcError(ErrorCodes.ImageError, `${params.file}: ${e.message}`, { file: params.file });
+      throw e;
+    }
+    return { out: params.out };
+  });
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { invalidParam, modelError, notFound } from '../errors';
+import { ClipTokenizer, inspectPrompt } from '../prompt';
+import type { DaemonSettings, PromptInspectParams, PromptInspectResult } from '../protocol';
+import type { DaemonServer } from '../server';
+
+/** Loaded tokenizers by folder: loading one takes ~150 ms, and the inspector runs on every keystroke later. */
+const tokenizers = new Map<string, ClipTokenizer>();
+
+const hasTokenizerFiles = (dir: string): boolean => existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
+
+/**
+ * Where the CLIP tokenizer comes from, in order: the request's model folder (its `tokenizer/`; an error if it
+ * has none, since it was asked for), env SD_STUDIO_TOKENIZER (a folder with vocab.json + merges.txt; tests use
+ * the shared fixture), the configured model's `tokenizer/`; else none (the inspector still parses).
+ */
+export function resolveTokenizerDir(params: PromptInspectParams, settings: DaemonSettings): string | null {
+  if (params.model) {
+    const model = resolve(params.model);
+    if (!existsSync(model)) throw notFound(model, 'model folder');
+    const dir = join(model, 'tokenizer');
+    if (!hasTokenizerFiles(dir)) throw modelError(model, 'has no tokenizer/vocab.json + tokenizer/merges.txt', 'a diffusers model folder');
+    return dir;
+  }
+  const env = process.env.SD_STUDIO_TOKENIZER;
+  if (env && hasTokenizerFiles(resolve(env))) return resolve(env);
+  if (settings.model && hasTokenizerFiles(join(settings.model, 'tokenizer'))) return join(resolve(settings.model), 'tokenizer');
+  return null;
+}
+
+function loadTokenizer(dir: string): ClipTokenizer {
+  let t = tokenizers.get(dir);
+  if (!t) {
+    try {
+      t = ClipTokenizer.fromDir(dir);
+    } catch (e) {
+      throw modelError(dir, `cannot read the CLIP tokenizer: ${(e as Error).message}`);
+    }
+    tokenizers.set(dir, t);
+  }
+  return t;
+}
+
+/** `sd/prompt.inspect`: the prompt inspector (pure work on the request thread, no job). */
+export function registerPromptHandlers(server: DaemonServer): void {
+  server.onRequest('sd/prompt.inspect', (params, ctx): PromptInspectResult => {
+    if (typeof params.text !== 'string') throw invalidParam('text', 'expected the prompt as a string');
+    const steps = params.steps ?? 20;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 10_000) throw invalidParam('steps', 'expected an integer from 1 to 10000');
+    if (params.model !== undefined && typeof params.model !== 'string') throw invalidParam('model', 'expected a model folder path');
+    const dir = resolveTokenizerDir(params, ctx.settings);
+    const tokenizer = dir ? loadTokenizer(dir) : null;
+    const r = inspectPrompt(params.text, { steps, tokenizer, negative: params.negative === true });
+    return { ...r.inspection, tokenizer: dir, diagnostics: r.diagnostics };
+  });
+}

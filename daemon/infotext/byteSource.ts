@@ -1,0 +1,50 @@
+// Random access to bytes, from memory or from an open file. The container readers walk chunk/segment
+// headers through this so a 1 MB PNG costs a few small reads (metadata), not a read of its pixels.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+export interface ByteSource {
+  readonly size: number;
+  /** Up to `length` bytes at `offset` (fewer at end of data). The result may be a view: copy to keep. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+export function memorySource(bytes: Uint8Array): ByteSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)) };
+}
+
+/** A file opened for reading; `close()` when done. Reads are synchronous: the callers are short metadata walks. */
+export function fileSource(path: string): ByteSource & { close(): void } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    return {
+      size,
+      read(offset, length) {
+        const n = Math.max(0, Math.min(length, size - offset));
+        const buf = new Uint8Array(n);
+        let got = 0;
+        while (got < n) {
+          const r = readSync(fd, buf, got, n - got, offset + got);
+          if (r === 0) break;
+          got += r;
+        }
+        return got === n ? buf : buf.subarray(0, got);
+      },
+      close: () => closeSync(fd),
+    };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+export function u32be(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+export function ascii(b: Uint8Array, start = 0, end = b.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}

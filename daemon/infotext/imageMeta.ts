@@ -1,0 +1,156 @@
+// One entry point over the containers: which format the bytes are (by magic, not by extension) and every
+// metadata text in it as keyword → text, with what could not be read. PNG text chunks keep their keyword;
+// EXIF tags become "EXIF:<Tag>", XMP properties "XMP:<prop>", a JPEG comment "JPEG:Comment".
+
+import { ascii, u32be, type ByteSource } from './byteSource';
+import { readExifText } from './exif';
+import { isPngSignature, scanPngText, type PngTextKind } from './pngChunks';
+import { readXmpText } from './xmp';
+
+export type Container = 'png' | 'jpeg' | 'webp' | 'unknown';
+
+export interface MetaEntry {
+  keyword: string;
+  text: string;
+  /** Where it came from: a PNG chunk type, "EXIF", "XMP" or "COM". */
+  source: PngTextKind | 'EXIF' | 'XMP' | 'COM';
+  /** Set when the entry is damaged (cut off, CRC mismatch): its text is partial or unverified. */
+  problem?: string;
+}
+
+export interface ImageMeta {
+  container: Container;
+  entries: MetaEntry[];
+  /** What could not be read, in words; empty for a sound file. */
+  problems: string[];
+  width?: number;
+  height?: number;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const XMP_ID = 'http://ns.adobe.com/xap/1.0/\0';
+
+export function sniffContainer(head: Uint8Array): Container {
+  if (isPngSignature(head)) return 'png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'webp';
+  return 'unknown';
+}
+
+export function readImageMeta(src: ByteSource): ImageMeta {
+  if (src.size === 0) return { container: 'unknown', entries: [], problems: ['empty file (0 bytes)'] };
+  const container = sniffContainer(src.read(0, 12));
+  if (container === 'png') return readPng(src);
+  if (container === 'jpeg') return readJpeg(src);
+  if (container === 'webp') return readWebp(src);
+  return { container, entries: [], problems: ['unknown format: not a PNG, JPEG or WebP file'] };
+}
+
+function readPng(src: ByteSource): ImageMeta {
+  const { chunks, text, problems } = scanPngText(src);
+  const meta: ImageMeta = { container: 'png', entries: [], problems };
+  const ihdr = chunks[0]?.type === 'IHDR' ? src.read(chunks[0].offset + 8, 8) : undefined;
+  if (ihdr && ihdr.length === 8) {
+    meta.width = u32be(ihdr, 0);
+    meta.height = u32be(ihdr, 4);
+  }
+  for (const t of text) {
+    meta.entries.push({ keyword: t.keyword, text: t.text, source: t.kind, ...(t.problem ? { problem: t.problem } : {}) });
+    if (t.keyword === 'XML:com.adobe.xmp') addXmp(meta, t.text);
+  }
+  return meta;
+}
+
+function addExif(meta: ImageMeta, block: Uint8Array): void {
+  const { entries, problems } = readExifText(block);
+  for (const e of entries) meta.entries.push({ ...e, source: 'EXIF' });
+  meta.problems.push(...problems);
+}
+
+function addXmp(meta: ImageMeta, xml: string): void {
+  for (const e of readXmpText(xml)) meta.entries.push({ ...e, source: 'XMP' });
+}
+
+/** JPEG: markers up to the start of scan; APP1 Exif / XMP, COM, and the frame size from SOFn. */
+function readJpeg(src: ByteSource): ImageMeta {
+  const meta: ImageMeta = { container: 'jpeg', entries: [], problems: [] };
+  let at = 2;
+  for (;;) {
+    const head = src.read(at, 4);
+    if (head.length < 2) {
+      meta.problems.push(`truncated JPEG: file ends at byte ${at} before the image data`);
+      break;
+    }
+    if (head[0] !== 0xff) {
+      meta.problems.push(`corrupt JPEG: expected a marker at byte ${at}`);
+      break;
+    }
+    const marker = head[1];
+    if (marker === 0xff) {
+      at += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) break; // image data follows: no metadata after this point
+    if (head.length < 4) {
+      meta.problems.push(`truncated JPEG: segment header cut at byte ${at}`);
+      break;
+    }
+    const len = (head[2] << 8) | head[3];
+    const body = src.read(at + 4, len - 2);
+    if (body.length < len - 2) {
+      meta.problems.push(`truncated JPEG: segment 0x${marker.toString(16)} at byte ${at} declares ${len - 2} bytes, only ${body.length} present`);
+      break;
+    }
+    if (marker === 0xe1 && ascii(body, 0, 6) === 'Exif\0\0') addExif(meta, body);
+    else if (marker === 0xe1 && ascii(body, 0, XMP_ID.length) === XMP_ID) addXmp(meta, utf8.decode(body.subarray(XMP_ID.length)));
+    else if (marker === 0xfe) meta.entries.push({ keyword: 'JPEG:Comment', text: utf8.decode(body).replace(/\0+$/, ''), source: 'COM' });
+    else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && body.length >= 5) {
+      meta.height = (body[1] << 8) | body[2];
+      meta.width = (body[3] << 8) | body[4];
+    }
+    at += 2 + len;
+  }
+  return meta;
+}
+
+const u32le = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+const u24le = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
+
+/** WebP: RIFF chunks; "EXIF" and "XMP " carry metadata, VP8X/VP8/VP8L the size. */
+function readWebp(src: ByteSource): ImageMeta {
+  const meta: ImageMeta = { container: 'webp', entries: [], problems: [] };
+  const riffEnd = Math.min(src.size, 8 + u32le(src.read(4, 4), 0));
+  if (riffEnd < 8 + u32le(src.read(4, 4), 0)) meta.problems.push('truncated WebP: the file is shorter than its RIFF header says');
+  let at = 12;
+  while (at + 8 <= riffEnd) {
+    const head = src.read(at, 8);
+    const type = ascii(head, 0, 4);
+    const len = u32le(head, 4);
+    if (at + 8 + len > src.size) {
+      meta.problems.push(`truncated WebP: the ${JSON.stringify(type)} chunk at byte ${at} declares ${len} bytes, only ${src.size - at - 8} present`);
+      break;
+    }
+    if (type === 'EXIF') addExif(meta, src.read(at + 8, len));
+    else if (type === 'XMP ') addXmp(meta, utf8.decode(src.read(at + 8, len)));
+    else if (type === 'VP8X') {
+      const b = src.read(at + 8, 10);
+      meta.width = u24le(b, 4) + 1;
+      meta.height = u24le(b, 7) + 1;
+    } else if (type === 'VP8 ' && meta.width === undefined) {
+      const b = src.read(at + 8, 10);
+      meta.width = (b[6] | (b[7] << 8)) & 0x3fff;
+      meta.height = (b[8] | (b[9] << 8)) & 0x3fff;
+    } else if (type === 'VP8L' && meta.width === undefined) {
+      const b = src.read(at + 8, 5);
+      const bits = u32le(b, 1);
+      meta.width = (bits & 0x3fff) + 1;
+      meta.height = ((bits >>> 14) & 0x3fff) + 1;
+    }
+    at += 8 + len + (len & 1);
+  }
+  return meta;
+}

@@ -1,0 +1,136 @@
+// Python's text behaviour that A1111's infotext depends on, ported exactly: `str()` of values,
+// `json.dumps(v, ensure_ascii=False)`, `str.strip()` / `isspace`, `json.loads` of a quoted value, and
+// `packaging.version` ordering (infotext back-compat compares versions). JS's own versions differ at the
+// edges (number formats, which characters count as whitespace), and those edges change saved files.
+
+/** Characters Python's `str.isspace()` accepts (JS `\s` differs: it adds U+FEFF and lacks \x1c-\x1f, \x85). */
+export const PY_WS = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+/** Python's Unicode `\w`: `str.isalnum()` or `_` (letters and numbers of every script; not marks). */
+export const PY_WORD = '[\\p{L}\\p{N}_]';
+
+const leadingWs = new RegExp(`^${PY_WS}+`, 'u');
+const trailingWs = new RegExp(`${PY_WS}+$`, 'u');
+
+/** `str.strip()` with no argument. */
+export function pyStrip(s: string): string {
+  return s.replace(leadingWs, '').replace(trailingWs, '');
+}
+
+/** `repr(float)`: shortest round-trip digits (as JS), but Python switches to exponent form at 1e16 and 1e-4. */
+export function pyFloatStr(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const [mant, expText] = v.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    // Python writes 1e+16 and 1.5e-05: mantissa as shortest digits, exponent signed and at least two digits.
+    return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  let out: string;
+  if (exp >= 0) {
+    const intLen = exp + 1;
+    out = digits.length <= intLen ? digits.padEnd(intLen, '0') + '.0' : `${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
+  } else {
+    out = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+/**
+ * `str(v)` for the values infotext callers pass. A whole JS number is written as a Python int
+ * ("CFG scale: 7", as A1111's UI sends whole slider values as ints); a caller who needs "7.0" passes the string.
+ */
+export function pyStr(v: string | number | boolean | bigint): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'bigint') return v.toString();
+  if (Number.isInteger(v)) return BigInt(v).toString();
+  return pyFloatStr(v);
+}
+
+/** `json.dumps(s, ensure_ascii=False)` for a string: only `"`, `\`, and C0 controls are escaped. */
+export function pyJsonDumps(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += s[i]; // lone surrogates stay raw, as Python keeps them (JSON.stringify would escape them)
+  }
+  return `${out}"`;
+}
+
+/**
+ * `json.loads(text)` where the result must be a string (A1111 only unquotes `"…"` values). Returns undefined
+ * where Python raises. Python's decoder is strict like JSON.parse for strings (no raw control characters).
+ */
+export function pyJsonLoadsString(text: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- packaging.version (PEP 440), enough to order versions the way `version.parse(a) < version.parse(b)` does
+
+const PEP440 = new RegExp(
+  '^\\s*v?(?:(?:(?<epoch>[0-9]+)!)?(?<release>[0-9]+(?:\\.[0-9]+)*)' +
+    '(?<pre>[-_\\.]?(?<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_\\.]?(?<pre_n>[0-9]+)?)?' +
+    '(?<post>(?:-(?<post_n1>[0-9]+))|(?:[-_\\.]?(?<post_l>post|rev|r)[-_\\.]?(?<post_n2>[0-9]+)?))?' +
+    '(?<dev>[-_\\.]?(?<dev_l>dev)[-_\\.]?(?<dev_n>[0-9]+)?)?)' +
+    '(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?\\s*$',
+  'i',
+);
+
+/** A comparable PEP 440 version key; compare with `compareVersions`. */
+export interface PyVersion { key: number[][] }
+
+const NEG_INF = -Infinity;
+const POS_INF = Infinity;
+
+/** `packaging.version.parse(text)`, or undefined where it raises InvalidVersion. */
+export function parsePyVersion(text: string): PyVersion | undefined {
+  const m = PEP440.exec(text);
+  if (!m || !m.groups) return undefined;
+  const g = m.groups;
+  const release = g.release.split('.').map(Number);
+  while (release.length > 1 && release[release.length - 1] === 0) release.pop(); // 1.6.0 == 1.6
+  const preRank: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
+  const hasPre = g.pre_l !== undefined;
+  const hasPost = g.post !== undefined;
+  const hasDev = g.dev_l !== undefined;
+  const pre = hasPre ? [preRank[g.pre_l.toLowerCase()], Number(g.pre_n ?? 0)] : !hasPost && hasDev ? [NEG_INF] : [POS_INF];
+  const post = hasPost ? [Number(g.post_n1 ?? g.post_n2 ?? 0)] : [NEG_INF];
+  const dev = hasDev ? [Number(g.dev_n ?? 0)] : [POS_INF];
+  return { key: [[Number(g.epoch ?? 0)], release, pre, post, dev] };
+}
+
+function compareSeq(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    // A shorter release compares as if zero-padded only after trailing zeros were removed: Python tuple order.
+    if (i >= a.length) return -1;
+    if (i >= b.length) return 1;
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+/** <0, 0, >0 as Python's version comparison (local segments ignored: no A1111 version carries one). */
+export function compareVersions(a: PyVersion, b: PyVersion): number {
+  for (let i = 0; i < a.key.length; i++) {
+    const c = compareSeq(a.key[i], b.key[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}

@@ -1,0 +1,29 @@
+// GenerationInfo → a `.sdprompt` spec: the image's own infotext when it has one (printed back verbatim),
+// otherwise an A1111 infotext built from the settings another generator stored.
+
+import { buildInfotext, type InfotextValue } from './a1111';
+import type { GenerationInfo } from './generationInfo';
+import { specFromInfotext, type Directive, type SpecData } from './sdprompt';
+import { a1111Sampler } from './sendTo';
+
+/** The A1111 infotext for an image's settings (its own text when it carries one). */
+export function infotextOf(info: GenerationInfo): string | null {
+  if (info.infotext !== null) return info.infotext;
+  if (info.format === 'none') return null;
+  const { sampler_name, scheduler } = a1111Sampler(info.sampler, info.scheduleType);
+  const params: Array<[string, InfotextValue]> = [
+    ['Steps', info.steps], ['Sampler', sampler_name], ['Schedule type', scheduler], ['CFG scale', info.cfgScale],
+    ['Seed', info.seed === null ? null : String(info.seed)],
+    ['Size', info.width !== null && info.height !== null ? `${info.width}x${info.height}` : null],
+    ['Model hash', info.modelHash], ['Model', info.model],
+    ['Denoising strength', info.denoisingStrength !== null && info.denoisingStrength < 1 ? info.denoisingStrength : null],
+  ];
+  return buildInfotext(info.prompt ?? '', info.negativePrompt ?? '', params);
+}
+
+export function specFromInfo(info: GenerationInfo, directives: Directive[] = []): SpecData | null {
+  const text = infotextOf(info);
+  if (text === null) return null;
+  const comments = info.format === 'a1111' ? [] : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
+  return specFromInfotext(text, directives, comments);
+}

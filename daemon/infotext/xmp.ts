@@ -1,0 +1,36 @@
+// XMP packets (JPEG APP1, WebP "XMP " chunk, PNG iTXt "XML:com.adobe.xmp"): a few generators and tools put
+// the infotext in exif:UserComment or dc:description. Read as text with regexes: the properties we want are
+// simple (a value, or an rdf:Alt/Seq of rdf:li), and a full XML parser would be a dependency for three fields.
+
+const PROPS = ['exif:UserComment', 'dc:description', 'tiff:ImageDescription', 'xmp:CreatorTool', 'dc:title'];
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi, (m, e: string) => {
+    const k = e.toLowerCase();
+    if (k === 'lt') return '<';
+    if (k === 'gt') return '>';
+    if (k === 'amp') return '&';
+    if (k === 'quot') return '"';
+    if (k === 'apos') return "'";
+    const cp = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
+    return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+  });
+}
+
+/** "XMP:<prop>" entries for the known text properties of an XMP packet. */
+export function readXmpText(xml: string): Array<{ keyword: string; text: string }> {
+  const out: Array<{ keyword: string; text: string }> = [];
+  for (const prop of PROPS) {
+    const esc = prop.replace(':', '\\:');
+    const attr = new RegExp(`\\s${esc}\\s*=\\s*"([^"]*)"`).exec(xml);
+    const elem = new RegExp(`<${esc}(?:\\s[^>]*)?>([\\s\\S]*?)</${esc}>`).exec(xml);
+    let value: string | undefined;
+    if (attr) value = attr[1];
+    else if (elem) {
+      const li = /<rdf:li(?:\s[^>]*)?>([\s\S]*?)<\/rdf:li>/.exec(elem[1]);
+      value = li ? li[1] : elem[1];
+    }
+    if (value !== undefined && value.trim() !== '') out.push({ keyword: `XMP:${prop}`, text: unescapeXml(value) });
+  }
+  return out;
+}

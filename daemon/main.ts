@@ -1,0 +1,42 @@
+import { createConnection, ResponseError, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { registerHandlers } from './handlers';
+import { ErrorCodes, PROTOCOL_VERSION, type InitializationOptions, type InitializeResultExtras } from './protocol';
+import { DaemonServer } from './server';
+import { defaultSettings } from './settings';
+
+export const DAEMON_VERSION = '0.1.0';
+
+/**
+ * Serve the protocol over stdio. Nothing but the protocol may reach stdout, so console output is sent to
+ * stderr before anything else runs.
+ */
+export function serveStdio(): void {
+  console.log = console.error;
+  console.info = console.error;
+  console.warn = console.error;
+  const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const server = new DaemonServer(connection, defaultSettings());
+
+  connection.onInitialize((params) => {
+    const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
+    if (opts.protocolVersion !== PROTOCOL_VERSION) {
+      return new ResponseError(
+        ErrorCodes.ProtocolMismatch,
+        `SD Studio protocol mismatch: client speaks version ${opts.protocolVersion ?? '(none)'}, daemon ${DAEMON_VERSION} speaks ${PROTOCOL_VERSION}. Update the extension and the daemon together.`,
+        { retry: false },
+      );
+    }
+    if (opts.settings) server.updateSettings(opts.settings);
+    const extras: InitializeResultExtras = { protocolVersion: PROTOCOL_VERSION, serverInfo: { name: 'sd-studio-daemon', version: DAEMON_VERSION } };
+    return {
+      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+      ...extras,
+    };
+  });
+
+  registerHandlers(server);
+  // The daemon serves exactly one client over stdio: when that pipe closes (client gone or crashed), exit.
+  process.stdin.on('end', () => process.exit(0));
+  connection.onExit(() => process.exit(0));
+  connection.listen();
+}

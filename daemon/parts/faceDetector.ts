@@ -1,0 +1,177 @@
+// Face detection with Linzaer's Ultra-Light-Fast-Generic-Face-Detector (RFB-320 / slim-320 ONNX, MIT).
+// The published ONNX files already apply the SSD head's softmax and decode against their built-in priors, so
+// the caller's part is: preprocess exactly as the model's own demo (stretch to 320×240, RGB, (x − 127) / 128),
+// keep face scores above a threshold, hard NMS, scale the fractional boxes back to the image.
+// The "_without_postprocessing" exports (raw SSD locations) are not supported: their outputs would need the prior
+// boxes and variances of the training config, and A1111 users do not have them; say so instead of guessing.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelSession, SessionPool } from '../../models/sessions';
+import { modelError } from '../errors';
+import { resizeRgb } from '../image/encode';
+import type { RgbImage } from '../image/rgbImage';
+
+export interface DetectedFace {
+  /** x1, y1, x2, y2 in image pixels. */
+  box: [number, number, number, number];
+  score: number;
+  /**
+   * Five points (left eye, right eye, nose, left mouth corner, right mouth corner; "left" = image left) as
+   * x0, y0, x1, y1, ... in image pixels: the order facexlib's FFHQ template uses.
+   */
+  landmarks: Float64Array;
+}
+
+export interface DetectOptions {
+  /** Face probability to keep a candidate; the model's demo uses 0.7. */
+  scoreThreshold?: number;
+  /** Hard-NMS IoU; the model's demo uses 0.3. */
+  iouThreshold?: number;
+  /** Skip faces whose eyes are closer than this many pixels (A1111's `eye_dist_threshold=5`). */
+  minEyeDistance?: number;
+}
+
+/** The detector's fixed input size (the 320 variants). */
+const IN_W = 320;
+const IN_H = 240;
+
+/** File names of the supported detectors, best first (RFB is the more accurate of the two). */
+export const DETECTOR_FILES = ['version-RFB-320.onnx', 'version-slim-320.onnx'] as const;
+
+/**
+ * The 5 points of a mean face as fractions of a detector box (x of the box width from its left edge, y of its
+ * height from its top). This detector gives no landmarks, so alignment uses these: rotation-free, centred on the
+ * box. Derived from the FFHQ template's own proportions (eye distance ≈ 0.96 × eye-to-mouth height, mouth width
+ * ≈ 0.89 × eye distance) placed in the box as WIDER-FACE-style boxes frame a frontal face (eyes at ~40 % of the
+ * height, mouth at ~76 %), and checked by eye on the test photo. A landmark model would add rotation and pose;
+ * the points are a field of DetectedFace so one can fill them later without touching alignment.
+ */
+export const MEAN_FACE_IN_BOX: readonly number[] = [0.315, 0.405, 0.685, 0.405, 0.5, 0.585, 0.335, 0.765, 0.665, 0.765];
+
+export function landmarksFromBox(box: readonly [number, number, number, number]): Float64Array {
+  const [x1, y1, x2, y2] = box;
+  const w = x2 - x1;
+  const h = y2 - y1;
+  const out = new Float64Array(10);
+  for (let i = 0; i < 5; i++) {
+    out[2 * i] = x1 + MEAN_FACE_IN_BOX[2 * i]! * w;
+    out[2 * i + 1] = y1 + MEAN_FACE_IN_BOX[2 * i + 1]! * h;
+  }
+  return out;
+}
+
+function iou(b: Float32Array, i: number, j: number): number {
+  const ix1 = Math.max(b[4 * i]!, b[4 * j]!);
+  const iy1 = Math.max(b[4 * i + 1]!, b[4 * j + 1]!);
+  const ix2 = Math.min(b[4 * i + 2]!, b[4 * j + 2]!);
+  const iy2 = Math.min(b[4 * i + 3]!, b[4 * j + 3]!);
+  const inter = Math.max(0, ix2 - ix1) * Math.max(0, iy2 - iy1);
+  const area = (k: number): number => Math.max(0, b[4 * k + 2]! - b[4 * k]!) * Math.max(0, b[4 * k + 3]! - b[4 * k + 1]!);
+  const union = area(i) + area(j) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Greedy hard NMS as the detector's `box_utils.hard_nms`: highest score first, drop every remaining box that
+ * overlaps a kept one by more than `iouThreshold`. `boxes` is [n, 4]; returns the kept indices, best first.
+ */
+export function hardNms(boxes: Float32Array, scores: Float32Array, candidates: readonly number[], iouThreshold: number): number[] {
+  const order = [...candidates].sort((a, b) => scores[b]! - scores[a]!);
+  const kept: number[] = [];
+  for (const i of order) {
+    let keep = true;
+    for (const k of kept) {
+      if (iou(boxes, i, k) > iouThreshold) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) kept.push(i);
+  }
+  return kept;
+}
+
+/** HWC uint8 → NCHW float (x − 127) / 128, the normalisation the detector was trained with. */
+function toInput(img: RgbImage): Float32Array {
+  const n = img.width * img.height;
+  const out = new Float32Array(3 * n);
+  const src = img.data;
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = (src[j]! - 127) / 128;
+    out[n + i] = (src[j + 1]! - 127) / 128;
+    out[2 * n + i] = (src[j + 2]! - 127) / 128;
+  }
+  return out;
+}
+
+export class FaceDetector {
+  private constructor(
+    private readonly session: ModelSession,
+    private readonly inputName: string,
+  ) {}
+
+  static async open(pool: SessionPool, path: string): Promise<FaceDetector> {
+    const session = await pool.get(path);
+    const input = session.inputs[0];
+    const names = session.outputs.map((o) => o.name);
+    if (!input || !names.includes('scores') || !names.includes('boxes')) {
+      throw modelError(path, `not an Ultra-Light face detector with built-in post-processing (outputs: ${names.join(', ')})`, 'inputs [1,3,240,320], outputs "scores" and "boxes"');
+    }
+    const [, , h, w] = input.shape;
+    if ((typeof h === 'number' && h !== IN_H) || (typeof w === 'number' && w !== IN_W)) {
+      throw modelError(path, `input is ${String(w)}×${String(h)}; only the 320×240 detectors are supported`, DETECTOR_FILES.join(' or '));
+    }
+    return new FaceDetector(session, input.name);
+  }
+
+  async detect(img: RgbImage, o: DetectOptions = {}): Promise<DetectedFace[]> {
+    const scoreThreshold = o.scoreThreshold ?? 0.7;
+    const iouThreshold = o.iouThreshold ?? 0.3;
+    const minEye = o.minEyeDistance ?? 5;
+    // Stretched, not letterboxed: the model's own demo feeds cv2.resize(image, (320, 240)) and was trained on
+    // crops resized the same way. Lanczos (not cv2's bilinear) so a large upscaled image does not alias.
+    const small = await resizeRgb(img, IN_W, IN_H);
+    const out = await this.session.run({ [this.inputName]: { type: 'float32', data: toInput(small), dims: [1, 3, IN_H, IN_W] } });
+    const scores2 = out.scores!.data as Float32Array;
+    const boxes = out.boxes!.data as Float32Array;
+    const count = boxes.length / 4;
+    const faceScores = new Float32Array(count);
+    const candidates: number[] = [];
+    for (let i = 0; i < count; i++) {
+      faceScores[i] = scores2[2 * i + 1]!;
+      if (faceScores[i]! > scoreThreshold) candidates.push(i);
+    }
+    const faces: DetectedFace[] = [];
+    for (const i of hardNms(boxes, faceScores, candidates, iouThreshold)) {
+      const clampX = (v: number): number => Math.min(img.width, Math.max(0, v * img.width));
+      const clampY = (v: number): number => Math.min(img.height, Math.max(0, v * img.height));
+      const box: DetectedFace['box'] = [clampX(boxes[4 * i]!), clampY(boxes[4 * i + 1]!), clampX(boxes[4 * i + 2]!), clampY(boxes[4 * i + 3]!)];
+      if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+      const landmarks = landmarksFromBox(box);
+      if (Math.hypot(landmarks[2]! - landmarks[0]!, landmarks[3]! - landmarks[1]!) < minEye) continue;
+      faces.push({ box, score: faceScores[i]!, landmarks });
+    }
+    return faces;
+  }
+}
+
+/**
+ * Where the detector ONNX lives for a user: `<modelsRoot>/facedetect/`, or beside the restorers in `GFPGAN/` or
+ * `Codeformer/` (A1111 keeps facexlib's detector weights there). `modelsRoot` may be the models folder or an
+ * A1111 install (then `models/` is looked in). Returns undefined when none is found; the caller names the places.
+ */
+export function detectorSearchDirs(modelsRoot: string): string[] {
+  const roots = [modelsRoot, join(modelsRoot, 'models')];
+  const dirs: string[] = [];
+  for (const r of roots) for (const d of ['facedetect', 'GFPGAN', 'Codeformer']) dirs.push(join(r, d));
+  return dirs;
+}
+
+export function findDetector(modelsRoot: string): string | undefined {
+  for (const dir of detectorSearchDirs(modelsRoot)) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    const files = readdirSync(dir);
+    for (const want of DETECTOR_FILES) if (files.includes(want)) return join(dir, want);
+  }
+  return undefined;
+}

@@ -1,0 +1,94 @@
+import { ClipTokenizer } from '../prompt/clipTokenizer';
+import { ModelLayoutError, readDiffusersOnnxLayout, requirePart, requireTokenizer, type DiffusersOnnxLayout, type PartName } from '../../models/diffusersOnnx';
+import { SessionPool, type ExecutionProvider, type ModelSession } from '../../models/sessions';
+import { invalidParam, modelError, RpcError } from '../errors';
+import { physicalCores } from '../settings';
+import { TextEncoder } from './textEncoder';
+import { Unet } from './unet';
+import { VaeDecoder, VaeEncoder } from './vae';
+
+/** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
+export interface SdModel {
+  layout: DiffusersOnnxLayout;
+  tokenizer: ClipTokenizer;
+  /** Id used after EOS to fill the 77-token window. */
+  padId: number;
+  textEncoder: TextEncoder;
+  unet: Unet;
+  vaeDecoder: VaeDecoder;
+  /** Loaded on first use: txt2img does not need it. */
+  vaeEncoder(): Promise<VaeEncoder>;
+}
+
+function asRpc(e: unknown): unknown {
+  if (e instanceof ModelLayoutError) return modelError(e.file, e.message.slice(e.file.length + 2), e.expected);
+  return e;
+}
+
+/** Keeps the current model's sessions; switching models releases the previous ones (memory: GBs each). */
+export class ModelManager {
+  private current: { dir: string; model: Promise<SdModel>; pool: SessionPool } | undefined;
+
+  constructor(
+    private readonly provider: () => ExecutionProvider,
+    private readonly threads: () => number,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  async get(dir: string): Promise<SdModel> {
+    if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
+    if (this.current?.dir === dir) return this.current.model;
+    await this.dispose();
+    const pool = new SessionPool({ provider: this.provider(), threads: this.threads() || physicalCores() }, this.warn);
+    const model = this.load(dir, pool);
+    this.current = { dir, model, pool };
+    model.catch(() => {
+      if (this.current?.model === model) {
+        this.current = undefined;
+        void pool.disposeAll();
+      }
+    });
+    return model;
+  }
+
+  async dispose(): Promise<void> {
+    const cur = this.current;
+    this.current = undefined;
+    if (cur) await cur.pool.disposeAll();
+  }
+
+  private async load(dir: string, pool: SessionPool): Promise<SdModel> {
+    try {
+      const layout = readDiffusersOnnxLayout(dir);
+      const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
+      const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
+      const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);
+      let encoder: Promise<VaeEncoder> | undefined;
+      // SD1 tokenizers pad with EOS; SD2's (OpenCLIP) pad with "!" (id 0): special_tokens_map.json says which.
+      const padId = layout.padToken !== undefined && layout.padToken !== '<|endoftext|>' ? tokenizer.padIdFor('sd2') : tokenizer.eosId;
+      return {
+        layout,
+        tokenizer,
+        padId,
+        textEncoder: new TextEncoder(text),
+        unet: new Unet(unet),
+        vaeDecoder: new VaeDecoder(dec),
+        vaeEncoder: () => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s)).catch((e) => {
+          encoder = undefined;
+          throw asRpc(e);
+        })),
+      };
+    } catch (e) {
+      throw asRpc(e);
+    }
+  }
+}
+
+async function openSession(pool: SessionPool, file: string): Promise<ModelSession> {
+  try {
+    return await pool.get(file);
+  } catch (e) {
+    if (e instanceof RpcError) throw e;
+    throw modelError(file, `ONNX Runtime cannot load it: ${(e as Error).message.split('\n')[0]}`, 'a valid ONNX model');
+  }
+}

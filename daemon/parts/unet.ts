@@ -1,0 +1,79 @@
+import type { HostTensor, ModelSession, TensorSpec } from '../../models/sessions';
+import { modelError } from '../errors';
+import { findSpec, fixedDim, floatTensor, requireFloat, toFloat32 } from './modelTensors';
+
+/**
+ * The UNet as exported: `sample`, `timestep`, `encoder_hidden_states` → `out_sample`. Adapts to the export:
+ * timestep int64 / float32 / float16, scalar / [1] / [batch]; batch fixed at 1 (one call per sample) or dynamic.
+ */
+export class Unet {
+  readonly inChannels: number | undefined;
+  private readonly sample: TensorSpec;
+  private readonly timestep: TensorSpec;
+  private readonly context: TensorSpec;
+  private readonly output: string;
+  private readonly floatType: 'float32' | 'float16';
+  private readonly maxBatch: number | undefined;
+
+  constructor(private readonly session: ModelSession) {
+    const file = session.path;
+    this.sample = findSpec(session.inputs, ['sample', 'latent', 'x', 'latent_model_input'], file, 'noisy latent', 'input');
+    this.timestep = findSpec(session.inputs, ['timestep', 'timesteps', 't'], file, 'timestep', 'input');
+    this.context = findSpec(session.inputs, ['encoder_hidden_states', 'text_embeddings', 'context'], file, 'text conditioning', 'input');
+    this.output = findSpec(session.outputs, ['out_sample', 'noise_pred', 'latent', 'out'], file, 'noise prediction', 'output').name;
+    this.floatType = requireFloat(this.sample, file);
+    if (this.sample.shape.length !== 4) throw modelError(file, `"${this.sample.name}" has rank ${this.sample.shape.length}`, 'rank 4 [batch, channels, height, width]');
+    if (this.context.shape.length !== 3) throw modelError(file, `"${this.context.name}" has rank ${this.context.shape.length}`, 'rank 3 [batch, tokens, width]');
+    if (!['int64', 'int32', 'float32', 'float16'].includes(this.timestep.type)) throw modelError(file, `"${this.timestep.name}" has element type ${this.timestep.type}`, 'int64, float32 or float16');
+    this.inChannels = fixedDim(this.sample, 1);
+    this.maxBatch = fixedDim(this.sample, 0);
+  }
+
+  /** Width of the text conditioning the UNet takes, when the export fixes it. */
+  get contextWidth(): number | undefined {
+    return fixedDim(this.context, 2);
+  }
+
+  /**
+   * Predict for `n` samples at once (x: n×C×h×w scaled by c_in, ctx: n×tokens×D); `t` is the continuous
+   * timestep k-diffusion gives (rounded for integer-timestep exports).
+   */
+  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
+    const per = this.maxBatch ?? n;
+    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim);
+    const out = new Float32Array(x.length);
+    const xs = c * h * w;
+    const cs = tokens * dim;
+    for (let i = 0; i < n; i += per) {
+      const k = Math.min(per, n - i);
+      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim), i * xs);
+    }
+    return out;
+  }
+
+  private timestepTensor(t: number, n: number): HostTensor {
+    const rank = this.timestep.shape.length;
+    const count = rank === 0 ? 1 : (fixedDim(this.timestep, 0) ?? n);
+    const dims = rank === 0 ? [] : [count];
+    switch (this.timestep.type) {
+      case 'int64':
+        return { type: 'int64', data: new BigInt64Array(count).fill(BigInt(Math.round(t))), dims };
+      case 'int32':
+        return { type: 'int32', data: new Int32Array(count).fill(Math.round(t)), dims };
+      default:
+        return floatTensor(new Float32Array(count).fill(t), dims, this.timestep.type);
+    }
+  }
+
+  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
+    const out = await this.session.run(
+      {
+        [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
+        [this.timestep.name]: this.timestepTensor(t, n),
+        [this.context.name]: floatTensor(ctx, [n, tokens, dim], requireFloat(this.context, this.session.path)),
+      },
+      [this.output],
+    );
+    return toFloat32(out[this.output]!, this.session.path, this.output);
+  }
+}

@@ -1,0 +1,109 @@
+import { withPngText } from '../infotext/pngChunks';
+import { encodePng } from '../image/encode';
+import { throwIfAborted } from '../errors';
+import type { JobContext } from '../jobs';
+import { saveImage } from '../output/save';
+import type { ModelManager } from '../parts/sdModel';
+import type { DaemonSettings, GeneratedImage, GenerationResult, Img2ImgParams } from '../protocol';
+import { createImageNoise, discreteSchedule, resolveSampler, samplers, type RngSource } from '../sampling';
+import { planSigmas } from '../stages/planSigmas';
+import { finishLatents, startLatents } from '../stages/startLatents';
+import { denoise } from '../stages/denoise';
+import { decodeLatents } from '../stages/decode';
+import { PromptEncoder } from '../stages/encodePrompt';
+import { img2imgInfotext } from '../stages/infotext';
+import { encodeInitImages } from '../stages/initLatents';
+import { cheapPreviewPng } from '../stages/preview';
+import { resolveImg2Img } from '../validate';
+import { invalidParam } from '../errors';
+
+export interface PipelineDeps {
+  models: ModelManager;
+  settings: DaemonSettings;
+  /** Short A1111 model hash (10 hex) of the model, if known. */
+  modelHash?: (dir: string) => Promise<string | undefined>;
+}
+
+/**
+ * img2img as A1111 runs it (reference §1); with no init image the same stages run txt2img. Stages: check
+ * params → load model → encode prompts → encode init images → per batch: noise, denoise, decode, save.
+ */
+export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<GenerationResult> {
+  const p = resolveImg2Img(raw, deps.settings);
+  let choice;
+  try {
+    choice = resolveSampler(p.samplerName, p.scheduler);
+  } catch (e) {
+    throw invalidParam('sampler_name', (e as Error).message);
+  }
+  const sampler = samplers[choice.sampler];
+  if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
+  const model = await deps.models.get(p.model);
+  throwIfAborted(job.signal);
+
+  const schedule = discreteSchedule(model.layout.scheduler);
+  const isImg2Img = p.initImages.length > 0;
+  const plan = planSigmas(choice, schedule, p.steps, isImg2Img ? { denoisingStrength: p.denoisingStrength, fixSteps: p.fixSteps } : undefined);
+  const { sigmas, stepsRun } = plan;
+
+  const prompts = new PromptEncoder(model);
+  const [cond, uncond] = await Promise.all([prompts.encode(p.prompt), prompts.encode(p.negativePrompt)]);
+  const h = Math.floor(p.height / 8);
+  const w = Math.floor(p.width / 8);
+  const rngSource = p.randnSource.toLowerCase() as RngSource;
+  const inits = isImg2Img ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
+  throwIfAborted(job.signal);
+  const modelHash = await deps.modelHash?.(model.layout.dir);
+
+  const images: GeneratedImage[] = [];
+  const per = 4 * h * w;
+  for (let iter = 0; iter < p.nIter; iter++) {
+    const first = iter * p.batchSize;
+    const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
+    const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
+    const noise = createImageNoise({
+      source: rngSource, seeds, subseeds, subseedStrength: p.subseedStrength,
+      seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW, shape: [4, h, w], ensd: p.ensd,
+    });
+    const batchInits = Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
+    const x = startLatents(noise.first(), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
+    const sampled = await denoise({
+      model, schedule, kind: choice.kind, cond, uncond, cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
+      noise: () => noise.next(), signal: job.signal,
+      onStep: (i, denoised) => {
+        job.progress(i + 1, stepsRun, iter, p.nIter);
+        if (job.wantsPreview(i + 1, stepsRun)) job.preview({ image: first, step: i + 1, width: w, height: h, png: cheapPreviewPng(denoised.subarray(0, per), h, w) });
+      },
+    });
+    throwIfAborted(job.signal);
+    const result = finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind);
+    const decoded = await decodeLatents(model, result, p.batchSize, h, w);
+    for (let i = 0; i < decoded.length; i++) {
+      throwIfAborted(job.signal);
+      const infotext = img2imgInfotext(p, {
+        seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
+        isImg2Img, samplerUsesEnsd: choice.usesEnsd,
+      });
+      const png = withPngText(await encodePng(decoded[i]!), [['parameters', infotext]]);
+      const image: GeneratedImage = { seed: seeds[i]!, width: decoded[i]!.width, height: decoded[i]!.height, infotext };
+      if (p.saveImages) {
+        image.path = saveImage(
+          { root: p.outdir, tab: isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern },
+          {
+            seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, width: image.width, height: image.height, sampler: choice.sampler, scheduler: choice.scheduler,
+            modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
+            denoising: isImg2Img ? p.denoisingStrength : undefined, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
+          },
+          png,
+        );
+      }
+      if (p.sendImages) image.png = Buffer.from(png).toString('base64');
+      images.push(image);
+    }
+  }
+  return {
+    jobId: job.id,
+    images,
+    parameters: { ...raw, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
+  };
+}

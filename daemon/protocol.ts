@@ -1,0 +1,498 @@
+/**
+ * THE contract between the daemon and its clients (the VS Code extension, the `sd-studio` CLI, webviews).
+ * No imports, no logic: every request and notification is declared here once, with its params, result and
+ * a doc comment saying who sends it and why. Generation params use the field names of A1111's
+ * `/sdapi/v1/img2img` JSON so that an A1111-compatible HTTP facade is a thin mapping.
+ *
+ * Transport: JSON-RPC 2.0 over stdio (LSP framing), served by `sd-studio serve --stdio`. Long jobs report
+ * LSP work-done progress on the `workDoneToken` the client passes, and are cancelled with `$/cancelRequest`
+ * on the request or with `sd/job.cancel`.
+ */
+
+/** Bumped on any incompatible change; checked at `initialize` (client sends it in initializationOptions). */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * An image given to the daemon: a file path (absolute, or relative to the daemon's cwd), a `data:image/...;base64,`
+ * URL, or bare base64 (as A1111's API accepts).
+ */
+export type ImageRef = string;
+
+/** JSON-RPC error codes the daemon uses besides the standard ones (-32602 InvalidParams carries `data.field`). */
+export const ErrorCodes = {
+  InvalidParams: -32602,
+  /** The request was cancelled (LSP's RequestCancelled). */
+  Cancelled: -32800,
+  /** A model folder/file is missing a part or does not have the inputs/outputs expected. */
+  ModelError: -32001,
+  /** An input image is missing, unreadable or not an image. */
+  ImageError: -32002,
+  /** The job failed while running (inference error, write error, ...). */
+  JobFailed: -32003,
+  /** Client and daemon disagree on PROTOCOL_VERSION. */
+  ProtocolMismatch: -32004,
+  /** A file or folder named in the params does not exist. */
+  NotFound: -32005,
+} as const;
+
+/** `data` of an error response: which field or file was wrong, and what was expected. */
+export interface ErrorData {
+  field?: string;
+  file?: string;
+  expected?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Initialization and settings
+// ---------------------------------------------------------------------------------------------------------
+
+/** `initializationOptions` of LSP `initialize`. */
+export interface InitializationOptions {
+  protocolVersion: number;
+  /** Who is connecting, for logs: "vscode", "cli", "test". */
+  client?: string;
+  settings?: Partial<DaemonSettings>;
+}
+
+/** Extra fields of the daemon's `InitializeResult`. */
+export interface InitializeResultExtras {
+  protocolVersion: number;
+  serverInfo: { name: string; version: string };
+}
+
+/** Everything the daemon reads from `sdStudio.*` settings (and CLI flags / environment). */
+export interface DaemonSettings {
+  /** A1111-style models root (`Stable-diffusion/`, `VAE/`, `ESRGAN/`, ...) or an A1111 install. */
+  modelsRoot: string;
+  /** Default model: a diffusers-layout ONNX folder (or a checkpoint file, later). Empty: none configured. */
+  model: string;
+  /** Output root; `img2img-images/<date>/` etc. are created under it. */
+  outputDir: string;
+  /** A1111 `samples_filename_pattern`; empty = `[seed]` (with the date subfolder). */
+  filenamePattern: string;
+  /** A1111 `directories_filename_pattern`; empty string turns the subfolder off. */
+  directoryPattern: string;
+  /** ONNX Runtime execution provider. Needs a daemon restart. */
+  executionProvider: 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+  /** Intra-op threads; 0 = physical cores. Needs a daemon restart. */
+  threads: number;
+  /** Live preview every N sampler steps; -1 = only at the end of each image; 0 = off. */
+  previewEvery: number;
+  /** A1111 "With img2img, do exactly the amount of steps the slider specifies". */
+  img2imgFixSteps: boolean;
+  /** A1111 "Random number generator source". */
+  randnSource: 'GPU' | 'CPU' | 'NV';
+  /** A1111 "Eta noise seed delta" (ENSD). */
+  etaNoiseSeedDelta: number;
+}
+
+/** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
+export interface SettingsUpdateParams {
+  settings: Partial<DaemonSettings>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Jobs
+// ---------------------------------------------------------------------------------------------------------
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  jobId: string;
+  kind: string;
+  state: JobState;
+  /** Set once the job ends in `failed`. */
+  error?: string;
+}
+
+/** Daemon → client: a job changed state. */
+export interface JobStateNotification extends JobInfo {}
+
+/**
+ * Daemon → client: progress of a running job (also reported as LSP work-done progress on the request's token).
+ * `step`/`steps` count sampler steps of the current image; `image`/`images` count images of the job.
+ */
+export interface JobProgressNotification {
+  jobId: string;
+  step: number;
+  steps: number;
+  image: number;
+  images: number;
+  /** Seconds left, estimated from the steps done so far; absent until the first step ends. */
+  etaSeconds?: number;
+  /** Short text for status bars: "step 3/16 · image 1/2 · 12 s left". */
+  message: string;
+}
+
+/** Daemon → client: a live preview of the image being sampled (A1111 "Approx cheap" linear preview). */
+export interface JobPreviewNotification {
+  jobId: string;
+  /** Index of the image in the job (0-based). */
+  image: number;
+  step: number;
+  width: number;
+  height: number;
+  /** PNG bytes, base64. */
+  png: string;
+}
+
+/** Client → daemon: cancel a queued or running job. Result: the job's state after the request. */
+export interface JobCancelParams {
+  jobId: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Generation (img2img; txt2img when there is no init image)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A1111 resize modes: 0 just resize, 1 crop and resize, 2 resize and fill, 3 just resize (latent upscale). */
+export type ResizeMode = 0 | 1 | 2 | 3;
+
+/** Params of `sd/img2img`, named as in A1111's `/sdapi/v1/img2img`. Omitted fields take A1111's defaults. */
+export interface Img2ImgParams {
+  prompt?: string;
+  negative_prompt?: string;
+  /** The source image(s); empty or absent runs txt2img. Image i of the batch uses init_images[i % length]. */
+  init_images?: ImageRef[];
+  /** 0..1, default 0.75. */
+  denoising_strength?: number;
+  /** Default 7. */
+  cfg_scale?: number;
+  /** A1111 display name ("Euler a", "DPM++ 2M", or a legacy combined name "DPM++ 2M Karras"). */
+  sampler_name?: string;
+  /** A1111 schedule type ("Automatic", "Karras", ...). Default "Automatic". */
+  scheduler?: string;
+  /** Default 20. */
+  steps?: number;
+  /** -1 or absent = random. */
+  seed?: number;
+  subseed?: number;
+  subseed_strength?: number;
+  seed_resize_from_h?: number;
+  seed_resize_from_w?: number;
+  /** Default 512. */
+  width?: number;
+  height?: number;
+  resize_mode?: ResizeMode;
+  /** Batch count, default 1. */
+  n_iter?: number;
+  /** Batch size, default 1. */
+  batch_size?: number;
+  /** Model folder or file; default: the `model` setting. */
+  model?: string;
+  /** Write the PNGs (default true). When false the images come back only as base64 in the result. */
+  save_images?: boolean;
+  /** Return each image's PNG as base64 in the result (default false). */
+  send_images?: boolean;
+  /** Output root for this job (overrides the setting). */
+  outdir?: string;
+  /** A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`). */
+  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number }>;
+  /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
+  jobId?: string;
+  /** LSP work-done progress token. */
+  workDoneToken?: string | number;
+}
+
+export interface GeneratedImage {
+  /** Where the PNG was written (absent when save_images was false). */
+  path?: string;
+  seed: number;
+  width: number;
+  height: number;
+  /** The A1111 `parameters` text stored in the PNG. */
+  infotext: string;
+  /** PNG bytes, base64, when send_images was true. */
+  png?: string;
+}
+
+/** Result of `sd/img2img`. */
+export interface GenerationResult {
+  jobId: string;
+  images: GeneratedImage[];
+  /** Params after defaults, random seed and infotext were resolved. */
+  parameters: Img2ImgParams;
+}
+
+/** Params of `sd/infotext.parse`: A1111 infotext → img2img params (what `--infotext` and "paste" use). */
+export interface InfotextParseParams {
+  text: string;
+}
+
+export interface InfotextParseResult {
+  /** Every field the text carried that maps to an img2img param. */
+  params: Img2ImgParams;
+  /** Every key/value of the parameter line, as strings, unknown keys included (A1111's parse result). */
+  fields: Record<string, string>;
+}
+
+/** One entry of `sd/samplers.list`: the catalog shared by the CLI, panels and `.sdprompt` completions. */
+export interface SamplerInfo {
+  name: string;
+  aliases: string[];
+  defaultScheduler: string;
+}
+
+export interface SamplersListResult {
+  samplers: SamplerInfo[];
+  schedulers: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Models (model files issue): hashing, merging, converting — declared by that work below this line.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Params of `models/hash`: model files to hash the way A1111 and Civitai do (cached by path + size + mtime). */
+export interface ModelsHashParams {
+  files: string[];
+}
+
+/** One file's hashes. */
+export interface ModelFileHashes {
+  path: string;
+  size: number;
+  /** Full-file SHA-256, hex. */
+  sha256: string;
+  /** A1111 "Model hash" / "VAE hash" (AutoV2): sha256[0:10]. */
+  autoV2: string;
+  /** A1111's legacy 8-hex `model_hash` (64 KiB at 1 MiB). */
+  legacy: string;
+  /** SHA-256 of a safetensors file after its header (safetensors only). */
+  addnet?: string;
+  /** A1111 "Lora hashes" value (sshs_model_hash, else addnet, else sha256): 12 hex. */
+  lora: string;
+  /** A1111 "TI hashes" value: sha256[0:12]. */
+  ti: string;
+}
+
+export interface ModelsHashResult {
+  files: ModelFileHashes[];
+}
+
+/** A1111 Checkpoint Merger interpolation methods. */
+export type MergeMethod = 'no-interpolation' | 'weighted-sum' | 'add-difference';
+
+/** Params of `models/merge` (A1111's Checkpoint Merger tab). Runs as a job; output is always .safetensors. */
+export interface ModelsMergeParams {
+  primary: string;
+  /** Required by weighted-sum and add-difference. */
+  secondary?: string;
+  /** Required by add-difference. */
+  tertiary?: string;
+  method: MergeMethod;
+  /** M; weighted sum = (1−M)·A + M·B, add difference = A + M·(B − C). */
+  multiplier: number;
+  /** A1111 "Save as float16". */
+  saveAsHalf?: boolean;
+  /** VAE file baked into `first_stage_model.*`. */
+  bakeVae?: string;
+  /** Regex of keys to drop. */
+  discard?: string;
+  /** Output path (.safetensors); written atomically. */
+  out: string;
+  customName?: string;
+  /** A1111 metadata options, default on; `metadata` is the JSON editor's contents. */
+  saveMetadata?: boolean;
+  addRecipe?: boolean;
+  copyMetadata?: boolean;
+  metadata?: Record<string, string>;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+export interface ModelsMergeResult {
+  jobId: string;
+  out: string;
+  tensors: number;
+  bytes: number;
+  /** Hashes of the written file. */
+  sha256: string;
+  shortHash: string;
+  isInpainting: boolean;
+  isInstructPix2Pix: boolean;
+  metadata: Record<string, string>;
+}
+
+/** Params of `models/convert`: a .ckpt/.pt/.bin (or any readable weights file) → .safetensors, as a job. */
+export interface ModelsConvertParams {
+  input: string;
+  out: string;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+export interface ModelsConvertResult {
+  jobId: string;
+  out: string;
+  tensors: number;
+  bytes: number;
+  /** Non-tensor entries left out (`global_step`, ...). */
+  dropped: string[];
+  /** Recorded in the output's metadata as `sd_studio_source_sha256`. */
+  sourceSha256: string;
+  sha256: string;
+  shortHash: string;
+}
+
+// <models-section>
+
+// ---------------------------------------------------------------------------------------------------------
+// Prompts (prompt syntax issue)
+// ---------------------------------------------------------------------------------------------------------
+
+// <prompt-section>
+
+/**
+ * Params of `sd/prompt.inspect` (sent by the `sd-studio prompt` CLI and, later, the .sdprompt language features):
+ * how A1111 reads a prompt — schedules, AND parts, tokens and chunks, LoRA tags, diagnostics. Quick, no job.
+ */
+export interface PromptInspectParams {
+  text: string;
+  /** Sampling steps the schedules are computed for; default 20 (A1111's). */
+  steps?: number;
+  /** A diffusers model folder whose `tokenizer/` to use; else env SD_STUDIO_TOKENIZER, else the configured model. */
+  model?: string;
+  /** A negative prompt: no AND split. */
+  negative?: boolean;
+}
+
+/** One diagnostic on the prompt text; offsets are UTF-16 indices into `text`. */
+export interface PromptDiagnosticInfo {
+  start: number;
+  end: number;
+  severity: 'error' | 'warning' | 'info';
+  /** Whether A1111 accepts the prompt with this in it (reading it its own way) or stops with an error. */
+  a1111: 'accepts' | 'fails';
+  code: string;
+  message: string;
+}
+
+/** The first six fields are exactly the CLI's `--json` shape (issue 5, point 7). */
+export interface PromptInspectResult {
+  /** Every (end step, text) of every AND part, with A1111's parse_prompt_attention of the text (null where it raises). */
+  schedules: { end: number; text: string; attention: [string, number][] | null }[];
+  and: { text: string; weight: number }[];
+  /** Tokens in each 75-token chunk of the longest scheduled text; [] without a tokenizer. */
+  chunks: { tokens: number }[];
+  /** A1111's token counter; null without a tokenizer. */
+  tokenCount: number | null;
+  loras: { name: string; weight: number }[];
+  embeddings: string[];
+  /** The tokenizer folder used, or null when none was found (token fields are then empty). */
+  tokenizer: string | null;
+  diagnostics: PromptDiagnosticInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PNG info (infotext issue)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A JSON value as stored in image metadata (generators' own records keep their shapes). */
+export type PngInfoJson = string | number | boolean | null | PngInfoJson[] | { [key: string]: PngInfoJson };
+
+/**
+ * The generation settings read from one image, whatever wrote them (A1111/Forge/SD.Next infotext, ComfyUI graph,
+ * SwarmUI, InvokeAI, NovelAI, Fooocus). Absent fields are null; `parameters` has every key the format carries.
+ */
+export interface PngInfo {
+  file: string;
+  /** The real container, from the magic bytes (an extension can lie). */
+  container: 'png' | 'jpeg' | 'webp' | 'unknown';
+  format: 'a1111' | 'comfyui' | 'swarmui' | 'invokeai' | 'invokeai-legacy' | 'novelai' | 'fooocus' | 'none';
+  generator: string | null;
+  /** Metadata keyword the settings came from ("parameters", "EXIF:UserComment", "prompt", ...). */
+  source: string | null;
+  prompt: string | null;
+  /** null: the format has none here; "": present but empty. */
+  negativePrompt: string | null;
+  steps: number | null;
+  sampler: string | null;
+  scheduleType: string | null;
+  cfgScale: number | null;
+  /** Exact decimal string when beyond 2^53. */
+  seed: number | string | null;
+  width: number | null;
+  height: number | null;
+  modelHash: string | null;
+  model: string | null;
+  denoisingStrength: number | null;
+  parameters: { [key: string]: PngInfoJson };
+  /** The A1111 infotext, when the image carries one. */
+  infotext: string | null;
+  /** Every metadata text: keyword → text (EXIF tags as "EXIF:<Tag>"). */
+  raw: Record<string, string>;
+  /** What could not be read or parsed; empty for a sound file with settings. */
+  problems: string[];
+}
+
+/** Client → daemon: read the generation info of image files (reads metadata only, never pixels). */
+export interface PngInfoReadParams {
+  files: string[];
+}
+
+export interface PngInfoReadResult {
+  /** One per file, in order; a file that cannot be opened gives format "none" and a problem. */
+  infos: PngInfo[];
+  /** `sd/img2img` params from each file's settings (send-to), in the same order; null when it has none. */
+  img2img: Array<Img2ImgParams | null>;
+}
+
+/**
+ * Client → daemon: copy an image to a NEW file carrying an A1111 infotext (PNG tEXt/iTXt "parameters";
+ * JPEG/WebP EXIF UserComment). Pixels are copied as they are; the source is never modified.
+ */
+export interface PngInfoWriteParams {
+  file: string;
+  out: string;
+  infotext: string;
+}
+
+export interface PngInfoWriteResult {
+  out: string;
+}
+
+// <pnginfo-section>
+
+// ---------------------------------------------------------------------------------------------------------
+// The method table: every request and notification once. Clients and the daemon are typed from it.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface RequestTypes {
+  /** Run img2img (txt2img without init image) as a job; resolves when the job ends. */
+  'sd/img2img': { params: Img2ImgParams; result: GenerationResult };
+  /** Cancel a job by id. */
+  'sd/job.cancel': { params: JobCancelParams; result: JobInfo };
+  /** List queued, running and recently finished jobs. */
+  'sd/jobs.list': { params: Record<string, never>; result: { jobs: JobInfo[] } };
+  /** Replace some settings; returns all settings in force. */
+  'sd/settings.update': { params: SettingsUpdateParams; result: DaemonSettings };
+  /** Parse an A1111 infotext into img2img params. */
+  'sd/infotext.parse': { params: InfotextParseParams; result: InfotextParseResult };
+  /** The sampler and schedule catalog. */
+  'sd/samplers.list': { params: Record<string, never>; result: SamplersListResult };
+  /** Hash model files (A1111 AutoV2, legacy, LoRA/TI); quick, outside the job queue, cancellable. */
+  'models/hash': { params: ModelsHashParams; result: ModelsHashResult };
+  /** Checkpoint merger as a job (progress per tensor, cancel); resolves when the output is in place. */
+  'models/merge': { params: ModelsMergeParams; result: ModelsMergeResult };
+  /** Convert a torch checkpoint to .safetensors as a job, never executing its pickle. */
+  'models/convert': { params: ModelsConvertParams; result: ModelsConvertResult };
+  /** Read generation info (and send-to img2img params) from image files. */
+  'sd/pngInfo.read': { params: PngInfoReadParams; result: PngInfoReadResult };
+  /** Write an infotext into a copy of an image. */
+  'sd/pngInfo.write': { params: PngInfoWriteParams; result: PngInfoWriteResult };
+  /** Inspect a prompt as A1111 reads it (schedules, AND, tokens, LoRA tags, diagnostics); quick, no job. */
+  'sd/prompt.inspect': { params: PromptInspectParams; result: PromptInspectResult };
+  // <requests>
+}
+
+export interface NotificationTypes {
+  'sd/job.state': JobStateNotification;
+  'sd/job.progress': JobProgressNotification;
+  'sd/job.preview': JobPreviewNotification;
+  // <notifications>
+}
+
+export type RequestMethod = keyof RequestTypes;
+export type NotificationMethod = keyof NotificationTypes;
+export type ParamsOf<M extends RequestMethod> = RequestTypes[M]['params'];
+export type ResultOf<M extends RequestMethod> = RequestTypes[M]['result'];

@@ -1,0 +1,31 @@
+import { axpy, checkAbort, lincomb, toD } from '../math';
+import type { Sampler } from './types';
+
+/** k-diffusion sample_dpm_2 (midpoint in log σ). */
+export function dpm2(o: { sChurn?: number; sTmin?: number; sTmax?: number; sNoise?: number } = {}): Sampler {
+  const { sChurn = 0, sTmin = 0, sTmax = Infinity, sNoise = 1 } = o;
+  return async (denoise, x0, sigmas, opts) => {
+    const x = x0.slice();
+    const d = new Float32Array(x.length), x2 = new Float32Array(x.length);
+    const n = sigmas.length - 1;
+    for (let i = 0; i < n; i++) {
+      checkAbort(opts.signal);
+      const s = sigmas[i], sn = sigmas[i + 1];
+      const gamma = sChurn > 0 && sTmin <= s && s <= sTmax ? Math.min(sChurn / n, Math.SQRT2 - 1) : 0;
+      const sHat = s * (gamma + 1);
+      if (gamma > 0) axpy(x, sNoise * Math.sqrt(sHat ** 2 - s ** 2), opts.noise(s, sn));
+      const den = await denoise(x, sHat);
+      toD(d, x, sHat, den);
+      opts.onStep?.(i, s, den);
+      if (sn === 0) {
+        axpy(x, sn - sHat, d);
+      } else {
+        const sMid = Math.exp((Math.log(sHat) + Math.log(sn)) / 2);
+        lincomb(x2, 1, x, sMid - sHat, d);
+        toD(d, x2, sMid, await denoise(x2, sMid));
+        axpy(x, sn - sHat, d);
+      }
+    }
+    return x;
+  };
+}

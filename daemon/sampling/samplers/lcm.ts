@@ -1,0 +1,15 @@
+import { axpy, checkAbort } from '../math';
+import type { Sampler } from './types';
+
+/** A1111 sd_samplers_lcm.sample_lcm: x = D(x, σ); re-noise to σ_next with a fresh draw. */
+export const lcm: Sampler = async (denoise, x0, sigmas, opts) => {
+  let x: Float32Array = x0.slice();
+  for (let i = 0; i < sigmas.length - 1; i++) {
+    checkAbort(opts.signal);
+    const den = await denoise(x, sigmas[i]);
+    opts.onStep?.(i, sigmas[i], den);
+    x = den.slice();
+    if (sigmas[i + 1] > 0) axpy(x, sigmas[i + 1], opts.noise(sigmas[i], sigmas[i + 1]));
+  }
+  return x;
+};

@@ -1,0 +1,10 @@
+export type Denoise = (x: Float32Array, sigma: number) => Promise<Float32Array>;
+
+export interface SamplerOptions {
+  /** Next N(0,1) tensor of x's size; called in k-diffusion's order (ancestral: noise_sampler(σ, σ_next)). */
+  noise: (sigma: number, sigmaNext: number) => Float32Array;
+  signal?: AbortSignal;
+  onStep?: (i: number, sigma: number, denoised: Float32Array) => void;
+}
+
+export type Sampler = (denoise: Denoise, x: Float32Array, sigmas: ArrayLike<number>, opts: SamplerOptions) => Promise<Float32Array>;

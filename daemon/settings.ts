@@ -1,0 +1,43 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { DaemonSettings } from './protocol';
+
+/** Defaults, then environment (for the CLI and headless use); clients override with `sd/settings.update`. */
+export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSettings {
+  return {
+    modelsRoot: env.SD_STUDIO_MODELS_ROOT ?? '',
+    model: env.SD_STUDIO_MODEL ?? '',
+    outputDir: env.SD_STUDIO_OUTPUT_DIR ?? join(process.cwd(), 'outputs'),
+    filenamePattern: '',
+    directoryPattern: '[date]',
+    executionProvider: (env.SD_STUDIO_PROVIDER as DaemonSettings['executionProvider']) ?? 'cpu',
+    threads: 0,
+    previewEvery: 10,
+    img2imgFixSteps: false,
+    randnSource: 'GPU',
+    etaNoiseSeedDelta: 0,
+  };
+}
+
+/**
+ * Physical cores (ONNX Runtime's intra-op threads should not exceed them: SMT siblings share FPUs).
+ * Linux: count distinct (package, core) pairs in sysfs; elsewhere fall back to Node's logical count.
+ */
+export function physicalCores(): number {
+  try {
+    const base = '/sys/devices/system/cpu';
+    const cores = new Set<string>();
+    for (const name of readdirSync(base)) {
+      if (!/^cpu\d+$/.test(name)) continue;
+      const topo = join(base, name, 'topology');
+      const pkg = readFileSync(join(topo, 'physical_package_id'), 'utf8').trim();
+      const core = readFileSync(join(topo, 'core_id'), 'utf8').trim();
+      cores.add(`${pkg}:${core}`);
+    }
+    if (cores.size > 0) return cores.size;
+  } catch {
+    // not Linux, or sysfs hidden: fall through
+  }
+  return Math.max(1, cpus().length);
+}

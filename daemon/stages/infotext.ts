@@ -1,0 +1,40 @@
+import { buildInfotext, type InfotextValue } from '../infotext/a1111';
+import type { ResolvedImg2Img } from '../validate';
+
+export const SD_STUDIO_VERSION = 'sd-studio-v0.1.0';
+
+export interface ImageFacts {
+  seed: number;
+  subseed: number;
+  /** Sampler display name after legacy names were split ("DPM++ 2M Karras" → "DPM++ 2M"). */
+  samplerName: string;
+  /** Schedule type as A1111 writes it after resolution ("Karras" for DPM++ 2M + Automatic). */
+  scheduleLabel: string;
+  modelHash?: string;
+  modelName?: string;
+  isImg2Img: boolean;
+  /** The sampler uses ENSD (ancestral / eta ≠ 0): A1111 writes ENSD only then. */
+  samplerUsesEnsd: boolean;
+}
+
+/** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
+export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
+  const params: Array<[string, InfotextValue]> = [
+    ['Steps', p.steps],
+    ['Sampler', f.samplerName],
+    ['Schedule type', f.scheduleLabel],
+    ['CFG scale', p.cfgScale],
+    ['Seed', f.seed],
+    ['Size', `${p.width}x${p.height}`],
+    ['Model hash', f.modelHash],
+    ['Model', f.modelName],
+    ['Variation seed', p.subseedStrength !== 0 ? f.subseed : undefined],
+    ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
+    ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],
+    ['Denoising strength', f.isImg2Img ? p.denoisingStrength : undefined],
+    ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
+    ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
+    ['Version', SD_STUDIO_VERSION],
+  ];
+  return buildInfotext(p.prompt, p.negativePrompt, params);
+}

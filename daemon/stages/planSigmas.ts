@@ -1,0 +1,22 @@
+import { img2imgSigmas, samplerSigmas, timestepImg2ImgSigmas, type DiscreteSchedule, type ResolvedSampler } from '../sampling';
+
+export interface SigmaPlan {
+  /** The σ list the sampler gets (k-diffusion σ-space). */
+  sigmas: Float64Array;
+  /** Sampler steps that actually run (the progress total). */
+  stepsRun: number;
+  /** Timestep samplers in img2img: ᾱ at the timestep the init latent is noised to. */
+  alphaEnc?: number;
+}
+
+/** Which σ list a job runs: the full schedule (txt2img) or A1111's img2img truncation (§1.3), per sampler family. */
+export function planSigmas(choice: ResolvedSampler, schedule: DiscreteSchedule, steps: number, img2img: { denoisingStrength: number; fixSteps: boolean } | undefined): SigmaPlan {
+  const full = (n: number): Float64Array => samplerSigmas(choice.sampler, choice.scheduler, n, schedule);
+  if (!img2img) {
+    const sigmas = full(steps);
+    return { sigmas, stepsRun: sigmas.length - 1 };
+  }
+  if (choice.kind === 'timesteps') return timestepImg2ImgSigmas(steps, img2img.denoisingStrength, img2img.fixSteps, schedule);
+  const { sigmas, stepsRun } = img2imgSigmas(full, steps, img2img.denoisingStrength, img2img.fixSteps);
+  return { sigmas, stepsRun };
+}

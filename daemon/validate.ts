@@ -1,0 +1,105 @@
+import { invalidParam } from './errors';
+import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
+
+/** img2img params after A1111's defaults are applied and every field is checked. */
+export interface ResolvedImg2Img {
+  prompt: string;
+  negativePrompt: string;
+  initImages: string[];
+  denoisingStrength: number;
+  cfgScale: number;
+  samplerName: string;
+  scheduler: string;
+  steps: number;
+  /** Resolved (never -1). */
+  seed: number;
+  subseed: number;
+  subseedStrength: number;
+  seedResizeFromH: number;
+  seedResizeFromW: number;
+  width: number;
+  height: number;
+  resizeMode: ResizeMode;
+  nIter: number;
+  batchSize: number;
+  model: string;
+  saveImages: boolean;
+  sendImages: boolean;
+  outdir: string;
+  fixSteps: boolean;
+  randnSource: 'GPU' | 'CPU' | 'NV';
+  ensd: number;
+}
+
+function int(field: string, v: unknown, def: number, min: number, max: number): number {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidParam(field, `expected an integer, got ${JSON.stringify(v)}`, `integer ${min}..${max}`);
+  if (v < min || v > max) throw invalidParam(field, `${v} is out of range`, `integer ${min}..${max}`);
+  return v;
+}
+
+function num(field: string, v: unknown, def: number, min: number, max: number): number {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidParam(field, `expected a number, got ${JSON.stringify(v)}`, `number ${min}..${max}`);
+  if (v < min || v > max) throw invalidParam(field, `${v} is out of range`, `number ${min}..${max}`);
+  return v;
+}
+
+function str(field: string, v: unknown, def: string): string {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'string') throw invalidParam(field, `expected a string, got ${JSON.stringify(v)}`, 'string');
+  return v;
+}
+
+function bool(field: string, v: unknown, def: boolean): boolean {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
+  return v;
+}
+
+/** A1111 `get_fixed_seed`: -1 (or absent) becomes a random seed in 0..4294967293. */
+export function fixedSeed(seed: number, random: () => number = Math.random): number {
+  return seed === -1 ? Math.floor(random() * 4294967294) : seed;
+}
+
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Check every field of `p` and fill A1111's defaults; the first bad field throws InvalidParams naming it. */
+export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): ResolvedImg2Img {
+  if (typeof p !== 'object' || p === null) throw invalidParam('params', 'expected an object');
+  const initImages = p.init_images ?? [];
+  if (!Array.isArray(initImages) || initImages.some((x) => typeof x !== 'string' || x.length === 0)) {
+    throw invalidParam('init_images', 'expected a list of file paths or base64 images', 'string[]');
+  }
+  const resizeMode = int('resize_mode', p.resize_mode, 0, 0, 3) as ResizeMode;
+  const overrides = p.override_settings ?? {};
+  const randnSource = str('override_settings.randn_source', overrides.randn_source, settings.randnSource);
+  if (!['GPU', 'CPU', 'NV'].includes(randnSource)) throw invalidParam('override_settings.randn_source', `unknown RNG source "${randnSource}"`, 'GPU, CPU or NV');
+  return {
+    prompt: str('prompt', p.prompt, ''),
+    negativePrompt: str('negative_prompt', p.negative_prompt, ''),
+    initImages,
+    denoisingStrength: num('denoising_strength', p.denoising_strength, 0.75, 0, 1),
+    cfgScale: num('cfg_scale', p.cfg_scale, 7, 0, 100),
+    samplerName: str('sampler_name', p.sampler_name, 'DPM++ 2M'),
+    scheduler: str('scheduler', p.scheduler, 'Automatic'),
+    steps: int('steps', p.steps, 20, 1, 1000),
+    seed: fixedSeed(int('seed', p.seed, -1, -1, MAX_SEED)),
+    subseed: fixedSeed(int('subseed', p.subseed, -1, -1, MAX_SEED)),
+    subseedStrength: num('subseed_strength', p.subseed_strength, 0, 0, 1),
+    seedResizeFromH: int('seed_resize_from_h', p.seed_resize_from_h, 0, -1, 16384),
+    seedResizeFromW: int('seed_resize_from_w', p.seed_resize_from_w, 0, -1, 16384),
+    width: int('width', p.width, 512, 8, 16384),
+    height: int('height', p.height, 512, 8, 16384),
+    resizeMode,
+    nIter: int('n_iter', p.n_iter, 1, 1, 10000),
+    batchSize: int('batch_size', p.batch_size, 1, 1, 64),
+    model: str('model', p.model, settings.model),
+    saveImages: bool('save_images', p.save_images, true),
+    sendImages: bool('send_images', p.send_images, false),
+    outdir: str('outdir', p.outdir, settings.outputDir),
+    fixSteps: bool('override_settings.img2img_fix_steps', overrides.img2img_fix_steps, settings.img2imgFixSteps),
+    randnSource: randnSource as ResolvedImg2Img['randnSource'],
+    ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_SEED, MAX_SEED),
+  };
+}

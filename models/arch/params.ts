@@ -1,0 +1,83 @@
+// Weights as graph parameters without copies: an architecture asks for a checkpoint key and gets an initializer
+// name; the initializer is a zero-size stub whose real bytes are decided when the model is written
+// (externalModel.ts): a pointer into the checkpoint file itself, or a converted copy in the cache. So building
+// the graph of a 4 GB checkpoint reads headers only.
+import type { GraphBuilder } from '../graph';
+import { ElemType } from '../graph';
+import type { TensorRecord } from '../formats/tensorRecord';
+
+/** The checkpoint's tensors don't fit the architecture: names the key and what was expected. */
+export class ArchError extends Error {
+  override name = 'ArchError';
+}
+
+export interface ParamEntry {
+  /** Initializer name in the graph. */
+  name: string;
+  record: TensorRecord;
+  /** Element type the graph wants for this weight. */
+  elemType: ElemType.FLOAT | ElemType.FLOAT16;
+}
+
+/** A view of a state dict under a key prefix, shared plan of every weight used. */
+export class Params {
+  private constructor(
+    readonly g: GraphBuilder,
+    private readonly tensors: ReadonlyMap<string, TensorRecord>,
+    readonly prefix: string,
+    readonly plan: ParamEntry[],
+    private readonly byKey: Map<string, string>,
+    /** Element type of float weights in the graph (fp32 for CPU, fp16 for GPU builds). */
+    readonly weightType: ElemType.FLOAT | ElemType.FLOAT16,
+  ) {}
+
+  static create(g: GraphBuilder, tensors: ReadonlyMap<string, TensorRecord>, prefix: string, weightType: ElemType.FLOAT | ElemType.FLOAT16 = ElemType.FLOAT): Params {
+    return new Params(g, tensors, prefix, [], new Map(), weightType);
+  }
+
+  /** The same plan, deeper prefix: `p.at('middle_block.1.')`. */
+  at(sub: string): Params {
+    return new Params(this.g, this.tensors, this.prefix + sub, this.plan, this.byKey, this.weightType);
+  }
+
+  has(key: string): boolean {
+    return this.tensors.has(this.prefix + key);
+  }
+
+  shape(key: string): number[] {
+    return this.record(key).shape;
+  }
+
+  private record(key: string): TensorRecord {
+    const r = this.tensors.get(this.prefix + key);
+    if (!r) throw new ArchError(`missing tensor "${this.prefix + key}"`);
+    return r;
+  }
+
+  /** Initializer for `key`; each checkpoint tensor becomes one initializer however often it is used. */
+  get(key: string): string {
+    const full = this.prefix + key;
+    const known = this.byKey.get(full);
+    if (known !== undefined) return known;
+    const record = this.record(key);
+    const empty = this.weightType === ElemType.FLOAT ? new Float32Array(0) : new Uint16Array(0);
+    const name = this.g.initializer(full, empty, [0], this.weightType);
+    this.plan.push({ name, record, elemType: this.weightType });
+    this.byKey.set(full, name);
+    return name;
+  }
+
+  /** Every key under this prefix (without it), in file order. */
+  keys(): string[] {
+    const out: string[] = [];
+    for (const k of this.tensors.keys()) if (k.startsWith(this.prefix)) out.push(k.slice(this.prefix.length));
+    return out;
+  }
+
+  /** Largest N with `${base}${N}${suffix}` present, plus one (0 when none). */
+  count(base: string, suffix: string): number {
+    let n = 0;
+    while (this.has(`${base}${n}${suffix}`)) n++;
+    return n;
+  }
+}

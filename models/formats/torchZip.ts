@@ -1,0 +1,205 @@
+// PyTorch's zip checkpoint (torch.save since 1.6): `<prefix>/data.pkl` holds the object tree, each storage is a
+// stored (uncompressed) member `<prefix>/data/<key>`. We read the zip central directory ourselves (zip64
+// included: checkpoints pass 4 GB), unpickle data.pkl with the restricted unpickler, and describe every tensor
+// by where its bytes lie in the zip, so values are read lazily straight from the file.
+import { open, type FileHandle } from 'node:fs/promises';
+import { PyDict, PyObject, PyTuple, TorchTensor, parseStoragePid, unpickle, type PyValue, type TorchStorage } from './pickle';
+import { WeightsError, DTYPE_SIZE, checkRecord, readExactly, type TensorRecord } from './tensorRecord';
+
+/** A torch checkpoint (zip or legacy) as read: its object tree, every tensor by path, every other leaf. */
+export interface TorchCheckpoint {
+  path: string;
+  format: 'torch-zip' | 'torch-legacy';
+  root: PyValue;
+  /** Named by their path in the tree, '/'-joined: `state_dict/model.diffusion_model...`, `w`. */
+  tensors: TensorRecord[];
+  /** Non-tensor leaves by path (`global_step` → 470000). */
+  leaves: Map<string, PyValue>;
+}
+
+/** Where a storage's element 0 is in the file, and how many bytes it may use. */
+export type LocateStorage = (s: TorchStorage) => { offset: number; storageOffset: number; bytes: number };
+
+/** Walks the unpickled tree and turns each tensor description into a checked record. */
+export function collectTensors(path: string, format: TorchCheckpoint['format'], root: PyValue, locate: LocateStorage): TorchCheckpoint {
+  const tensors: TensorRecord[] = [];
+  const leaves = new Map<string, PyValue>();
+  const seen = new Set<PyValue>();
+  const walk = (v: PyValue, at: string): void => {
+    if (v instanceof TorchTensor) {
+      const loc = locate(v.storage);
+      const r: TensorRecord = {
+        name: at, file: path, offset: loc.offset, dtype: v.storage.dtype, shape: v.shape, strides: v.strides,
+        storageOffset: v.storageOffset + loc.storageOffset, storageBytes: loc.bytes,
+      };
+      checkRecord(r);
+      tensors.push(r);
+      return;
+    }
+    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
+      if (seen.has(v)) return; // shared sub-objects: walked once
+      seen.add(v);
+    }
+    const join = (k: unknown) => (at ? `${at}/${String(k)}` : String(k));
+    if (v instanceof PyDict) for (const [k, x] of v.map) walk(x, join(k));
+    else if (v instanceof PyObject && v.state instanceof PyDict) walk(v.state, at);
+    else if (Array.isArray(v) || v instanceof PyTuple) (Array.isArray(v) ? v : v.items).forEach((x, i) => walk(x, join(i)));
+    else leaves.set(at, v);
+  };
+  walk(root, '');
+  return { path, format, root, tensors, leaves };
+}
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  localHeader: number;
+}
+
+/** Member names torch writes; A1111 refuses anything else (safe.py `check_zip_filenames`), so do we. */
+const MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|\.data\/serialization_id|\.data\/version|\.format_version|\.storage_alignment)$/;
+
+export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
+  const fh = await open(path, 'r');
+  try {
+    const fail = (problem: string): never => {
+      throw new WeightsError(path, problem);
+    };
+    const size = (await fh.stat()).size;
+    const entries = await readCentralDirectory(fh, path, size);
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    for (const e of entries) {
+      if (!MEMBER.test(e.name)) fail(`not a PyTorch checkpoint archive: unexpected member '${e.name}'`);
+    }
+    const pkls = entries.filter((e) => e.name.endsWith('/data.pkl'));
+    if (pkls.length !== 1) fail(`not a PyTorch checkpoint archive: ${pkls.length} data.pkl members (need exactly one)`);
+    const prefix = pkls[0]!.name.slice(0, -'data.pkl'.length);
+    const member = async (e: ZipEntry): Promise<{ offset: number; size: number }> => {
+      if (e.method !== 0) fail(`member '${e.name}' is compressed (method ${e.method}); torch writes stored members`);
+      const local = await readExactly(fh, path, e.localHeader, 30);
+      const dv = new DataView(local.buffer);
+      if (dv.getUint32(0, true) !== 0x04034b50) fail(`member '${e.name}': bad local header signature`);
+      const offset = e.localHeader + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
+      if (offset + e.size > size) fail(`member '${e.name}' runs past the end of the file: truncated`);
+      return { offset, size: e.size };
+    };
+    const textMember = async (name: string): Promise<string | undefined> => {
+      const e = byName.get(prefix + name);
+      if (!e) return undefined;
+      const m = await member(e);
+      return new TextDecoder().decode(await readExactly(fh, path, m.offset, Math.min(m.size, 64))).trim();
+    };
+    const byteorder = await textMember('byteorder');
+    if (byteorder && byteorder !== 'little') fail(`byteorder '${byteorder}' is not supported (little-endian only)`);
+
+    const pkl = await member(pkls[0]!);
+    const pklBytes = await readExactly(fh, path, pkl.offset, pkl.size);
+    const storages = new Map<string, { offset: number; size: number }>();
+    const refs: TorchStorage[] = [];
+    const { value } = unpickle(pklBytes, {
+      file: path,
+      persistentLoad: (pid: PyValue) => {
+        const s = parseStoragePid(pid, path);
+        refs.push(s);
+        return s;
+      },
+    });
+    for (const s of refs) {
+      if (storages.has(s.key)) continue;
+      const e = byName.get(`${prefix}data/${s.key}`);
+      if (!e) fail(`storage '${s.key}' has no member '${prefix}data/${s.key}'`);
+      const m = await member(e!);
+      if (s.numel * DTYPE_SIZE[s.dtype] > m.size) fail(`storage '${s.key}' holds ${m.size} bytes, ${s.numel} × ${s.dtype} need ${s.numel * DTYPE_SIZE[s.dtype]}`);
+      storages.set(s.key, m);
+    }
+    return collectTensors(path, 'torch-zip', value, (s) => {
+      const m = storages.get(s.key)!;
+      return { offset: m.offset, storageOffset: 0, bytes: Math.min(m.size, s.numel * DTYPE_SIZE[s.dtype]) };
+    });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** End-of-central-directory (zip64-aware) → the entries. */
+async function readCentralDirectory(fh: FileHandle, path: string, size: number): Promise<ZipEntry[]> {
+  const fail = (problem: string): never => {
+    throw new WeightsError(path, problem);
+  };
+  const tailLen = Math.min(size, 22 + 0xffff + 20);
+  const tail = await readExactly(fh, path, size - tailLen, tailLen);
+  const tv = new DataView(tail.buffer);
+  let eocd = -1;
+  for (let i = tailLen - 22; i >= 0; i--) {
+    if (tv.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) fail('not a zip archive (no end-of-central-directory record): truncated or not a checkpoint');
+  let count = tv.getUint16(eocd + 10, true);
+  let cdSize = tv.getUint32(eocd + 12, true);
+  let cdOffset = tv.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    // Zip64: the locator sits just before the EOCD and points at the zip64 EOCD record.
+    const loc = eocd - 20;
+    if (loc < 0 || tv.getUint32(loc, true) !== 0x07064b50) fail('zip64 archive without a zip64 locator');
+    const rec = await readExactly(fh, path, num(tv.getBigUint64(loc + 8, true)), 56);
+    const rv = new DataView(rec.buffer);
+    if (rv.getUint32(0, true) !== 0x06064b50) fail('bad zip64 end-of-central-directory record');
+    count = num(rv.getBigUint64(32, true));
+    cdSize = num(rv.getBigUint64(40, true));
+    cdOffset = num(rv.getBigUint64(48, true));
+  }
+  if (cdOffset + cdSize > size) fail(`central directory (${cdSize} bytes at ${cdOffset}) runs past the end of the file: truncated`);
+  const cd = await readExactly(fh, path, cdOffset, cdSize);
+  const dv = new DataView(cd.buffer);
+  const entries: ZipEntry[] = [];
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cd.length || dv.getUint32(p, true) !== 0x02014b50) fail(`corrupt central directory at entry ${i}`);
+    const nameLen = dv.getUint16(p + 28, true);
+    const extraLen = dv.getUint16(p + 30, true);
+    const commentLen = dv.getUint16(p + 32, true);
+    if (p + 46 + nameLen + extraLen > cd.length) fail(`corrupt central directory at entry ${i}`);
+    const e: ZipEntry = {
+      name: new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen)),
+      method: dv.getUint16(p + 10, true),
+      compressedSize: dv.getUint32(p + 20, true),
+      size: dv.getUint32(p + 24, true),
+      localHeader: dv.getUint32(p + 42, true),
+    };
+    applyZip64Extra(e, dv, p + 46 + nameLen, extraLen);
+    if (e.method === 0 && e.compressedSize !== e.size) fail(`member '${e.name}': stored sizes disagree`);
+    entries.push(e);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+/** Zip64 extra field (id 1): 64-bit values for exactly the fields saturated at 0xffffffff, in this order. */
+function applyZip64Extra(e: ZipEntry, dv: DataView, start: number, len: number): void {
+  for (let q = start; q + 4 <= start + len; ) {
+    const id = dv.getUint16(q, true);
+    const sz = dv.getUint16(q + 2, true);
+    if (id === 1) {
+      let r = q + 4;
+      const next = (): number => {
+        const v = num(dv.getBigUint64(r, true));
+        r += 8;
+        return v;
+      };
+      if (e.size === 0xffffffff) e.size = next();
+      if (e.compressedSize === 0xffffffff) e.compressedSize = next();
+      if (e.localHeader === 0xffffffff) e.localHeader = next();
+    }
+    q += 4 + sz;
+  }
+}
+
+const num = (v: bigint): number => {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`zip field ${v} too large`);
+  return Number(v);
+};

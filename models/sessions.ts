@@ -1,0 +1,130 @@
+// The only importer of onnxruntime-node: execution providers, session creation once per file, reuse, dispose.
+import * as ort from 'onnxruntime-node';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export type ElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
+
+/** A tensor as the daemon holds it: typed array + dims. float16 travels as raw IEEE bits in a Uint16Array. */
+export interface HostTensor {
+  type: ElementType;
+  data: Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+  dims: number[];
+}
+
+/** Name, element type and shape (numbers or symbolic names) of one model input/output. */
+export interface TensorSpec {
+  name: string;
+  type: ElementType;
+  shape: ReadonlyArray<number | string>;
+}
+
+export interface ModelSession {
+  readonly path: string;
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  /** The provider the session really runs on (after any fallback). */
+  readonly provider: ExecutionProvider;
+  run(feeds: Record<string, HostTensor>, outputNames?: string[]): Promise<Record<string, HostTensor>>;
+  dispose(): Promise<void>;
+}
+
+export interface SessionSettings {
+  provider: ExecutionProvider;
+  /** Intra-op threads; 0 lets ONNX Runtime decide. */
+  threads: number;
+}
+
+const providerNames: Record<ExecutionProvider, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu' };
+
+function specsOf(meta: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): TensorSpec[] {
+  return names.map((name, i) => {
+    const m = meta[i];
+    if (m && m.isTensor) return { name, type: m.type, shape: [...m.shape] };
+    return { name, type: 'unknown', shape: [] };
+  });
+}
+
+async function createOne(path: string, settings: SessionSettings, provider: ExecutionProvider): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: provider === 'cpu' ? ['cpu'] : [providerNames[provider]],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+  };
+  return ort.InferenceSession.create(path, options);
+}
+
+class OrtModelSession implements ModelSession {
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  constructor(
+    readonly path: string,
+    private readonly session: ort.InferenceSession,
+    readonly provider: ExecutionProvider,
+  ) {
+    this.inputs = specsOf(session.inputMetadata, session.inputNames);
+    this.outputs = specsOf(session.outputMetadata, session.outputNames);
+  }
+
+  async run(feeds: Record<string, HostTensor>, outputNames?: string[]): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    const out = outputNames ? await this.session.run(ortFeeds, outputNames) : await this.session.run(ortFeeds);
+    const result: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(out)) {
+      result[name] = { type: t.type, data: t.data as HostTensor['data'], dims: [...t.dims] };
+      t.dispose?.();
+    }
+    return result;
+  }
+
+  dispose(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/**
+ * Sessions are expensive (seconds to minutes for a real UNet): create each once per (file, provider) and reuse.
+ * A provider that is not available falls back to CPU, and says so through `warn`.
+ */
+export class SessionPool {
+  private readonly sessions = new Map<string, Promise<ModelSession>>();
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
+
+  get(path: string): Promise<ModelSession> {
+    let s = this.sessions.get(path);
+    if (!s) {
+      s = this.create(path);
+      this.sessions.set(path, s);
+      s.catch(() => this.sessions.delete(path));
+    }
+    return s;
+  }
+
+  private async create(path: string): Promise<ModelSession> {
+    const wanted = this.settings.provider;
+    if (wanted !== 'cpu') {
+      try {
+        return new OrtModelSession(path, await createOne(path, this.settings, wanted), wanted);
+      } catch (e) {
+        this.warn(`execution provider "${wanted}" is not available (${(e as Error).message.split('\n')[0]}); running ${path} on CPU`);
+      }
+    }
+    return new OrtModelSession(path, await createOne(path, this.settings, 'cpu'), 'cpu');
+  }
+
+  async disposeAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.dispose()));
+  }
+}
+
+/** Providers onnxruntime-node can load in this install (for the status bar and error messages). */
+export function availableProviders(): string[] {
+  return ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name);
+}

@@ -1,0 +1,105 @@
+// Weighted-sum merge of two generated 2 GB fp16 checkpoints: throughput and peak RSS, next to a plain streamed
+// copy of the same number of bytes on the same disk (the floor any merge is measured against).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SafetensorsWriter, type TensorSpec } from '../../models/formats/safetensors';
+import { byteLength } from '../../models/formats/tensorRecord';
+import { f32ToF16Bits } from '../../models/graph/float16';
+import { mergeCheckpoints } from '../../models/merge';
+import type { Bench } from './registry';
+
+const TARGET = 2e9;
+
+/** SD-like layout: the CLIP token embedding (the largest tensor), many 3×3 convs, biases; ≈ 2 GB in fp16. */
+function layout(): TensorSpec[] {
+  const specs: TensorSpec[] = [{ name: 'cond_stage_model.transformer.text_model.embeddings.token_embedding.weight', dtype: 'F16', shape: [49408, 768] }];
+  let total = byteLength(specs[0]!);
+  for (let i = 0; total < TARGET; i++) {
+    const s: TensorSpec = i % 3 === 2
+      ? { name: `model.diffusion_model.block.${i}.bias`, dtype: 'F16', shape: [1280] }
+      : { name: `model.diffusion_model.block.${i}.weight`, dtype: 'F16', shape: [1280, 1280, 3, 3] };
+    specs.push(s);
+    total += byteLength(s);
+  }
+  return specs;
+}
+
+/** Writes a checkpoint from a 32 MB pool of random fp16 values (offset by `seed` so A and B differ). */
+async function generate(path: string, specs: TensorSpec[], seed: number): Promise<void> {
+  const pool = f32ToF16Bits(Float32Array.from({ length: 16 << 20 }, () => (Math.random() - 0.5) * 0.2));
+  const bytes = new Uint8Array(pool.buffer);
+  const w = await SafetensorsWriter.create(path, specs, { seed: String(seed) });
+  let at = seed * 4096;
+  for (const s of specs) {
+    const n = byteLength(s);
+    const out = new Uint8Array(n);
+    for (let o = 0; o < n; ) {
+      const take = Math.min(n - o, bytes.length - (at % bytes.length));
+      out.set(bytes.subarray(at % bytes.length, (at % bytes.length) + take), o);
+      o += take;
+      at += take;
+    }
+    await w.write(out);
+  }
+  await w.commit();
+}
+
+async function copy(from: string, to: string): Promise<number> {
+  const src = await open(from, 'r');
+  const dst = await open(to, 'w');
+  const buf = new Uint8Array(8 << 20);
+  let n = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await src.read(buf, 0, buf.length, n);
+      if (!bytesRead) break;
+      await dst.write(buf, 0, bytesRead, n);
+      n += bytesRead;
+    }
+    await dst.sync();
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+  return n;
+}
+
+const mb = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
+
+export const mergeBench: Bench = {
+  summary: 'weighted-sum merge of two generated 2 GB fp16 checkpoints vs a plain file copy (writes ~8 GB to tmp)',
+  default: false,
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), 'sd-studio-merge-bench-'));
+    try {
+      const specs = layout();
+      const [a, b, out] = ['a.safetensors', 'b.safetensors', 'out.safetensors'].map((f) => join(dir, f)) as [string, string, string];
+      let t = performance.now();
+      await generate(a, specs, 1);
+      await generate(b, specs, 2);
+      const total = specs.reduce((s, x) => s + byteLength(x), 0);
+      console.log(`generated 2 × ${(total / 1e9).toFixed(2)} GB (${specs.length} tensors, largest ${(byteLength(specs[0]!) / 1e6).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const rssBefore = process.resourceUsage().maxRSS;
+      let sampled = 0;
+      t = performance.now();
+      const r = await mergeCheckpoints({
+        primary: a, secondary: b, method: 'weighted-sum', multiplier: 0.3, out, hashCache: false, addRecipe: false,
+        onProgress: () => (sampled = Math.max(sampled, process.memoryUsage.rss())),
+      });
+      const mergeMs = performance.now() - t;
+      const maxRss = process.resourceUsage().maxRSS * 1024;
+      console.log(`merge: ${(r.bytes / 1e9).toFixed(2)} GB out (${((2 * r.bytes) / 1e9).toFixed(2)} GB in) in ${(mergeMs / 1000).toFixed(1)} s → ${mb(r.bytes, mergeMs)} MB/s of output`);
+      console.log(`peak RSS: ${(maxRss / 2 ** 20).toFixed(0)} MiB process max (before merge ${(rssBefore / 1024).toFixed(0)} MiB; sampled during merge ${(sampled / 2 ** 20).toFixed(0)} MiB)`);
+      rmSync(out);
+      t = performance.now();
+      const n = await copy(a, out);
+      const copyMs = performance.now() - t;
+      console.log(`plain copy: ${(n / 1e9).toFixed(2)} GB in ${(copyMs / 1000).toFixed(1)} s → ${mb(n, copyMs)} MB/s`);
+      console.log(`merge / copy time: ${(mergeMs / copyMs).toFixed(2)}× (target ≤ 2×); peak RSS ${maxRss < 2 ** 30 ? '<' : '≥'} 1 GiB`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

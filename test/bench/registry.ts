@@ -1,0 +1,18 @@
+import { pipelineBench } from './pipeline';
+import { samplersBench } from './samplers';
+import { mergeBench } from './merge';
+
+export interface Bench {
+  summary: string;
+  /** Run by a plain `npm run bench` (heavy ones are opt-in by name). */
+  default: boolean;
+  run(): Promise<void>;
+}
+
+/** One line per benchmark; each lives in its own file. */
+export const benches: Record<string, Bench> = {
+  pipeline: pipelineBench,
+  merge: mergeBench,
+  samplers: samplersBench,
+  // <benches>
+};
