@@ -1,5 +1,6 @@
 import { createConnection, ResponseError, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { registerHandlers } from './handlers';
+import { SDPROMPT_TRIGGER_CHARACTERS } from './language';
 import { ErrorCodes, PROTOCOL_VERSION, type InitializationOptions, type InitializeResultExtras } from './protocol';
 import { DaemonServer } from './server';
 import { defaultSettings } from './settings';
@@ -29,7 +30,13 @@ export function serveStdio(): void {
     if (opts.settings) server.updateSettings(opts.settings);
     const extras: InitializeResultExtras = { protocolVersion: PROTOCOL_VERSION, serverInfo: { name: 'sd-studio-daemon', version: DAEMON_VERSION } };
     return {
-      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // .sdprompt language features (daemon/language)
+        completionProvider: { triggerCharacters: SDPROMPT_TRIGGER_CHARACTERS },
+        hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
+      },
       ...extras,
     };
   });

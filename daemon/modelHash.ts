@@ -8,6 +8,8 @@ import { sha256Short } from '../models/hash';
  */
 export async function modelHashForFolder(dir: string): Promise<string | undefined> {
   try {
+    // A checkpoint file: A1111's own "Model hash", the short SHA-256 of the file (cached).
+    if (statSync(dir).isFile()) return await sha256Short(dir);
     const unetDir = join(dir, 'unet');
     let best: { path: string; size: number } | undefined;
     for (const name of readdirSync(unetDir)) {

@@ -84,6 +84,14 @@ export interface DaemonSettings {
   randnSource: 'GPU' | 'CPU' | 'NV';
   /** A1111 "Eta noise seed delta" (ENSD). */
   etaNoiseSeedDelta: number;
+  /** A1111 ESRGAN_tile: upscaler tile side in input pixels; 0 = no tiling. Default 192. */
+  upscalerTileSize: number;
+  /** A1111 ESRGAN_tile_overlap: cross-fade between tiles in input pixels. Default 8. */
+  upscalerTileOverlap: number;
+  /** Extras upscaler when none is named; default the built-in "ESRGAN-Slim 4x". */
+  defaultUpscaler: string;
+  /** Face restorer used when only a visibility is given. */
+  defaultFaceRestorer: 'gfpgan' | 'codeformer';
 }
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
@@ -334,6 +342,45 @@ export interface ModelsConvertResult {
   shortHash: string;
 }
 
+/** Params of `models/convertOnnx`: a single-file SD 1.x/2.x checkpoint → a diffusers ONNX folder, as a job. */
+export interface ModelsConvertOnnxParams {
+  /** .safetensors or .ckpt. */
+  checkpoint: string;
+  /** Output folder; must not exist or be empty. */
+  out: string;
+  /** Architecture description for head counts the weights cannot give (sd-tiny *.config.json form or ldm .yaml). */
+  config?: string;
+  /** Separate VAE file baked into vae_encoder/vae_decoder. */
+  vae?: string;
+  /** fp16 text encoder and UNet (GPU providers); the VAE stays fp32. */
+  fp16?: boolean;
+  /** A folder with vocab.json + merges.txt to copy as tokenizer/. */
+  tokenizer?: string;
+  /** Overrides A1111's guess of the prediction type. */
+  prediction?: 'epsilon' | 'v_prediction';
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+export interface ModelsConvertOnnxResult {
+  jobId: string;
+  dir: string;
+  /** "SD 1.x inpainting, fp16 weights, epsilon". */
+  summary: string;
+  family: 'sd1' | 'sd2';
+  variant: 'normal' | 'inpainting' | 'instruct-pix2pix';
+  precision: 'fp32' | 'fp16' | 'bf16' | 'mixed';
+  prediction: 'epsilon' | 'v_prediction';
+  /** How the prediction type was decided. */
+  predictionSource: 'override' | 'config' | 'a1111-rule' | 'unet-test';
+  sha256: string;
+  /** 'missing': tokenizer/ must be added before the folder is usable. */
+  tokenizer: 'copied' | 'missing';
+  /** Per part: weights read in place from the checkpoint (hard link) vs converted into weights.bin. */
+  parts: Record<string, { pointed: number; converted: number; convertedBytes: number }>;
+  seconds: number;
+}
+
 // <models-section>
 
 // ---------------------------------------------------------------------------------------------------------
@@ -451,6 +498,112 @@ export interface PngInfoWriteResult {
   out: string;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Extras (upscaling and face restoration issue): field names of A1111's /sdapi/v1/extra-batch-images
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Params of `sd/extras` (sent by the `sd-studio extras` CLI and the Extras panel): post-process images as A1111's
+ * Extras tab does — upscale (scale by / scale to, optional second upscaler blended in), then GFPGAN, then
+ * CodeFormer — and save each result with the source's PNG info plus the "Postprocess …" lines. A job; a bad file
+ * is reported in its entry of the result and the batch goes on.
+ */
+export interface ExtrasParams {
+  /** Images to process: files or inline images (ImageRef). */
+  images?: ImageRef[];
+  /** A folder: every file in it, non-recursive, as A1111's "Batch from directory". */
+  input_dir?: string;
+  /** Results go straight into this folder with the source's name (A1111 batch output dir); else `<outdir>/extras-images/NNNNN.png`. */
+  output_dir?: string;
+  /** Output root (overrides the `outputDir` setting) when output_dir is not given. */
+  outdir?: string;
+  /** 0: scale by `upscaling_resize` (default); 1: scale to `upscaling_resize_w`×`upscaling_resize_h`. */
+  resize_mode?: 0 | 1;
+  /** Scale by; default 4 (A1111's Extras default). */
+  upscaling_resize?: number;
+  upscaling_resize_w?: number;
+  upscaling_resize_h?: number;
+  /** Scale to: paste centred onto a black W×H canvas (default true, as A1111). */
+  upscaling_crop?: boolean;
+  /** A1111 "Max side length" for scale by; 0 = off. */
+  max_side_length?: number;
+  /** Upscaler name from `sd/upscalers.list` ("None", "Lanczos", "Nearest", a model); default: the `defaultUpscaler` setting. */
+  upscaler_1?: string;
+  upscaler_2?: string;
+  /** 0..1: result = upscaler 1 · (1 − v) + upscaler 2 · v. Default 0. */
+  extras_upscaler_2_visibility?: number;
+  /** 0..1, 0 = off (default). */
+  gfpgan_visibility?: number;
+  /** 0..1, 0 = off (default). */
+  codeformer_visibility?: number;
+  /** CodeFormer fidelity weight 0..1; 0 = strongest effect (A1111 Extras default 0). */
+  codeformer_weight?: number;
+  /** Visibility for the `defaultFaceRestorer` setting's restorer (the CLI's --face-visibility without --face-restorer). */
+  face_visibility?: number;
+  /** Return each result's PNG as base64 (default false). */
+  send_images?: boolean;
+  /** Write the PNGs (default true). */
+  save_images?: boolean;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/** One input's outcome: a written image, or the error that stopped this input (others still ran). */
+export interface ExtrasImageResult {
+  /** The input as given (path, or "images[i]" for inline data). */
+  source: string;
+  path?: string;
+  width?: number;
+  height?: number;
+  /** The "extras" PNG text written (A1111's "Postprocess upscale by: 4, Postprocess upscaler: …"). */
+  info?: string;
+  png?: string;
+  error?: string;
+}
+
+export interface ExtrasResult {
+  jobId: string;
+  images: ExtrasImageResult[];
+  /** How many inputs failed. */
+  failed: number;
+}
+
+/** One entry of `sd/upscalers.list`. */
+export interface UpscalerInfo {
+  /** The name to pass as upscaler_1 / upscaler_2 / `--upscaler`. */
+  name: string;
+  kind: 'none' | 'lanczos' | 'nearest' | 'model';
+  /** Weights / ONNX file, or the TF.js model.json of a built-in. */
+  path?: string;
+  /** Shipped with SD Studio (no download). */
+  builtin?: boolean;
+  /** The A1111 models folder it was found in (ESRGAN, RealESRGAN, SwinIR, DAT). */
+  folder?: string;
+}
+
+export interface UpscalersListResult {
+  upscalers: UpscalerInfo[];
+  /** The `defaultUpscaler` setting in force. */
+  defaultUpscaler: string;
+}
+
+/**
+ * Params of `sd/sdprompt.fromImage` (sent by the extension's "Regenerate from image…"): an image's generation
+ * settings as a `.sdprompt` spec, printed exactly as `sd-studio pnginfo FILE --to-sdprompt` prints it.
+ */
+export interface SdPromptFromImageParams {
+  file: string;
+  /** The `.sdprompt` file the spec will go into: `@init` is written relative to its folder (absolute when absent). */
+  sdpromptFile?: string;
+}
+
+export interface SdPromptFromImageResult {
+  /** The printed spec, ending with a newline; null when the image carries no generation settings. */
+  text: string | null;
+  format: PngInfo['format'];
+  problems: string[];
+}
+
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
@@ -482,6 +635,14 @@ export interface RequestTypes {
   'sd/pngInfo.write': { params: PngInfoWriteParams; result: PngInfoWriteResult };
   /** Inspect a prompt as A1111 reads it (schedules, AND, tokens, LoRA tags, diagnostics); quick, no job. */
   'sd/prompt.inspect': { params: PromptInspectParams; result: PromptInspectResult };
+  /** Extras: upscale / restore faces / batch as a job (progress per tile, cancel); per-file results. */
+  'sd/extras': { params: ExtrasParams; result: ExtrasResult };
+  /** Upscalers available: None, Lanczos, Nearest, the built-in model, the user's ESRGAN/RealESRGAN/SwinIR/DAT files. */
+  'sd/upscalers.list': { params: Record<string, never>; result: UpscalersListResult };
+  /** An image's settings as a `.sdprompt` spec ("Regenerate from image…"). */
+  'sd/sdprompt.fromImage': { params: SdPromptFromImageParams; result: SdPromptFromImageResult };
+  /** Build a diffusers ONNX folder from a single-file checkpoint as a job (graphs built in TypeScript). */
+  'models/convertOnnx': { params: ModelsConvertOnnxParams; result: ModelsConvertOnnxResult };
   // <requests>
 }
 

@@ -17,6 +17,10 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     img2imgFixSteps: false,
     randnSource: 'GPU',
     etaNoiseSeedDelta: 0,
+    upscalerTileSize: 192,
+    upscalerTileOverlap: 8,
+    defaultUpscaler: env.SD_STUDIO_UPSCALER ?? 'ESRGAN-Slim 4x',
+    defaultFaceRestorer: 'gfpgan',
   };
 }
 

@@ -3,11 +3,15 @@
 // tensor is read, merged and written before the next is touched — peak memory is a few times the largest
 // tensor, never the model. The next tensor's reads overlap the current one's arithmetic and write.
 import { basename, extname, resolve } from 'node:path';
-import { SafetensorsWriter, type TensorSpec } from './formats/safetensors';
+import { open, type FileHandle } from 'node:fs/promises';
+import { type TensorSpec } from './formats/safetensors';
 import { openWeights, stateDict } from './formats/open';
-import { TensorReader, asBytes, byteLength, convert, isFloat, view, type DType, type TensorRecord } from './formats/tensorRecord';
-import { f16BitsToF32 } from './graph/float16';
+import {
+  DTYPE_SIZE, TensorReader, WeightsError, asBytes, byteLength, contiguousStrides, convert, isFloat, view, type DType, type TensorRecord,
+} from './formats/tensorRecord';
 import { hashFile, recordHashes, type FileHashes, type HashCache } from './hash';
+import { createF16Kernels, f16MergeScalar, type F16Kernels, type F16Op } from './mergeKernels/f16';
+import { OutputFile, OutputHasher } from './mergeKernels/output';
 
 export type MergeMethod = 'no-interpolation' | 'weighted-sum' | 'add-difference';
 
@@ -119,43 +123,231 @@ export async function mergeCheckpoints(o: MergeOptions): Promise<MergeResult> {
   }
 
   const total = plan.reduce((s, p) => s + byteLength(p), 0);
-  const writer = await SafetensorsWriter.create(o.out, plan.map(({ name, dtype, shape }) => ({ name, dtype, shape })), metadata);
-  const reader = new TensorReader();
+  const out = await OutputFile.create(o.out, plan.map(({ name, dtype, shape }) => ({ name, dtype, shape })), metadata);
+  const io = new Sources();
+  // Small outputs get small chunks (a test merge needs no 100 MB of slots).
+  const chunkBytes = Math.min(MERGE_TUNING.chunkBytes, Math.max(16, Math.ceil(total / 16) * 16));
+  const mem = createF16Kernels(MERGE_TUNING.slots * 4 * chunkBytes, { simd: MERGE_TUNING.simd });
+  const hasher = new OutputHasher(mem.bytes, out.header, total >= MERGE_TUNING.hashThreadsFrom);
   try {
-    let done = 0;
-    // Reads of tensor i+1 run while tensor i is merged; one write is in flight at a time.
-    const load = (p: Planned) => {
-      const all = Promise.all(p.kernel.sources.map((r) => (r ? reader.bytes(r) : Promise.resolve(null))));
-      all.catch(() => undefined); // reported when awaited
-      return all;
-    };
-    let next = plan.length ? load(plan[0]!) : undefined;
-    let writing: Promise<void> = Promise.resolve();
-    for (let i = 0; i < plan.length; i++) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled');
-      const p = plan[i]!;
-      const data = await next!;
-      next = i + 1 < plan.length ? load(plan[i + 1]!) : undefined;
-      const bytes = mergeTensor(p.kernel, data, p.dtype);
-      await writing;
-      writing = writer.write(bytes);
-      writing.catch(() => undefined); // reported when awaited
-      done += bytes.byteLength;
-      o.onProgress?.({ stage: 'merging', done, total, tensor: i + 1, tensors: plan.length, message: `${i + 1}/${plan.length} ${p.name}` });
-    }
-    await writing;
+    await streamMerge(plan, out, io, mem, hasher, chunkBytes, total, o);
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled');
-    const hashes = await writer.commit();
+    const hashes = await hasher.digest();
+    await out.commit();
     await recordHashes(o.out, hashes.sha256, hashes.addnet, o.hashCache);
     return {
       out: o.out, tensors: plan.length, bytes: total, sha256: hashes.sha256, shortHash: hashes.sha256.slice(0, 10),
       isInpainting: flags.inpainting, isInstructPix2Pix: flags.pix2pix, metadata,
     };
   } catch (e) {
-    await writer.abort();
+    await out.abort();
     throw e;
   } finally {
-    await reader.close();
+    await hasher.close();
+    await io.close();
+  }
+}
+
+/** Pipeline sizes (tests shrink them to exercise chunking; the bench may compare settings). */
+export const MERGE_TUNING = {
+  /** Output bytes per chunk; a slot holds the chunk's output and up to three inputs of the same size. */
+  chunkBytes: 4 << 20,
+  /** Chunks in flight: being read, merged, written and hashed. Memory = slots × 4 × chunkBytes. */
+  slots: 6,
+  /** Outputs at least this large are hashed on two worker threads. */
+  hashThreadsFrom: 64 << 20,
+  /** false: the scalar JS kernel (for comparison). */
+  simd: true,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Streaming: the output is cut into chunks of at most `chunkBytes`, each processed in a slot of a shared memory:
+// sources are read straight into the slot (large positional reads), merged in place by the fp16 kernel (or, for
+// other dtypes, the whole tensor is merged by the generic path and copied in chunk by chunk), then written at
+// its position and hashed by the workers; the slot is reused once both are done. Reads run `slots − 2` chunks
+// ahead of the merge, so disk, arithmetic and hashing overlap; memory stays bounded by the slots (plus the
+// largest tensor for tensors that take the generic path).
+
+type ChunkKind = 'fused' | 'copy' | 'generic';
+
+interface Chunk {
+  p: Planned;
+  index: number;
+  kind: ChunkKind;
+  /** Byte offset of the chunk in the tensor's output bytes, and its length. */
+  start: number;
+  len: number;
+  /** File position of the chunk in the output. */
+  pos: number;
+  last: boolean;
+}
+
+/** Byte position of a contiguous record's first element, or undefined when it is a strided view. */
+function contiguousStart(r: TensorRecord): number | undefined {
+  const c = contiguousStrides(r.shape);
+  if (!r.shape.every((d, i) => d === 1 || c[i] === r.strides[i])) return undefined;
+  return r.offset + r.storageOffset * DTYPE_SIZE[r.dtype];
+}
+
+function kindOf(p: Planned): ChunkKind {
+  const k = p.kernel;
+  const srcs = k.sources.filter((r): r is TensorRecord => !!r);
+  if (!srcs.every((r) => contiguousStart(r) !== undefined)) return 'generic';
+  if (k.op === 'copy') return srcs[0]!.dtype === p.dtype ? 'copy' : 'generic';
+  return p.dtype === 'F16' && !k.channels && srcs.every((r) => r.dtype === 'F16') ? 'fused' : 'generic';
+}
+
+function* chunksOf(plan: Planned[], dataStart: number, chunkBytes: number): Generator<Chunk> {
+  let pos = dataStart;
+  for (let index = 0; index < plan.length; index++) {
+    const p = plan[index]!;
+    const n = byteLength(p);
+    const kind = kindOf(p);
+    let start = 0;
+    do {
+      const len = Math.min(chunkBytes, n - start);
+      yield { p, index, kind, start, len, pos: pos + start, last: start + len >= n };
+      start += len;
+    } while (start < n);
+    pos += n;
+  }
+}
+
+/** Source file handles (one per file) and the generic path's reader. */
+class Sources {
+  readonly reader = new TensorReader();
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+
+  /** Reads `into.length` bytes of `file` at `position` into `into`; a short read means the file is truncated. */
+  async readInto(file: string, position: number, into: Uint8Array): Promise<void> {
+    let h = this.handles.get(file);
+    if (!h) {
+      h = open(file, 'r');
+      this.handles.set(file, h);
+      h.catch(() => this.handles.delete(file));
+    }
+    const fh = await h;
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
+      if (bytesRead === 0) throw new WeightsError(file, `truncated: expected ${into.length} bytes at offset ${position}, file ends after ${done}`);
+      done += bytesRead;
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all([this.reader.close(), ...all.map((p) => p.then((h) => h.close(), () => undefined))]);
+  }
+}
+
+/** A fixed set of slot indices handed out in order of request. */
+class SlotPool {
+  private free: number[];
+  private waiters: ((slot: number) => void)[] = [];
+  constructor(n: number) {
+    this.free = Array.from({ length: n }, (_, i) => i);
+  }
+  acquire(): Promise<number> {
+    const s = this.free.pop();
+    return s !== undefined ? Promise.resolve(s) : new Promise((res) => this.waiters.push(res));
+  }
+  release(slot: number): void {
+    const w = this.waiters.shift();
+    if (w) w(slot);
+    else this.free.push(slot);
+  }
+}
+
+async function streamMerge(
+  plan: Planned[], out: OutputFile, io: Sources, mem: F16Kernels, hasher: OutputHasher, chunkBytes: number, total: number, o: MergeOptions,
+): Promise<void> {
+  const { slots } = MERGE_TUNING;
+  const slotBytes = 4 * chunkBytes;
+  const pool = new SlotPool(slots);
+  const bytes = mem.bytes;
+  /** Merged bytes of generic tensors, from their first chunk to their last. */
+  const generic = new Map<number, Promise<Uint8Array>>();
+  const loadGeneric = (c: Chunk) => {
+    let g = generic.get(c.index);
+    if (!g) {
+      const srcs = c.p.kernel.sources;
+      g = Promise.all(srcs.map((r) => (r ? io.reader.bytes(r) : Promise.resolve(null)))).then((data) => mergeTensor(c.p.kernel, data, c.p.dtype));
+      generic.set(c.index, g);
+    }
+    return g;
+  };
+
+  /** Slot acquired and the chunk's inputs in it. */
+  const prepare = async (c: Chunk): Promise<number> => {
+    const slot = await pool.acquire();
+    const base = slot * slotBytes;
+    try {
+      if (c.kind === 'generic') {
+        await loadGeneric(c);
+      } else if (c.kind === 'copy') {
+        const r = c.p.kernel.sources[0]!;
+        await io.readInto(r.file, contiguousStart(r)! + c.start, bytes.subarray(base, base + c.len));
+      } else {
+        await Promise.all(c.p.kernel.sources.map((r, k) =>
+          r ? io.readInto(r.file, contiguousStart(r)! + c.start, bytes.subarray(base + (k + 1) * chunkBytes, base + (k + 1) * chunkBytes + c.len)) : undefined));
+      }
+    } catch (e) {
+      pool.release(slot);
+      throw e;
+    }
+    return slot;
+  };
+
+  const it = chunksOf(plan, out.dataStart, chunkBytes);
+  const ahead: { c: Chunk; ready: Promise<number> }[] = [];
+  const startNext = () => {
+    const n = it.next();
+    if (n.done) return;
+    const ready = prepare(n.value);
+    ready.catch(() => undefined); // reported when awaited
+    ahead.push({ c: n.value, ready });
+  };
+  for (let i = 0; i < Math.max(1, slots - 2); i++) startNext();
+
+  let failed: unknown;
+  const inflight = new Set<Promise<void>>();
+  let done = 0;
+  try {
+    while (ahead.length) {
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled');
+      if (failed) throw failed;
+      const { c, ready } = ahead.shift()!;
+      const slot = await ready;
+      startNext();
+      const base = slot * slotBytes;
+      if (c.kind === 'fused') {
+        const k = c.p.kernel;
+        const src = (i: number) => (k.sources[i] ? base + (i + 1) * chunkBytes : -1);
+        mem.run(k.op as F16Op, k.m!, src(0), src(1), src(2), base, c.len / 2);
+      } else if (c.kind === 'generic') {
+        const merged = await loadGeneric(c);
+        bytes.set(merged.subarray(c.start, c.start + c.len), base);
+        if (c.last) generic.delete(c.index);
+      }
+      const chunk = bytes.subarray(base, base + c.len);
+      const step = Promise.all([out.write(chunk, c.pos), hasher.update(base, c.len)]).then(
+        () => pool.release(slot),
+        (e) => {
+          failed ??= e;
+        },
+      );
+      inflight.add(step);
+      void step.then(() => inflight.delete(step));
+      done += c.len;
+      const tensor = c.index + (c.last ? 1 : 0);
+      o.onProgress?.({ stage: 'merging', done, total, tensor, tensors: plan.length, message: `${c.index + 1}/${plan.length} ${c.p.name}` });
+    }
+    await Promise.all(inflight);
+    if (failed) throw failed;
+  } finally {
+    await Promise.allSettled([...inflight, ...ahead.map((a) => a.ready)]);
   }
 }
 
@@ -347,43 +539,8 @@ function mergeTensor(k: MergeKernel, data: (Uint8Array | null)[], out: DType): U
 
 const u16 = (b: Uint8Array) => new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2);
 
-let f16Table: Float32Array | undefined;
-const BLOCK = 16384;
-const tmp = new Float32Array(BLOCK);
-const tmpBits = new Uint32Array(tmp.buffer);
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
-
-/**
- * fp16 in, fp16 out, over cache-sized blocks: decode by table, combine, then round to nearest even with
- * branch-light bit arithmetic (F. Giesen's float_to_half_fast3_rtne; matches graph/float16 bit for bit).
- */
 function fusedF16(op: MergeKernel['op'], m: number, a: Uint16Array, b: Uint16Array, c: Uint16Array | null): Uint16Array {
-  const T = (f16Table ??= f16BitsToF32(Uint16Array.from({ length: 65536 }, (_, i) => i)));
   const out = new Uint16Array(a.length);
-  const m0 = 1 - m;
-  for (let s = 0; s < a.length; s += BLOCK) {
-    const n = Math.min(BLOCK, a.length - s);
-    if (op === 'weighted-sum') for (let j = 0; j < n; j++) tmp[j] = m0 * T[a[s + j]!]! + m * T[b[s + j]!]!;
-    else if (c) for (let j = 0; j < n; j++) tmp[j] = T[a[s + j]!]! + m * (T[b[s + j]!]! - T[c[s + j]!]!);
-    else for (let j = 0; j < n; j++) tmp[j] = T[a[s + j]!]!;
-    for (let j = 0; j < n; j++) {
-      let x = tmpBits[j]!;
-      const sign = (x >>> 16) & 0x8000;
-      x &= 0x7fffffff;
-      let h: number;
-      if (x < 0x38800000) {
-        // Zero or subnormal half: adding 0.5 lines the 10 mantissa bits up at the bottom (exact rounding:
-        // the f64 sum rounded once to f32 is correctly rounded for two f32 operands).
-        scratch[0] = Math.abs(tmp[j]!) + 0.5;
-        h = scratchBits[0]! - 0x3f000000;
-      } else if (x >= 0x47800000) {
-        h = x > 0x7f800000 ? 0x7e00 : 0x7c00;
-      } else {
-        h = (x - 0x37fff001 + ((x >>> 13) & 1)) >>> 13; // rebias exponent, + 0xfff + odd bit: ties to even
-      }
-      out[s + j] = h | sign;
-    }
-  }
+  f16MergeScalar(op === 'weighted-sum' ? 'weighted-sum' : 'add-difference', m, a, b, c, out);
   return out;
 }

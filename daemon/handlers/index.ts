@@ -4,6 +4,9 @@ import { registerGenerationHandlers } from './generation';
 import { registerPngInfoHandlers } from './pngInfo';
 import { registerModelsHandlers } from './models';
 import { registerPromptHandlers } from './prompt';
+import { registerConvertOnnxHandlers } from './convertOnnx';
+import { registerExtrasHandlers } from './extras';
+import { registerLanguageFeatures } from '../language';
 
 /** Every area registers its protocol methods here: one line each. */
 export function registerHandlers(server: DaemonServer): void {
@@ -12,5 +15,8 @@ export function registerHandlers(server: DaemonServer): void {
   registerModelsHandlers(server);
   registerPngInfoHandlers(server);
   registerPromptHandlers(server);
+  registerExtrasHandlers(server);
+  registerLanguageFeatures(server); // .sdprompt language server (daemon/language)
+  registerConvertOnnxHandlers(server);
   // <handlers>
 }

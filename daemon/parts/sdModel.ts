@@ -59,7 +59,8 @@ export class ModelManager {
 
   private async load(dir: string, pool: SessionPool): Promise<SdModel> {
     try {
-      const layout = readDiffusersOnnxLayout(dir);
+      // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
+      const layout = /\.(safetensors|ckpt|pt|pth|bin)$/i.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir) : readDiffusersOnnxLayout(dir);
       const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);
@@ -70,7 +71,7 @@ export class ModelManager {
         layout,
         tokenizer,
         padId,
-        textEncoder: new TextEncoder(text),
+        textEncoder: new TextEncoder(text, (file) => openSession(pool, file)),
         unet: new Unet(unet),
         vaeDecoder: new VaeDecoder(dec),
         vaeEncoder: () => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s)).catch((e) => {

@@ -68,7 +68,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     const batchInits = Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
     const x = startLatents(noise.first(), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
     const sampled = await denoise({
-      model, schedule, kind: choice.kind, cond, uncond, cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
+      model, schedule, kind: choice.kind, conditioning: () => ({ conds: [{ cond, weight: 1 }], uncond }), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
       noise: () => noise.next(), signal: job.signal,
       onStep: (i, denoised) => {
         job.progress(i + 1, stepsRun, iter, p.nIter);

@@ -3,13 +3,19 @@ import type { SdModel } from '../parts/sdModel';
 import { lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
 import type { Conditioning } from './encodePrompt';
 
+/** The text conditioning in force at one sampler step: AND parts with weights, and the negative prompt. */
+export interface StepConditioning {
+  conds: Array<{ cond: Conditioning; weight: number }>;
+  uncond: Conditioning;
+}
+
 export interface DenoiseRequest {
   model: SdModel;
   schedule: DiscreteSchedule;
   /** LCM samples with its own denoiser (A1111 LCMCompVisDenoiser); the others with k-diffusion's CompVis one. */
   kind: SamplerKind;
-  cond: Conditioning;
-  uncond: Conditioning;
+  /** Conditioning for sampler step `step` (0-based): prompt editing switches text mid-run. */
+  conditioning: (step: number) => StepConditioning;
   cfgScale: number;
   /** Batch of latents, n × 4 × h × w, already noised to sigmas[0]. */
   x: Float32Array;
@@ -18,6 +24,15 @@ export interface DenoiseRequest {
   w: number;
   sigmas: Float64Array;
   sampler: Sampler;
+  /**
+   * Extra UNet input channels per image (9-channel inpainting models: mask 1 + masked-image latent 4),
+   * n × extraChannels × h × w, appended after the scaled latent on every call.
+   */
+  imageConditioning?: { data: Float32Array; channels: number };
+  /** Applied in place to each model call's CFG-combined prediction of x₀ (inpainting's latent mask blend). */
+  blendDenoised?: (denoised: Float32Array, sigma: number) => void;
+  /** Applied to a copy of x that the model sees (timestep samplers' latent mask blend, A1111 `mask_before_denoising`). */
+  blendInput?: (x: Float32Array, sigma: number) => void;
   /** Next N(0,1) tensor of x's size from the per-image generators (ancestral/SDE samplers). */
   noise: () => Float32Array;
   signal: AbortSignal;
@@ -25,44 +40,71 @@ export interface DenoiseRequest {
 }
 
 /**
- * The CFG denoiser over the UNet: per image one UNet call with batch [uncond, cond] (or two calls for
- * batch-1 exports), combined as uncond + cfg·(cond − uncond) (A1111 `combine_denoised`, linear, so it is the
- * same on ε or on x₀). Each image is run on its own so image k of a batch equals a single run with its seed.
+ * The CFG denoiser over the UNet (A1111 `CFGDenoiser` + `combine_denoised`): per image one UNet call with batch
+ * [uncond, cond₁ … condₖ] (or one call each for batch-1 exports), combined as uncond + Σ wᵢ·cfg·(condᵢ − uncond)
+ * — linear, so the same on ε or on x₀. Each image runs on its own so image k of a batch equals a single run with
+ * its seed.
  */
 export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
-  const { model, cond, uncond, cfgScale, n, h, w, signal } = req;
-  if (cond.tokens !== uncond.tokens || cond.dim !== uncond.dim) throw new Error('cond and uncond conditionings must have the same shape');
+  const { model, cfgScale, n, h, w, signal } = req;
   const c = 4;
+  const extra = req.imageConditioning?.channels ?? 0;
   const per = c * h * w;
-  const ctxLen = cond.tokens * cond.dim;
-  const ctx = new Float32Array(2 * ctxLen);
-  ctx.set(uncond.hidden, 0);
-  ctx.set(cond.hidden, ctxLen);
-  const pair = new Float32Array(2 * per);
+  const perIn = (c + extra) * h * w;
+  let step = 0;
 
   const modelFn = async (xScaled: Float32Array, t: number): Promise<Float32Array> => {
+    const { conds, uncond } = req.conditioning(step);
+    const k = conds.length + 1;
+    for (const { cond } of conds) {
+      if (cond.tokens !== uncond.tokens || cond.dim !== uncond.dim) throw new Error('cond and uncond conditionings must have the same shape (pad chunks first)');
+    }
+    const ctxLen = uncond.tokens * uncond.dim;
+    const ctx = new Float32Array(k * ctxLen);
+    ctx.set(uncond.hidden, 0);
+    conds.forEach(({ cond }, j) => ctx.set(cond.hidden, (j + 1) * ctxLen));
+    const batch = new Float32Array(k * perIn);
     const out = new Float32Array(xScaled.length);
     for (let i = 0; i < n; i++) {
       throwIfAborted(signal);
       const xi = xScaled.subarray(i * per, (i + 1) * per);
-      pair.set(xi, 0);
-      pair.set(xi, per);
-      const pred = await model.unet.predict(pair, 2, c, h, w, t, ctx, cond.tokens, cond.dim);
+      const ci = req.imageConditioning?.data.subarray(i * extra * h * w, (i + 1) * extra * h * w);
+      for (let j = 0; j < k; j++) {
+        batch.set(xi, j * perIn);
+        if (ci) batch.set(ci, j * perIn + per);
+      }
+      const pred = await model.unet.predict(batch, k, c + extra, h, w, t, ctx, uncond.tokens, uncond.dim);
       const o = out.subarray(i * per, (i + 1) * per);
-      for (let k = 0; k < per; k++) {
-        const u = pred[k]!;
-        o[k] = u + cfgScale * (pred[per + k]! - u);
+      for (let q = 0; q < per; q++) {
+        const u = pred[q]!;
+        let v = u;
+        for (let j = 0; j < conds.length; j++) v += conds[j]!.weight * cfgScale * (pred[(j + 1) * per + q]! - u);
+        o[q] = v;
       }
     }
     return out;
   };
 
-  const denoiser = req.kind === 'lcm'
+  const inner = req.kind === 'lcm'
     ? makeLcmDenoiser(lcmModel(req.schedule).sigmas, modelFn)
     : makeDenoiser(req.schedule, req.model.layout.scheduler.prediction_type, modelFn);
+  const denoiser = req.blendDenoised || req.blendInput
+    ? async (x: Float32Array, sigma: number): Promise<Float32Array> => {
+      // The model sees the blended input; the sampler keeps its own x (same ε as A1111: d + x − x_in).
+      const xin = req.blendInput ? x.slice() : x;
+      req.blendInput?.(xin, sigma);
+      const d = await inner(xin, sigma);
+      if (xin !== x) for (let k = 0; k < d.length; k++) d[k]! += x[k]! - xin[k]!;
+      req.blendDenoised?.(d, sigma);
+      return d;
+    }
+    : inner;
   return req.sampler(denoiser, req.x, req.sigmas, {
     noise: () => req.noise(),
     signal,
-    onStep: (i, _sigma, denoised) => req.onStep(i, denoised),
+    onStep: (i, _sigma, denoised) => {
+      step = i + 1;
+      req.onStep(i, denoised);
+    },
   });
 }

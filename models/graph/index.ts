@@ -7,5 +7,5 @@ export type { Attr, AttrValue, Attrs, TensorValue } from './attrs';
 export { ElemType, elemSize, elemTypeOf, elemTypeName, bytesOf, numElements } from './dtypes';
 export type { Dim, TensorData } from './dtypes';
 export { f32ToF16Bits, f16BitsToF32 } from './float16';
-export { decodeModel } from './serialize';
+export { decodeModel, encodeModelProto } from './serialize';
 export type { WriteModelOptions } from './serialize';

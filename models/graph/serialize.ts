@@ -183,6 +183,11 @@ export async function writeModelFiles(g: GraphSnapshot, dir: string, opts: Write
   }
 }
 
+/** Re-encodes a decoded (and edited) model with every weight inline: graph surgery on exported models. */
+export function encodeModelProto(model: onnx.IModelProto): Uint8Array {
+  return encode(model);
+}
+
 /** Decodes model bytes, for tests and tools that inspect what was written. */
 export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);

@@ -67,39 +67,71 @@ async function copy(from: string, to: string): Promise<number> {
 }
 
 const mb = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
+const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
-export const mergeBench: Bench = {
-  summary: 'weighted-sum merge of two generated 2 GB fp16 checkpoints vs a plain file copy (writes ~8 GB to tmp)',
-  default: false,
-  async run() {
-    const dir = mkdtempSync(join(tmpdir(), 'sd-studio-merge-bench-'));
-    try {
-      const specs = layout();
-      const [a, b, out] = ['a.safetensors', 'b.safetensors', 'out.safetensors'].map((f) => join(dir, f)) as [string, string, string];
-      let t = performance.now();
-      await generate(a, specs, 1);
-      await generate(b, specs, 2);
-      const total = specs.reduce((s, x) => s + byteLength(x), 0);
-      console.log(`generated 2 × ${(total / 1e9).toFixed(2)} GB (${specs.length} tensors, largest ${(byteLength(specs[0]!) / 1e6).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const rssBefore = process.resourceUsage().maxRSS;
-      let sampled = 0;
-      t = performance.now();
-      const r = await mergeCheckpoints({
-        primary: a, secondary: b, method: 'weighted-sum', multiplier: 0.3, out, hashCache: false, addRecipe: false,
-        onProgress: () => (sampled = Math.max(sampled, process.memoryUsage.rss())),
-      });
-      const mergeMs = performance.now() - t;
-      const maxRss = process.resourceUsage().maxRSS * 1024;
-      console.log(`merge: ${(r.bytes / 1e9).toFixed(2)} GB out (${((2 * r.bytes) / 1e9).toFixed(2)} GB in) in ${(mergeMs / 1000).toFixed(1)} s → ${mb(r.bytes, mergeMs)} MB/s of output`);
-      console.log(`peak RSS: ${(maxRss / 2 ** 20).toFixed(0)} MiB process max (before merge ${(rssBefore / 1024).toFixed(0)} MiB; sampled during merge ${(sampled / 2 ** 20).toFixed(0)} MiB)`);
-      rmSync(out);
+/** A merge under test: A ⊕ B → out, returning the output's byte count; `onProgress` lets the bench sample RSS. */
+export type MergeUnderTest = (a: string, b: string, out: string, onProgress: () => void) => Promise<number>;
+
+/**
+ * Generates A and B once, then runs every merge variant and the plain copy `runs` times, interleaved (copy,
+ * variant 1, variant 2, …, copy, …) so that machine load falls on all of them alike; prints min and median.
+ */
+export async function runMergeBench(variants: Record<string, MergeUnderTest>, runs = Number(process.env.MERGE_BENCH_RUNS ?? 3)): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sd-studio-merge-bench-'));
+  try {
+    const specs = layout();
+    const [a, b, out] = ['a.safetensors', 'b.safetensors', 'out.safetensors'].map((f) => join(dir, f)) as [string, string, string];
+    let t = performance.now();
+    await generate(a, specs, 1);
+    await generate(b, specs, 2);
+    const total = specs.reduce((s, x) => s + byteLength(x), 0);
+    console.log(`generated 2 × ${(total / 1e9).toFixed(2)} GB (${specs.length} tensors, largest ${(byteLength(specs[0]!) / 1e6).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s; ${runs} runs each, interleaved`);
+    const times: Record<string, number[]> = { copy: [] };
+    const peak: Record<string, number> = {};
+    let bytes = 0;
+    for (let r = 0; r < runs; r++) {
       t = performance.now();
       const n = await copy(a, out);
-      const copyMs = performance.now() - t;
-      console.log(`plain copy: ${(n / 1e9).toFixed(2)} GB in ${(copyMs / 1000).toFixed(1)} s → ${mb(n, copyMs)} MB/s`);
-      console.log(`merge / copy time: ${(mergeMs / copyMs).toFixed(2)}× (target ≤ 2×); peak RSS ${maxRss < 2 ** 30 ? '<' : '≥'} 1 GiB`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      times.copy!.push(performance.now() - t);
+      bytes = n;
+      rmSync(out);
+      for (const [name, merge] of Object.entries(variants)) {
+        let sampled = process.memoryUsage.rss();
+        const sample = () => (sampled = Math.max(sampled, process.memoryUsage.rss()));
+        const timer = setInterval(sample, 5);
+        t = performance.now();
+        const outBytes = await merge(a, b, out, sample);
+        const ms = performance.now() - t;
+        clearInterval(timer);
+        sample();
+        (times[name] ??= []).push(ms);
+        peak[name] = Math.max(peak[name] ?? 0, sampled);
+        console.log(`  run ${r + 1}: copy ${mb(n, times.copy![r]!)} MB/s, ${name} ${mb(outBytes, ms)} MB/s (${(ms / 1000).toFixed(2)} s), RSS sampled ${MiB(sampled)}, process max ${MiB(process.resourceUsage().maxRSS * 1024)}`);
+        rmSync(out);
+      }
     }
-  },
+    const line = (name: string) => {
+      const ts = times[name]!;
+      return `${name.padEnd(14)} min ${(Math.min(...ts) / 1000).toFixed(2)} s = ${mb(bytes, Math.min(...ts)).padStart(4)} MB/s   median ${(median(ts) / 1000).toFixed(2)} s = ${mb(bytes, median(ts)).padStart(4)} MB/s`;
+    };
+    console.log(line('copy'));
+    for (const name of Object.keys(variants)) {
+      const ratio = (f: (x: number[]) => number) => (f(times[name]!) / f(times.copy!)).toFixed(2);
+      console.log(`${line(name)}   merge/copy time: min ${ratio((x) => Math.min(...x))}×, median ${ratio(median)}× (target ≤ 2×); peak RSS (sampled) ${MiB(peak[name]!)} ${peak[name]! < 2 ** 30 ? '<' : '≥'} 1 GiB`);
+    }
+    console.log(`process max RSS ${MiB(process.resourceUsage().maxRSS * 1024)} (includes generation)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const mergeBench: Bench = {
+  summary: 'weighted-sum merge of two generated 2 GB fp16 checkpoints vs a plain file copy, 3 interleaved runs (MERGE_BENCH_RUNS; writes ~4 GB + 2 GB per run to tmp)',
+  default: false,
+  run: () =>
+    runMergeBench({
+      merge: async (a, b, out, onProgress) =>
+        (await mergeCheckpoints({ primary: a, secondary: b, method: 'weighted-sum', multiplier: 0.3, out, hashCache: false, addRecipe: false, onProgress })).bytes,
+    }),
 };

@@ -42,7 +42,7 @@ async function measure(label: string, variant: Partial<TinySdVariant>): Promise<
       for (let i = 0; i < x.length; i++) x[i]! *= sigmas[0]!;
       const t0 = performance.now();
       await denoise({
-        model, schedule, kind: 'k-diffusion', cond, uncond, cfgScale: 7, x, n: 1, h, w, sigmas, sampler: samplers['Euler a']!,
+        model, schedule, kind: 'k-diffusion', conditioning: () => ({ conds: [{ cond, weight: 1 }], uncond }), cfgScale: 7, x, n: 1, h, w, sigmas, sampler: samplers['Euler a']!,
         noise: () => rng.randn([1, 4, h, w]), signal: new AbortController().signal,
         onStep: (_i, d) => void (_i % 10 === 9 && cheapPreviewPng(d, h, w)),
       });

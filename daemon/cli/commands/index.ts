@@ -5,8 +5,10 @@ import { serveCommand } from './serve';
 import { hashCommand } from './hash';
 import { mergeCommand } from './merge';
 import { convertCommand } from './convert';
+import { convertOnnxCommand } from './convertOnnx';
 import { pnginfoCommand } from './pnginfo';
 import { promptCommand } from './prompt';
+import { extrasCommand } from './extras';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -18,5 +20,7 @@ export const commands: CliCommand[] = [
   convertCommand,
   pnginfoCommand,
   promptCommand,
+  extrasCommand,
+  convertOnnxCommand,
   // <commands>
 ];

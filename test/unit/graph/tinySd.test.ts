@@ -123,7 +123,8 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
     const rms = Math.sqrt(base.reduce((s, q) => s + q * q, 0) / base.length);
     assert.ok(rms > 0.05 && rms < 3, `eps rms ${rms} is O(1)`);
     assert.ok(maxAbsDiff(base, await run(sample, 1, ctx)) > 1e-3, 'depends on timestep');
-    assert.ok(maxAbsDiff(base, await run(sample, 981, floatTensor(fp16, ramp(batch * 77 * D, 1, 7), [batch, 77, D]))) > 1e-3, 'depends on context');
+    // The learned terms are scaled by 0.05/σ (a stand-in denoiser): check the context where σ is small.
+    assert.ok(maxAbsDiff(await run(sample, 1, ctx), await run(sample, 1, floatTensor(fp16, ramp(batch * 77 * D, 1, 7), [batch, 77, D]))) > 1e-3, 'depends on context');
     assert.ok(maxAbsDiff(base, await run(floatTensor(fp16, ramp(batch * 4 * 8 * 6, 1.5, 8), [batch, 4, 8, 6]), 981, ctx)) > 1e-3, 'depends on sample');
   }
   await unet.release();

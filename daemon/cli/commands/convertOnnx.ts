@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
+import { DaemonClient, errorMessage } from '../client';
+import type { CliCommand } from '../command';
+import { runJobWithProgress } from '../runJob';
+
+const flags: Record<string, FlagSpec> = {
+  out: { kind: 'string', help: 'output folder (diffusers ONNX layout); must not exist or be empty' },
+  config: { kind: 'string', help: 'architecture description for head counts the weights cannot give (*.config.json form or ldm .yaml)' },
+  vae: { kind: 'string', help: 'a separate VAE file to use instead of the checkpoint\'s' },
+  fp16: { kind: 'boolean', help: 'fp16 text encoder and UNet for GPU providers (the VAE stays fp32)' },
+  tokenizer: { kind: 'string', help: 'folder with vocab.json + merges.txt to copy as tokenizer/ (default: SD_STUDIO_TOKENIZER or the Hugging Face cache)' },
+  prediction: { kind: 'string', help: 'epsilon or v_prediction: override the guess (A1111 rules)' },
+  json: { kind: 'boolean', help: 'print the result as JSON' },
+};
+
+/** `sd-studio convert-onnx CHECKPOINT --out DIR`: the graphs the daemon builds, as a folder any ONNX tool reads. */
+export const convertOnnxCommand: CliCommand = {
+  name: 'convert-onnx',
+  summary: 'single-file SD 1.x/2.x checkpoint (.safetensors/.ckpt) → diffusers ONNX folder, built without Python',
+  usage: () => usageText('convert-onnx', 'CHECKPOINT --out DIR', flags),
+  async run(argv) {
+    const { flags: f, positionals } = parseFlags(argv, flags, true);
+    if (positionals.length !== 1) throw new UsageError('expected one CHECKPOINT');
+    if (typeof f.out !== 'string' || !f.out) throw new UsageError('--out DIR is required');
+    const prediction = f.prediction === undefined ? undefined : String(f.prediction);
+    if (prediction !== undefined && prediction !== 'epsilon' && prediction !== 'v_prediction') throw new UsageError('--prediction: expected epsilon or v_prediction');
+    const opt = (v: unknown): string | undefined => (typeof v === 'string' && v ? resolve(v) : undefined);
+    const params = {
+      checkpoint: resolve(positionals[0]!), out: resolve(f.out), config: opt(f.config), vae: opt(f.vae), tokenizer: opt(f.tokenizer),
+      fp16: f.fp16 === true, prediction: prediction as 'epsilon' | 'v_prediction' | undefined,
+    };
+    const client = await DaemonClient.start();
+    try {
+      const outcome = await runJobWithProgress(client, 'models/convertOnnx', params, 'convert-onnx');
+      if (!outcome.result) {
+        process.stderr.write(`sd-studio convert-onnx: ${outcome.error}\n`);
+        return 1;
+      }
+      const r = outcome.result;
+      if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        const pointed = Object.values(r.parts).reduce((a, p) => a + p.pointed, 0);
+        const converted = Object.values(r.parts).reduce((a, p) => a + p.converted, 0);
+        process.stdout.write(`${r.dir}  ${r.summary} (prediction: ${r.predictionSource}), ${pointed} weights read in place, ${converted} converted, ${r.seconds.toFixed(1)} s\n`);
+        if (r.tokenizer === 'missing') {
+          process.stdout.write('tokenizer/ is missing: copy vocab.json and merges.txt of openai/clip-vit-large-patch14 into it (or rerun with --tokenizer DIR)\n');
+        }
+      }
+      return 0;
+    } catch (e) {
+      process.stderr.write(`sd-studio convert-onnx: ${errorMessage(e)}\n`);
+      return 1;
+    } finally {
+      await client.stop();
+    }
+  },
+};

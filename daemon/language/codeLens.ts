@@ -1,0 +1,31 @@
+/**
+ * "▶ Generate" and "Generate ×4 seeds" above each spec. The command ids are the extension's (package.json);
+ * the arguments are the document URI, the spec index (`---` lines above it), the spec's `sd/img2img` params
+ * (resolved here so the extension never parses `.sdprompt` itself) and the spec's line span. Pure.
+ */
+import type { CodeLens } from 'vscode-languageserver';
+import type { SdPromptModel } from './document';
+import { specParams } from './specParams';
+
+const SEPARATOR = /^---[ \t]*$/;
+
+export const GENERATE_COMMAND = 'sdStudio.generateSpec';
+export const GENERATE_SEEDS_COMMAND = 'sdStudio.generateSpecSeeds';
+
+export function sdPromptCodeLenses(model: SdPromptModel, uri: string, docDir: string | null): CodeLens[] {
+  const out: CodeLens[] = [];
+  for (const s of model.specs) {
+    const spec = s.spec;
+    if (spec.prompt === '' && spec.paramsLine === null && !spec.directives.some((d) => d.key === 'init')) continue;
+    // Above the spec's first line that is not a comment.
+    let line = spec.range.start.line;
+    while (line < spec.range.end.line && (model.lines[line] ?? '').startsWith('#')) line++;
+    const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+    // The index counts `---` lines above the spec, as the preview panel's cursor tracking does.
+    const index = model.lines.slice(0, spec.range.start.line).filter((l) => SEPARATOR.test(l)).length;
+    const args = [uri, index, specParams(spec, docDir), { startLine: spec.range.start.line, endLine: spec.range.end.line }];
+    out.push({ range, command: { title: '▶ Generate', command: GENERATE_COMMAND, arguments: args } });
+    out.push({ range, command: { title: 'Generate ×4 seeds', command: GENERATE_SEEDS_COMMAND, arguments: args } });
+  }
+  return out;
+}

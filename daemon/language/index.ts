@@ -1,0 +1,152 @@
+/**
+ * The `.sdprompt` language server inside the daemon: a `TextDocuments` manager on the daemon's connection,
+ * diagnostics on open/change (debounced), completion, hover and code lens; plus `sd/sdprompt.fromImage`.
+ * The providers are pure functions of the document model and a `LanguageEnv` built here from the settings.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TextDocuments } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { hashFile } from '../../models/hash';
+import { invalidParam } from '../errors';
+import { readInfoOrProblem } from '../handlers/pngInfo';
+import { resolveTokenizerDir } from '../handlers/prompt';
+import { printSdPrompt } from '../infotext/sdprompt';
+import { specFromInfo } from '../infotext/toSpec';
+import { ClipTokenizer } from '../prompt';
+import type { DaemonSettings } from '../protocol';
+import { samplerCatalog, schedulerNames } from '../sampling';
+import type { DaemonServer } from '../server';
+import { sdPromptCodeLenses } from './codeLens';
+import { sdPromptCompletions } from './completion';
+import { sdPromptDiagnostics } from './diagnostics';
+import { analyzeSdPrompt, type SdPromptModel } from './document';
+import type { FileHashSummary, LanguageEnv } from './env';
+import { sdPromptHover } from './hover';
+import { networkIndex } from './modelFolders';
+
+const DIAGNOSTICS_DELAY_MS = 250;
+const HASH_MAX_BYTES = 2 * 1024 ** 3;
+
+export const SDPROMPT_TRIGGER_CHARACTERS = ['<', ':', '@', ' '];
+
+/** The folder of a `file:` document; null for untitled and other schemes. */
+export function docDirOf(uri: string): string | null {
+  if (!uri.startsWith('file:')) return null;
+  try {
+    return dirname(fileURLToPath(uri));
+  } catch {
+    return null;
+  }
+}
+
+const tokenizers = new Map<string, ClipTokenizer | null>();
+function tokenizerFor(settings: DaemonSettings): ClipTokenizer | null {
+  let dir: string | null;
+  try {
+    dir = resolveTokenizerDir({ text: '' }, settings);
+  } catch {
+    dir = null;
+  }
+  if (!dir) return null;
+  if (!tokenizers.has(dir)) {
+    try {
+      tokenizers.set(dir, ClipTokenizer.fromDir(dir));
+    } catch {
+      tokenizers.set(dir, null);
+    }
+  }
+  return tokenizers.get(dir) ?? null;
+}
+
+/** Hashes computed in the background for hovers; a hover shows them once they are ready. */
+const hashes = new Map<string, FileHashSummary | 'pending' | null>();
+function hashSummary(path: string, size: number): FileHashSummary | 'pending' | null {
+  const known = hashes.get(path);
+  if (known !== undefined) return known;
+  if (size > HASH_MAX_BYTES) return null;
+  hashes.set(path, 'pending');
+  hashFile(path).then(
+    (h) => hashes.set(path, { sha256: h.sha256, autoV2: h.autoV2, lora: h.lora, ti: h.ti }),
+    () => hashes.set(path, null),
+  );
+  return 'pending';
+}
+
+export function languageEnv(settings: DaemonSettings, uri: string): LanguageEnv {
+  const nets = networkIndex(settings.modelsRoot);
+  const sizes = new Map([...nets.loras.values(), ...nets.embeddings.values()].map((f) => [f.path, f.size]));
+  return {
+    samplers: samplerCatalog(),
+    schedulers: schedulerNames,
+    loras: nets.loras,
+    embeddings: nets.embeddings,
+    loraFolders: nets.loraFolders,
+    embeddingFolders: nets.embeddingFolders,
+    tokenizer: tokenizerFor(settings),
+    docDir: docDirOf(uri),
+    exists: existsSync,
+    hashes: (path) => hashSummary(path, sizes.get(path) ?? 0),
+  };
+}
+
+export function registerLanguageFeatures(server: DaemonServer): void {
+  const connection = server.connection;
+  const documents = new TextDocuments(TextDocument);
+  const models = new Map<string, { version: number; model: SdPromptModel }>();
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  const modelOf = (doc: TextDocument): SdPromptModel => {
+    const m = models.get(doc.uri);
+    if (m && m.version === doc.version) return m.model;
+    const model = analyzeSdPrompt(doc.getText());
+    models.set(doc.uri, { version: doc.version, model });
+    return model;
+  };
+  const publish = (doc: TextDocument): void => {
+    const diagnostics = sdPromptDiagnostics(modelOf(doc), languageEnv(server.settings, doc.uri));
+    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  };
+  const schedule = (doc: TextDocument, delay: number): void => {
+    clearTimeout(timers.get(doc.uri));
+    timers.set(doc.uri, setTimeout(() => {
+      timers.delete(doc.uri);
+      const current = documents.get(doc.uri);
+      if (current) publish(current);
+    }, delay));
+  };
+
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document, DIAGNOSTICS_DELAY_MS));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    models.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? sdPromptCompletions(modelOf(doc), p.position, languageEnv(server.settings, doc.uri)) : [];
+  });
+  connection.onHover((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? sdPromptHover(modelOf(doc), p.position, languageEnv(server.settings, doc.uri)) : null;
+  });
+  connection.onCodeLens((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc ? sdPromptCodeLenses(modelOf(doc), doc.uri, docDirOf(doc.uri)) : [];
+  });
+
+  server.onRequest('sd/sdprompt.fromImage', (params) => {
+    if (typeof params.file !== 'string') throw invalidParam('file', 'expected an image path');
+    if (params.sdpromptFile !== undefined && typeof params.sdpromptFile !== 'string') throw invalidParam('sdpromptFile', 'expected a .sdprompt file path');
+    const file = resolve(params.file);
+    const info = readInfoOrProblem(file);
+    const init = params.sdpromptFile ? relative(dirname(resolve(params.sdpromptFile)), file).split('\\').join('/') : file;
+    const spec = specFromInfo(info, [{ key: 'init', value: init }]);
+    return { text: spec ? printSdPrompt([spec]) : null, format: info.format, problems: info.problems };
+  });
+
+  documents.listen(connection);
+}

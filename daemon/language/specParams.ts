@@ -1,0 +1,40 @@
+/**
+ * A `.sdprompt` spec → `sd/img2img` params: the infotext read as A1111's paste reads it (daemon/params.ts),
+ * plus the SD Studio keys (`@init`, `@resize-mode`, `@outdir`) with paths made absolute against the file's folder.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { specInfotext, type ParsedSpec } from '../infotext/sdprompt';
+import { paramsFromInfotext } from '../params';
+import type { Img2ImgParams, ResizeMode } from '../protocol';
+
+export const RESIZE_MODES: Record<string, ResizeMode> = {
+  'just-resize': 0, 'crop-and-resize': 1, 'resize-and-fill': 2, 'latent-upscale': 3, '0': 0, '1': 1, '2': 2, '3': 3,
+};
+
+/** A path written in the file, made absolute; null when it is relative and the file has no folder (unsaved). */
+export function specPath(value: string, docDir: string | null): string | null {
+  const v = value.trim();
+  if (isAbsolute(v)) return v;
+  return docDir === null ? null : resolve(docDir, v);
+}
+
+export const directive = (spec: ParsedSpec, key: string): string | undefined => spec.directives.find((d) => d.key === key)?.value;
+
+export function specParams(spec: ParsedSpec, docDir: string | null): Img2ImgParams {
+  const params: Img2ImgParams = spec.prompt === '' && spec.paramsLine === null && spec.negativePrompt === null
+    ? {}
+    : paramsFromInfotext(specInfotext(spec)).params;
+  const init = directive(spec, 'init');
+  if (init) {
+    const p = specPath(init, docDir);
+    if (p) params.init_images = [p];
+  }
+  const mode = directive(spec, 'resize-mode');
+  if (mode !== undefined && RESIZE_MODES[mode.trim()] !== undefined) params.resize_mode = RESIZE_MODES[mode.trim()];
+  const outdir = directive(spec, 'outdir');
+  if (outdir) {
+    const p = specPath(outdir, docDir);
+    if (p) params.outdir = p;
+  }
+  return params;
+}

@@ -1,0 +1,137 @@
+// The Extras tab (reference §4): for each input — load, upscale (stage), GFPGAN then CodeFormer (face stage),
+// carry the source's PNG info and add the "extras" text, save. A thin composition: the maths lives in stages/,
+// files and metadata in image/, infotext/ and output/. A bad input is reported in its own entry; the batch goes on.
+import { basename, extname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { buildInfotext, type InfotextValue } from '../infotext/a1111';
+import { withPngText } from '../infotext/pngChunks';
+import { readGenerationInfoFile } from '../infotext/readInfo';
+import { encodePng } from '../image/encode';
+import { loadImage } from '../image/decode';
+import type { RgbImage } from '../image/rgbImage';
+import { CancelledError, RpcError, throwIfAborted } from '../errors';
+import type { JobContext } from '../jobs';
+import { nextSequenceNumber } from '../output/filenames';
+import { writeNewFileAtomic } from '../output/save';
+import type { UpscalerModels } from '../parts/upscaler';
+import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
+import { restoreFaces } from '../stages/faceRestore';
+import { upscaleTiled } from '../stages/tiles';
+import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../stages/upscale';
+
+/** Params after defaults and checks (handlers/extras.ts makes them). */
+export interface ResolvedExtras {
+  /** ImageRef and the label reported for it. */
+  inputs: Array<{ ref: string; label: string; file?: string }>;
+  upscale: UpscaleSettings;
+  upscaler1: UpscalerInfo;
+  upscaler2?: UpscalerInfo;
+  upscaler2Visibility: number;
+  gfpganVisibility: number;
+  codeformerVisibility: number;
+  codeformerWeight: number;
+  /** Exact folder with source names (batch), else `<outRoot>/extras-images/NNNNN.png`. */
+  outputDir?: string;
+  outRoot: string;
+  save: boolean;
+  send: boolean;
+  tileSize: number;
+  tileOverlap: number;
+  modelsRoot: string;
+}
+
+export interface ExtrasDeps {
+  upscalers: UpscalerModels;
+}
+
+export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
+  const images: ExtrasImageResult[] = [];
+  let index = 0;
+  const stepFor = (u: UpscalerInfo): UpscalerStep => ({
+    name: u.name,
+    isNone: u.kind === 'none',
+    async pass(img, scale) {
+      if (u.kind === 'lanczos' || u.kind === 'nearest') return resizePass(img, scale, u.kind === 'lanczos' ? 'lanczos3' : 'nearest');
+      if (u.kind === 'none') return img;
+      const net = await deps.upscalers.get(u.path!);
+      const label = `image ${index + 1}/${p.inputs.length} · ${u.name}`;
+      return upscaleTiled(img, net, { tileSize: p.tileSize, overlap: p.tileOverlap, signal: job.signal, onTile: (d, t) => job.report(d, t, `${label} · tile ${d}/${t}`) });
+    },
+  });
+  const up1 = stepFor(p.upscaler1);
+  const up2 = p.upscaler2 ? stepFor(p.upscaler2) : undefined;
+
+  for (; index < p.inputs.length; index++) {
+    throwIfAborted(job.signal);
+    const input = p.inputs[index]!;
+    try {
+      images.push(await processOne(input, p, job, up1, up2));
+    } catch (e) {
+      if (e instanceof CancelledError || job.signal.aborted) throw new CancelledError();
+      images.push({ source: input.label, error: e instanceof RpcError || e instanceof Error ? e.message : String(e) });
+    }
+    job.report(index + 1, p.inputs.length, `image ${index + 1}/${p.inputs.length} done`);
+  }
+  return { jobId: job.id, images, failed: images.filter((i) => i.error !== undefined).length };
+}
+
+async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, up1: UpscalerStep, up2: UpscalerStep | undefined): Promise<ExtrasImageResult> {
+  let image: RgbImage = await loadImage(input.ref, input.label);
+  const info = new Map<string, InfotextValue>();
+  image = await upscaleStage(image, up1, up2, p.upscaler2Visibility, p.upscale, info, () => job.signal.aborted);
+  throwIfAborted(job.signal);
+  // A1111 script order: upscale (1000), GFPGAN (2000), CodeFormer (3000); each skipped at visibility 0.
+  const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot };
+  if (p.gfpganVisibility > 0) {
+    image = await restoreFaces(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal);
+    info.set('GFPGAN visibility', p.gfpganVisibility);
+  }
+  if (p.codeformerVisibility > 0) {
+    image = await restoreFaces(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal);
+    info.set('CodeFormer visibility', p.codeformerVisibility);
+    info.set('CodeFormer weight', p.codeformerWeight);
+  }
+  const extras = buildInfotext('', '', [...info]);
+  const png = withPngText(await encodePng(image), [...carriedText(input.file), ...(extras ? [['extras', extras] as [string, string]] : [])]);
+  const path = p.save ? saveOutput(png, input, p) : undefined;
+  return { source: input.label, ...(path ? { path } : {}), width: image.width, height: image.height, info: extras, ...(p.send ? { png: Buffer.from(png).toString('base64') } : {}) };
+}
+
+/**
+ * The source's metadata texts, as A1111 passes `existing_info` to save_image: every PNG text entry, and the
+ * infotext of a JPEG/WebP (EXIF UserComment) as "parameters". Its old "extras" text is replaced by ours.
+ */
+function carriedText(file: string | undefined): Array<[string, string]> {
+  if (!file) return [];
+  try {
+    const meta = readGenerationInfoFile(file);
+    const out: Array<[string, string]> = Object.entries(meta.raw).filter(([k]) => !k.includes(':') && k !== 'extras');
+    if (meta.infotext !== null && !out.some(([k]) => k === 'parameters')) out.push(['parameters', meta.infotext]);
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** Batch with an output folder: the source's name (A1111 use_original_name_batch), never over an existing file. */
+function saveOutput(png: Uint8Array, input: ResolvedExtras['inputs'][number], p: ResolvedExtras): string {
+  if (p.outputDir && input.file) {
+    const stem = basename(input.file, extname(input.file));
+    for (let n = 0; n < 10000; n++) {
+      const path = join(p.outputDir, `${stem}${n ? `-${n}` : ''}.png`);
+      if (writeNewFileAtomic(path, png)) return path;
+    }
+    throw new Error(`no free file name for ${stem}.png in ${p.outputDir}`);
+  }
+  const dir = p.outputDir ?? join(p.outRoot, 'extras-images');
+  let existing: string[] = [];
+  try {
+    existing = readdirSync(dir);
+  } catch {
+    // created by the first write
+  }
+  for (let n = nextSequenceNumber(existing); ; n++) {
+    const path = join(dir, `${String(n).padStart(5, '0')}.png`);
+    if (writeNewFileAtomic(path, png)) return path;
+  }
+}

@@ -1,0 +1,108 @@
+// Typed getters for the `sdStudio.*` settings, and which of them reach the daemon: some are pushed live with
+// `sd/settings.update`, the rest need a daemon restart (execution provider, threads). Settings that only the
+// panels use (defaults for new generations, interrogate options) are read here too, so nobody spells a key twice.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DaemonSettings } from '../daemon/protocol';
+
+export const SECTION = 'sdStudio';
+
+export type ExecutionProvider = DaemonSettings['executionProvider'];
+export type PreviewMethod = 'Approx cheap' | 'None';
+
+/** Every `sdStudio.*` setting, typed. Keys are the names after `sdStudio.` (package.json `contributes.configuration`). */
+export interface SdStudioConfig {
+  modelsRoot: string;
+  model: string;
+  outputDir: string;
+  filenamePattern: string;
+  directoryPattern: string;
+  executionProvider: ExecutionProvider;
+  threads: number;
+  previewMethod: PreviewMethod;
+  previewEvery: number;
+  upscalerTileSize: number;
+  upscalerTileOverlap: number;
+  defaultUpscaler: string;
+  defaultFaceRestorer: DaemonSettings['defaultFaceRestorer'];
+  codeformerWeight: number;
+  'interrogate.keepModelsInMemory': boolean;
+  'interrogate.clipMaxLength': number;
+  'interrogate.deepbooruThreshold': number;
+  defaultSampler: string;
+  defaultScheduler: string;
+  defaultSteps: number;
+  defaultCfgScale: number;
+  defaultDenoisingStrength: number;
+  maskBlur: number;
+  img2imgFixSteps: boolean;
+  randnSource: DaemonSettings['randnSource'];
+  etaNoiseSeedDelta: number;
+}
+
+/** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
+export const RESTART_SETTINGS: ReadonlyArray<keyof SdStudioConfig> = ['executionProvider', 'threads'];
+
+/** Settings that map 1:1 onto a daemon setting of the same name. */
+const DAEMON_KEYS = [
+  'modelsRoot', 'model', 'outputDir', 'filenamePattern', 'directoryPattern', 'executionProvider', 'threads', 'previewEvery',
+  'upscalerTileSize', 'upscalerTileOverlap', 'defaultUpscaler', 'defaultFaceRestorer', 'img2imgFixSteps', 'randnSource', 'etaNoiseSeedDelta',
+] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
+
+export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {
+  return vscode.workspace.getConfiguration(SECTION).get(key) as SdStudioConfig[K];
+}
+
+/** `~`, `${workspaceFolder}` and paths relative to the first workspace folder → absolute; '' stays ''. */
+export function resolvePath(value: string): string {
+  if (!value) return '';
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  let v = value.replace(/\$\{workspaceFolder\}/g, ws ?? '').replace(/\$\{userHome\}/g, os.homedir());
+  if (v === '~' || v.startsWith('~/')) v = path.join(os.homedir(), v.slice(1));
+  if (!path.isAbsolute(v)) v = path.resolve(ws ?? os.homedir(), v);
+  return v;
+}
+
+/** Where images go when `sdStudio.outputDir` is empty: `<workspace>/outputs`, else the extension's storage. */
+export function outputDir(storage: vscode.Uri): string {
+  const v = resolvePath(get('outputDir'));
+  if (v) return v;
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return ws ? path.join(ws, 'outputs') : path.join(storage.fsPath, 'outputs');
+}
+
+/** The daemon's view of the settings (initializationOptions and `sd/settings.update`). */
+export function daemonSettings(storage: vscode.Uri): Partial<DaemonSettings> {
+  const out: Record<string, unknown> = {};
+  for (const k of DAEMON_KEYS) out[k] = get(k);
+  out.modelsRoot = resolvePath(get('modelsRoot'));
+  out.model = resolvePath(get('model'));
+  out.outputDir = outputDir(storage);
+  if (get('previewMethod') === 'None') out.previewEvery = 0;
+  return out as Partial<DaemonSettings>;
+}
+
+export interface ConfigChange {
+  /** The change touches a setting that needs a daemon restart. */
+  needsRestart: boolean;
+  /** The change touches a setting the daemon reads (pushed live unless a restart is needed). */
+  affectsDaemon: boolean;
+}
+
+export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange | undefined {
+  if (!e.affectsConfiguration(SECTION)) return undefined;
+  const touched = (k: string): boolean => e.affectsConfiguration(`${SECTION}.${k}`);
+  return {
+    needsRestart: RESTART_SETTINGS.some(touched),
+    affectsDaemon: [...DAEMON_KEYS, 'previewMethod'].some(touched),
+  };
+}
+
+/** Defaults for a new generation (panels and `.sdprompt` specs without a value). */
+export function generationDefaults(): { sampler_name: string; scheduler: string; steps: number; cfg_scale: number; denoising_strength: number; mask_blur: number } {
+  return {
+    sampler_name: get('defaultSampler'), scheduler: get('defaultScheduler'), steps: get('defaultSteps'),
+    cfg_scale: get('defaultCfgScale'), denoising_strength: get('defaultDenoisingStrength'), mask_blur: get('maskBlur'),
+  };
+}

@@ -1,0 +1,18 @@
+// The inpaint panel: img2img plus the mask painter (in the webview) and the inpaint options; the mask reaches the
+// daemon as PNG bytes in `mask`, blur and crop are the daemon's job.
+import type { PanelDef } from './singletonPanel';
+import { generationOps, jobTracker, type SendToRouter } from './sharedOps';
+
+export const INPAINT_VIEW = 'sdStudio.inpaint';
+
+export function inpaintPanel(sendTo: SendToRouter): PanelDef {
+  return {
+    viewType: INPAINT_VIEW,
+    kind: 'inpaint',
+    title: 'Inpaint',
+    handlers(ctx, host) {
+      const jobs = jobTracker(ctx);
+      return { handlers: generationOps(ctx, host, 'inpaint', jobs, sendTo), onDispose: () => jobs.cancelAll() };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// The PNG info custom editor (viewType sdStudio.pngInfo, read-only): the image and every field the daemon read
+// (`sd/pngInfo.read`), grouped, with copy and send-to buttons and the raw chunks.
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { PngInfoView } from '../../webviews/common/messages';
+import type { SdContext } from '../sdContext';
+import { galleryOps, type SendToRouter } from './sharedOps';
+import { imageView, isAllowedPath, viewRef, WebviewHost } from './webviewHost';
+
+export const PNG_INFO_VIEW = 'sdStudio.pngInfo';
+
+class PngInfoProvider implements vscode.CustomReadonlyEditorProvider {
+  constructor(private readonly ctx: SdContext, private readonly sendTo: SendToRouter) {}
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const ctx = this.ctx;
+    const file = document.uri.fsPath;
+    let params: import('../../daemon/protocol').Img2ImgParams | null = null;
+    const host = new WebviewHost(ctx, panel.webview, 'pngInfo', `PNG Info: ${basename(file)}`, {
+      copy: galleryOps(ctx).copy,
+      saveSpec: galleryOps(ctx).saveSpec,
+      openImage: galleryOps(ctx).openImage,
+      sendTo: async ({ target, image }) => this.sendTo(target, { image: viewRef(ctx, image), params: params ?? undefined }),
+    }, async () => {
+      const image = await imageView(ctx, panel.webview, file);
+      try {
+        const r = await ctx.daemon.request('sd/pngInfo.read', { files: [file] });
+        params = r.img2img[0] ?? null;
+        const info = { ...r.infos[0], file: isAllowedPath(ctx, file) ? file : basename(file) };
+        const view: PngInfoView = { image, info, hasParams: params !== null };
+        return { pngInfo: view };
+      } catch (e) {
+        return { seed: { image }, error: e instanceof Error ? e.message : String(e) };
+      }
+    });
+    panel.onDidDispose(() => host.dispose());
+  }
+}
+
+export function registerPngInfo(ctx: SdContext, sendTo: SendToRouter): vscode.Disposable {
+  return vscode.window.registerCustomEditorProvider(PNG_INFO_VIEW, new PngInfoProvider(ctx, sendTo), {
+    webviewOptions: { retainContextWhenHidden: false, enableFindWidget: true },
+    supportsMultipleEditorsPerDocument: true,
+  });
+}

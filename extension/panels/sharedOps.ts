@@ -1,0 +1,164 @@
+// Intents several panels share (generation, prompt stats, image picking, gallery actions). Each handler is a thin
+// mapping onto the daemon protocol or a VS Code command; the webview only renders and asks.
+import * as vscode from 'vscode';
+import { writeFile } from 'node:fs/promises';
+import { basename, dirname, relative } from 'node:path';
+import type { Img2ImgParams } from '../../daemon/protocol';
+import type { HostOps, ImageView, PanelKind, ResultView, SeedView } from '../../webviews/common/messages';
+import type { PanelSeed, SdContext } from '../sdContext';
+import { type Handlers, imageRef, imageView, isAllowedPath, pngView, viewPath, viewRef, type WebviewHost } from './webviewHost';
+
+/** Where send-to buttons go; set by index.ts so panel files never import each other. */
+export type SendToRouter = (target: 'img2img' | 'inpaint' | 'extras', seed: PanelSeed) => Promise<void>;
+
+/** A seed (paths from the extension side) as the webview may see it. */
+export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: PanelSeed | undefined): Promise<SeedView | undefined> {
+  if (!seed) return undefined;
+  const view = async (ref: string | undefined): Promise<ImageView | undefined> => {
+    if (!ref) return undefined;
+    if (ref.startsWith('data:image/')) return { name: 'image.png', src: ref };
+    try {
+      return await imageView(ctx, webview, ref);
+    } catch (e) {
+      ctx.log.warn(`cannot read ${basename(ref)}: ${String(e)}`);
+      return undefined;
+    }
+  };
+  return { image: await view(seed.image), mask: await view(seed.mask), params: seed.params };
+}
+
+/** Live progress and previews of one job, forwarded to a webview while the job runs. */
+function followJob(ctx: SdContext, host: WebviewHost, jobId: string): vscode.Disposable {
+  const subs = [
+    ctx.daemon.onNotification('sd/job.progress', (p) => {
+      if (p.jobId === jobId) host.post({ type: 'progress', progress: p });
+    }),
+    ctx.daemon.onNotification('sd/job.preview', (p) => {
+      if (p.jobId === jobId) host.post({ type: 'livePreview', jobId, image: p.image, step: p.step, src: `data:image/png;base64,${p.png}` });
+    }),
+  ];
+  return { dispose: () => subs.forEach((s) => s.dispose()) };
+}
+
+export interface JobTracker {
+  readonly running: Set<string>;
+  /** Cancel every job still running (a panel closed mid-generation). */
+  cancelAll(): void;
+}
+
+export function jobTracker(ctx: SdContext): JobTracker {
+  const running = new Set<string>();
+  return {
+    running,
+    cancelAll() {
+      for (const jobId of running) {
+        ctx.daemon.request('sd/job.cancel', { jobId }).catch((e) => ctx.log.info(`cancel ${jobId}: ${String(e)}`));
+      }
+      running.clear();
+    },
+  };
+}
+
+export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[]): Promise<ResultView[]> {
+  const out: ResultView[] = [];
+  for (const img of images) {
+    const image = img.path ? await imageView(ctx, webview, img.path) : img.png ? pngView(`${img.seed}.png`, img.png) : undefined;
+    if (image) out.push({ image: { ...image, width: img.width, height: img.height }, seed: img.seed, infotext: img.infotext });
+  }
+  return out;
+}
+
+/** The handlers img2img and inpaint share. */
+export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind, jobs: JobTracker, sendTo: SendToRouter): Handlers {
+  const webview = host.webview;
+  return {
+    samplers: () => ctx.daemon.request('sd/samplers.list', {}),
+    inspectPrompt: async ({ text, negative, steps }) => {
+      const r = await ctx.daemon.request('sd/prompt.inspect', { text, negative, steps });
+      return { tokenCount: r.tokenCount, chunks: Math.max(1, r.chunks.length), diagnostics: r.diagnostics };
+    },
+    pickImages: async ({ many, folder }) => {
+      const uris = await vscode.window.showOpenDialog({
+        canSelectMany: many, canSelectFiles: !folder, canSelectFolders: !!folder,
+        filters: folder ? undefined : { Images: ['png', 'jpg', 'jpeg', 'webp'] },
+        openLabel: folder ? 'Use folder' : 'Use image',
+      });
+      if (!uris) return [];
+      return Promise.all(uris.filter((u) => u.scheme === 'file').map((u) => imageView(ctx, webview, u.fsPath)));
+    },
+    activeEditorImage: async () => {
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      const input = tab?.input;
+      const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+      if (!uri || uri.scheme !== 'file' || !/\.(png|jpe?g|webp)$/i.test(uri.fsPath)) return null;
+      return imageView(ctx, webview, uri.fsPath);
+    },
+    generate: async ({ params, init, mask, inpaint, outpaint }) => {
+      const jobId = params.jobId ?? `${kind}-${Date.now().toString(36)}`;
+      const full: Img2ImgParams & Record<string, unknown> = { ...params, jobId };
+      full.init_images = init ? [imageRef(ctx, init)] : [];
+      if (mask) full.mask = imageRef(ctx, mask);
+      if (inpaint) Object.assign(full, inpaint);
+      void outpaint; // outpainting arrives already padded: the painter extends the canvas and masks the new area
+      jobs.running.add(jobId);
+      const follow = followJob(ctx, host, jobId);
+      try {
+        const res = await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
+        if (!res) return null;
+        return { jobId, results: await resultViews(ctx, webview, res.images) };
+      } finally {
+        follow.dispose();
+        jobs.running.delete(jobId);
+      }
+    },
+    cancel: async ({ jobId }) => {
+      await ctx.daemon.request('sd/job.cancel', { jobId });
+    },
+    sendTo: async ({ target, image, infotext }) => {
+      let params: Img2ImgParams | undefined;
+      if (infotext) params = (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params;
+      await sendTo(target, { image: viewRef(ctx, image), params });
+    },
+    ...galleryOps(ctx),
+  };
+}
+
+/** Gallery buttons: open, PNG info, reveal, save as .sdprompt, copy. */
+export function galleryOps(ctx: SdContext): Handlers {
+  const requirePath = (image: ImageView): string => {
+    const p = viewPath(ctx, image);
+    if (!p) throw new Error('This image is not saved inside the workspace or output folder.');
+    return p;
+  };
+  return {
+    openImage: async ({ image }) => {
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(requirePath(image)), vscode.ViewColumn.Beside);
+    },
+    openPngInfo: async ({ image }) => {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(requirePath(image)), 'sdStudio.pngInfo', vscode.ViewColumn.Beside);
+    },
+    reveal: async ({ image }) => {
+      const uri = vscode.Uri.file(requirePath(image));
+      // the explorer when the file is in the workspace, else the OS file manager (desktop only)
+      if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+      else await vscode.commands.executeCommand('revealFileInOS', uri);
+    },
+    copy: async ({ text }) => {
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage('$(copy) Copied', 2000);
+    },
+    saveSpec: async ({ infotext, image }) => {
+      const src = image ? viewPath(ctx, image) : undefined;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const defaultUri = src ? vscode.Uri.file(src.replace(/\.\w+$/, '.sdprompt')) : folder ? vscode.Uri.joinPath(folder, 'spec.sdprompt') : undefined;
+      const target = await vscode.window.showSaveDialog({ defaultUri, filters: { 'SD prompt': ['sdprompt'] } });
+      if (!target) return null;
+      const from = src && isAllowedPath(ctx, target.fsPath) ? relative(dirname(target.fsPath), src) : 'SD Studio';
+      await writeFile(target.fsPath, `# from ${from}\n${infotext.trim()}\n`, 'utf8');
+      await vscode.window.showTextDocument(target, { preview: false });
+      return basename(target.fsPath);
+    },
+  };
+}
+
+export type { HostOps };

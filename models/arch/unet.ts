@@ -1,0 +1,183 @@
+// The ldm UNetModel of SD 1.x / 2.x (CompVis openaimodel.py), built from a checkpoint's
+// `model.diffusion_model.*` tensors. Every structural number comes from the tensors: channels, levels, res
+// blocks per level, where transformers / downsamplers / upsamplers sit, transformer depth, context width,
+// 4 or 9 input channels, conv (SD1) or linear (SD2) proj_in/out. Only the head split cannot be read from
+// weights: SD1 uses a head COUNT (8), SD2 a head WIDTH (64); `UnetHeads` overrides either (config / yaml).
+// Export names as the diffusers/Optimum exports: sample, timestep, encoder_hidden_states → out_sample.
+import { ElemType, GraphBuilder } from '../graph';
+import { attention, conv, fromTokens, groupNorm, layerNorm, linear, nearestUp2, toTokens } from './layers';
+import { ArchError, Params } from './params';
+import type { TensorRecord } from '../formats/tensorRecord';
+
+export interface UnetHeads {
+  /** Fixed number of heads at every level (SD1: 8). */
+  numHeads?: number;
+  /** Fixed head width; heads = channels / width (SD2: 64). */
+  headChannels?: number;
+}
+
+export interface UnetInfo {
+  inChannels: number;
+  outChannels: number;
+  modelChannels: number;
+  contextDim: number;
+  linearProj: boolean;
+  levels: number;
+  transformers: number;
+  heads: UnetHeads;
+}
+
+/** SD1 (conv proj) → 8 heads; SD2 (linear proj) → 64-wide heads: A1111's configs v1-inference / v2-inference. */
+export function defaultHeads(linearProj: boolean): UnetHeads {
+  return linearProj ? { headChannels: 64 } : { numHeads: 8 };
+}
+
+export function inspectUnet(p: Params, heads?: UnetHeads): UnetInfo {
+  const [modelChannels, inChannels] = p.shape('input_blocks.0.0.weight') as [number, number];
+  const outChannels = p.shape('out.2.weight')[0]!;
+  const tKey = p.keys().find((k) => /transformer_blocks\.0\.attn2\.to_k\.weight$/.test(k));
+  const contextDim = tKey ? p.shape(tKey)[1]! : 0;
+  const projKey = p.keys().find((k) => k.endsWith('.proj_in.weight'));
+  const linearProj = projKey !== undefined && p.shape(projKey).length === 2;
+  let levels = 1;
+  for (let n = 1; p.has(`input_blocks.${n}.0.in_layers.2.weight`) || p.has(`input_blocks.${n}.0.op.weight`); n++) {
+    if (p.has(`input_blocks.${n}.0.op.weight`)) levels++;
+  }
+  const transformers = p.keys().filter((k) => k.endsWith('.proj_in.weight')).length;
+  return { inChannels, outChannels, modelChannels, contextDim, linearProj, levels, transformers, heads: heads ?? defaultHeads(linearProj) };
+}
+
+function headsFor(h: UnetHeads, channels: number, where: string): number {
+  const n = h.numHeads ?? channels / (h.headChannels ?? 64);
+  if (!Number.isInteger(n) || n < 1 || channels % n !== 0) {
+    throw new ArchError(`${where}: ${channels} channels cannot be split into heads (${JSON.stringify(h)}); give the head count with --config`);
+  }
+  return n;
+}
+
+class UnetBuilder {
+  readonly g: GraphBuilder;
+  constructor(
+    readonly p: Params,
+    readonly info: UnetInfo,
+  ) {
+    this.g = p.g;
+  }
+
+  /** Sinusoidal embedding of the continuous timestep: [cos(t·f), sin(t·f)], f = exp(-ln(1e4)·i/half). */
+  timestepEmbedding(t: string): string {
+    const g = this.g;
+    const half = this.info.modelChannels / 2;
+    const freqs = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
+    const args = g.mul(g.unsqueeze(t, [1]), g.floatConst(freqs, [1, half]));
+    return g.concat([g.cos(args), g.sin(args)], 1);
+  }
+
+  /** `emb`: the time embedding after emb_layers.0 (SiLU). */
+  resBlock(p: Params, x: string, emb: string): string {
+    const g = this.g;
+    let h = conv(p, 'in_layers.2', g.silu(groupNorm(p, 'in_layers.0', x, 1e-5)));
+    const e = linear(p, 'emb_layers.1', emb);
+    h = g.add(h, g.unsqueeze(e, [2, 3]));
+    h = conv(p, 'out_layers.3', g.silu(groupNorm(p, 'out_layers.0', h, 1e-5)));
+    const skip = p.has('skip_connection.weight') ? conv(p, 'skip_connection', x) : x;
+    return g.add(skip, h);
+  }
+
+  crossAttention(p: Params, x: string, ctx: string, heads: number, channels: number): string {
+    const q = linear(p, 'to_q', x);
+    const k = linear(p, 'to_k', ctx);
+    const v = linear(p, 'to_v', ctx);
+    return linear(p, 'to_out.0', attention(p, q, k, v, heads, channels));
+  }
+
+  /** GEGLU feed-forward: proj gives [value | gate]; value · gelu(gate) (exact erf GELU). */
+  feedForward(p: Params, x: string): string {
+    const g = this.g;
+    const inner = p.shape('net.0.proj.weight')[0]! / 2;
+    const proj = linear(p, 'net.0.proj', x);
+    const value = g.slice(proj, [0], [inner], [-1]);
+    const gate = g.slice(proj, [inner], [2 * inner], [-1]);
+    return linear(p, 'net.2', g.mul(value, g.gelu(gate)));
+  }
+
+  spatialTransformer(p: Params, x: string, ctx: string, where: string): string {
+    const g = this.g;
+    const channels = p.shape('norm.weight')[0]!;
+    const heads = headsFor(this.info.heads, channels, where);
+    const normed = groupNorm(p, 'norm', x, 1e-6);
+    let h = this.info.linearProj ? linear(p, 'proj_in', toTokens(p, normed)) : toTokens(p, conv(p, 'proj_in', normed));
+    const depth = p.count('transformer_blocks.', '.norm1.weight');
+    for (let d = 0; d < depth; d++) {
+      const b = p.at(`transformer_blocks.${d}.`);
+      const n1 = layerNorm(b, 'norm1', h);
+      h = g.add(h, this.crossAttention(b.at('attn1.'), n1, n1, heads, channels));
+      h = g.add(h, this.crossAttention(b.at('attn2.'), layerNorm(b, 'norm2', h), ctx, heads, channels));
+      h = g.add(h, this.feedForward(b.at('ff.'), layerNorm(b, 'norm3', h)));
+    }
+    const out = this.info.linearProj ? fromTokens(p, linear(p, 'proj_out', h), x) : conv(p, 'proj_out', fromTokens(p, h, x));
+    return g.add(out, x);
+  }
+
+  /** One input/output/middle block: the sub-modules `.0`, `.1`, `.2` read by what their keys hold. */
+  block(p: Params, x: string, emb: string, ctx: string, where: string): string {
+    let h = x;
+    for (let i = 0; i < 3; i++) {
+      const s = p.at(`${i}.`);
+      if (s.has('in_layers.2.weight')) h = this.resBlock(s, h, emb);
+      else if (s.has('norm.weight') && s.has('proj_in.weight')) h = this.spatialTransformer(s, h, ctx, `${where}.${i}`);
+      else if (s.has('op.weight')) h = conv(s, 'op', h, { stride: 2 });
+      else if (s.has('conv.weight')) h = conv(s, 'conv', nearestUp2(s, h));
+      else if (i === 0) throw new ArchError(`${p.prefix}0: not a ResBlock, transformer, downsample or upsample`);
+    }
+    return h;
+  }
+
+  build(x: string, t: string, ctx: string): string {
+    const { g, p } = this;
+    const temb = this.timestepEmbedding(t);
+    const emb = linear(p, 'time_embed.2', g.silu(linear(p, 'time_embed.0', temb)));
+    // emb_layers start with SiLU: computed once here rather than in every ResBlock.
+    const embAct = g.silu(emb);
+    const skips: string[] = [];
+    let h = conv(p, 'input_blocks.0.0', x);
+    skips.push(h);
+    for (let n = 1; p.has(`input_blocks.${n}.0.in_layers.2.weight`) || p.has(`input_blocks.${n}.0.op.weight`); n++) {
+      h = this.block(p.at(`input_blocks.${n}.`), h, embAct, ctx, `input_blocks.${n}`);
+      skips.push(h);
+    }
+    h = this.block(p.at('middle_block.'), h, embAct, ctx, 'middle_block');
+    for (let n = 0; p.has(`output_blocks.${n}.0.in_layers.2.weight`); n++) {
+      const skip = skips.pop();
+      if (skip === undefined) throw new ArchError(`output_blocks.${n}: more output blocks than skip connections`);
+      h = this.block(p.at(`output_blocks.${n}.`), g.concat([h, skip], 1), embAct, ctx, `output_blocks.${n}`);
+    }
+    if (skips.length) throw new ArchError(`${skips.length} skip connections left unused: input and output blocks do not match`);
+    return conv(p, 'out.2', g.silu(groupNorm(p, 'out.0', h, 1e-5)));
+  }
+}
+
+export interface BuiltPart {
+  g: GraphBuilder;
+  params: Params;
+}
+
+/**
+ * The UNet graph. `tensors` is the checkpoint's state dict; `prefix` where the UNet lives in it.
+ * fp16 builds take and give float16 (GPU providers); fp32 for CPU.
+ */
+export function buildUnet(
+  tensors: ReadonlyMap<string, TensorRecord>,
+  o: { prefix?: string; heads?: UnetHeads; fp16?: boolean } = {},
+): BuiltPart & { info: UnetInfo } {
+  const ft = o.fp16 ? ElemType.FLOAT16 : ElemType.FLOAT;
+  const g = new GraphBuilder({ name: 'unet', floatType: ft });
+  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft);
+  const info = inspectUnet(p, o.heads);
+  const x = g.input('sample', ft, ['batch', info.inChannels, 'height', 'width']);
+  const t = g.input('timestep', ft, ['batch']);
+  const ctx = g.input('encoder_hidden_states', ft, ['batch', 'sequence', info.contextDim]);
+  const out = new UnetBuilder(p, info).build(x, t, ctx);
+  g.output('out_sample', ft, ['batch', info.outChannels, 'height', 'width'], out);
+  return { g, params: p, info };
+}

@@ -1,0 +1,172 @@
+// A single-file SD 1.x/2.x checkpoint (.safetensors or .ckpt) → a diffusers-layout ONNX folder the daemon
+// loads like any other. Weights are read in place where the dtype fits (externalModel.ts), so a build reads
+// headers and writes small graphs; fp16 weights for fp32 CPU graphs are converted once. Without `out` the
+// folder goes to the cache, keyed by the checkpoint's SHA-256 (+ options), and a second load reuses it.
+// Nothing is ever written next to the checkpoint.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { openWeights, stateDict } from './formats/open';
+import type { TensorRecord } from './formats/tensorRecord';
+import { hashFile, defaultCacheDir, type HashCache } from './hash';
+import { readArchConfig, type ArchConfig, type Prediction } from './arch/archConfig';
+import { buildClipText } from './arch/clipText';
+import { buildOpenClipText } from './arch/openClipText';
+import { writeExternalModel, type ExternalWriteResult } from './arch/externalModel';
+import { buildUnet, type BuiltPart } from './arch/unet';
+import { buildVaeDecoder, buildVaeEncoder, vaePrefix } from './arch/vae';
+import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './detect';
+import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
+import { SessionPool } from './sessions';
+
+/** Bumped when graphs change, so cached folders built by older code are rebuilt. */
+export const BUILDER_VERSION = 1;
+
+export interface BuildOptions {
+  checkpoint: string;
+  /** Explicit output folder (convert-onnx); default: the cache. Must not exist or be empty. */
+  out?: string;
+  /** Architecture description (fixture JSON or ldm .yaml); default: `<checkpoint>.yaml` beside it, if any. */
+  config?: string;
+  /** Separate VAE file; default `<checkpoint>.vae.{safetensors,pt,ckpt}` beside it, if any. */
+  vae?: string;
+  fp16?: boolean;
+  /** A1111 setting override of the prediction type. */
+  prediction?: Prediction;
+  tokenizerDir?: string;
+  cacheDir?: string;
+  hashCache?: HashCache | false;
+  signal?: AbortSignal;
+  onStage?: (stage: string) => void;
+}
+
+export interface BuildResult {
+  dir: string;
+  /** True when a previous build was reused. */
+  cached: boolean;
+  detection: Detection;
+  prediction: Prediction;
+  sha256: string;
+  vae?: string;
+  tokenizer: 'copied' | 'missing';
+  parts: Record<string, Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'>>;
+  seconds: number;
+}
+
+const STAMP = 'sd-studio-build.json';
+
+export const isCheckpointFile = (path: string): boolean => ['.safetensors', '.ckpt', '.pt', '.pth', '.bin'].includes(extname(path).toLowerCase()) && existsSync(path);
+
+function sidecar(checkpoint: string, exts: string[]): string | undefined {
+  const base = checkpoint.slice(0, checkpoint.length - extname(checkpoint).length);
+  return exts.map((e) => base + e).find((p) => existsSync(p));
+}
+
+async function loadVae(o: BuildOptions, main: ReadonlyMap<string, TensorRecord>): Promise<{ tensors: ReadonlyMap<string, TensorRecord>; file?: string }> {
+  const file = o.vae ?? sidecar(o.checkpoint, ['.vae.safetensors', '.vae.pt', '.vae.ckpt']);
+  if (!file) return { tensors: main };
+  const t = stateDict(await openWeights(file));
+  const p = vaePrefix(t);
+  if (!t.has(`${p}decoder.conv_in.weight`)) throw new UnsupportedCheckpointError(`${file}: not a KL VAE (no ${p}decoder.conv_in.weight)`);
+  return { tensors: t, file };
+}
+
+/** A1111's is_using_v_parameterization_for_sd2: mean(unet(0.5, t=999, ctx=0.5) − 0.5) < −1 means v. */
+async function unetPredictsV(unetModel: string, inCh: number, ctxDim: number): Promise<boolean> {
+  const pool = new SessionPool({ provider: 'cpu', threads: 0 });
+  try {
+    const s = await pool.get(unetModel);
+    const x = new Float32Array(inCh * 64).fill(0.5);
+    const out = await s.run({
+      sample: { type: 'float32', data: x, dims: [1, inCh, 8, 8] },
+      timestep: { type: 'float32', data: Float32Array.of(999), dims: [1] },
+      encoder_hidden_states: { type: 'float32', data: new Float32Array(2 * ctxDim).fill(0.5), dims: [1, 2, ctxDim] },
+    });
+    const y = out.out_sample!.data as Float32Array;
+    let sum = 0;
+    for (let i = 0; i < y.length; i++) sum += y[i]! - 0.5;
+    return sum / y.length < -1;
+  } finally {
+    await pool.disposeAll();
+  }
+}
+
+function mergeConfigs(a: ArchConfig | undefined, b: ArchConfig | undefined): ArchConfig | undefined {
+  if (!a || !b) return a ?? b;
+  return { unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}` };
+}
+
+function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: string | undefined): string {
+  const opts = { v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? resolve(vae) : null };
+  return createHash('sha256').update(JSON.stringify(opts)).digest('hex').slice(0, 8);
+}
+
+/** Builds (or reuses) the ONNX folder for a checkpoint. Errors name the file and what was found. */
+export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const checkpoint = resolve(o.checkpoint);
+  const stage = (s: string) => o.onStage?.(s);
+  stage('reading checkpoint');
+  const tensors = stateDict(await openWeights(checkpoint));
+  // A1111 reads `<name>.yaml` beside the checkpoint; an explicit --config adds to it and wins where both speak.
+  const yaml = sidecar(checkpoint, ['.yaml']);
+  const cfg = mergeConfigs(yaml ? readArchConfig(yaml) : undefined, o.config ? readArchConfig(o.config) : undefined);
+  const detection = detectCheckpoint(tensors, { file: checkpoint, prediction: o.prediction, configPrediction: cfg?.prediction });
+  const vae = await loadVae({ ...o, checkpoint }, tensors);
+  if (!vae.file && !detection.hasVae) throw new UnsupportedCheckpointError(`${checkpoint}: ${detection.summary}, but it has no VAE (first_stage_model.*): give one with --vae / the SD VAE setting`);
+
+  stage('hashing checkpoint');
+  const { sha256 } = await hashFile(checkpoint, { cache: o.hashCache, signal: o.signal });
+  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file)}`);
+  if (!o.out && existsSync(join(dir, STAMP))) {
+    const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
+    // A tokenizer found since the first build (or given now) completes the cached folder.
+    const tok = stamp.tokenizer === 'missing' ? findTokenizerDir(o.tokenizerDir) : undefined;
+    if (tok) writeTokenizer(tok, dir, stamp.detection.family);
+    return { ...stamp, tokenizer: tok ? 'copied' : stamp.tokenizer, dir, cached: true, seconds: (performance.now() - started) / 1000 };
+  }
+  if (o.out && existsSync(dir) && (await readdir(dir)).length > 0) throw new Error(`${dir}: output folder exists and is not empty`);
+
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    const parts: BuildResult['parts'] = {};
+    const write = async (name: string, part: BuiltPart, source = checkpoint): Promise<string> => {
+      stage(`writing ${name}`);
+      const r = await writeExternalModel(part.g, part.params.plan, join(tmp, name), { checkpoint: source, signal: o.signal });
+      parts[name] = { pointed: r.pointed, converted: r.converted, convertedBytes: r.convertedBytes };
+      return r.modelPath;
+    };
+    const textOpts = { prefix: detection.textPrefix, heads: cfg?.textHeads, fp16: o.fp16 };
+    await write('text_encoder', detection.family === 'sd2' ? buildOpenClipText(tensors, textOpts) : buildClipText(tensors, textOpts));
+    const unet = buildUnet(tensors, { heads: cfg?.unetHeads, fp16: o.fp16 });
+    const unetPath = await write('unet', unet);
+    await write('vae_encoder', buildVaeEncoder(vae.tensors), vae.file ?? checkpoint);
+    await write('vae_decoder', buildVaeDecoder(vae.tensors), vae.file ?? checkpoint);
+    let prediction: Prediction;
+    if (detection.prediction === 'unet-test') {
+      stage('testing for v-prediction');
+      prediction = !o.fp16 && (await unetPredictsV(unetPath, unet.info.inChannels, unet.info.contextDim)) ? 'v_prediction' : 'epsilon';
+    } else prediction = detection.prediction;
+    const tok = findTokenizerDir(o.tokenizerDir);
+    if (tok) writeTokenizer(tok, tmp, detection.family);
+    writeSchedulerAndIndex(tmp, prediction, !!tok);
+    const result: BuildResult = {
+      dir, cached: false, detection, prediction, sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', parts,
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, checkpoint, builderVersion: BUILDER_VERSION }, null, 2));
+    await mkdir(dirname(dir), { recursive: true });
+    if (o.out) await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    return result;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** "model" for infotexts: the checkpoint's file name without extension, as A1111 writes it. */
+export const checkpointTitle = (file: string): string => basename(file, extname(file));

@@ -1,0 +1,183 @@
+// The merge's output side: a safetensors file written chunk by chunk at known positions from a shared memory
+// (temp file + rename, like SafetensorsWriter, so a reader never sees a partial file), and its two hashes
+// (full-file SHA-256, and the addnet hash of the bytes after the header) computed while it is written — on two
+// worker threads reading the same shared memory for large outputs, so hashing leaves the main thread free.
+import { createHash, type Hash } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { encodeHeader, type TensorSpec } from '../formats/safetensors';
+
+export interface OutputHashes {
+  sha256: string;
+  addnet: string;
+}
+
+/** Plain CommonJS, run with `eval` so the bundles need no extra file. One hash per worker. */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const mem = new Uint8Array(workerData.sab);
+const h = createHash('sha256');
+parentPort.on('message', (m) => {
+  if (m.bytes) h.update(m.bytes);
+  else if (m.end) parentPort.postMessage({ digest: h.digest('hex') });
+  else { h.update(mem.subarray(m.off, m.off + m.len)); parentPort.postMessage({ id: m.id }); }
+});
+`;
+
+class HashWorker {
+  private readonly w: Worker;
+  private readonly waiting = new Map<number, () => void>();
+  private digestWaiter: ((hex: string) => void) | undefined;
+  private failed: Error | undefined;
+  private failWaiters: ((e: Error) => void)[] = [];
+  private id = 0;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.w = new Worker(HASH_WORKER, { eval: true, workerData: { sab } });
+    this.w.on('message', (m: { id?: number; digest?: string }) => {
+      if (m.digest !== undefined) this.digestWaiter?.(m.digest);
+      else {
+        const done = this.waiting.get(m.id!);
+        this.waiting.delete(m.id!);
+        done?.();
+      }
+    });
+    const fail = (e: Error) => {
+      this.failed ??= e;
+      for (const f of this.failWaiters) f(this.failed);
+      this.failWaiters = [];
+    };
+    this.w.on('error', fail);
+    this.w.on('exit', (code) => fail(new Error(`hash worker exited (${code})`)));
+  }
+
+  private guarded<T>(p: Promise<T>): Promise<T> {
+    if (this.failed) return Promise.reject(this.failed);
+    return Promise.race([p, new Promise<never>((_, rej) => this.failWaiters.push(rej))]);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.w.postMessage({ bytes: b.slice() });
+  }
+
+  update(off: number, len: number): Promise<void> {
+    const id = this.id++;
+    const p = new Promise<void>((res) => this.waiting.set(id, res));
+    this.w.postMessage({ off, len, id });
+    return this.guarded(p);
+  }
+
+  digest(): Promise<string> {
+    const p = new Promise<string>((res) => (this.digestWaiter = res));
+    this.w.postMessage({ end: true });
+    return this.guarded(p);
+  }
+
+  close(): Promise<number> {
+    this.failed ??= new Error('hash worker closed');
+    return this.w.terminate();
+  }
+}
+
+/** SHA-256 of the whole file and of its data block, fed in file order from `mem`. */
+export class OutputHasher {
+  private readonly full?: Hash;
+  private readonly addnet?: Hash;
+  private readonly workers?: [HashWorker, HashWorker];
+
+  constructor(
+    private readonly mem: Uint8Array,
+    header: Uint8Array,
+    threads: boolean,
+  ) {
+    if (threads && mem.buffer instanceof SharedArrayBuffer) {
+      this.workers = [new HashWorker(mem.buffer), new HashWorker(mem.buffer)];
+      this.workers[0].bytes(header);
+    } else {
+      this.full = createHash('sha256').update(header);
+      this.addnet = createHash('sha256');
+    }
+  }
+
+  /** Hashes mem[off, off + len) (the next bytes of the file); resolves when that memory may be reused. */
+  update(off: number, len: number): Promise<void> {
+    if (this.workers) return Promise.all(this.workers.map((w) => w.update(off, len))).then(() => undefined);
+    const b = this.mem.subarray(off, off + len);
+    this.full!.update(b);
+    this.addnet!.update(b);
+    return Promise.resolve();
+  }
+
+  async digest(): Promise<OutputHashes> {
+    if (this.workers) {
+      const [sha256, addnet] = await Promise.all(this.workers.map((w) => w.digest()));
+      return { sha256: sha256!, addnet: addnet! };
+    }
+    return { sha256: this.full!.digest('hex'), addnet: this.addnet!.digest('hex') };
+  }
+
+  async close(): Promise<void> {
+    if (this.workers) await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
+
+/** The output file: header written at create, data written at explicit positions, renamed into place by commit. */
+export class OutputFile {
+  private done = false;
+  readonly dataStart: number;
+
+  private constructor(
+    readonly path: string,
+    private readonly tmp: string,
+    private readonly fh: FileHandle,
+    readonly header: Uint8Array,
+  ) {
+    this.dataStart = header.length;
+  }
+
+  static async create(path: string, specs: TensorSpec[], metadata: Record<string, string>): Promise<OutputFile> {
+    const header = encodeHeader(specs, metadata);
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    const fh = await open(tmp, 'wx');
+    const f = new OutputFile(path, tmp, fh, header);
+    try {
+      await f.write(header, 0);
+    } catch (e) {
+      await f.abort();
+      throw e;
+    }
+    return f;
+  }
+
+  /** Writes all of `bytes` at file position `position`. */
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const { bytesWritten } = await this.fh.write(bytes, done, bytes.byteLength - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      this.done = true;
+      await rename(this.tmp, this.path);
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+  }
+
+  /** Drops the temp file (idempotent). */
+  async abort(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      await this.fh.close().catch(() => undefined);
+    }
+    await rm(this.tmp, { force: true });
+  }
+}

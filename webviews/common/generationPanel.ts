@@ -1,0 +1,208 @@
+// The body img2img and inpaint share: prompts with token counters, every Img2ImgParams field, Generate /
+// Interrupt, progress with live previews, the gallery; the source (image slot or mask painter) is plugged in.
+import type { Img2ImgParams, SamplersListResult } from '../../daemon/protocol';
+import { button, fields, type FieldSpec, type FormValues, h, section } from './dom';
+import { gallery } from './gallery';
+import type { HostMessage, ImageInput, ImageView, InpaintOptions, ResultView, SeedView } from './messages';
+import { progressBar } from './progress';
+import { getState, onMessage, ready, request, setState } from './vscodeApi';
+
+export interface Source {
+  el: HTMLElement;
+  setImage(view: ImageView | undefined): void;
+  image(): ImageView | undefined;
+  /** The init image and mask to send (the painter exports PNG bytes here). */
+  inputs(): Promise<{ init?: ImageInput; mask?: ImageInput }>;
+  setMask?(view: ImageView): void;
+}
+
+interface Saved {
+  form: FormValues;
+  results: ResultView[];
+  selected: number;
+  image?: ImageView;
+}
+
+const DEFAULTS: FormValues = {
+  prompt: '', negative_prompt: '', sampler_name: 'Euler a', scheduler: 'Automatic', steps: 20, width: 512, height: 512,
+  resize_mode: 0, cfg_scale: 7, denoising_strength: 0.75, seed: -1, subseed: -1, subseed_strength: 0,
+  seed_resize_from_w: 0, seed_resize_from_h: 0, n_iter: 1, batch_size: 1,
+  mask_blur: 4, inpainting_mask_invert: 0, inpainting_fill: 1, inpaint_full_res: 0, inpaint_full_res_padding: 32,
+};
+
+const NUMERIC = new Set(Object.entries(DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k));
+
+export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, extra?: (values: FormValues, changed: () => void) => HTMLElement): void {
+  const app = document.getElementById('app')!;
+  const saved = getState<Saved>();
+  const values: FormValues = { ...DEFAULTS, ...(saved?.form ?? {}) };
+  let results: ResultView[] = saved?.results ?? [];
+  let selected = saved?.selected ?? 0;
+  let jobId: string | undefined;
+  if (saved?.image) source.setImage(saved.image);
+
+  const save = () => setState<Saved>({ form: values, results: results.slice(0, 32), selected, image: source.image() });
+  const status = h('div', { class: 'status', id: 'status', attrs: { role: 'status' } });
+  const say = (text: string, error = false) => { status.textContent = text; status.className = `status${error ? ' error' : ''}`; };
+
+  // prompts with token counters (sd/prompt.inspect through the host, debounced)
+  const promptBox = (key: 'prompt' | 'negative_prompt', label: string) => {
+    const ta = h('textarea', { id: key, attrs: { rows: key === 'prompt' ? '4' : '2', placeholder: label, 'aria-label': label, spellcheck: 'false' } });
+    ta.value = String(values[key] ?? '');
+    const counter = h('span', { class: 'counter', id: `${key}-tokens`, title: 'Tokens / chunk capacity (A1111 counter)', text: '0/75' });
+    let timer: number | undefined;
+    const count = () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(async () => {
+        try {
+          const r = await request('inspectPrompt', { text: ta.value, negative: key === 'negative_prompt', steps: Number(values.steps) });
+          const tokens = r.tokenCount ?? 0;
+          counter.textContent = r.tokenCount === null ? '—' : `${tokens}/${r.chunks * 75}`;
+          const errs = r.diagnostics.filter((d) => d.severity !== 'info');
+          counter.classList.toggle('warn', errs.length > 0);
+          counter.title = errs.length ? errs.map((d) => d.message).join('\n') : 'Tokens / chunk capacity (A1111 counter)';
+        } catch {
+          counter.textContent = '—';
+          counter.title = 'Token count unavailable (daemon not running?)';
+        }
+      }, 350);
+    };
+    ta.addEventListener('input', () => { values[key] = ta.value; save(); count(); });
+    count();
+    return h('div', { class: 'prompt' }, h('div', { class: 'prompt-head' }, h('label', { text: label, attrs: { for: key } }), counter), ta);
+  };
+
+  const samplerSpecs = (s: SamplersListResult | undefined): FieldSpec[] => [
+    { key: 'sampler_name', label: 'Sampling method', type: 'select', options: s?.samplers.map((x) => x.name) ?? [String(values.sampler_name)] },
+    { key: 'scheduler', label: 'Schedule type', type: 'select', options: s?.schedulers ?? [String(values.scheduler)] },
+  ];
+  const params: FieldSpec[] = [
+    { key: 'steps', label: 'Sampling steps', type: 'range', min: 1, max: 150, step: 1 },
+    { key: 'resize_mode', label: 'Resize mode', type: 'select', options: [['0', 'Just resize'], ['1', 'Crop and resize'], ['2', 'Resize and fill'], ['3', 'Just resize (latent upscale)']] },
+    { key: 'width', label: 'Width', type: 'range', min: 64, max: 2048, step: 8 },
+    { key: 'height', label: 'Height', type: 'range', min: 64, max: 2048, step: 8 },
+    { key: 'n_iter', label: 'Batch count', type: 'range', min: 1, max: 100, step: 1 },
+    { key: 'batch_size', label: 'Batch size', type: 'range', min: 1, max: 8, step: 1 },
+    { key: 'cfg_scale', label: 'CFG Scale', type: 'range', min: 1, max: 30, step: 0.5 },
+    { key: 'denoising_strength', label: 'Denoising strength', type: 'range', min: 0, max: 1, step: 0.01 },
+    { key: 'seed', label: 'Seed', type: 'number', step: 1, title: '-1 = random' },
+  ];
+  const variation: FieldSpec[] = [
+    { key: 'subseed', label: 'Variation seed', type: 'number', step: 1 },
+    { key: 'subseed_strength', label: 'Variation strength', type: 'range', min: 0, max: 1, step: 0.01 },
+    { key: 'seed_resize_from_w', label: 'Resize seed from width', type: 'range', min: 0, max: 2048, step: 8 },
+    { key: 'seed_resize_from_h', label: 'Resize seed from height', type: 'range', min: 0, max: 2048, step: 8 },
+  ];
+  const samplerHolder = h('div', {}, fields(samplerSpecs(undefined), values, save));
+  const paramsEl = fields(params, values, save);
+  const seedTools = h('div', { class: 'toolbar' },
+    button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: '🎲', title: 'Random seed (-1)' }),
+    button('Reuse', () => { const r = results[selected]; if (r) { values.seed = r.seed; refreshField('seed'); save(); } }, { icon: '♻', title: 'Reuse the seed of the selected result' }),
+  );
+  const refreshField = (key: string) => {
+    for (const input of Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>(`[data-key="${key}"]`))) {
+      input.value = String(values[key]);
+      input.dispatchEvent(new Event('input'));
+    }
+  };
+
+  const progress = progressBar();
+  const gal = gallery((i) => { selected = i; save(); }, say);
+  gal.show(results, selected);
+
+  const generate = button('Generate', () => void run(), { kind: 'primary', id: 'generate', title: 'Generate (Ctrl+Enter)' });
+  const interrupt = button('Interrupt', () => { if (jobId) void request('cancel', { jobId }).catch((e) => say(String(e), true)); }, { id: 'interrupt', icon: '■' });
+  interrupt.disabled = true;
+
+  const run = async () => {
+    if (jobId) return;
+    const { init, mask } = await source.inputs().catch((e) => { say(e instanceof Error ? e.message : String(e), true); return { init: undefined, mask: undefined, failed: true }; });
+    if (kind === 'inpaint' && !mask) { say('Paint a mask first (or upload one).', true); return; }
+    const p: Img2ImgParams = {};
+    for (const [k, v] of Object.entries(values)) {
+      if (k.startsWith('mask_') || k.startsWith('inpaint')) continue;
+      (p as Record<string, unknown>)[k] = NUMERIC.has(k) ? Number(v) : v;
+    }
+    p.resize_mode = Number(values.resize_mode) as Img2ImgParams['resize_mode'];
+    p.jobId = `${kind}-${crypto.randomUUID()}`;
+    const inpaint: InpaintOptions | undefined = kind === 'inpaint' ? {
+      mask_blur: Number(values.mask_blur), inpainting_fill: Number(values.inpainting_fill), inpaint_full_res: Number(values.inpaint_full_res) === 1,
+      inpaint_full_res_padding: Number(values.inpaint_full_res_padding), inpainting_mask_invert: Number(values.inpainting_mask_invert),
+    } : undefined;
+    jobId = p.jobId;
+    generate.disabled = true;
+    interrupt.disabled = false;
+    progress.start(init ? 'Starting…' : 'Starting (no source image: txt2img)…');
+    say('');
+    try {
+      const res = await request('generate', { params: p, init, mask, inpaint });
+      if (!res) { progress.done('Cancelled', 'error'); return; }
+      results = [...res.results, ...results].slice(0, 64);
+      selected = 0;
+      gal.show(results, 0);
+      progress.done(`Done: ${res.results.length} image${res.results.length === 1 ? '' : 's'}`);
+      save();
+    } catch (e) {
+      gal.setLive(undefined);
+      progress.done(e instanceof Error ? e.message : String(e), 'error');
+    } finally {
+      jobId = undefined;
+      generate.disabled = false;
+      interrupt.disabled = true;
+    }
+  };
+
+  const daemonNote = h('div', { class: 'banner', id: 'daemon-banner', text: 'The SD Studio daemon is not running: generation and token counts are unavailable.' });
+  daemonNote.hidden = true;
+  const left = h('div', { class: 'col col-left' },
+    daemonNote,
+    source.el,
+    promptBox('prompt', 'Prompt'),
+    promptBox('negative_prompt', 'Negative prompt'),
+    h('div', { class: 'toolbar actions' }, generate, interrupt),
+    progress.el,
+    status,
+  );
+  const right = h('div', { class: 'col col-right' },
+    section('Generation', true, samplerHolder, paramsEl, seedTools),
+    extra ? extra(values, save) : null,
+    section('Variation seed', false, fields(variation, values, save)),
+    gal.el,
+  );
+  app.append(h('div', { class: `layout ${kind}` }, left, right));
+  app.removeAttribute('aria-busy');
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void run(); });
+
+  const applySeed = (seed: SeedView) => {
+    if (seed.image) source.setImage(seed.image);
+    if (seed.mask && source.setMask) source.setMask(seed.mask);
+    if (seed.params) {
+      for (const [k, v] of Object.entries(seed.params)) {
+        if (k in DEFAULTS && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) values[k] = v;
+      }
+      for (const k of Object.keys(seed.params)) if (k in DEFAULTS) refreshField(k);
+      for (const k of ['prompt', 'negative_prompt'] as const) {
+        const ta = document.getElementById(k) as HTMLTextAreaElement | null;
+        if (ta && seed.params[k] !== undefined) { ta.value = String(seed.params[k]); ta.dispatchEvent(new Event('input')); }
+      }
+    }
+    save();
+    say(seed.image ? `Loaded ${seed.image.name}` : '');
+  };
+
+  onMessage((m: HostMessage) => {
+    switch (m.type) {
+      case 'init':
+        daemonNote.hidden = m.daemonRunning;
+        if (m.seed) applySeed(m.seed);
+        void request('samplers', {}).then((s) => { samplerHolder.replaceChildren(fields(samplerSpecs(s), values, save)); }).catch(() => undefined);
+        return;
+      case 'seed': applySeed(m.seed); return;
+      case 'daemon': daemonNote.hidden = m.running; return;
+      case 'progress': if (m.progress.jobId === jobId) progress.update(m.progress); return;
+      case 'livePreview': if (m.jobId === jobId) gal.setLive(m.src, `live preview · image ${m.image + 1} · step ${m.step}`); return;
+      default: return;
+    }
+  });
+  ready();
+}

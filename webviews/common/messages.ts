@@ -1,0 +1,135 @@
+// The messages between a panel's webview and its host (extension/panels/webviewHost.ts). Types only, no DOM and
+// no Node, so both sides import it: the webview bundles nothing from here, the extension reads only types.
+// Webview → host: `ready`, then `request`s (intents) with ids; host → webview: `init` (after ready), `reply`
+// (to a request id), and pushed events (progress, preview, seed, result).
+import type {
+  GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, PngInfo,
+  PromptDiagnosticInfo, SamplersListResult,
+} from '../../daemon/protocol';
+
+export type PanelKind = 'img2img' | 'inpaint' | 'extras' | 'pngInfo' | 'merger' | 'preview';
+
+/**
+ * An image as a webview may see it: `src` is a webview URI (files inside the allowed roots) or a data URL (bytes
+ * from elsewhere); `path` is present only for files inside the workspace, output or model folders.
+ */
+export interface ImageView {
+  name: string;
+  src: string;
+  path?: string;
+  width?: number;
+  height?: number;
+}
+
+/** A generated image as the gallery shows it. */
+export interface ResultView {
+  image: ImageView;
+  seed: number;
+  infotext: string;
+}
+
+/** An image the webview hands to the host: one it got from the host (by src/path) or bytes it read itself. */
+export type ImageInput = { view: ImageView } | { bytes: ArrayBuffer; mime: string; name: string };
+
+export type SendTarget = 'img2img' | 'inpaint' | 'extras';
+
+/** Inpaint fields of Img2ImgParams (A1111 names); the mask itself travels as `mask` below. */
+export interface InpaintOptions {
+  mask_blur?: number;
+  inpainting_fill?: number;
+  inpaint_full_res?: boolean;
+  inpaint_full_res_padding?: number;
+  inpainting_mask_invert?: number;
+}
+
+/** Outpaint: pixels to add on each side (the host pads the image and builds the mask). */
+export interface OutpaintRequest { left: number; right: number; top: number; bottom: number }
+
+export interface ExtrasOptions {
+  mode: 'single' | 'batch' | 'folder';
+  resize_mode: 0 | 1;
+  upscaling_resize: number;
+  upscaling_resize_w: number;
+  upscaling_resize_h: number;
+  upscaling_crop: boolean;
+  upscaler_1: string;
+  upscaler_2: string;
+  extras_upscaler_2_visibility: number;
+  gfpgan_visibility: number;
+  codeformer_visibility: number;
+  codeformer_weight: number;
+  face_restorer: string;
+  output_dir?: string;
+}
+
+export interface PromptStats {
+  tokenCount: number | null;
+  chunks: number;
+  diagnostics: PromptDiagnosticInfo[];
+}
+
+/** Intents a webview sends; the host answers each with a reply carrying `result`. */
+export interface HostOps {
+  samplers: { args: Record<string, never>; result: SamplersListResult };
+  upscalers: { args: Record<string, never>; result: { upscalers: string[]; faceRestorers: string[] } };
+  inspectPrompt: { args: { text: string; negative: boolean; steps?: number }; result: PromptStats };
+  pickImages: { args: { many: boolean; folder?: boolean }; result: ImageView[] };
+  activeEditorImage: { args: Record<string, never>; result: ImageView | null };
+  generate: {
+    args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintRequest };
+    result: { jobId: string; results: ResultView[] } | null;
+  };
+  cancel: { args: { jobId: string }; result: void };
+  extras: { args: { options: ExtrasOptions; images: ImageInput[]; folder?: string }; result: { before: ImageView[]; after: ImageView[] } | null };
+  sendTo: { args: { target: SendTarget; image: ImageView; infotext?: string }; result: void };
+  saveSpec: { args: { infotext: string; image?: ImageView }; result: string | null };
+  openImage: { args: { image: ImageView }; result: void };
+  openPngInfo: { args: { image: ImageView }; result: void };
+  reveal: { args: { image: ImageView }; result: void };
+  copy: { args: { text: string }; result: void };
+  pickModel: { args: { slot: 'primary' | 'secondary' | 'tertiary' | 'bakeVae' | 'out' }; result: string | null };
+  merge: { args: { params: ModelsMergeParams }; result: ModelsMergeResult | null };
+}
+export type HostOp = keyof HostOps;
+
+/** What the PNG info editor shows. */
+export interface PngInfoView {
+  image: ImageView;
+  info: PngInfo;
+  hasParams: boolean;
+}
+
+/** What a panel is opened with (send-to, "Regenerate from image…", reload). */
+export interface SeedView {
+  image?: ImageView;
+  mask?: ImageView;
+  params?: Img2ImgParams;
+}
+
+export interface PreviewState {
+  file: string;
+  /** The .sdprompt file's URI (inside the workspace), kept in the webview state so a reload restores the panel. */
+  uri?: string;
+  specIndex: number;
+  running: boolean;
+  live?: { src: string; step: number; image: number };
+  latest?: ResultView;
+  history: ResultView[];
+}
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { [K in HostOp]: { type: 'request'; id: number; op: K; args: HostOps[K]['args'] } }[HostOp];
+
+export type HostMessage =
+  | { type: 'init'; panel: PanelKind; seed?: SeedView; pngInfo?: PngInfoView; preview?: PreviewState; error?: string; daemonRunning: boolean }
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+  | { type: 'progress'; progress: JobProgressNotification }
+  | { type: 'livePreview'; jobId: string; image: number; step: number; src: string }
+  | { type: 'seed'; seed: SeedView }
+  | { type: 'preview'; preview: PreviewState }
+  | { type: 'daemon'; running: boolean };
+
+/** Narrowing helper for the host's handler table. */
+export type GeneratedImageLike = Pick<GeneratedImage, 'path' | 'png' | 'seed' | 'infotext' | 'width' | 'height'>;
