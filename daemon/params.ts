@@ -34,6 +34,8 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   if (rng === 'GPU' || rng === 'CPU' || rng === 'NV') overrides.randn_source = rng;
   const ensd = toInt(f['ENSD']);
   if (ensd !== undefined) overrides.eta_noise_seed_delta = ensd;
+  const clipSkip = toInt(f['Clip skip']);
+  if (clipSkip !== undefined && clipSkip > 1) overrides.CLIP_stop_at_last_layers = clipSkip;
   if (Object.keys(overrides).length) params.override_settings = overrides;
   return { params, fields: f };
 }

@@ -194,12 +194,112 @@ export interface Img2ImgParams {
   send_images?: boolean;
   /** Output root for this job (overrides the setting). */
   outdir?: string;
-  /** A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`). */
-  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number }>;
+  /**
+   * Inpainting mask (white = inpaint): a path, data URL or base64 image of any size (resized as A1111 does). A mask
+   * with transparency — the panel's painted mask, strokes opaque on transparent PNG — is read from its alpha.
+   */
+  mask?: ImageRef;
+  /** Use the init image's own transparent pixels as the mask (transparent = inpaint); instead of `mask`. */
+  mask_from_alpha?: boolean;
+  /** A1111 "Mask blur" 0..64, default 4: sets both directions; `mask_blur_x` / `mask_blur_y` override each. */
+  mask_blur?: number;
+  mask_blur_x?: number;
+  mask_blur_y?: number;
+  /** A1111 "Mask transparency" 0..100 (scales the mask: above 50 nothing is inpainted in latent space). */
+  mask_alpha?: number;
+  /** A1111 "Mask mode": 0 inpaint masked (default), 1 inpaint not masked. */
+  inpainting_mask_invert?: 0 | 1;
+  /** A1111 "Masked content": 0 fill, 1 original (default), 2 latent noise, 3 latent nothing. */
+  inpainting_fill?: 0 | 1 | 2 | 3;
+  /** A1111 "Inpaint area": false / 0 whole picture (default), true / 1 only masked. */
+  inpaint_full_res?: boolean | 0 | 1;
+  /** A1111 "Only masked padding, pixels" 0..256, default 32. */
+  inpaint_full_res_padding?: number;
+  /** A1111 initial noise multiplier for img2img (infotext "Noise multiplier"), default 1. */
+  initial_noise_multiplier?: number;
+  /** A1111's Soft inpainting (built-in extension); absent or `enabled: false` = off. */
+  soft_inpainting?: SoftInpaintingParams;
+  /** Beyond A1111, against seams: match the generated colours to the original's in the blend band only. */
+  inpaint_colour_match?: boolean;
+  /** Beyond A1111: latent mask by PIL bicubic resize (A1111's) or by the max over each 8×8 block (thin masks survive). */
+  inpaint_latent_mask?: 'bicubic' | 'max';
+  /**
+   * A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`,
+   * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1).
+   */
+  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number }>;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */
   workDoneToken?: string | number;
+}
+
+/** A1111 Soft inpainting settings (defaults as the extension's). */
+export interface SoftInpaintingParams {
+  enabled?: boolean;
+  /** "Schedule bias" 0..8, default 1. */
+  schedule_bias?: number;
+  /** "Preservation strength" 0..8, default 0.5. */
+  preservation_strength?: number;
+  /** "Transition contrast boost" 1..32, default 4. */
+  transition_contrast_boost?: number;
+  /** "Mask influence" 0..1, default 0. */
+  mask_influence?: number;
+  /** "Difference threshold" 0..8, default 0.5. */
+  difference_threshold?: number;
+  /** "Difference contrast" 0..8, default 2. */
+  difference_contrast?: number;
+}
+
+/**
+ * Params of `sd/outpaint`: grow the image and inpaint the new area. `resize-and-fill`: the image is fitted into
+ * width×height and the bars are the mask; `mk2` / `poor-man`: A1111's outpainting scripts (reference §2.9).
+ */
+export interface OutpaintParams extends Img2ImgParams {
+  outpaint_method?: 'mk2' | 'poor-man' | 'resize-and-fill';
+  /** Pixels to expand, 8..256, default 128. */
+  pixels?: number;
+  /** Default all four. */
+  directions?: Array<'left' | 'right' | 'up' | 'down'>;
+  /** The script's own mask blur (default 8 for mk2, 4 for poor man's). */
+  outpaint_mask_blur?: number;
+  /** mk2 "Fall-off exponent" 0..4, default 1. */
+  noise_q?: number;
+  /** mk2 "Color variation" 0..1, default 0.05. */
+  color_variation?: number;
+}
+
+/** Params of `sd/batch` (A1111 img2img Batch tab, "From directory"). */
+export interface BatchParams {
+  /** Walked recursively, natural order; .png .jpg .jpeg .webp .tif .tiff. */
+  input_dir: string;
+  /** Files are named `<NNNNN>-<input stem>[-<n>].png` here; never overwritten. */
+  output_dir: string;
+  /** One file: the mask for every image; else `<stem>.*` per image (an image without one is skipped). */
+  mask_dir?: string;
+  /** "Append png info to prompts": take these fields from each input's own infotext. */
+  png_info?: { fields?: Array<'Prompt' | 'Negative prompt' | 'Seed' | 'CFG scale' | 'Sampler' | 'Steps' | 'Model hash'>; dir?: string };
+  /** Everything else, as for `sd/img2img` (init_images and mask are set per file). */
+  params?: Img2ImgParams;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/** One input of a batch run. */
+export interface BatchFileReport {
+  input: string;
+  status: 'done' | 'failed' | 'skipped';
+  outputs: string[];
+  /** Why it failed or was skipped. */
+  reason?: string;
+}
+
+export interface BatchResult {
+  jobId: string;
+  files: BatchFileReport[];
+  done: number;
+  failed: number;
+  skipped: number;
 }
 
 export interface GeneratedImage {
@@ -643,6 +743,10 @@ export interface RequestTypes {
   'sd/sdprompt.fromImage': { params: SdPromptFromImageParams; result: SdPromptFromImageResult };
   /** Build a diffusers ONNX folder from a single-file checkpoint as a job (graphs built in TypeScript). */
   'models/convertOnnx': { params: ModelsConvertOnnxParams; result: ModelsConvertOnnxResult };
+  /** Outpaint (resize-and-fill, Outpainting mk2, Poor man's outpainting) as one img2img job with a mask. */
+  'sd/outpaint': { params: OutpaintParams; result: GenerationResult };
+  /** Batch img2img over a folder as one job; keeps going past bad files and reports each. */
+  'sd/batch': { params: BatchParams; result: BatchResult };
   // <requests>
 }
 

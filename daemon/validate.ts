@@ -29,6 +29,66 @@ export interface ResolvedImg2Img {
   fixSteps: boolean;
   randnSource: 'GPU' | 'CPU' | 'NV';
   ensd: number;
+  /** A1111 `CLIP_stop_at_last_layers` (1 = off; SD1 text encoders only, as in A1111). */
+  clipSkip: number;
+  /** A1111 initial noise multiplier (1 = off). */
+  initialNoiseMultiplier: number;
+  /** Inpainting settings; `mask` undefined when there is no mask. */
+  inpaint: ResolvedInpaint;
+}
+
+/** The inpaint fields of img2img after defaults (A1111's UI defaults, reference §1.1). */
+export interface ResolvedInpaint {
+  mask?: string;
+  maskFromAlpha: boolean;
+  blurX: number;
+  blurY: number;
+  /** Both blurs when equal (A1111 `mask_blur`), else undefined: then no "Mask blur" in the infotext. */
+  blur: number | undefined;
+  maskAlpha: number;
+  invert: boolean;
+  fill: 0 | 1 | 2 | 3;
+  fullRes: boolean;
+  padding: number;
+  maskWeight: number;
+  colourMatch: boolean;
+  latentMask: 'bicubic' | 'max';
+  soft?: { power: number; scale: number; detailPreservation: number; maskInfluence: number; differenceThreshold: number; differenceContrast: number };
+}
+
+function resolveInpaint(p: Img2ImgParams, overrides: NonNullable<Img2ImgParams['override_settings']>): ResolvedInpaint {
+  if (p.mask !== undefined && p.mask !== null && (typeof p.mask !== 'string' || p.mask.length === 0)) throw invalidParam('mask', 'expected a file path or base64 image', 'string');
+  const flag = (field: string, v: unknown): boolean => (v === 0 || v === 1 ? v === 1 : bool(field, v, false));
+  const blur = num('mask_blur', p.mask_blur, 4, 0, 64);
+  const blurX = num('mask_blur_x', p.mask_blur_x, blur, 0, 64);
+  const blurY = num('mask_blur_y', p.mask_blur_y, blur, 0, 64);
+  const s = p.soft_inpainting;
+  if (s !== undefined && (typeof s !== 'object' || s === null)) throw invalidParam('soft_inpainting', 'expected an object', 'SoftInpaintingParams');
+  const latentMask = str('inpaint_latent_mask', p.inpaint_latent_mask, 'bicubic');
+  if (latentMask !== 'bicubic' && latentMask !== 'max') throw invalidParam('inpaint_latent_mask', `unknown mode "${latentMask}"`, 'bicubic or max');
+  return {
+    mask: p.mask ?? undefined,
+    maskFromAlpha: bool('mask_from_alpha', p.mask_from_alpha, false),
+    blurX,
+    blurY,
+    blur: blurX === blurY ? blurX : undefined,
+    maskAlpha: num('mask_alpha', p.mask_alpha, 0, 0, 100),
+    invert: flag('inpainting_mask_invert', p.inpainting_mask_invert),
+    fill: int('inpainting_fill', p.inpainting_fill, 1, 0, 3) as 0 | 1 | 2 | 3,
+    fullRes: flag('inpaint_full_res', p.inpaint_full_res),
+    padding: int('inpaint_full_res_padding', p.inpaint_full_res_padding, 32, 0, 1024),
+    maskWeight: num('override_settings.inpainting_mask_weight', overrides.inpainting_mask_weight, 1, 0, 1),
+    colourMatch: bool('inpaint_colour_match', p.inpaint_colour_match, true),
+    latentMask,
+    soft: s && s.enabled !== false ? {
+      power: num('soft_inpainting.schedule_bias', s.schedule_bias, 1, 0, 8),
+      scale: num('soft_inpainting.preservation_strength', s.preservation_strength, 0.5, 0, 8),
+      detailPreservation: num('soft_inpainting.transition_contrast_boost', s.transition_contrast_boost, 4, 1, 32),
+      maskInfluence: num('soft_inpainting.mask_influence', s.mask_influence, 0, 0, 1),
+      differenceThreshold: num('soft_inpainting.difference_threshold', s.difference_threshold, 0.5, 0, 8),
+      differenceContrast: num('soft_inpainting.difference_contrast', s.difference_contrast, 2, 0, 8),
+    } : undefined,
+  };
 }
 
 function int(field: string, v: unknown, def: number, min: number, max: number): number {
@@ -101,5 +161,8 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     fixSteps: bool('override_settings.img2img_fix_steps', overrides.img2img_fix_steps, settings.img2imgFixSteps),
     randnSource: randnSource as ResolvedImg2Img['randnSource'],
     ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_SEED, MAX_SEED),
+    clipSkip: int('override_settings.CLIP_stop_at_last_layers', overrides.CLIP_stop_at_last_layers, 1, 1, 12),
+    initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
+    inpaint: resolveInpaint(p, overrides),
   };
 }

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DaemonSettings } from '../daemon/protocol';
+import type { DaemonSettings, Img2ImgParams } from '../daemon/protocol';
 
 export const SECTION = 'sdStudio';
 
@@ -100,9 +100,9 @@ export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange
 }
 
 /** Defaults for a new generation (panels and `.sdprompt` specs without a value). */
-export function generationDefaults(): { sampler_name: string; scheduler: string; steps: number; cfg_scale: number; denoising_strength: number; mask_blur: number } {
+export function generationDefaults(): Pick<Img2ImgParams, 'sampler_name' | 'scheduler' | 'steps' | 'cfg_scale' | 'denoising_strength'> {
   return {
     sampler_name: get('defaultSampler'), scheduler: get('defaultScheduler'), steps: get('defaultSteps'),
-    cfg_scale: get('defaultCfgScale'), denoising_strength: get('defaultDenoisingStrength'), mask_blur: get('maskBlur'),
+    cfg_scale: get('defaultCfgScale'), denoising_strength: get('defaultDenoisingStrength'),
   };
 }

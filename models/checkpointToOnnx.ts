@@ -110,7 +110,9 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   stage('reading checkpoint');
   const tensors = stateDict(await openWeights(checkpoint));
   // A1111 reads `<name>.yaml` beside the checkpoint; an explicit --config adds to it and wins where both speak.
-  const yaml = sidecar(checkpoint, ['.yaml']);
+  // `<name>.config.json` (the --config JSON form) is accepted beside it too, for checkpoints whose text-encoder
+  // heads no yaml can state.
+  const yaml = sidecar(checkpoint, ['.yaml', '.config.json']);
   const cfg = mergeConfigs(yaml ? readArchConfig(yaml) : undefined, o.config ? readArchConfig(o.config) : undefined);
   const detection = detectCheckpoint(tensors, { file: checkpoint, prediction: o.prediction, configPrediction: cfg?.prediction });
   const vae = await loadVae({ ...o, checkpoint }, tensors);

@@ -89,6 +89,8 @@ class OrtModelSession implements ModelSession {
  */
 export class SessionPool {
   private readonly sessions = new Map<string, Promise<ModelSession>>();
+  /** Set once the wanted provider failed: later sessions go straight to CPU, and the user is told once. */
+  private providerFailed = false;
 
   constructor(
     private readonly settings: SessionSettings,
@@ -107,11 +109,12 @@ export class SessionPool {
 
   private async create(path: string): Promise<ModelSession> {
     const wanted = this.settings.provider;
-    if (wanted !== 'cpu') {
+    if (wanted !== 'cpu' && !this.providerFailed) {
       try {
         return new OrtModelSession(path, await createOne(path, this.settings, wanted), wanted);
       } catch (e) {
-        this.warn(`execution provider "${wanted}" is not available (${(e as Error).message.split('\n')[0]}); running ${path} on CPU`);
+        if (!this.providerFailed) this.warn(`execution provider "${wanted}" is not available (${(e as Error).message.split('\n')[0]}); running on CPU instead`);
+        this.providerFailed = true;
       }
     }
     return new OrtModelSession(path, await createOne(path, this.settings, 'cpu'), 'cpu');

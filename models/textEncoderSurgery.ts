@@ -178,8 +178,11 @@ export function surgeTextEncoder(model: onnx.IModelProto, opts: SurgeryOptions, 
   const out = (graph.output ?? []).find((o) => HIDDEN_OUTPUTS.includes(o.name!))?.name;
   if (!out) throw new SurgeryError(file, `no hidden-state output (found ${(graph.output ?? []).map((o) => o.name).join(', ')})`);
   const idsInput = (graph.input ?? []).find((i) => !inits.has(i.name!) && [INT32, INT64].includes(i.type?.tensorType?.elemType ?? -1));
+  // Our own checkpoint conversions already output `clip_skip_N`: nothing to cut then.
+  const direct = opts.clipSkip > 1 ? (graph.output ?? []).find((o) => o.name === `clip_skip_${opts.clipSkip}`)?.name : undefined;
+  const keep = direct ?? out;
 
-  if (opts.clipSkip > 1) {
+  if (opts.clipSkip > 1 && !direct) {
     const g = new GraphIndex(nodes);
     const last = finalNormInput(g, out);
     if (!last) {
@@ -260,7 +263,7 @@ export function surgeTextEncoder(model: onnx.IModelProto, opts: SurgeryOptions, 
   }
 
   // Only the hidden states are wanted (the pooled output reads the ids, which the embeds variant may drop).
-  graph.output = (graph.output ?? []).filter((o) => o.name === out);
+  graph.output = (graph.output ?? []).filter((o) => o.name === keep);
   prune(graph, new Set(opts.inputsEmbeds ? [INPUTS_EMBEDS] : (idsInput ? [idsInput.name!] : [])));
   return result;
 }

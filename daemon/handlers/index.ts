@@ -7,6 +7,7 @@ import { registerPromptHandlers } from './prompt';
 import { registerConvertOnnxHandlers } from './convertOnnx';
 import { registerExtrasHandlers } from './extras';
 import { registerLanguageFeatures } from '../language';
+import { registerInpaintHandlers } from './inpaint';
 
 /** Every area registers its protocol methods here: one line each. */
 export function registerHandlers(server: DaemonServer): void {
@@ -18,5 +19,6 @@ export function registerHandlers(server: DaemonServer): void {
   registerExtrasHandlers(server);
   registerLanguageFeatures(server); // .sdprompt language server (daemon/language)
   registerConvertOnnxHandlers(server);
+  registerInpaintHandlers(server);
   // <handlers>
 }

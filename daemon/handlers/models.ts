@@ -1,9 +1,10 @@
 import { convertToSafetensors, ConvertError } from '../../models/convert';
 import { WeightsError } from '../../models/formats/tensorRecord';
 import { hashFile } from '../../models/hash';
-import { mergeCheckpoints, MergeError } from '../../models/merge';
+import { mergeCheckpoints, MergeError, type MergeProgress } from '../../models/merge';
 import { invalidParam, notFound, RpcError } from '../errors';
 import { ErrorCodes, type MergeMethod, type ModelsMergeParams } from '../protocol';
+import type { JobContext } from '../jobs';
 import type { DaemonServer } from '../server';
 
 const METHODS: readonly MergeMethod[] = ['no-interpolation', 'weighted-sum', 'add-difference'];
@@ -30,10 +31,9 @@ export function registerModelsHandlers(server: DaemonServer): void {
         ...params,
         extraMetadata: params.metadata,
         signal: job.signal,
-        // Progress in tensors: the job's step counter is the tensor index.
-        onProgress: (p) => {
-          if (p.stage === 'merging' && p.tensor !== undefined) job.progress(p.tensor, p.tensors!, 0, 1);
-        },
+        // "tensor 120/1131 · 1.2 GB/2.0 GB" while merging; "hashing a.safetensors · 0.8 GB/2.0 GB" while the
+        // recipe's input hashes are computed (cached inputs report nothing). At most one report per percent.
+        onProgress: mergeProgress(job),
       }),
     );
     return { jobId: job.id, ...r };
@@ -57,6 +57,28 @@ export function registerModelsHandlers(server: DaemonServer): void {
     const { metadata: _m, ...rest } = r;
     return { jobId: job.id, ...rest };
   });
+}
+
+const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+
+/** Merge progress → `job.report`, throttled to whole percents of each stage (and every tensor change). */
+function mergeProgress(job: JobContext): (p: MergeProgress) => void {
+  let last = '';
+  return (p) => {
+    if (p.stage === 'merging') {
+      const pct = p.total ? Math.floor((p.done / p.total) * 100) : 100;
+      const key = `m${p.tensor}:${pct}`;
+      if (key === last) return;
+      last = key;
+      job.report(p.done, p.total, `tensor ${p.tensor}/${p.tensors} · ${gb(p.done)}/${gb(p.total)}`);
+    } else {
+      const pct = p.total ? Math.floor((p.done / p.total) * 100) : 100;
+      const key = `h${p.message}:${pct}`;
+      if (key === last) return;
+      last = key;
+      job.report(p.done, p.total, `${p.message} · ${gb(p.done)}/${gb(p.total)}`);
+    }
+  };
 }
 
 function checkMergeParams(p: ModelsMergeParams): void {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalidParam, modelError, notFound } from '../errors';
+import { embeddingDatabaseFor } from '../embeddings';
 import { ClipTokenizer, inspectPrompt } from '../prompt';
 import type { DaemonSettings, PromptInspectParams, PromptInspectResult } from '../protocol';
 import type { DaemonServer } from '../server';
@@ -44,14 +45,16 @@ function loadTokenizer(dir: string): ClipTokenizer {
 
 /** `sd/prompt.inspect`: the prompt inspector (pure work on the request thread, no job). */
 export function registerPromptHandlers(server: DaemonServer): void {
-  server.onRequest('sd/prompt.inspect', (params, ctx): PromptInspectResult => {
+  server.onRequest('sd/prompt.inspect', async (params, ctx): Promise<PromptInspectResult> => {
     if (typeof params.text !== 'string') throw invalidParam('text', 'expected the prompt as a string');
     const steps = params.steps ?? 20;
     if (!Number.isInteger(steps) || steps < 1 || steps > 10_000) throw invalidParam('steps', 'expected an integer from 1 to 10000');
     if (params.model !== undefined && typeof params.model !== 'string') throw invalidParam('model', 'expected a model folder path');
     const dir = resolveTokenizerDir(params, ctx.settings);
     const tokenizer = dir ? loadTokenizer(dir) : null;
-    const r = inspectPrompt(params.text, { steps, tokenizer, negative: params.negative === true });
+    // Embeddings from <modelsRoot>/embeddings by file name (every width: the inspector has no text encoder).
+    const embeddings = tokenizer ? await embeddingDatabaseFor(ctx.settings.modelsRoot)?.vectorCounts() : undefined;
+    const r = inspectPrompt(params.text, { steps, tokenizer, negative: params.negative === true, embeddings });
     return { ...r.inspection, tokenizer: dir, diagnostics: r.diagnostics };
   });
 }

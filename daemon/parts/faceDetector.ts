@@ -29,6 +29,12 @@ export interface DetectOptions {
   iouThreshold?: number;
   /** Skip faces whose eyes are closer than this many pixels (A1111's `eye_dist_threshold=5`). */
   minEyeDistance?: number;
+  /**
+   * Also look at each quarter of the image (2×2 overlapping tiles) at the detector's resolution. The whole
+   * image squeezed into 320×240 misses faces narrower than ~3 % of its width (A1111's RetinaFace looks at 640);
+   * the tiles double the resolution. Default on.
+   */
+  tiles?: boolean;
 }
 
 /** The detector's fixed input size (the 320 variants). */
@@ -91,6 +97,19 @@ export function hardNms(boxes: Float32Array, scores: Float32Array, candidates: r
   return kept;
 }
 
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function cropRgb(img: RgbImage, r: Rect): RgbImage {
+  const data = new Uint8Array(r.w * r.h * 3);
+  for (let y = 0; y < r.h; y++) data.set(img.data.subarray(((r.y + y) * img.width + r.x) * 3, ((r.y + y) * img.width + r.x + r.w) * 3), y * r.w * 3);
+  return { data, width: r.w, height: r.h };
+}
+
 /** HWC uint8 → NCHW float (x − 127) / 128, the normalisation the detector was trained with. */
 function toInput(img: RgbImage): Float32Array {
   const n = img.width * img.height;
@@ -128,30 +147,56 @@ export class FaceDetector {
     const scoreThreshold = o.scoreThreshold ?? 0.7;
     const iouThreshold = o.iouThreshold ?? 0.3;
     const minEye = o.minEyeDistance ?? 5;
-    // Stretched, not letterboxed: the model's own demo feeds cv2.resize(image, (320, 240)) and was trained on
-    // crops resized the same way. Lanczos (not cv2's bilinear) so a large upscaled image does not alias.
-    const small = await resizeRgb(img, IN_W, IN_H);
-    const out = await this.session.run({ [this.inputName]: { type: 'float32', data: toInput(small), dims: [1, 3, IN_H, IN_W] } });
-    const scores2 = out.scores!.data as Float32Array;
-    const boxes = out.boxes!.data as Float32Array;
-    const count = boxes.length / 4;
-    const faceScores = new Float32Array(count);
-    const candidates: number[] = [];
-    for (let i = 0; i < count; i++) {
-      faceScores[i] = scores2[2 * i + 1]!;
-      if (faceScores[i]! > scoreThreshold) candidates.push(i);
+    const views: Rect[] = [{ x: 0, y: 0, w: img.width, h: img.height }];
+    if (o.tiles !== false && img.width >= 1.5 * IN_W && img.height >= 1.5 * IN_H) {
+      // 2×2 tiles of 60 % of each side overlap by 20 %: a face up to that size lies whole in some tile, and
+      // larger ones are found in the whole view.
+      const tw = Math.round(img.width * 0.6);
+      const th = Math.round(img.height * 0.6);
+      for (const y of [0, img.height - th]) for (const x of [0, img.width - tw]) views.push({ x, y, w: tw, h: th });
     }
+    const boxes: number[] = [];
+    const scores: number[] = [];
+    for (const v of views) await this.detectView(img, v, scoreThreshold, boxes, scores);
+    const boxArr = Float32Array.from(boxes);
+    const scoreArr = Float32Array.from(scores);
     const faces: DetectedFace[] = [];
-    for (const i of hardNms(boxes, faceScores, candidates, iouThreshold)) {
-      const clampX = (v: number): number => Math.min(img.width, Math.max(0, v * img.width));
-      const clampY = (v: number): number => Math.min(img.height, Math.max(0, v * img.height));
-      const box: DetectedFace['box'] = [clampX(boxes[4 * i]!), clampY(boxes[4 * i + 1]!), clampX(boxes[4 * i + 2]!), clampY(boxes[4 * i + 3]!)];
-      if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+    for (const i of hardNms(boxArr, scoreArr, scores.map((_, k) => k), iouThreshold)) {
+      const box: DetectedFace['box'] = [boxArr[4 * i]!, boxArr[4 * i + 1]!, boxArr[4 * i + 2]!, boxArr[4 * i + 3]!];
       const landmarks = landmarksFromBox(box);
       if (Math.hypot(landmarks[2]! - landmarks[0]!, landmarks[3]! - landmarks[1]!) < minEye) continue;
-      faces.push({ box, score: faceScores[i]!, landmarks });
+      faces.push({ box, score: scoreArr[i]!, landmarks });
     }
     return faces;
+  }
+
+  /** Runs the detector on one view of the image; appends candidates above the threshold in image pixels. */
+  private async detectView(img: RgbImage, v: Rect, threshold: number, boxes: number[], scores: number[]): Promise<void> {
+    const view = v.w === img.width && v.h === img.height ? img : cropRgb(img, v);
+    // Stretched, not letterboxed: the model's own demo feeds cv2.resize(image, (320, 240)) and was trained on
+    // crops resized the same way. Lanczos (not cv2's bilinear) so a large upscaled image does not alias.
+    const small = await resizeRgb(view, IN_W, IN_H);
+    const out = await this.session.run({ [this.inputName]: { type: 'float32', data: toInput(small), dims: [1, 3, IN_H, IN_W] } });
+    const s = out.scores!.data as Float32Array;
+    const b = out.boxes!.data as Float32Array;
+    const clamp = (t: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, t));
+    // A face cut by a tile's inner edge would give a half box; another view sees it whole, so drop those.
+    const margin = 2 / IN_W;
+    const cutL = v.x > 0;
+    const cutT = v.y > 0;
+    const cutR = v.x + v.w < img.width;
+    const cutB = v.y + v.h < img.height;
+    for (let i = 0; i < b.length / 4; i++) {
+      if (!(s[2 * i + 1]! > threshold)) continue;
+      if ((cutL && b[4 * i]! < margin) || (cutT && b[4 * i + 1]! < margin) || (cutR && b[4 * i + 2]! > 1 - margin) || (cutB && b[4 * i + 3]! > 1 - margin)) continue;
+      const x1 = clamp(v.x + b[4 * i]! * v.w, v.x, v.x + v.w);
+      const y1 = clamp(v.y + b[4 * i + 1]! * v.h, v.y, v.y + v.h);
+      const x2 = clamp(v.x + b[4 * i + 2]! * v.w, v.x, v.x + v.w);
+      const y2 = clamp(v.y + b[4 * i + 3]! * v.h, v.y, v.y + v.h);
+      if (x2 - x1 < 1 || y2 - y1 < 1) continue;
+      boxes.push(x1, y1, x2, y2);
+      scores.push(s[2 * i + 1]!);
+    }
   }
 }
 

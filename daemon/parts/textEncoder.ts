@@ -71,6 +71,9 @@ export class TextEncoder {
     const clipSkip = opts.clipSkip && opts.clipSkip > 1 ? opts.clipSkip : 1;
     const overrides = opts.overrides ?? [];
     if (clipSkip === 1 && overrides.length === 0) return this.runIds(this.session, this.input, this.idType, this.output, ids);
+    // Models converted here from checkpoints output every `clip_skip_N` already.
+    const direct = this.session.outputs.find((o) => o.name === `clip_skip_${clipSkip}`);
+    if (direct && overrides.length === 0) return this.runIds(this.session, this.input, this.idType, direct.name, ids);
     const v = await this.variant({ inputsEmbeds: overrides.length > 0, clipSkip });
     if (!v.embeds) return this.runIds(v.session, v.ids!.name, v.ids!.type, v.output, ids);
     const { dim, table, vocab } = v.embeds;
@@ -137,7 +140,7 @@ export class TextEncoder {
       throw e;
     }
     const session = await this.open(derived.modelPath);
-    const output = findSpec(session.outputs, ['last_hidden_state', 'text_embeddings', 'hidden_states'], derived.modelPath, 'hidden states', 'output').name;
+    const output = findSpec(session.outputs, [`clip_skip_${opts.clipSkip}`, 'last_hidden_state', 'text_embeddings', 'hidden_states'], derived.modelPath, 'hidden states', 'output').name;
     const idSpec = session.inputs.find((s) => s.type === 'int32' || s.type === 'int64');
     const v: Variant = { session, output, ids: idSpec ? { name: idSpec.name, type: idSpec.type as 'int32' | 'int64' } : undefined };
     if (opts.inputsEmbeds) {

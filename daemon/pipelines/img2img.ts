@@ -5,16 +5,19 @@ import type { JobContext } from '../jobs';
 import { saveImage } from '../output/save';
 import type { ModelManager } from '../parts/sdModel';
 import type { DaemonSettings, GeneratedImage, GenerationResult, Img2ImgParams } from '../protocol';
-import { createImageNoise, discreteSchedule, resolveSampler, samplers, type RngSource } from '../sampling';
+import { createImageNoise, discreteSchedule, resolveSampler, samplerInfo, samplers, type RngSource } from '../sampling';
 import { planSigmas } from '../stages/planSigmas';
 import { finishLatents, startLatents } from '../stages/startLatents';
 import { denoise } from '../stages/denoise';
 import { decodeLatents } from '../stages/decode';
-import { PromptEncoder } from '../stages/encodePrompt';
+import { encodeJobConditioning } from '../stages/encodePrompt';
+import { embeddingDatabaseFor } from '../embeddings';
 import { img2imgInfotext } from '../stages/infotext';
 import { encodeInitImages } from '../stages/initLatents';
 import { cheapPreviewPng } from '../stages/preview';
 import { resolveImg2Img } from '../validate';
+import { scaleInitialNoise } from '../stages/maskedContent';
+import { plainImg2ImgExtra, prepareImageStages } from './inpaint';
 import { invalidParam } from '../errors';
 
 export interface PipelineDeps {
@@ -46,12 +49,16 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const plan = planSigmas(choice, schedule, p.steps, isImg2Img ? { denoisingStrength: p.denoisingStrength, fixSteps: p.fixSteps } : undefined);
   const { sigmas, stepsRun } = plan;
 
-  const prompts = new PromptEncoder(model);
-  const [cond, uncond] = await Promise.all([prompts.encode(p.prompt), prompts.encode(p.negativePrompt)]);
+  const conds = await encodeJobConditioning({
+    model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
+    clipSkip: p.clipSkip, embeddings: embeddingDatabaseFor(deps.settings.modelsRoot), signal: job.signal,
+  });
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);
   const rngSource = p.randnSource.toLowerCase() as RngSource;
-  const inits = isImg2Img ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
+  // Inpainting (a mask) and 9-channel models run their own init, conditioning, blend and composite stages.
+  const stages = await prepareImageStages(p, model, choice.kind, h, w, rngSource);
+  const inits = isImg2Img && !stages ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
   throwIfAborted(job.signal);
   const modelHash = await deps.modelHash?.(model.layout.dir);
 
@@ -65,11 +72,12 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       source: rngSource, seeds, subseeds, subseedStrength: p.subseedStrength,
       seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW, shape: [4, h, w], ensd: p.ensd,
     });
-    const batchInits = Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
-    const x = startLatents(noise.first(), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
+    const batchInits = stages ? stages.batchInits(first, p.batchSize) : Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
+    const x = startLatents(scaleInitialNoise(noise.first(), isImg2Img ? p.initialNoiseMultiplier : 1), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
     const sampled = await denoise({
-      model, schedule, kind: choice.kind, conditioning: () => ({ conds: [{ cond, weight: 1 }], uncond }), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
+      model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
       noise: () => noise.next(), signal: job.signal,
+      ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
         job.progress(i + 1, stepsRun, iter, p.nIter);
         if (job.wantsPreview(i + 1, stepsRun)) job.preview({ image: first, step: i + 1, width: w, height: h, png: cheapPreviewPng(denoised.subarray(0, per), h, w) });
@@ -77,12 +85,15 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     });
     throwIfAborted(job.signal);
     const result = finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind);
-    const decoded = await decodeLatents(model, result, p.batchSize, h, w);
+    stages?.afterSampling(result, first, p.batchSize);
+    const raw = await decodeLatents(model, result, p.batchSize, h, w);
+    const decoded = stages ? await stages.finish(raw, result, first) : raw;
     for (let i = 0; i < decoded.length; i++) {
       throwIfAborted(job.signal);
       const infotext = img2imgInfotext(p, {
         seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
-        isImg2Img, samplerUsesEnsd: choice.usesEnsd,
+        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded },
+        isImg2Img, samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p, isImg2Img) }),
       });
       const png = withPngText(await encodePng(decoded[i]!), [['parameters', infotext]]);
       const image: GeneratedImage = { seed: seeds[i]!, width: decoded[i]!.width, height: decoded[i]!.height, infotext };

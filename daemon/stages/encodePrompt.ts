@@ -1,43 +1,101 @@
+// Stage: the text conditioning of a job, as A1111's `setup_conds` builds it (reference §9): extra-network tags
+// out of the positive prompt, AND split (positive only), prompt-editing schedules over the sampler's total steps,
+// then each prompt's scheduled texts encoded together (chunks, embeddings, emphasis, CLIP skip). The negative
+// prompt is encoded first, then the AND parts, which is also the order A1111 builds "TI hashes" in.
+import type { EmbeddingDatabase } from '../embeddings';
 import type { SdModel } from '../parts/sdModel';
-import { CONTEXT_TOKENS } from '../parts/textEncoder';
+import { getLearnedConditioningPromptSchedules, getMulticondPromptList, parseExtraNetworks } from '../prompt';
+import type { StepConditioning } from './denoise';
+import { StepConditioner, type EncodedSchedule } from './conditioning/stepConditioning';
+import { TextConditioner, type Conditioning, type GroupResult } from './conditioning/textConditioner';
 
-/** Text conditioning for the UNet: `tokens` × `dim` hidden states (tokens = 77 · chunks). */
-export interface Conditioning {
-  hidden: Float32Array;
-  tokens: number;
-  dim: number;
+export type { Conditioning } from './conditioning/textConditioner';
+
+export interface JobConditioningRequest {
+  model: SdModel;
+  prompt: string;
+  negativePrompt: string;
+  /** A1111's `total_steps`: the steps the schedules are built for (2 × steps for second-order samplers). */
+  totalSteps: number;
+  /** `CLIP_stop_at_last_layers` (1 = off). */
+  clipSkip?: number;
+  embeddings?: EmbeddingDatabase | null;
+  signal?: AbortSignal;
 }
 
-/**
- * Encodes each distinct text once per job. The 77-token window: BOS, up to 75 prompt tokens, EOS, padding
- * (A1111 syntax, chunks and emphasis plug in here through `idsFor`).
- */
+export interface JobConditioning {
+  /** Conditioning at denoiser call k (0-based). */
+  at(call: number): StepConditioning;
+  /** For `denoise`'s `conditioning`: a fresh call counter per sampling run. */
+  forRun(): (step: number) => StepConditioning;
+  /** Infotext "TI hashes" (`name: 12hex, ...`), undefined when no embedding was used. */
+  readonly tiHashes: string | undefined;
+  /** Embeddings used by the prompt or the negative prompt. */
+  readonly embeddingsUsed: string[];
+  /** cond/uncond needed padding at some call so far (infotext "Pad conds: True"). */
+  readonly padded: boolean;
+}
+
+/** Encodes everything a job's sampling needs; each distinct chunk goes through the text encoder once. */
+export async function encodeJobConditioning(req: JobConditioningRequest): Promise<JobConditioning> {
+  const steps = Math.max(1, req.totalSteps);
+  const base = { clipSkip: req.clipSkip ?? 1, embeddings: req.embeddings ?? null, signal: req.signal };
+  const conditioner = new TextConditioner(req.model, base);
+  await conditioner.init();
+
+  const groups: GroupResult[] = [];
+  const encodeSchedule = async (prompt: string, field: string): Promise<EncodedSchedule> => {
+    const schedule = getLearnedConditioningPromptSchedules([prompt], steps)[0]!;
+    const g = await conditioner.encodeGroup(schedule.map(([, text]) => text), field);
+    groups.push(g);
+    return schedule.map(([end], i) => ({ end, cond: g.conds[i]! }));
+  };
+
+  const uncond = await encodeSchedule(req.negativePrompt, 'negative_prompt');
+  const multi = getMulticondPromptList([parseExtraNetworks(req.prompt).text]);
+  const flat: EncodedSchedule[] = [];
+  for (const text of multi.flat) flat.push(await encodeSchedule(text, 'prompt'));
+  const empty = (await conditioner.encodeGroup([''])).conds[0]!;
+  const steps$ = new StepConditioner(multi.indexes[0]!.map(([i, weight]) => ({ schedule: flat[i]!, weight })), uncond, empty);
+
+  const used: string[] = [];
+  let tiHashes: string | undefined;
+  for (const g of groups) {
+    const hashes: string[] = [];
+    for (const name of g.used) {
+      if (!used.includes(name)) used.push(name);
+      const h = await req.embeddings?.hash(name).catch(() => undefined);
+      if (h) hashes.push(`${name.replace(/[:,]/g, '')}: ${h}`);
+    }
+    if (hashes.length) tiHashes = [...hashes, ...(tiHashes ? [tiHashes] : [])].join(', ');
+  }
+
+  return {
+    at: (k) => steps$.at(k),
+    forRun: () => steps$.forRun(),
+    tiHashes,
+    embeddingsUsed: used,
+    get padded() {
+      return steps$.padded;
+    },
+  };
+}
+
+/** A single text's conditioning (no schedules, AND or embeddings): benches and tools. */
 export class PromptEncoder {
+  private readonly conditioner: TextConditioner;
   private readonly cache = new Map<string, Promise<Conditioning>>();
 
-  constructor(private readonly model: SdModel) {}
+  constructor(model: SdModel, clipSkip = 1) {
+    this.conditioner = new TextConditioner(model, { clipSkip });
+  }
 
   encode(text: string): Promise<Conditioning> {
     let c = this.cache.get(text);
     if (!c) {
-      c = this.run(text);
+      c = this.conditioner.encodeGroup([text]).then((g) => g.conds[0]!);
       this.cache.set(text, c);
     }
     return c;
-  }
-
-  idsFor(text: string): Int32Array {
-    const tok = this.model.tokenizer;
-    const ids = new Int32Array(CONTEXT_TOKENS).fill(this.model.padId);
-    const body = tok.encode(text).slice(0, CONTEXT_TOKENS - 2);
-    ids[0] = tok.bosId;
-    ids.set(body, 1);
-    ids[body.length + 1] = tok.eosId;
-    return ids;
-  }
-
-  private async run(text: string): Promise<Conditioning> {
-    const { hidden, dim } = await this.model.textEncoder.encode(this.idsFor(text));
-    return { hidden, tokens: CONTEXT_TOKENS, dim };
   }
 }

@@ -15,6 +15,12 @@ export interface ImageFacts {
   isImg2Img: boolean;
   /** The sampler uses ENSD (ancestral / eta ≠ 0): A1111 writes ENSD only then. */
   samplerUsesEnsd: boolean;
+  /** Inpainting-conditioning (9-channel) models: A1111's "Conditional mask weight". */
+  conditionalMaskWeight?: number;
+  /** `extra_generation_params` in insertion order (inpaint: Mask mode, Mask blur, Inpaint area, …); before Version. */
+  extra?: Array<[string, InfotextValue]>;
+  /** From the conditioning stage: "TI hashes" and whether cond/uncond were padded ("Pad conds"). */
+  textConditioning?: { tiHashes?: string; padConds?: boolean };
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -32,8 +38,13 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
     ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],
     ['Denoising strength', f.isImg2Img ? p.denoisingStrength : undefined],
+    ['Conditional mask weight', f.conditionalMaskWeight],
+    ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
+    ...(f.extra ?? []),
+    ['TI hashes', f.textConditioning?.tiHashes],
+    ['Pad conds', f.textConditioning?.padConds ? true : undefined],
     ['Version', SD_STUDIO_VERSION],
   ];
   return buildInfotext(p.prompt, p.negativePrompt, params);

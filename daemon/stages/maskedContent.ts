@@ -64,3 +64,9 @@ export function applyLatentContent(fill: InpaintingFill, init: Float32Array, lat
   }
   return out;
 }
+
+/** A1111 `initial_noise_multiplier` (img2img only): the starting noise scaled, in place. */
+export function scaleInitialNoise(noise: Float32Array, multiplier: number): Float32Array {
+  if (multiplier !== 1) for (let k = 0; k < noise.length; k++) noise[k]! *= multiplier;
+  return noise;
+}

@@ -1,7 +1,7 @@
 // Soft inpainting (reference §2.8, A1111's built-in extension): a per-step blend that interpolates latent
 // vectors and their magnitudes separately, and an overlay mask rebuilt from where the result differs.
 import { pilGaussianBlurGray } from './mask/blur';
-import type { GrayImage } from './mask/gray';
+import { minGray, type Box, type GrayImage } from './mask/gray';
 import { resizeMask } from './mask/resizeMask';
 
 export interface SoftInpaintSettings {
@@ -125,4 +125,22 @@ export function adaptiveOverlayMask(s: SoftInpaintSettings, nmask: Float32Array,
     small[i] = Math.max(0, Math.min(255, Math.trunc(255 * v)));
   }
   return pilGaussianBlurGray(resizeMask({ data: small, width: w, height: h }, 2, W, H), 4);
+}
+
+/**
+ * The adaptive mask (processing size) as the overlay mask at the original's size: pasted into the only-masked
+ * box (A1111 `uncrop`), and — beyond A1111 — limited to where the blurred mask is non-zero, so the outside stays
+ * byte-identical to the source.
+ */
+export function softOverlayMask(soft: GrayImage, maskForOverlay: GrayImage, paste: Box | undefined): GrayImage {
+  let full = soft;
+  if (paste) {
+    const [x1, y1, x2, y2] = paste;
+    const inBox = resizeMask(soft, 1, x2 - x1, y2 - y1);
+    const data = new Uint8Array(maskForOverlay.width * maskForOverlay.height);
+    for (let y = y1; y < y2; y++) data.set(inBox.data.subarray((y - y1) * inBox.width, (y - y1 + 1) * inBox.width), y * maskForOverlay.width + x1);
+    full = { data, width: maskForOverlay.width, height: maskForOverlay.height };
+  }
+  const limit = { data: maskForOverlay.data.map((v) => (v > 0 ? 255 : 0)), width: maskForOverlay.width, height: maskForOverlay.height };
+  return minGray(full, limit);
 }

@@ -37,7 +37,11 @@ class PngInfoProvider implements vscode.CustomReadonlyEditorProvider {
         return { seed: { image }, error: e instanceof Error ? e.message : String(e) };
       }
     });
-    panel.onDidDispose(() => host.dispose());
+    const tracking = host.track(panel);
+    panel.onDidDispose(() => {
+      tracking.dispose();
+      host.dispose();
+    });
   }
 }
 

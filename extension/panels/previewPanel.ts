@@ -41,6 +41,7 @@ class Preview {
       },
     }, () => ({ preview: this.state() }));
     this.subs.push(
+      this.host.track(panel),
       ctx.daemon.onNotification('sd/job.state', (s) => {
         if (s.state === 'running' && this.waiting && !this.jobId) this.jobId = s.jobId;
         if (s.jobId === this.jobId && (s.state === 'done' || s.state === 'failed' || s.state === 'cancelled')) {
@@ -103,6 +104,7 @@ export async function showPreview(ctx: SdContext, sendTo: SendToRouter, document
     preview = new Preview(ctx, panel, document.uri, sendTo, () => previews.delete(key));
     previews.set(key, preview);
   } else if (!preview.panel.visible) {
+    preview.host.hidden();
     preview.panel.reveal(vscode.ViewColumn.Beside, true);
   }
   preview.specIndex = specIndex;

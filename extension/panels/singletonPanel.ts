@@ -25,6 +25,7 @@ const live = new Map<string, Live>();
 export async function createOrShow(ctx: SdContext, def: PanelDef, seed?: PanelSeed): Promise<void> {
   const existing = live.get(def.viewType);
   if (existing) {
+    if (!existing.panel.visible) existing.host.hidden();
     existing.panel.reveal(existing.panel.viewColumn);
     const view = await seedView(ctx, existing.panel.webview, seed);
     if (view) existing.host.post({ type: 'seed', seed: view });
@@ -50,11 +51,13 @@ function attach(ctx: SdContext, def: PanelDef, panel: vscode.WebviewPanel, seed:
     return { seed: s };
   });
   ({ handlers, onDispose } = def.handlers(ctx, host));
+  const tracking = host.track(panel);
   const entry = { panel, host };
   live.set(def.viewType, entry);
   panel.onDidDispose(() => {
     if (live.get(def.viewType) === entry) live.delete(def.viewType);
     onDispose?.();
+    tracking.dispose();
     host.dispose();
   });
 }

@@ -129,6 +129,21 @@ export class WebviewHost implements vscode.Disposable {
     webview.html = renderHtml(ctx, webview, kind, title);
   }
 
+  /**
+   * The page went away (panel hidden without retainContextWhenHidden, or reloading): queue messages until the
+   * next `ready`, so a send-to into a hidden panel is not lost.
+   */
+  hidden(): void {
+    this.ready = false;
+  }
+
+  /** Call with a panel's onDidChangeViewState so hiding it queues messages. */
+  track(panel: vscode.WebviewPanel): vscode.Disposable {
+    return panel.onDidChangeViewState((e) => {
+      if (!e.webviewPanel.visible) this.hidden();
+    });
+  }
+
   post(message: HostMessage): void {
     if (!this.ready) {
       this.queue.push(message);

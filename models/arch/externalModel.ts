@@ -55,7 +55,8 @@ export async function writeExternalModel(
 ): Promise<ExternalWriteResult> {
   await mkdir(dir, { recursive: true });
   const pointable = (e: ParamEntry): boolean =>
-    opts.pointInto !== false && e.record.file === opts.checkpoint && e.record.dtype === wantDType(e.elemType) && contiguous(e);
+    // Inflated zip members live in memory, not at a file offset: those are converted like other dtypes.
+    opts.pointInto !== false && e.record.file === opts.checkpoint && !e.record.inline && e.record.dtype === wantDType(e.elemType) && contiguous(e);
   const linked = plan.some(pointable) && opts.checkpoint !== undefined && (await tryLink(opts.checkpoint, dir));
   if (!linked) await rm(join(dir, LINK_NAME), { force: true });
 

@@ -37,6 +37,11 @@ export interface TensorRecord {
   storageOffset: number;
   /** Bytes of the storage from `offset` (bounds every read). */
   storageBytes: number;
+  /**
+   * The storage's bytes held in memory (a deflate-compressed zip member, inflated once): `offset` is then
+   * relative to this buffer instead of the file.
+   */
+  inline?: Uint8Array;
 }
 
 /** A weights file that cannot be read: the message always names the file and the problem. */
@@ -115,8 +120,15 @@ export class TensorReader {
     const size = DTYPE_SIZE[r.dtype];
     const s = span(r);
     if (!s) return new Uint8Array(0);
-    const fh = await this.handle(r.file);
-    const raw = await readExactly(fh, r.file, r.offset + s[0] * size, (s[1] - s[0] + 1) * size);
+    const start = r.offset + s[0] * size;
+    const length = (s[1] - s[0] + 1) * size;
+    let raw: Uint8Array;
+    if (r.inline) {
+      if (start + length > r.inline.length) throw new WeightsError(r.file, `tensor '${r.name}' runs past its storage`);
+      raw = r.inline.subarray(start, start + length);
+    } else {
+      raw = await readExactly(await this.handle(r.file), r.file, start, length);
+    }
     if (isContiguous(r)) return raw;
     return gather(raw, r, size);
   }

@@ -4,6 +4,7 @@
 // by where its bytes lie in the zip, so values are read lazily straight from the file.
 import { open, type FileHandle } from 'node:fs/promises';
 import { PyDict, PyObject, PyTuple, TorchTensor, parseStoragePid, unpickle, type PyValue, type TorchStorage } from './pickle';
+import { inflateRawSync } from 'node:zlib';
 import { WeightsError, DTYPE_SIZE, checkRecord, readExactly, type TensorRecord } from './tensorRecord';
 
 /** A torch checkpoint (zip or legacy) as read: its object tree, every tensor by path, every other leaf. */
@@ -18,7 +19,7 @@ export interface TorchCheckpoint {
 }
 
 /** Where a storage's element 0 is in the file, and how many bytes it may use. */
-export type LocateStorage = (s: TorchStorage) => { offset: number; storageOffset: number; bytes: number };
+export type LocateStorage = (s: TorchStorage) => { offset: number; storageOffset: number; bytes: number; inline?: Uint8Array };
 
 /** Walks the unpickled tree and turns each tensor description into a checked record. */
 export function collectTensors(path: string, format: TorchCheckpoint['format'], root: PyValue, locate: LocateStorage): TorchCheckpoint {
@@ -30,7 +31,7 @@ export function collectTensors(path: string, format: TorchCheckpoint['format'], 
       const loc = locate(v.storage);
       const r: TensorRecord = {
         name: at, file: path, offset: loc.offset, dtype: v.storage.dtype, shape: v.shape, strides: v.strides,
-        storageOffset: v.storageOffset + loc.storageOffset, storageBytes: loc.bytes,
+        storageOffset: v.storageOffset + loc.storageOffset, storageBytes: loc.bytes, ...(loc.inline ? { inline: loc.inline } : {}),
       };
       checkRecord(r);
       tensors.push(r);
@@ -49,6 +50,9 @@ export function collectTensors(path: string, format: TorchCheckpoint['format'], 
   walk(root, '');
   return { path, format, root, tensors, leaves };
 }
+
+/** Deflated members are inflated in memory: fine for upscalers and embeddings, refused for multi-GB models. */
+const MAX_INFLATED = 1 << 30;
 
 interface ZipEntry {
   name: string;
@@ -70,33 +74,50 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
     const size = (await fh.stat()).size;
     const entries = await readCentralDirectory(fh, path, size);
     const byName = new Map(entries.map((e) => [e.name, e]));
-    for (const e of entries) {
+    // Re-zipped checkpoints (some release files) carry empty folder entries: harmless, skipped.
+    const files = entries.filter((e) => !(e.name.endsWith('/') && e.size === 0));
+    for (const e of files) {
       if (!MEMBER.test(e.name)) fail(`not a PyTorch checkpoint archive: unexpected member '${e.name}'`);
     }
-    const pkls = entries.filter((e) => e.name.endsWith('/data.pkl'));
+    const pkls = files.filter((e) => e.name.endsWith('/data.pkl'));
     if (pkls.length !== 1) fail(`not a PyTorch checkpoint archive: ${pkls.length} data.pkl members (need exactly one)`);
     const prefix = pkls[0]!.name.slice(0, -'data.pkl'.length);
-    const member = async (e: ZipEntry): Promise<{ offset: number; size: number }> => {
-      if (e.method !== 0) fail(`member '${e.name}' is compressed (method ${e.method}); torch writes stored members`);
+    /**
+     * Where a member's bytes are. torch writes stored members (read lazily from the file); archives re-zipped by
+     * other tools may deflate them: those are inflated once into memory (bounded by the member's declared size).
+     */
+    const member = async (e: ZipEntry): Promise<{ offset: number; size: number; inline?: Uint8Array }> => {
+      if (e.method !== 0 && e.method !== 8) fail(`member '${e.name}' uses compression method ${e.method} (only stored and deflate are read)`);
       const local = await readExactly(fh, path, e.localHeader, 30);
       const dv = new DataView(local.buffer);
       if (dv.getUint32(0, true) !== 0x04034b50) fail(`member '${e.name}': bad local header signature`);
       const offset = e.localHeader + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
-      if (offset + e.size > size) fail(`member '${e.name}' runs past the end of the file: truncated`);
-      return { offset, size: e.size };
+      const stored = e.method === 0 ? e.size : e.compressedSize;
+      if (offset + stored > size) fail(`member '${e.name}' runs past the end of the file: truncated`);
+      if (e.method === 0) return { offset, size: e.size };
+      if (e.size > MAX_INFLATED) fail(`member '${e.name}' is compressed and ${e.size} bytes large; re-save the checkpoint uncompressed`);
+      let inline: Uint8Array;
+      try {
+        inline = inflateRawSync(await readExactly(fh, path, offset, e.compressedSize), { maxOutputLength: Math.max(1, e.size) });
+      } catch (err) {
+        return fail(`member '${e.name}': corrupt deflate data (${(err as Error).message})`);
+      }
+      if (inline.length !== e.size) fail(`member '${e.name}': inflated to ${inline.length} bytes, the archive says ${e.size}`);
+      return { offset: 0, size: e.size, inline };
     };
     const textMember = async (name: string): Promise<string | undefined> => {
       const e = byName.get(prefix + name);
       if (!e) return undefined;
       const m = await member(e);
-      return new TextDecoder().decode(await readExactly(fh, path, m.offset, Math.min(m.size, 64))).trim();
+      const head = m.inline ? m.inline.subarray(0, 64) : await readExactly(fh, path, m.offset, Math.min(m.size, 64));
+      return new TextDecoder().decode(head).trim();
     };
     const byteorder = await textMember('byteorder');
     if (byteorder && byteorder !== 'little') fail(`byteorder '${byteorder}' is not supported (little-endian only)`);
 
     const pkl = await member(pkls[0]!);
-    const pklBytes = await readExactly(fh, path, pkl.offset, pkl.size);
-    const storages = new Map<string, { offset: number; size: number }>();
+    const pklBytes = pkl.inline ?? (await readExactly(fh, path, pkl.offset, pkl.size));
+    const storages = new Map<string, { offset: number; size: number; inline?: Uint8Array }>();
     const refs: TorchStorage[] = [];
     const { value } = unpickle(pklBytes, {
       file: path,
@@ -116,7 +137,7 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
     }
     return collectTensors(path, 'torch-zip', value, (s) => {
       const m = storages.get(s.key)!;
-      return { offset: m.offset, storageOffset: 0, bytes: Math.min(m.size, s.numel * DTYPE_SIZE[s.dtype]) };
+      return { offset: m.offset, storageOffset: 0, bytes: Math.min(m.size, s.numel * DTYPE_SIZE[s.dtype]), ...(m.inline ? { inline: m.inline } : {}) };
     });
   } finally {
     await fh.close();

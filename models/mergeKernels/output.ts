@@ -10,7 +10,8 @@ import { encodeHeader, type TensorSpec } from '../formats/safetensors';
 
 export interface OutputHashes {
   sha256: string;
-  addnet: string;
+  /** null when not computed (`addnet: false`). */
+  addnet: string | null;
 }
 
 /** Plain CommonJS, run with `eval` so the bundles need no extra file. One hash per worker. */
@@ -85,19 +86,22 @@ class HashWorker {
 export class OutputHasher {
   private readonly full?: Hash;
   private readonly addnet?: Hash;
-  private readonly workers?: [HashWorker, HashWorker];
+  private readonly workers?: HashWorker[];
 
+  /** `threads`: hash on worker threads (one per hash); `addnet`: also hash the data block alone. */
   constructor(
     private readonly mem: Uint8Array,
     header: Uint8Array,
     threads: boolean,
+    addnet = true,
   ) {
     if (threads && mem.buffer instanceof SharedArrayBuffer) {
-      this.workers = [new HashWorker(mem.buffer), new HashWorker(mem.buffer)];
-      this.workers[0].bytes(header);
+      const sab = mem.buffer;
+      this.workers = Array.from({ length: addnet ? 2 : 1 }, () => new HashWorker(sab));
+      this.workers[0]!.bytes(header);
     } else {
       this.full = createHash('sha256').update(header);
-      this.addnet = createHash('sha256');
+      if (addnet) this.addnet = createHash('sha256');
     }
   }
 
@@ -106,16 +110,16 @@ export class OutputHasher {
     if (this.workers) return Promise.all(this.workers.map((w) => w.update(off, len))).then(() => undefined);
     const b = this.mem.subarray(off, off + len);
     this.full!.update(b);
-    this.addnet!.update(b);
+    this.addnet?.update(b);
     return Promise.resolve();
   }
 
   async digest(): Promise<OutputHashes> {
     if (this.workers) {
       const [sha256, addnet] = await Promise.all(this.workers.map((w) => w.digest()));
-      return { sha256: sha256!, addnet: addnet! };
+      return { sha256: sha256!, addnet: addnet ?? null };
     }
-    return { sha256: this.full!.digest('hex'), addnet: this.addnet!.digest('hex') };
+    return { sha256: this.full!.digest('hex'), addnet: this.addnet?.digest('hex') ?? null };
   }
 
   async close(): Promise<void> {

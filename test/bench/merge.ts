@@ -68,6 +68,8 @@ async function copy(from: string, to: string): Promise<number> {
 
 const mb = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
+/** CPU seconds (user + system, all threads of the process). */
+const cpuS = (u: NodeJS.CpuUsage) => ((u.user + u.system) / 1e6).toFixed(1);
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 /** A merge under test: A ⊕ B → out, returning the output's byte count; `onProgress` lets the bench sample RSS. */
@@ -91,23 +93,27 @@ export async function runMergeBench(variants: Record<string, MergeUnderTest>, ru
     const peak: Record<string, number> = {};
     let bytes = 0;
     for (let r = 0; r < runs; r++) {
+      let cpu = process.cpuUsage();
       t = performance.now();
       const n = await copy(a, out);
       times.copy!.push(performance.now() - t);
+      const copyCpu = cpuS(process.cpuUsage(cpu));
       bytes = n;
       rmSync(out);
       for (const [name, merge] of Object.entries(variants)) {
         let sampled = process.memoryUsage.rss();
         const sample = () => (sampled = Math.max(sampled, process.memoryUsage.rss()));
         const timer = setInterval(sample, 5);
+        cpu = process.cpuUsage();
         t = performance.now();
         const outBytes = await merge(a, b, out, sample);
         const ms = performance.now() - t;
+        const mergeCpu = cpuS(process.cpuUsage(cpu));
         clearInterval(timer);
         sample();
         (times[name] ??= []).push(ms);
         peak[name] = Math.max(peak[name] ?? 0, sampled);
-        console.log(`  run ${r + 1}: copy ${mb(n, times.copy![r]!)} MB/s, ${name} ${mb(outBytes, ms)} MB/s (${(ms / 1000).toFixed(2)} s), RSS sampled ${MiB(sampled)}, process max ${MiB(process.resourceUsage().maxRSS * 1024)}`);
+        console.log(`  run ${r + 1}: copy ${mb(n, times.copy![r]!)} MB/s (cpu ${copyCpu} s), ${name} ${mb(outBytes, ms)} MB/s (${(ms / 1000).toFixed(2)} s, cpu ${mergeCpu} s), RSS sampled ${MiB(sampled)}, process max ${MiB(process.resourceUsage().maxRSS * 1024)}`);
         rmSync(out);
       }
     }

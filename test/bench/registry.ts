@@ -1,6 +1,8 @@
 import { pipelineBench } from './pipeline';
 import { samplersBench } from './samplers';
 import { mergeBench } from './merge';
+import { upscaleBench } from './upscale';
+import { unetBench } from './unet';
 
 export interface Bench {
   summary: string;
@@ -14,5 +16,7 @@ export const benches: Record<string, Bench> = {
   pipeline: pipelineBench,
   merge: mergeBench,
   samplers: samplersBench,
+  upscale: upscaleBench,
+  unet: unetBench,
   // <benches>
 };

@@ -2,12 +2,11 @@
 // PNG info carried with A1111's "Postprocess" lines, the built-in AI default, scale to + crop, the upscaler list,
 // clear errors for a corrupt and an unsupported model.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { readPngTextChunks } from '../../daemon/infotext/pngChunks';
-import { withPngText } from '../../daemon/infotext/pngChunks';
+import { readPngTextChunks, withPngText } from '../../daemon/infotext/pngChunks';
 import { ErrorCodes } from '../../daemon/protocol';
 import { runCli, startDaemon, tempDir, type TestDaemon } from './harness';
 
@@ -32,8 +31,9 @@ before(async () => {
   writeFileSync(join(inDir, 'c.png'), await smallPng(32, 24));
   writeFileSync(join(models, 'ESRGAN', 'corrupt.pth'), Buffer.from('PK\x03\x04garbage that is not a zip'));
   writeFileSync(join(models, 'ESRGAN', 'notanupscaler.safetensors'), safetensors({ 'encoder.layers.0.attn.weight': [2, 2], 'decoder.norm.bias': [2] }));
-  daemon = await startDaemon({ modelsRoot: models, upscalerTileSize: 32 });
+  // The spawned daemon inherits this: built graphs and hashes go to the test's own cache, not the user's.
   process.env.SD_STUDIO_CACHE_DIR = cache;
+  daemon = await startDaemon({ modelsRoot: models, upscalerTileSize: 32 });
 });
 after(async () => {
   await daemon?.stop();
@@ -61,7 +61,7 @@ describe('sd-studio extras (CLI)', () => {
     assert.match(r.stderr, /b-broken\.png: .*not an image/);
     assert.match(r.stderr, /1 of 3 images failed/);
     assert.deepEqual(readdirSync(out).sort(), ['a.png', 'c.png']);
-    const chunks = readPngTextChunks(new Uint8Array(require('node:fs').readFileSync(join(out, 'a.png'))));
+    const chunks = readPngTextChunks(new Uint8Array(readFileSync(join(out, 'a.png'))));
     const text = Object.fromEntries(chunks.map((c) => [c.keyword, c.text]));
     assert.equal(text.parameters, PARAMS);
     assert.equal(text.extras, 'Postprocess upscale by: 2, Postprocess upscaler: ESRGAN-Slim 4x');
@@ -69,10 +69,10 @@ describe('sd-studio extras (CLI)', () => {
 
   it('scale to with crop, Lanczos, gives exactly W×H', async () => {
     const out = join(work, 'out2');
-    const r = runCli(['extras', join(inDir, 'c.png'), '--width', '100', '--height', '60', '--crop', '--upscaler', 'Lanczos', '--out', out]);
+    const r = runCli(['extras', join(inDir, 'c.png'), '--width', '100', '--height', '64', '--crop', '--upscaler', 'Lanczos', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(join(out, 'c.png')).metadata();
-    assert.deepEqual([meta.width, meta.height], [100, 60]);
+    assert.deepEqual([meta.width, meta.height], [100, 64]);
   });
 
   it('usage errors exit 2', () => {

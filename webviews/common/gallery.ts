@@ -39,10 +39,10 @@ export function gallery(onSelect: (index: number) => void, status: (text: string
     act('img2img', '↪', send('img2img'), { id: 'send-img2img' }),
     act('Inpaint', '↪', send('inpaint'), { id: 'send-inpaint' }),
     act('Extras', '↪', send('extras'), { id: 'send-extras' }),
-    act('Save .sdprompt', '💾', (r) => request('saveSpec', { infotext: r.infotext, image: r.image }), { id: 'save-spec' }),
+    act('Save .sdprompt', '', (r) => request('saveSpec', { infotext: r.infotext, image: r.image }), { id: 'save-spec' }),
     act('PNG info', 'ℹ', (r) => request('openPngInfo', { image: r.image }), { needsPath: true, id: 'open-pnginfo' }),
-    act('Open', '⧉', (r) => request('openImage', { image: r.image }), { needsPath: true, id: 'open-image' }),
-    act('Reveal', '⌕', (r) => request('reveal', { image: r.image }), { needsPath: true, id: 'reveal-image' }),
+    act('Open', '', (r) => request('openImage', { image: r.image }), { needsPath: true, id: 'open-image' }),
+    act('Reveal', '', (r) => request('reveal', { image: r.image }), { needsPath: true, id: 'reveal-image' }),
   );
 
   const render = () => {

@@ -96,7 +96,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   const samplerHolder = h('div', {}, fields(samplerSpecs(undefined), values, save));
   const paramsEl = fields(params, values, save);
   const seedTools = h('div', { class: 'toolbar' },
-    button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: '🎲', title: 'Random seed (-1)' }),
+    button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { title: 'Random seed (-1)' }),
     button('Reuse', () => { const r = results[selected]; if (r) { values.seed = r.seed; refreshField('seed'); save(); } }, { icon: '♻', title: 'Reuse the seed of the selected result' }),
   );
   const refreshField = (key: string) => {

@@ -20,7 +20,7 @@ async function fileToView(file: File): Promise<{ view: ImageView; bytes: ArrayBu
 export function imageSlot(label: string, changed: (v: ImageView | undefined) => void, opts: { id: string } = { id: 'source' }): ImageSlot {
   let current: ImageView | undefined;
   const img = h('img', { class: 'slot-image', attrs: { alt: label } });
-  const empty = h('div', { class: 'slot-empty' }, h('span', { class: 'glyph big', text: '⇪' }), h('span', { text: `Drop, paste or pick ${label.toLowerCase()}` }));
+  const empty = h('div', { class: 'slot-empty' }, h('span', { text: `Drop, paste or pick ${label.toLowerCase()}` }));
   const info = h('div', { class: 'slot-info' });
   const zone = h('div', { class: 'slot-zone', id: `${opts.id}-zone`, attrs: { tabindex: '0', role: 'button', 'aria-label': `${label}: drop or paste an image` } }, img, empty);
   const set = (v: ImageView | undefined) => {
@@ -47,7 +47,7 @@ export function imageSlot(label: string, changed: (v: ImageView | undefined) => 
   const pick = button('Pick…', async () => {
     const [v] = await request('pickImages', { many: false });
     if (v) { set(v); changed(v); }
-  }, { id: `${opts.id}-pick`, icon: '📂', title: 'Pick an image file' });
+  }, { id: `${opts.id}-pick`, title: 'Pick an image file' });
   const fromEditor = button('From editor', async () => {
     const v = await request('activeEditorImage', {});
     if (v) { set(v); changed(v); }

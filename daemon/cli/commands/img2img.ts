@@ -9,6 +9,21 @@ const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
   'negative-prompt': { kind: 'string', short: 'n', help: 'negative prompt' },
   'init-image': { kind: 'strings', short: 'i', help: 'source image (repeat for several); none = txt2img' },
+  mask: { kind: 'string', help: 'inpaint: mask image, white = inpaint (any size; a transparent PNG is read from its alpha)' },
+  'mask-from-alpha': { kind: 'boolean', help: 'inpaint: the init image\'s transparent pixels are the mask' },
+  'mask-blur': { kind: 'number', help: 'inpaint: mask blur 0..64 (default 4); --mask-blur-x/-y set one direction' },
+  'mask-blur-x': { kind: 'number', help: 'inpaint: horizontal mask blur' },
+  'mask-blur-y': { kind: 'number', help: 'inpaint: vertical mask blur' },
+  'mask-alpha': { kind: 'number', help: 'inpaint: mask transparency 0..100' },
+  'inpainting-mask-invert': { kind: 'boolean', help: 'inpaint: inpaint the black (not masked) area' },
+  'inpainting-fill': { kind: 'string', help: 'masked content: 0 fill | 1 original (default) | 2 latent-noise | 3 latent-nothing' },
+  'inpaint-full-res': { kind: 'boolean', help: 'inpaint area "Only masked" (default: whole picture)' },
+  'inpaint-full-res-padding': { kind: 'int', help: 'only masked padding, pixels (default 32)' },
+  'inpainting-mask-weight': { kind: 'number', help: 'inpainting models: conditioning mask strength 0..1 (default 1)' },
+  'initial-noise-multiplier': { kind: 'number', help: 'img2img noise multiplier (default 1)' },
+  'soft-inpainting': { kind: 'boolean', help: 'inpaint: A1111 soft inpainting with its default settings' },
+  'colour-match': { kind: 'string', help: 'inpaint: match colours in the blend band, on (default) | off' },
+  'latent-mask': { kind: 'string', help: 'inpaint: latent mask by bicubic (A1111, default) | max (8×8 blocks; thin masks survive)' },
   'denoising-strength': { kind: 'number', short: 'd', help: '0..1 (default 0.75)' },
   'cfg-scale': { kind: 'number', help: 'CFG scale (default 7)' },
   sampler: { kind: 'string', help: 'sampler display name, e.g. "Euler a", "DPM++ 2M Karras" (default DPM++ 2M)' },
@@ -30,6 +45,7 @@ const flags: Record<string, FlagSpec> = {
   'fix-steps': { kind: 'boolean', help: 'img2img: do exactly the number of steps given' },
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
+  'clip-skip': { kind: 'int', help: 'CLIP skip: stop at the last N layers of the text encoder (default 1 = off)' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -44,6 +60,15 @@ function resizeMode(v: string): ResizeMode {
   return m;
 }
 
+const FILL_NAMES: Record<string, 0 | 1 | 2 | 3> = { fill: 0, original: 1, 'latent-noise': 2, 'latent-nothing': 3 };
+
+function maskedContent(v: string): 0 | 1 | 2 | 3 {
+  if (/^[0-3]$/.test(v)) return Number(v) as 0 | 1 | 2 | 3;
+  const m = FILL_NAMES[v.toLowerCase().replace(/ /g, '-')];
+  if (m === undefined) throw new UsageError(`--inpainting-fill: expected 0-3 or ${Object.keys(FILL_NAMES).join(', ')}, got "${v}"`);
+  return m;
+}
+
 /** Flags → A1111 field names (explicit flags override the infotext's values). */
 export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2ImgParams {
   const p: Img2ImgParams = { ...base };
@@ -53,6 +78,23 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('prompt', f.prompt);
   put('negative_prompt', f['negative-prompt']);
   put('init_images', f['init-image']);
+  put('mask', f.mask);
+  put('mask_from_alpha', f['mask-from-alpha']);
+  put('mask_blur', f['mask-blur']);
+  put('mask_blur_x', f['mask-blur-x']);
+  put('mask_blur_y', f['mask-blur-y']);
+  put('mask_alpha', f['mask-alpha']);
+  if (f['inpainting-mask-invert'] !== undefined) p.inpainting_mask_invert = f['inpainting-mask-invert'] ? 1 : 0;
+  if (typeof f['inpainting-fill'] === 'string') p.inpainting_fill = maskedContent(f['inpainting-fill']);
+  put('inpaint_full_res', f['inpaint-full-res']);
+  put('inpaint_full_res_padding', f['inpaint-full-res-padding']);
+  put('initial_noise_multiplier', f['initial-noise-multiplier']);
+  if (f['soft-inpainting']) p.soft_inpainting = { enabled: true };
+  if (typeof f['colour-match'] === 'string') {
+    if (!['on', 'off'].includes(f['colour-match'])) throw new UsageError(`--colour-match: expected on or off, got "${f['colour-match']}"`);
+    p.inpaint_colour_match = f['colour-match'] === 'on';
+  }
+  put('inpaint_latent_mask', f['latent-mask']);
   put('denoising_strength', f['denoising-strength']);
   put('cfg_scale', f['cfg-scale']);
   put('sampler_name', f.sampler);
@@ -78,6 +120,8 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
     o.randn_source = rng;
   }
   if (typeof f.ensd === 'number') o.eta_noise_seed_delta = f.ensd;
+  if (f['inpainting-mask-weight'] !== undefined) o.inpainting_mask_weight = f['inpainting-mask-weight'] as number;
+  if (typeof f['clip-skip'] === 'number') o.CLIP_stop_at_last_layers = f['clip-skip'];
   if (Object.keys(o).length) p.override_settings = o;
   return p;
 }
@@ -128,3 +172,6 @@ export const img2imgCommand: CliCommand = {
     return runImg2ImgCli(paramsFromFlags(f), daemonSettingsFromFlags(f), f.json === true, infotext);
   },
 };
+
+/** The img2img flag table, shared by `outpaint` and `batch`. */
+export { flags as img2imgFlags };

@@ -9,6 +9,8 @@ import { convertOnnxCommand } from './convertOnnx';
 import { pnginfoCommand } from './pnginfo';
 import { promptCommand } from './prompt';
 import { extrasCommand } from './extras';
+import { outpaintCommand } from './outpaint';
+import { batchCommand } from './batch';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -22,5 +24,7 @@ export const commands: CliCommand[] = [
   promptCommand,
   extrasCommand,
   convertOnnxCommand,
+  outpaintCommand,
+  batchCommand,
   // <commands>
 ];

@@ -86,15 +86,20 @@ export interface Rect {
 }
 
 /**
- * cv2.warpAffine(src, m, (outW, outH)) with INTER_LINEAR and a constant border, for 3-channel uint8: each output
- * pixel samples the source at m⁻¹·(x, y); neighbours outside the source count as `border`. Results are rounded
- * (cv2's fixed-point bilinear differs by at most one level). Writes only `rect` of `out` when given.
+ * cv2.warpAffine(src, m, (outW, outH)) with INTER_LINEAR, for 3-channel uint8: each output pixel samples the
+ * source at m⁻¹·(x, y). Neighbours outside the source count as the constant `border` colour, or with
+ * 'replicate' as the nearest edge pixel (cv2.BORDER_REPLICATE). Results are rounded (cv2's fixed-point bilinear
+ * differs by at most one level). Writes only `rect` of `out` when given.
  */
-export function warpRgb(src: RgbImage, m: Affine, out: RgbImage, border: readonly [number, number, number] = [0, 0, 0], rect?: Rect): void {
+export function warpRgb(src: RgbImage, m: Affine, out: RgbImage, border: readonly [number, number, number] | 'replicate' = [0, 0, 0], rect?: Rect): void {
   const inv = invertAffine(m);
   const { width: sw, height: sh, data: s } = src;
   const d = out.data;
   const r = rect ?? { x0: 0, y0: 0, x1: out.width, y1: out.height };
+  if (border === 'replicate') {
+    warpReplicate(src, inv, out, r);
+    return;
+  }
   const b0 = border[0];
   const b1 = border[1];
   const b2 = border[2];
@@ -134,6 +139,32 @@ export function warpRgb(src: RgbImage, m: Affine, out: RgbImage, border: readonl
           w10 * (p10 >= 0 ? s[p10 + c]! : bc) +
           w11 * (p11 >= 0 ? s[p11 + c]! : bc);
         d[o + c] = Math.round(v);
+      }
+    }
+  }
+}
+
+/** warpRgb with clamped (edge-replicating) source coordinates; `inv` maps output → source. */
+function warpReplicate(src: RgbImage, inv: Affine, out: RgbImage, r: Rect): void {
+  const { width: sw, height: sh, data: s } = src;
+  const d = out.data;
+  for (let y = r.y0; y < r.y1; y++) {
+    let fx = inv[0]! * r.x0 + inv[1]! * y + inv[2]!;
+    let fy = inv[3]! * r.x0 + inv[4]! * y + inv[5]!;
+    let o = (y * out.width + r.x0) * 3;
+    for (let x = r.x0; x < r.x1; x++, fx += inv[0]!, fy += inv[3]!, o += 3) {
+      const cx = fx < 0 ? 0 : fx > sw - 1 ? sw - 1 : fx;
+      const cy = fy < 0 ? 0 : fy > sh - 1 ? sh - 1 : fy;
+      const x0 = Math.min(sw - 2, Math.floor(cx));
+      const y0 = Math.min(sh - 2, Math.floor(cy));
+      const ax = cx - x0;
+      const ay = cy - y0;
+      const p00 = (y0 * sw + x0) * 3;
+      const p10 = p00 + sw * 3;
+      for (let c = 0; c < 3; c++) {
+        const top = s[p00 + c]! + ax * (s[p00 + 3 + c]! - s[p00 + c]!);
+        const bottom = s[p10 + c]! + ax * (s[p10 + 3 + c]! - s[p10 + c]!);
+        d[o + c] = Math.round(top + ay * (bottom - top));
       }
     }
   }

@@ -166,7 +166,10 @@ export function pasteFaces(input: RgbImage, faces: readonly RestoredFace[], upsc
     const soft = gaussianBlur(erode(eroded, rw, rh, wEdge * 2, edges), rw, rh, wEdge * 2 + 1, edges);
 
     const restored: RgbImage = { data: new Uint8Array(rw * rh * 3), width: rw, height: rh };
-    warpRgb(face, local, restored);
+    // facexlib warps with a black border, so the face's outermost pixel is dimmed wherever its bilinear sample
+    // reaches past the crop; its even-sized erosion removes that fringe on the left and top only. Replicating
+    // the edge instead leaves no dark fringe to remove (the mask still decides where the face goes).
+    warpRgb(face, local, restored, 'replicate');
     const d = out.data;
     const p = restored.data;
     for (let y = 0; y < rh; y++) {

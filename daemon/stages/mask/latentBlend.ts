@@ -14,13 +14,14 @@ export interface LatentBlend {
   final: (x: Float32Array) => void;
 }
 
-/** `inits[i]` is image i's clean init latent (after masked content), `latmask` h×w with 1 = generate. */
-export function latentBlend(kind: SamplerKind, inits: Float32Array[], latmask: Float32Array, soft?: SoftInpaintSettings): LatentBlend {
-  const plane = latmask.length;
+/** `inits[i]` is image i's clean init latent (after masked content), `latmasks[i]` its h×w mask, 1 = generate. */
+export function latentBlend(kind: SamplerKind, inits: Float32Array[], latmasks: Float32Array[], soft?: SoftInpaintSettings): LatentBlend {
+  const plane = latmasks[0]!.length;
   const per = 4 * plane;
   const linear = (x: Float32Array, initScale: number): void => {
     inits.forEach((init, i) => {
       const o = i * per;
+      const latmask = latmasks[i]!;
       for (let k = 0; k < per; k++) {
         const m = latmask[k % plane]!;
         x[o + k] = x[o + k]! * m + init[k]! * initScale * (1 - m);
@@ -28,7 +29,7 @@ export function latentBlend(kind: SamplerKind, inits: Float32Array[], latmask: F
     });
   };
   const step = soft
-    ? (x: Float32Array, sigma: number): void => inits.forEach((init, i) => softBlend(soft, init, x.subarray(i * per, (i + 1) * per), latmask, sigma))
+    ? (x: Float32Array, sigma: number): void => inits.forEach((init, i) => softBlend(soft, init, x.subarray(i * per, (i + 1) * per), latmasks[i]!, sigma))
     : (x: Float32Array): void => linear(x, 1);
   if (kind === 'timesteps') {
     // A1111 blends x_t (VP space) with the clean init: in σ-space the init is divided by √ᾱ(σ).

@@ -27,8 +27,9 @@ describe('Ultra-Light face detector (real RFB-320 / slim-320 weights)', () => {
   after(() => pool.disposeAll());
 
   it('finds the faces of the group photo with plausible boxes', () => {
-    // The "two faces" photo is the repository's group picture: ~50 people in 720×478, faces 15–35 px wide.
-    assert.ok(rfb.length >= 30, `only ${rfb.length} faces`);
+    // The "two faces" photo is the repository's group picture: ~55 people in 720×478, faces 15–35 px wide;
+    // the whole view plus the 2×2 tiles find 52 of them.
+    assert.ok(rfb.length >= 45, `only ${rfb.length} faces`);
     for (const f of rfb) {
       const [x1, y1, x2, y2] = f.box;
       const w = x2 - x1;

@@ -26,10 +26,13 @@ function closeness(a: RgbImage, b: RgbImage): { mean: number; over2: number } {
   return { mean: sum / a.data.length, over2: over / a.data.length };
 }
 
-/** An identity restore only loses what the two bilinear warps and the [-1,1] round trip lose (see pasteBack). */
+/**
+ * An identity restore only loses what the two bilinear warps lose (see pasteBack) and what A1111's [-1, 1]
+ * round trip loses: it ends in astype(uint8), so about half the face values come back one level lower.
+ */
 function assertNearlyUnchanged(out: RgbImage, input: RgbImage, what: string): void {
   const { mean, over2 } = closeness(out, input);
-  assert.ok(mean < 0.05 && over2 < 0.001, `${what}: mean change ${mean.toFixed(4)}, ${(over2 * 100).toFixed(3)} % off by > 2`);
+  assert.ok(mean < 0.25 && over2 < 0.005, `${what}: mean change ${mean.toFixed(4)}, ${(over2 * 100).toFixed(3)} % off by > 2`);
 }
 
 function diffCount(a: RgbImage, b: RgbImage): number {
@@ -60,8 +63,12 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
     rmSync(tmp, { recursive: true, force: true });
   });
 
+  // One full-strength tiny-GFPGAN run shared by the tests below (each run restores ~40 faces at 512×512).
+  let gfpRun: Promise<{ image: RgbImage; faces: number }> | undefined;
+  const gfpgan = (): Promise<{ image: RgbImage; faces: number }> => (gfpRun ??= restoreAllFaces(photo, opts({}), signal));
+
   it('restores every face of the real photo with the tiny GFPGAN and leaves the rest alone', async () => {
-    const { image, faces } = await restoreAllFaces(photo, opts({}), signal);
+    const { image, faces } = await gfpgan();
     assert.ok(faces >= 30, `${faces} faces`);
     assert.equal(image.width, photo.width);
     assert.equal(image.height, photo.height);
@@ -81,7 +88,7 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
 
   it('CodeFormer: weight 1 keeps the faces, weight 0 restores fully (w passed as A1111 passes it)', async () => {
     const full = (await restoreAllFaces(photo, opts({ model: 'codeformer', codeformerWeight: 0 }), signal)).image;
-    const gfp = (await restoreAllFaces(photo, opts({ model: 'gfpgan' }), signal)).image;
+    const gfp = (await gfpgan()).image;
     assert.equal(diffCount(full, gfp), 0, 'w = 0 is the tint body alone, the same network as the tiny GFPGAN');
     const kept = (await restoreAllFaces(photo, opts({ model: 'codeformer', codeformerWeight: 1 }), signal)).image;
     assertNearlyUnchanged(kept, photo, 'w = 1');
@@ -92,7 +99,7 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
     assert.deepEqual(zero.data, photo.data);
     const zeroId = await restoreFaces(photo, opts({ visibility: 0, modelsRoot: join(tmp, 'nowhere') }), signal);
     assert.equal(zeroId, photo, 'at visibility 0 nothing is loaded, so even a missing model is fine');
-    const full = await restoreFaces(photo, opts({ visibility: 1 }), signal);
+    const full = (await gfpgan()).image;
     const half = await restoreFaces(photo, opts({ visibility: 0.4 }), signal);
     assert.deepEqual(half.data, blendImages(photo, full, 0.4).data);
     // Pillow: (UINT8)(a + alpha·(b − a)), truncated.
@@ -102,6 +109,12 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
 
   it('an identity restorer through the whole pipeline leaves the photo nearly unchanged', async () => {
     assertNearlyUnchanged(await restoreFaces(photo, opts({ modelsRoot: identityRoot }), signal), photo, 'identity GFPGAN');
+  });
+
+  it('a cancelled job stops before any work', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(restoreFaces(photo, opts({}), ac.signal), { name: 'CancelledError' });
   });
 
   it('a missing model folder names the folder and the expected files', async () => {

@@ -1,0 +1,171 @@
+// The command table, grouped by area. Each entry is a factory taking the context; bodies are a line or two and
+// call the panels module, the daemon or small helpers below. Ids are fixed (package.json, e2e tests).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Img2ImgParams } from '../daemon/protocol';
+import { generationDefaults } from './config';
+import type { Ctx } from './ctx';
+import { openExtras, openImg2Img, openInpaint, openMerger, showPreviewBeside } from './panels';
+
+type Command = (ctx: Ctx) => (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg', 'webp'] };
+const MODEL_FILTERS = { 'Model files': ['safetensors', 'ckpt', 'pt', 'pth', 'bin', 'onnx'] };
+
+// --- Panels -----------------------------------------------------------------------------------------------
+const panels: Record<string, Command> = {
+  'sdStudio.openImg2Img': (ctx) => (uri?: vscode.Uri) => openImg2Img(ctx, imageSeed(uri)),
+  'sdStudio.openInpaint': (ctx) => (uri?: vscode.Uri) => openInpaint(ctx, imageSeed(uri)),
+  'sdStudio.openExtras': (ctx) => (uri?: vscode.Uri) => openExtras(ctx, imageSeed(uri)),
+  'sdStudio.openMerger': (ctx) => () => openMerger(ctx),
+  'sdStudio.openPngInfo': () => async (uri?: vscode.Uri) => {
+    const image = uri ?? activeImage() ?? (await pickFile('Open PNG Info', IMAGE_FILTERS));
+    if (image) await vscode.commands.executeCommand('vscode.openWith', image, 'sdStudio.pngInfo');
+  },
+};
+
+// --- Daemon -----------------------------------------------------------------------------------------------
+const daemon: Record<string, Command> = {
+  'sdStudio.restartDaemon': (ctx) => () => ctx.restartDaemon(),
+  'sdStudio.showLogs': (ctx) => () => ctx.log.show(),
+  'sdStudio.cancelJob': (ctx) => async () => {
+    const job = await pickJob(ctx);
+    if (job) ctx.log.info(`cancel ${job}: ${(await ctx.daemon.request('sd/job.cancel', { jobId: job })).state}`);
+  },
+};
+
+// --- .sdprompt --------------------------------------------------------------------------------------------
+const sdprompt: Record<string, Command> = {
+  'sdStudio.generateSpec': (ctx) => (uri?: string, index?: number, params?: Img2ImgParams) => generateSpec(ctx, 1, uri, index, params),
+  'sdStudio.generateSpecSeeds': (ctx) => (uri?: string, index?: number, params?: Img2ImgParams) => generateSpec(ctx, 4, uri, index, params),
+  'sdStudio.regenerateFromImage': (ctx) => (uri?: vscode.Uri) => regenerateFromImage(ctx, uri),
+};
+
+// --- Models -----------------------------------------------------------------------------------------------
+const models: Record<string, Command> = {
+  'sdStudio.hashModel': (ctx) => async (uri?: vscode.Uri, selected?: vscode.Uri[]) => {
+    const files = selected?.length ? selected : uri ? [uri] : await vscode.window.showOpenDialog({ canSelectMany: true, filters: MODEL_FILTERS, title: 'Hash model files' });
+    if (files?.length) await hashModels(ctx, files);
+  },
+};
+
+export const COMMANDS: Record<string, Command> = { ...panels, ...daemon, ...sdprompt, ...models };
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, factory]) => {
+    const run = factory(ctx);
+    return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await run(...args);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        ctx.log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(message);
+      }
+    });
+  });
+}
+
+// --- helpers ----------------------------------------------------------------------------------------------
+
+/** The image shown in the active editor tab (image preview or our PNG info editor), if any. */
+function activeImage(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+  return uri && /\.(png|jpe?g|webp)$/i.test(uri.path) ? uri : undefined;
+}
+
+const imageSeed = (uri?: vscode.Uri) => {
+  const image = uri instanceof vscode.Uri ? uri : activeImage();
+  return image ? { image: image.fsPath } : undefined;
+};
+
+async function pickFile(title: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+  return (await vscode.window.showOpenDialog({ canSelectMany: false, filters, title }))?.[0];
+}
+
+async function pickJob(ctx: Ctx): Promise<string | undefined> {
+  const jobs = ctx.jobs();
+  if (jobs.length === 0) {
+    void vscode.window.showInformationMessage('SD Studio: no job is queued or running.');
+    return undefined;
+  }
+  if (jobs.length === 1) return jobs[0]!.jobId;
+  const pick = await vscode.window.showQuickPick(jobs.map((j) => ({ label: `${j.kind} · ${j.state}`, description: j.jobId, jobId: j.jobId })), { title: 'Cancel which job?' });
+  return pick?.jobId;
+}
+
+interface SpecLensArgs {
+  uri: string;
+  index: number;
+  params: Img2ImgParams;
+  span?: { startLine: number; endLine: number };
+}
+
+/** The daemon's code lenses carry each spec's resolved params; asking again gives the current text's. */
+async function specLenses(uri: vscode.Uri): Promise<SpecLensArgs[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  return lenses
+    .filter((l) => l.command?.command === 'sdStudio.generateSpec' && Array.isArray(l.command.arguments))
+    .map((l) => {
+      const [u, index, params, span] = l.command!.arguments as [string, number, Img2ImgParams, SpecLensArgs['span']];
+      return { uri: u, index, params, span };
+    });
+}
+
+async function generateSpec(ctx: Ctx, seeds: number, uri?: string, index?: number, params?: Img2ImgParams): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const doc = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : editor?.document;
+  if (!doc || doc.languageId !== 'sdprompt') throw new Error('Open a .sdprompt file and put the cursor in a spec (or use the "▶ Generate" lens).');
+  const lenses = await specLenses(doc.uri);
+  const line = editor?.document === doc ? editor.selection.active.line : 0;
+  const spec = index !== undefined
+    ? lenses.find((l) => l.index === index) ?? (params ? { uri: doc.uri.toString(), index, params } : undefined)
+    : lenses.find((l) => l.span && line >= l.span.startLine && line <= l.span.endLine) ?? lenses[0];
+  if (!spec) throw new Error('This .sdprompt file has no spec to generate (a prompt or a parameters line).');
+  const job: Img2ImgParams = { ...generationDefaults(), ...spec.params };
+  if (seeds > 1) job.n_iter = seeds * (spec.params.n_iter ?? 1);
+  if (!job.init_images?.length) delete job.denoising_strength;
+  await showPreviewBeside(ctx, doc, spec.index);
+  const title = `SD Studio: ${path.basename(doc.fileName)} spec ${spec.index + 1}${seeds > 1 ? ` ×${seeds} seeds` : ''}`;
+  const result = await ctx.runJob('sd/img2img', job, title);
+  if (result) await showPreviewBeside(ctx, doc, spec.index, result);
+}
+
+async function regenerateFromImage(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const image = (uri instanceof vscode.Uri ? uri : undefined) ?? activeImage() ?? (await pickFile('Regenerate from image', IMAGE_FILTERS));
+  if (!image) return;
+  const editor = vscode.window.activeTextEditor;
+  const target = editor?.document.languageId === 'sdprompt' ? editor : undefined;
+  const sdpromptFile = target && !target.document.isUntitled ? target.document.fileName : undefined;
+  const r = await ctx.daemon.request('sd/sdprompt.fromImage', { file: image.fsPath, ...(sdpromptFile ? { sdpromptFile } : {}) });
+  if (r.text === null) throw new Error(`${path.basename(image.fsPath)} carries no generation settings${r.problems.length ? `: ${r.problems.join('; ')}` : '.'}`);
+  if (!target) {
+    const doc = await vscode.workspace.openTextDocument({ language: 'sdprompt', content: r.text });
+    await vscode.window.showTextDocument(doc);
+    return;
+  }
+  const doc = target.document;
+  const text = doc.getText();
+  const sep = text.trim() === '' ? '' : `${text.endsWith('\n') ? '' : '\n'}---\n`;
+  const end = doc.positionAt(text.length);
+  await target.edit((b) => b.insert(end, sep + r.text));
+  const start = doc.positionAt(text.length + sep.length);
+  target.selection = new vscode.Selection(start, start);
+  target.revealRange(new vscode.Range(start, start));
+}
+
+async function hashModels(ctx: Ctx, files: readonly vscode.Uri[]): Promise<void> {
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `SD Studio: hashing ${files.length === 1 ? path.basename(files[0]!.fsPath) : `${files.length} files`}…`, cancellable: true },
+    (_p, token) => ctx.daemon.request('models/hash', { files: files.map((f) => f.fsPath) }, token),
+  );
+  for (const h of r.files) {
+    ctx.log.info(`${h.path}: sha256 ${h.sha256} · AutoV2 ${h.autoV2} · legacy ${h.legacy} · LoRA ${h.lora} · TI ${h.ti}${h.addnet ? ` · addnet ${h.addnet}` : ''}`);
+  }
+  const first = r.files[0]!;
+  const summary = r.files.length === 1 ? `${path.basename(first.path)}: AutoV2 ${first.autoV2} · legacy ${first.legacy} · LoRA ${first.lora}` : `Hashed ${r.files.length} files (see the log).`;
+  const b = await vscode.window.showInformationMessage(summary, 'Copy SHA-256', 'Show Logs');
+  if (b === 'Copy SHA-256') await vscode.env.clipboard.writeText(r.files.map((f) => f.sha256).join('\n'));
+  if (b === 'Show Logs') ctx.log.show();
+}

@@ -1,0 +1,147 @@
+// The extension's state and its two lifetimes: things that live as long as the extension (commands, the
+// status bar, the settings listener: `extension.subscriptions`) and things that die with the daemon (job
+// tracking: `daemonSubscriptions`, cleared on every stop). Implements SdContext for the panels.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { JobInfo, ParamsOf, RequestMethod, ResultOf } from '../daemon/protocol';
+import * as config from './config';
+import { DaemonClient } from './daemonClient';
+import { runJob } from './progress';
+import type { SdContext } from './sdContext';
+
+export class Ctx implements SdContext {
+  readonly daemon: DaemonClient;
+  readonly log: vscode.LogOutputChannel;
+  private readonly status: vscode.StatusBarItem;
+  private daemonSubscriptions: vscode.Disposable[] = [];
+  /** Jobs queued or running, by id (from `sd/job.state`). */
+  private readonly activeJobs = new Map<string, JobInfo>();
+  private starting: Promise<void> | undefined;
+  private lastError: string | undefined;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('SD Studio', { log: true });
+    this.daemon = new DaemonClient(extension.extensionPath, this.log, () => config.daemonSettings(extension.globalStorageUri));
+    this.status = vscode.window.createStatusBarItem('sdStudio.status', vscode.StatusBarAlignment.Left, 10);
+    this.status.name = 'SD Studio';
+    extension.subscriptions.push(this.log, this.daemon, this.status);
+    extension.subscriptions.push(
+      this.daemon.onDidChangeState(() => this.renderStatus()),
+      vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigChange(e)),
+      { dispose: () => this.disposeDaemonSubscriptions() },
+    );
+    this.renderStatus();
+    this.status.show();
+  }
+
+  runJob<M extends RequestMethod>(method: M, params: ParamsOf<M> & { jobId?: string }, title: string): Promise<ResultOf<M> | undefined> {
+    return runJob(this.daemon, this.log, method, params, title);
+  }
+
+  allowedRoots(): vscode.Uri[] {
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    const dirs = [config.outputDir(this.extension.globalStorageUri), config.resolvePath(config.get('modelsRoot'))];
+    const model = config.resolvePath(config.get('model'));
+    if (model) dirs.push(path.extname(model) ? path.dirname(model) : model);
+    for (const d of dirs) if (d) roots.push(vscode.Uri.file(d));
+    return roots;
+  }
+
+  /** Start the daemon (once at a time); failures are logged and shown, and leave the "not running" status. */
+  startDaemon(): Promise<void> {
+    this.starting ??= (async () => {
+      try {
+        this.log.info(`starting daemon (${process.execPath} ${path.join(this.extension.extensionPath, 'dist', 'cli.js')} serve --stdio)`);
+        await this.daemon.start();
+        this.lastError = undefined;
+        this.trackJobs();
+        this.log.info('daemon running');
+      } catch (e) {
+        this.lastError = e instanceof Error ? e.message : String(e);
+        this.log.error(`daemon failed to start: ${this.lastError}`);
+        void vscode.window.showErrorMessage(`SD Studio daemon failed to start: ${this.lastError}`, 'Show Logs', 'Restart').then((b) => {
+          if (b === 'Show Logs') this.log.show();
+          if (b === 'Restart') void this.restartDaemon();
+        });
+      } finally {
+        this.starting = undefined;
+        this.renderStatus();
+      }
+    })();
+    return this.starting;
+  }
+
+  async restartDaemon(): Promise<void> {
+    await this.starting;
+    this.disposeDaemonSubscriptions();
+    await this.daemon.stop();
+    await this.startDaemon();
+  }
+
+  private trackJobs(): void {
+    this.disposeDaemonSubscriptions();
+    this.activeJobs.clear();
+    this.daemonSubscriptions.push(
+      this.daemon.onNotification('sd/job.state', (s) => {
+        if (s.state === 'queued' || s.state === 'running') this.activeJobs.set(s.jobId, s);
+        else this.activeJobs.delete(s.jobId);
+        this.renderStatus();
+      }),
+      this.daemon.onDidChangeState((running) => {
+        if (!running) this.activeJobs.clear();
+      }),
+    );
+    this.daemon.request('sd/jobs.list', {}).then(
+      (r) => {
+        for (const j of r.jobs) if (j.state === 'queued' || j.state === 'running') this.activeJobs.set(j.jobId, j);
+        this.renderStatus();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Jobs queued or running now (for "Cancel Job"). */
+  jobs(): JobInfo[] {
+    return [...this.activeJobs.values()];
+  }
+
+  private disposeDaemonSubscriptions(): void {
+    for (const d of this.daemonSubscriptions.splice(0)) d.dispose();
+  }
+
+  private async onConfigChange(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    const change = config.classifyChange(e);
+    if (!change) return;
+    this.renderStatus();
+    if (change.needsRestart) {
+      const b = await vscode.window.showInformationMessage('SD Studio: restart the daemon to apply the execution provider / threads setting.', 'Restart Daemon');
+      if (b) await this.restartDaemon();
+      return;
+    }
+    if (change.affectsDaemon && this.daemon.running) {
+      try {
+        await this.daemon.request('sd/settings.update', { settings: config.daemonSettings(this.extension.globalStorageUri) });
+      } catch (e) {
+        this.log.error(`settings update failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private renderStatus(): void {
+    const s = this.status;
+    if (!this.daemon.running) {
+      s.text = this.starting ? '$(sync~spin) SD Studio: starting…' : '$(error) SD Studio: daemon not running';
+      s.tooltip = this.lastError ? `${this.lastError}\nClick to restart the daemon.` : 'Click to restart the daemon.';
+      s.command = 'sdStudio.restartDaemon';
+      s.backgroundColor = this.starting ? undefined : new vscode.ThemeColor('statusBarItem.errorBackground');
+      return;
+    }
+    const model = config.resolvePath(config.get('model'));
+    const provider = config.get('executionProvider');
+    const depth = this.activeJobs.size;
+    s.text = `$(sparkle) ${model ? path.basename(model) : 'no model'} · ${provider} · ${depth === 0 ? 'idle' : `${depth} job${depth === 1 ? '' : 's'}`}`;
+    s.tooltip = `SD Studio daemon\nmodel: ${model || '(sdStudio.model not set)'}\nexecution provider: ${provider}\njobs queued or running: ${depth}\nClick for the logs.`;
+    s.command = depth > 0 ? 'sdStudio.cancelJob' : 'sdStudio.showLogs';
+    s.backgroundColor = undefined;
+  }
+}
