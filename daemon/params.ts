@@ -1,6 +1,9 @@
 import { parseGenerationParameters } from './infotext/a1111';
 import type { Img2ImgParams, InfotextParseResult } from './protocol';
 
+/** A1111's "Masked content" labels by `inpainting_fill` index. */
+const MASKED_CONTENT = ['fill', 'original', 'latent noise', 'latent nothing'];
+
 const toInt = (v: string | undefined): number | undefined => (v !== undefined && /^-?\d+$/.test(v.trim()) ? Number(v) : undefined);
 const toNum = (v: string | undefined): number | undefined => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
@@ -29,6 +32,14 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   }
   set('seed_resize_from_w', toInt(f['Seed resize from-1']));
   set('seed_resize_from_h', toInt(f['Seed resize from-2']));
+  // Inpaint settings (A1111 fills Mask mode / Masked content / Inpaint area / padding with their defaults).
+  set('mask_blur', toInt(f['Mask blur']));
+  if (f['Mask mode'] !== undefined) params.inpainting_mask_invert = f['Mask mode'] === 'Inpaint not masked' ? 1 : 0;
+  const fill = MASKED_CONTENT.indexOf(f['Masked content'] ?? '');
+  if (fill >= 0) params.inpainting_fill = fill as 0 | 1 | 2 | 3;
+  if (f['Inpaint area'] !== undefined) params.inpaint_full_res = f['Inpaint area'] === 'Only masked';
+  set('inpaint_full_res_padding', toInt(f['Masked area padding']));
+  set('initial_noise_multiplier', toNum(f['Noise multiplier']));
   const overrides: NonNullable<Img2ImgParams['override_settings']> = {};
   const rng = f['RNG'];
   if (rng === 'GPU' || rng === 'CPU' || rng === 'NV') overrides.randn_source = rng;
@@ -36,6 +47,8 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   if (ensd !== undefined) overrides.eta_noise_seed_delta = ensd;
   const clipSkip = toInt(f['Clip skip']);
   if (clipSkip !== undefined && clipSkip > 1) overrides.CLIP_stop_at_last_layers = clipSkip;
+  const maskWeight = toNum(f['Conditional mask weight']);
+  if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;
   return { params, fields: f };
 }

@@ -582,6 +582,10 @@ export interface PngInfoReadResult {
   infos: PngInfo[];
   /** `sd/img2img` params from each file's settings (send-to), in the same order; null when it has none. */
   img2img: Array<Img2ImgParams | null>;
+  /** Send to inpaint: the file as the source image, with its settings. */
+  inpaint: Img2ImgParams[];
+  /** Send to extras: the file, with the upscale settings its `extras` text records. */
+  extras: ExtrasParams[];
 }
 
 /**

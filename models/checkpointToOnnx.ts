@@ -19,6 +19,7 @@ import { buildVaeDecoder, buildVaeEncoder, vaePrefix } from './arch/vae';
 import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './detect';
 import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
 import { SessionPool } from './sessions';
+import { mergeLoras, type LoraApply } from './lora';
 
 /** Bumped when graphs change, so cached folders built by older code are rebuilt. */
 export const BUILDER_VERSION = 1;
@@ -35,6 +36,12 @@ export interface BuildOptions {
   /** A1111 setting override of the prediction type. */
   prediction?: Prediction;
   tokenizerDir?: string;
+  /**
+   * LoRAs merged into the text-encoder and UNet weights (A1111 `<lora:name:te:unet>`). The variant is its own
+   * cache folder keyed by (checkpoint, LoRA file hashes and multipliers); merged weights go to its weights.bin.
+   * LoRAs whose multipliers are all 0 are left out (identity), so they share the plain build.
+   */
+  loras?: LoraApply[];
   cacheDir?: string;
   hashCache?: HashCache | false;
   signal?: AbortSignal;
@@ -50,6 +57,8 @@ export interface BuildResult {
   sha256: string;
   vae?: string;
   tokenizer: 'copied' | 'missing';
+  /** Checkpoint keys a LoRA changed, and LoRA modules that matched no layer (skipped, as A1111 does). */
+  lora?: { merged: number; unmatched: string[] };
   parts: Record<string, Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'>>;
   seconds: number;
 }
@@ -97,8 +106,11 @@ function mergeConfigs(a: ArchConfig | undefined, b: ArchConfig | undefined): Arc
   return { unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}` };
 }
 
-function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: string | undefined): string {
-  const opts = { v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? resolve(vae) : null };
+function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: string | undefined, loras: Array<{ sha256: string; te: number; unet: number }>): string {
+  const opts = {
+    v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? resolve(vae) : null,
+    ...(loras.length ? { loras } : {}),
+  };
   return createHash('sha256').update(JSON.stringify(opts)).digest('hex').slice(0, 8);
 }
 
@@ -108,7 +120,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   const checkpoint = resolve(o.checkpoint);
   const stage = (s: string) => o.onStage?.(s);
   stage('reading checkpoint');
-  const tensors = stateDict(await openWeights(checkpoint));
+  let tensors = stateDict(await openWeights(checkpoint));
   // A1111 reads `<name>.yaml` beside the checkpoint; an explicit --config adds to it and wins where both speak.
   // `<name>.config.json` (the --config JSON form) is accepted beside it too, for checkpoints whose text-encoder
   // heads no yaml can state.
@@ -120,7 +132,10 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
 
   stage('hashing checkpoint');
   const { sha256 } = await hashFile(checkpoint, { cache: o.hashCache, signal: o.signal });
-  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file)}`);
+  const loras = (o.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
+  const loraKeys: Array<{ sha256: string; te: number; unet: number }> = [];
+  for (const l of loras) loraKeys.push({ sha256: (await hashFile(l.file, { cache: o.hashCache, signal: o.signal })).sha256, te: l.te, unet: l.unet });
+  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file, loraKeys)}`);
   if (!o.out && existsSync(join(dir, STAMP))) {
     const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
     // A tokenizer found since the first build (or given now) completes the cached folder.
@@ -135,6 +150,13 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   await mkdir(tmp, { recursive: true });
   try {
     const parts: BuildResult['parts'] = {};
+    let lora: BuildResult['lora'];
+    if (loras.length) {
+      stage('merging LoRA');
+      const m = await mergeLoras(tensors, loras, { isSd2: detection.family === 'sd2' });
+      tensors = m.tensors;
+      lora = { merged: m.merged.length, unmatched: m.unmatched };
+    }
     const write = async (name: string, part: BuiltPart, source = checkpoint): Promise<string> => {
       stage(`writing ${name}`);
       const r = await writeExternalModel(part.g, part.params.plan, join(tmp, name), { checkpoint: source, signal: o.signal });
@@ -156,7 +178,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
     if (tok) writeTokenizer(tok, tmp, detection.family);
     writeSchedulerAndIndex(tmp, prediction, !!tok);
     const result: BuildResult = {
-      dir, cached: false, detection, prediction, sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', parts,
+      dir, cached: false, detection, prediction, sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', ...(lora ? { lora } : {}), parts,
       seconds: (performance.now() - started) / 1000,
     };
     await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, checkpoint, builderVersion: BUILDER_VERSION }, null, 2));

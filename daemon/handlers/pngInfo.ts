@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { invalidParam, notFound, RpcError } from '../errors';
 import { emptyResult } from '../infotext/generationInfo';
 import { readGenerationInfoFile, type FileInfo } from '../infotext/readInfo';
-import { sendToImg2Img } from '../infotext/sendTo';
+import { sendToExtras, sendToImg2Img, sendToInpaint } from '../infotext/sendTo';
 import { ImageWriteError, writeInfotextFile } from '../infotext/writeInfo';
 import { ErrorCodes } from '../protocol';
 import type { DaemonServer } from '../server';
@@ -22,7 +22,12 @@ export function registerPngInfoHandlers(server: DaemonServer): void {
   server.onRequest('sd/pngInfo.read', (params) => {
     if (!Array.isArray(params.files) || params.files.some((f) => typeof f !== 'string')) throw invalidParam('files', 'expected an array of file paths');
     const infos = params.files.map(readInfoOrProblem);
-    return { infos, img2img: infos.map((i) => sendToImg2Img(i)) };
+    return {
+      infos,
+      img2img: infos.map((i) => sendToImg2Img(i)),
+      inpaint: infos.map((i, k) => sendToInpaint(i, params.files[k]!)),
+      extras: infos.map((i, k) => sendToExtras(i, params.files[k]!)),
+    };
   });
   server.onRequest('sd/pngInfo.write', (params) => {
     if (typeof params.file !== 'string') throw invalidParam('file', 'expected the source image path');

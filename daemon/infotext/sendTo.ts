@@ -3,7 +3,7 @@
 // for samplers and schedules are translated to A1111's display names.
 
 import { paramsFromInfotext } from '../params';
-import type { Img2ImgParams } from '../protocol';
+import type { ExtrasParams, Img2ImgParams } from '../protocol';
 import type { GenerationInfo } from './generationInfo';
 
 // ComfyUI / NovelAI (k_…) / InvokeAI / Fooocus sampler ids → A1111 names (reference §11.1).
@@ -55,5 +55,35 @@ export function sendToImg2Img(info: GenerationInfo, initImage?: string): Img2Img
     Object.assign(p, a1111Sampler(info.sampler, info.scheduleType));
   }
   if (initImage !== undefined) p.init_images = [initImage];
+  return p;
+}
+
+/** "Send to inpaint": the image's settings, the image itself as the source, and a mask when one is given. */
+export function sendToInpaint(info: GenerationInfo, image: string, mask?: string): Img2ImgParams {
+  const p = sendToImg2Img(info, image) ?? { init_images: [image] };
+  if (mask !== undefined) p.mask = mask;
+  return p;
+}
+
+/**
+ * "Send to extras": the image, with the upscale settings it was made with when its `extras` text says so
+ * (A1111's "Postprocess upscale by/to", "Postprocess upscaler", "Postprocess upscaler 2" keys).
+ */
+export function sendToExtras(info: GenerationInfo, image: string): ExtrasParams {
+  const p: ExtrasParams = { images: [image] };
+  const f = info.parameters ?? {};
+  const str = (key: string): string | undefined => (f[key] === undefined || f[key] === null ? undefined : String(f[key]));
+  const by = Number(str('Postprocess upscale by'));
+  if (Number.isFinite(by) && by > 0) p.upscaling_resize = by;
+  const to = /^(\d+)x(\d+)$/.exec(str('Postprocess upscale to') ?? '');
+  if (to) {
+    p.resize_mode = 1;
+    p.upscaling_resize_w = Number(to[1]);
+    p.upscaling_resize_h = Number(to[2]);
+  }
+  const up1 = str('Postprocess upscaler');
+  const up2 = str('Postprocess upscaler 2');
+  if (up1) p.upscaler_1 = up1;
+  if (up2) p.upscaler_2 = up2;
   return p;
 }

@@ -7,21 +7,23 @@ import { checkpointTitle, checkpointToOnnx, isCheckpointFile } from '../../model
 import { UnsupportedCheckpointError } from '../../models/detect';
 import { readDiffusersOnnxLayout, type DiffusersOnnxLayout } from '../../models/diffusersOnnx';
 import { WeightsError } from '../../models/formats/tensorRecord';
-import { modelError } from '../errors';
+import { invalidParam, modelError } from '../errors';
+import { LoraError, type LoraApply } from '../../models/lora';
 
 /** Last build per checkpoint, for the first-load / cached-load timings the daemon reports. */
 export const lastBuilds = new Map<string, { seconds: number; cached: boolean; summary: string }>();
 
-export async function modelLayout(model: string): Promise<DiffusersOnnxLayout> {
+export async function modelLayout(model: string, loras: readonly LoraApply[] = []): Promise<DiffusersOnnxLayout> {
   if (!isCheckpointFile(model)) return readDiffusersOnnxLayout(model);
   try {
-    const r = await checkpointToOnnx({ checkpoint: model, prediction: predictionOverride() });
+    const r = await checkpointToOnnx({ checkpoint: model, prediction: predictionOverride(), ...(loras.length ? { loras: [...loras] } : {}) });
     lastBuilds.set(model, { seconds: r.seconds, cached: r.cached, summary: r.detection.summary });
     if (r.tokenizer === 'missing') {
       throw modelError(model, 'no CLIP tokenizer found to go with it: set SD_STUDIO_TOKENIZER to a folder with vocab.json + merges.txt (openai/clip-vit-large-patch14)', 'a CLIP tokenizer');
     }
     return { ...readDiffusersOnnxLayout(r.dir), name: checkpointTitle(model) };
   } catch (e) {
+    if (e instanceof LoraError) throw invalidParam('prompt', e.message);
     if (e instanceof WeightsError || e instanceof UnsupportedCheckpointError || e instanceof ArchError || e instanceof ConfigError) {
       throw modelError(model, e.message.startsWith(model) ? e.message.slice(model.length + 2) : e.message, 'an SD 1.x / 2.x checkpoint');
     }

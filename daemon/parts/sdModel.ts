@@ -6,6 +6,9 @@ import { physicalCores } from '../settings';
 import { TextEncoder } from './textEncoder';
 import { Unet } from './unet';
 import { VaeDecoder, VaeEncoder } from './vae';
+import type { LoraApply } from '../../models/lora';
+
+const CHECKPOINT_RE = /\.(safetensors|ckpt|pt|pth|bin)$/i;
 
 /** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
 export interface SdModel {
@@ -35,13 +38,22 @@ export class ModelManager {
     private readonly warn: (message: string) => void,
   ) {}
 
-  async get(dir: string): Promise<SdModel> {
+  /**
+   * `loras`: LoRAs merged into a checkpoint file's weights (models/lora.ts); the same file with another LoRA set
+   * or other weights is another model (its own cached build). Folders cannot take LoRAs.
+   */
+  async get(dir: string, loras: readonly LoraApply[] = []): Promise<SdModel> {
     if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
-    if (this.current?.dir === dir) return this.current.model;
+    const active = loras.filter((l) => l.te !== 0 || l.unet !== 0);
+    const key = active.length ? `${dir}\0${JSON.stringify(active)}` : dir;
+    if (this.current?.dir === key) return this.current.model;
+    if (active.length && !CHECKPOINT_RE.test(dir)) {
+      throw invalidParam('prompt', `LoRA ${active.map((l) => `"${l.name}"`).join(', ')}: LoRAs are merged into single-file checkpoints (.safetensors/.ckpt) only, and ${dir} is an ONNX folder`);
+    }
     await this.dispose();
     const pool = new SessionPool({ provider: this.provider(), threads: this.threads() || physicalCores() }, this.warn);
-    const model = this.load(dir, pool);
-    this.current = { dir, model, pool };
+    const model = this.load(dir, pool, active);
+    this.current = { dir: key, model, pool };
     model.catch(() => {
       if (this.current?.model === model) {
         this.current = undefined;
@@ -57,10 +69,10 @@ export class ModelManager {
     if (cur) await cur.pool.disposeAll();
   }
 
-  private async load(dir: string, pool: SessionPool): Promise<SdModel> {
+  private async load(dir: string, pool: SessionPool, loras: readonly LoraApply[]): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = /\.(safetensors|ckpt|pt|pth|bin)$/i.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir) : readDiffusersOnnxLayout(dir);
+      const layout = CHECKPOINT_RE.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir, loras) : readDiffusersOnnxLayout(dir);
       const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);

@@ -34,11 +34,31 @@ export class Unet {
     return fixedDim(this.context, 2);
   }
 
+  /** Tokens of the text conditioning when the export fixes them (often 77); undefined when dynamic. */
+  get contextTokens(): number | undefined {
+    return fixedDim(this.context, 1);
+  }
+
+  /**
+   * A ModelError naming the file when the export's token dim is fixed and `tokens` differs: ONNX Runtime would
+   * otherwise fail mid-sampling with a shape error. `what`: the text that needs them ("the prompt").
+   */
+  checkContextTokens(tokens: number, what = 'the prompt'): void {
+    const fixed = this.contextTokens;
+    if (fixed === undefined || tokens === fixed) return;
+    const chunks = Math.ceil(tokens / 77);
+    throw modelError(
+      this.session.path,
+      `this UNet export takes exactly ${fixed} tokens; ${what} needs ${tokens} (${chunks} chunk${chunks === 1 ? '' : 's'}) — shorten it or use a model exported with a dynamic sequence length`,
+    );
+  }
+
   /**
    * Predict for `n` samples at once (x: n×C×h×w scaled by c_in, ctx: n×tokens×D); `t` is the continuous
    * timestep k-diffusion gives (rounded for integer-timestep exports).
    */
   async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
+    this.checkContextTokens(tokens);
     const per = this.maxBatch ?? n;
     if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim);
     const out = new Float32Array(x.length);

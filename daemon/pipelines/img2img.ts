@@ -15,6 +15,7 @@ import { embeddingDatabaseFor } from '../embeddings';
 import { img2imgInfotext } from '../stages/infotext';
 import { encodeInitImages } from '../stages/initLatents';
 import { cheapPreviewPng } from '../stages/preview';
+import { resolvePromptLoras } from '../stages/loras';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from './inpaint';
@@ -41,7 +42,8 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
-  const model = await deps.models.get(p.model);
+  const loras = await resolvePromptLoras(p.prompt, deps.settings.modelsRoot);
+  const model = await deps.models.get(p.model, loras.apply);
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
@@ -92,7 +94,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       throwIfAborted(job.signal);
       const infotext = img2imgInfotext(p, {
         seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
-        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded },
+        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes,
         isImg2Img, samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p, isImg2Img) }),
       });
       const png = withPngText(await encodePng(decoded[i]!), [['parameters', infotext]]);

@@ -20,6 +20,11 @@ export interface JobConditioningRequest {
   /** `CLIP_stop_at_last_layers` (1 = off). */
   clipSkip?: number;
   embeddings?: EmbeddingDatabase | null;
+  /**
+   * A1111 `pad_cond_uncond` ("Pad prompt/negative prompt", off by default): pad cond and uncond of different
+   * chunk counts to the same length with the empty prompt. Off: `denoise` runs them in separate UNet calls.
+   */
+  padCondUncond?: boolean;
   signal?: AbortSignal;
 }
 
@@ -32,7 +37,7 @@ export interface JobConditioning {
   readonly tiHashes: string | undefined;
   /** Embeddings used by the prompt or the negative prompt. */
   readonly embeddingsUsed: string[];
-  /** cond/uncond needed padding at some call so far (infotext "Pad conds: True"). */
+  /** cond/uncond were padded at some call so far (only with `padCondUncond`; infotext "Pad conds: True"). */
   readonly padded: boolean;
 }
 
@@ -47,6 +52,8 @@ export async function encodeJobConditioning(req: JobConditioningRequest): Promis
   const encodeSchedule = async (prompt: string, field: string): Promise<EncodedSchedule> => {
     const schedule = getLearnedConditioningPromptSchedules([prompt], steps)[0]!;
     const g = await conditioner.encodeGroup(schedule.map(([, text]) => text), field);
+    // Fixed-77 UNet exports fail inside ONNX Runtime on longer conditioning: say so before sampling starts.
+    req.model.unet.checkContextTokens(g.conds[0]!.tokens, field === 'negative_prompt' ? 'the negative prompt' : 'the prompt');
     groups.push(g);
     return schedule.map(([end], i) => ({ end, cond: g.conds[i]! }));
   };
@@ -56,7 +63,7 @@ export async function encodeJobConditioning(req: JobConditioningRequest): Promis
   const flat: EncodedSchedule[] = [];
   for (const text of multi.flat) flat.push(await encodeSchedule(text, 'prompt'));
   const empty = (await conditioner.encodeGroup([''])).conds[0]!;
-  const steps$ = new StepConditioner(multi.indexes[0]!.map(([i, weight]) => ({ schedule: flat[i]!, weight })), uncond, empty);
+  const steps$ = new StepConditioner(multi.indexes[0]!.map(([i, weight]) => ({ schedule: flat[i]!, weight })), uncond, empty, req.padCondUncond ?? false);
 
   const used: string[] = [];
   let tiHashes: string | undefined;

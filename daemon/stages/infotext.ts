@@ -21,6 +21,8 @@ export interface ImageFacts {
   extra?: Array<[string, InfotextValue]>;
   /** From the conditioning stage: "TI hashes" and whether cond/uncond were padded ("Pad conds"). */
   textConditioning?: { tiHashes?: string; padConds?: boolean };
+  /** A1111 "Lora hashes" (`name: 12hex, …`), added by the Lora extension when it activates: after the extras. */
+  loraHashes?: string;
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -43,6 +45,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
     ...(f.extra ?? []),
+    ['Lora hashes', f.loraHashes],
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],
     ['Version', SD_STUDIO_VERSION],

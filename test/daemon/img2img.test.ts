@@ -222,6 +222,27 @@ describe('the CLI', () => {
     });
   }
 
+  it('--infotext-from regenerates an image from its own PNG info (same pixels)', async () => {
+    const outdir = join(work, 'cli-from');
+    const first = runCli(['img2img', ...model(), '-p', 'a red barn', '-n', 'fog', '--sampler', 'DPM++ 2M', '--scheduler', 'Karras', '--steps', '4', '--seed', '31337', '-W', '64', '-H', '64', '--outdir', outdir]);
+    assert.equal(first.code, 0, first.stderr);
+    const again = runCli(['img2img', ...model(), '--infotext-from', first.stdout.trim(), '--outdir', outdir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.notEqual(again.stdout.trim(), first.stdout.trim());
+    assert.deepEqual(await pixels(again.stdout.trim()), await pixels(first.stdout.trim()));
+    const none = runCli(['img2img', ...model(), '--infotext-from', source, '--outdir', outdir]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /source\.png: no generation settings found/);
+  });
+
+  it('an execution provider that is not available falls back to CPU with a visible warning', () => {
+    const outdir = join(work, 'cli-provider');
+    const r = runCli(['img2img', ...model(), '-p', 'x', '--steps', '2', '-W', '64', '-H', '64', '--seed', '1', '--provider', 'cuda', '--outdir', outdir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /execution provider "cuda" is not available .*running on CPU instead/);
+    assert.equal(listFiles(outdir).length, 1);
+  });
+
   it('usage errors exit 2', () => {
     assert.equal(runCli(['img2img', '--steps']).code, 2);
     assert.equal(runCli(['img2img', '--no-such-flag']).code, 2);

@@ -158,7 +158,6 @@ export async function setTheme(page, prep, theme) {
   prep.settings['workbench.colorTheme'] = theme;
   writeFileSync(prep.settingsFile, JSON.stringify(prep.settings, null, 2));
   const light = /light/i.test(theme);
-  // the editor background's luminance says which theme is in force
   // the workbench carries the theme type as a class: vs (light), vs-dark, hc-black, hc-light
   const isApplied = () => page.waitForFunction((l) => {
     const c = document.querySelector('.monaco-workbench')?.classList;

@@ -42,6 +42,7 @@ const flags: Record<string, FlagSpec> = {
   model: { kind: 'string', short: 'm', help: 'model: diffusers ONNX folder (default: $SD_STUDIO_MODEL)' },
   outdir: { kind: 'string', short: 'o', help: 'output root (default ./outputs)' },
   infotext: { kind: 'string', help: 'take every setting from an A1111 infotext ("@FILE" reads a file); flags given too win' },
+  'infotext-from': { kind: 'string', help: 'take every setting from an image\'s own PNG info (A1111, ComfyUI, InvokeAI, NovelAI, ...); flags given too win' },
   'fix-steps': { kind: 'boolean', help: 'img2img: do exactly the number of steps given' },
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
@@ -136,14 +137,29 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
   return s;
 }
 
+/** Where the base settings come from: an infotext, or an image whose PNG info the daemon reads. */
+export type SettingsSource = { infotext: string } | { image: string } | undefined;
+
+const mergeParams = (base: Img2ImgParams, flags: Img2ImgParams): Img2ImgParams =>
+  ({ ...base, ...flags, override_settings: { ...base.override_settings, ...flags.override_settings } });
+
 /** Run one img2img job and print the outputs; shared by `img2img` and `demo`. */
-export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<DaemonSettings>, json: boolean, infotext?: string): Promise<number> {
+export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<DaemonSettings>, json: boolean, source?: SettingsSource): Promise<number> {
   const client = await DaemonClient.start(settings);
   try {
     let p = params;
-    if (infotext !== undefined) {
-      const parsed = await client.request('sd/infotext.parse', { text: infotext });
-      p = { ...parsed.params, ...params, override_settings: { ...parsed.params.override_settings, ...params.override_settings } };
+    if (source && 'infotext' in source) {
+      const parsed = await client.request('sd/infotext.parse', { text: source.infotext });
+      p = mergeParams(parsed.params, params);
+    } else if (source && 'image' in source) {
+      const read = await client.request('sd/pngInfo.read', { files: [source.image] });
+      const fromImage = read.img2img[0];
+      if (!fromImage) {
+        const info = read.infos[0];
+        process.stderr.write(`sd-studio: ${source.image}: no generation settings found${info?.problems.length ? ` (${info.problems.join('; ')})` : ''}\n`);
+        return 1;
+      }
+      p = mergeParams(fromImage, params);
     }
     const outcome = await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img');
     if (!outcome.result) {
@@ -167,9 +183,11 @@ export const img2imgCommand: CliCommand = {
   usage: () => usageText('img2img', '[options]', flags),
   async run(argv) {
     const { flags: f } = parseFlags(argv, flags, { numbersCheckedByDaemon: true });
-    let infotext: string | undefined;
-    if (typeof f.infotext === 'string') infotext = f.infotext.startsWith('@') ? readFileSync(f.infotext.slice(1), 'utf8') : f.infotext;
-    return runImg2ImgCli(paramsFromFlags(f), daemonSettingsFromFlags(f), f.json === true, infotext);
+    if (typeof f.infotext === 'string' && typeof f['infotext-from'] === 'string') throw new UsageError('give --infotext or --infotext-from, not both');
+    let source: SettingsSource;
+    if (typeof f.infotext === 'string') source = { infotext: f.infotext.startsWith('@') ? readFileSync(f.infotext.slice(1), 'utf8') : f.infotext };
+    else if (typeof f['infotext-from'] === 'string') source = { image: f['infotext-from'] };
+    return runImg2ImgCli(paramsFromFlags(f), daemonSettingsFromFlags(f), f.json === true, source);
   },
 };
 

@@ -41,8 +41,9 @@ export interface AndPartSchedule {
 
 /**
  * The per-call lookup over encoded schedules. AND parts of different lengths are stacked (last vector
- * repeated); cond and uncond of different lengths are padded with the empty prompt's conditioning (A1111 with
- * "Pad prompt/negative prompt" on — A1111's default instead runs them in separate UNet calls).
+ * repeated). Cond and uncond of different lengths stay as they are by default (A1111's default: `denoise` runs
+ * them in separate UNet calls); with `padCondUncond` (A1111 "Pad prompt/negative prompt", `pad_cond_uncond`)
+ * the shorter side is padded with the empty prompt's conditioning.
  */
 export class StepConditioner {
   private readonly memo = new Map<string, StepConditioning>();
@@ -53,6 +54,7 @@ export class StepConditioner {
     private readonly parts: readonly AndPartSchedule[],
     private readonly uncond: EncodedSchedule,
     private readonly empty: Conditioning,
+    private readonly padCondUncond = false,
   ) {}
 
   at(k: number): StepConditioning {
@@ -64,7 +66,7 @@ export class StepConditioner {
       let conds = stackConds(cs.map((c) => c.cond));
       let uncond = u.cond;
       const diff = conds[0]!.tokens - uncond.tokens;
-      if (diff !== 0) {
+      if (diff !== 0 && this.padCondUncond) {
         const repeats = Math.floor(diff / this.empty.tokens); // Python //
         if (repeats > 0) uncond = padWithEmpty(uncond, this.empty, repeats);
         else conds = conds.map((c) => padWithEmpty(c, this.empty, -repeats));
