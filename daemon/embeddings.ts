@@ -3,8 +3,9 @@
 // `.safetensors` files under `<modelsRoot>/embeddings/`, walked recursively in sorted order, named by file name
 // without extension (a later file of the same name wins). Files are read through the safe weights readers; only
 // headers at scan time, vectors on first use.
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { filesUnder } from '../models/folderWalk';
 import { openWeights } from '../models/formats/open';
 import { readTensor, type TensorRecord } from '../models/formats/tensorRecord';
 import { hashFile } from '../models/hash';
@@ -41,27 +42,7 @@ export function embeddingDirs(modelsRoot: string): string[] {
 }
 
 function walk(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-  const files: string[] = [];
-  const dirs: string[] = [];
-  for (const n of names) {
-    const p = join(dir, n);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) dirs.push(p);
-    else if (EXTENSIONS.has(extname(n).toLowerCase())) files.push(p);
-  }
-  // A1111: sorted(os.walk(...), key=root): a folder's files, then its sub-folders in name order.
-  return [...files, ...dirs.flatMap(walk)];
+  return [...filesUnder(dir, EXTENSIONS)].map((f) => f.path);
 }
 
 /** Reads one embedding file's header: which tensor holds the vectors, and its shape. */

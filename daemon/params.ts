@@ -32,13 +32,16 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   }
   set('seed_resize_from_w', toInt(f['Seed resize from-1']));
   set('seed_resize_from_h', toInt(f['Seed resize from-2']));
-  // Inpaint settings (A1111 fills Mask mode / Masked content / Inpaint area / padding with their defaults).
-  set('mask_blur', toInt(f['Mask blur']));
-  if (f['Mask mode'] !== undefined) params.inpainting_mask_invert = f['Mask mode'] === 'Inpaint not masked' ? 1 : 0;
-  const fill = MASKED_CONTENT.indexOf(f['Masked content'] ?? '');
-  if (fill >= 0) params.inpainting_fill = fill as 0 | 1 | 2 | 3;
-  if (f['Inpaint area'] !== undefined) params.inpaint_full_res = f['Inpaint area'] === 'Only masked';
-  set('inpaint_full_res_padding', toInt(f['Masked area padding']));
+  // Inpaint settings: A1111 fills Mask mode / Masked content / Inpaint area / padding with defaults in every parse,
+  // so they are taken only from inpaint infotexts, which always carry "Mask blur".
+  if (f['Mask blur'] !== undefined) {
+    set('mask_blur', toInt(f['Mask blur']));
+    if (f['Mask mode'] !== undefined) params.inpainting_mask_invert = f['Mask mode'] === 'Inpaint not masked' ? 1 : 0;
+    const fill = MASKED_CONTENT.indexOf(f['Masked content'] ?? '');
+    if (fill >= 0) params.inpainting_fill = fill as 0 | 1 | 2 | 3;
+    if (f['Inpaint area'] !== undefined) params.inpaint_full_res = f['Inpaint area'] === 'Only masked';
+    set('inpaint_full_res_padding', toInt(f['Masked area padding']));
+  }
   set('initial_noise_multiplier', toNum(f['Noise multiplier']));
   const overrides: NonNullable<Img2ImgParams['override_settings']> = {};
   const rng = f['RNG'];

@@ -225,9 +225,11 @@ export interface Img2ImgParams {
   inpaint_latent_mask?: 'bicubic' | 'max';
   /**
    * A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`,
-   * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1).
+   * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1, `CLIP_stop_at_last_layers`,
+   * `pad_cond_uncond` = "Pad prompt/negative prompt", default false: pad cond/uncond of different chunk counts
+   * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True").
    */
-  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number }>;
+  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean }>;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */

@@ -31,6 +31,8 @@ export interface ResolvedImg2Img {
   ensd: number;
   /** A1111 `CLIP_stop_at_last_layers` (1 = off; SD1 text encoders only, as in A1111). */
   clipSkip: number;
+  /** A1111 `pad_cond_uncond` ("Pad prompt/negative prompt"), default off. */
+  padCondUncond: boolean;
   /** A1111 initial noise multiplier (1 = off). */
   initialNoiseMultiplier: number;
   /** Inpainting settings; `mask` undefined when there is no mask. */
@@ -162,6 +164,7 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     randnSource: randnSource as ResolvedImg2Img['randnSource'],
     ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_SEED, MAX_SEED),
     clipSkip: int('override_settings.CLIP_stop_at_last_layers', overrides.CLIP_stop_at_last_layers, 1, 1, 12),
+    padCondUncond: bool('override_settings.pad_cond_uncond', overrides.pad_cond_uncond, false),
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
     inpaint: resolveInpaint(p, overrides),
   };

@@ -48,3 +48,14 @@ export function ascii(b: Uint8Array, start = 0, end = b.length): string {
   for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
 }
+
+/** Join byte arrays into one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

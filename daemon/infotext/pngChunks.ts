@@ -3,7 +3,7 @@
 // Spec: PNG (Third Edition) §11.3.3; writing follows Pillow's PngInfo.add_text, which A1111 uses.
 
 import { inflateSync } from 'node:zlib';
-import { ascii, memorySource, u32be, type ByteSource } from './byteSource';
+import { ascii, concatBytes, memorySource, u32be, type ByteSource } from './byteSource';
 import { crc32 } from './crc32';
 
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -253,11 +253,5 @@ export function withPngText(png: Uint8Array, entries: Array<[keyword: string, te
     }
     parts.push(png.subarray(c.offset, c.offset + 12 + c.length));
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

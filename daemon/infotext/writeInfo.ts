@@ -9,21 +9,14 @@ import { dirname, join, basename, resolve } from 'node:path';
 import { ascii } from './byteSource';
 import { buildUserCommentExif } from './exif';
 import { sniffContainer } from './imageMeta';
+import { concatBytes } from './byteSource';
 import { withPngText } from './pngChunks';
 
 export class ImageWriteError extends Error {
   override name = 'ImageWriteError';
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** JPEG: drop existing APP1 Exif segments, insert ours after SOI and any APP0 (JFIF must stay first). */
 export function jpegWithUserComment(jpeg: Uint8Array, text: string): Uint8Array {

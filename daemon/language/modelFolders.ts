@@ -2,7 +2,8 @@
  * LoRA and textual-inversion files under the `modelsRoot` setting (an A1111 models folder or an A1111 install),
  * scanned recursively as A1111 does and cached for a few seconds: completions ask on every keystroke.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { filesUnder } from '../../models/folderWalk';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { NetworkFile } from './env';
 
@@ -31,26 +32,10 @@ function isDir(p: string): boolean {
 function scan(dirs: readonly string[], exts: ReadonlySet<string>): Map<string, NetworkFile> {
   const out = new Map<string, NetworkFile>();
   const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names.sort()) {
-      if (out.size >= MAX_FILES || n.startsWith('.')) continue;
-      const p = join(dir, n);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (exts.has(extname(n).toLowerCase())) {
-        const name = basename(n, extname(n));
-        if (!out.has(name.toLowerCase())) out.set(name.toLowerCase(), { name, path: p, size: st.size });
-      }
+    for (const f of filesUnder(dir, exts, { skipHidden: true })) {
+      if (out.size >= MAX_FILES) return;
+      const name = basename(f.name, extname(f.name));
+      if (!out.has(name.toLowerCase())) out.set(name.toLowerCase(), { name, path: f.path, size: f.size });
     }
   };
   for (const d of dirs) if (existsSync(d)) walk(d);

@@ -53,7 +53,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
 
   const conds = await encodeJobConditioning({
     model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
-    clipSkip: p.clipSkip, embeddings: embeddingDatabaseFor(deps.settings.modelsRoot), signal: job.signal,
+    clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: embeddingDatabaseFor(deps.settings.modelsRoot), signal: job.signal,
   });
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);

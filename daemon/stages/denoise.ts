@@ -41,8 +41,9 @@ export interface DenoiseRequest {
 
 /**
  * The CFG denoiser over the UNet (A1111 `CFGDenoiser` + `combine_denoised`): per image one UNet call with batch
- * [uncond, cond₁ … condₖ] (or one call each for batch-1 exports), combined as uncond + Σ wᵢ·cfg·(condᵢ − uncond)
- * — linear, so the same on ε or on x₀. Each image runs on its own so image k of a batch equals a single run with
+ * [uncond, cond₁ … condₖ] (or one call each for batch-1 exports); when their token counts differ, one call per
+ * token count (uncond alone, conds of one length together), one prediction per conditioning either way. Combined
+ * as uncond + Σ wᵢ·cfg·(condᵢ − uncond) — linear, so the same on ε or on x₀. Each image runs on its own so image k of a batch equals a single run with
  * its seed.
  */
 export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
@@ -56,24 +57,32 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
   const modelFn = async (xScaled: Float32Array, t: number): Promise<Float32Array> => {
     const { conds, uncond } = req.conditioning(step);
     const k = conds.length + 1;
-    for (const { cond } of conds) {
-      if (cond.tokens !== uncond.tokens || cond.dim !== uncond.dim) throw new Error('cond and uncond conditionings must have the same shape (pad chunks first)');
-    }
-    const ctxLen = uncond.tokens * uncond.dim;
-    const ctx = new Float32Array(k * ctxLen);
-    ctx.set(uncond.hidden, 0);
-    conds.forEach(({ cond }, j) => ctx.set(cond.hidden, (j + 1) * ctxLen));
-    const batch = new Float32Array(k * perIn);
+    const all = [uncond, ...conds.map((e) => e.cond)];
+    for (const cd of all) if (cd.dim !== uncond.dim) throw new Error(`cond and uncond conditionings must have the same width (${cd.dim} vs ${uncond.dim})`);
+    // One UNet call per token count (A1111: one batch when all lengths match; otherwise, with "Pad
+    // prompt/negative prompt" off, uncond and conds run separately). Entry 0 is uncond, j + 1 cond j.
+    const byTokens = new Map<number, number[]>();
+    all.forEach((cd, j) => byTokens.set(cd.tokens, [...(byTokens.get(cd.tokens) ?? []), j]));
+    const calls = [...byTokens].map(([tokens, members]) => {
+      const ctxLen = tokens * uncond.dim;
+      const ctx = new Float32Array(members.length * ctxLen);
+      members.forEach((j, m) => ctx.set(all[j]!.hidden, m * ctxLen));
+      return { tokens, members, ctx, batch: new Float32Array(members.length * perIn) };
+    });
+    const pred = new Float32Array(k * per);
     const out = new Float32Array(xScaled.length);
     for (let i = 0; i < n; i++) {
       throwIfAborted(signal);
       const xi = xScaled.subarray(i * per, (i + 1) * per);
       const ci = req.imageConditioning?.data.subarray(i * extra * h * w, (i + 1) * extra * h * w);
-      for (let j = 0; j < k; j++) {
-        batch.set(xi, j * perIn);
-        if (ci) batch.set(ci, j * perIn + per);
+      for (const { tokens, members, ctx, batch } of calls) {
+        for (let m = 0; m < members.length; m++) {
+          batch.set(xi, m * perIn);
+          if (ci) batch.set(ci, m * perIn + per);
+        }
+        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim);
+        members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
-      const pred = await model.unet.predict(batch, k, c + extra, h, w, t, ctx, uncond.tokens, uncond.dim);
       const o = out.subarray(i * per, (i + 1) * per);
       for (let q = 0; q < per; q++) {
         const u = pred[q]!;

@@ -1,6 +1,7 @@
 // The conditioning stage on the tiny model: prompt editing per denoiser call (txt2img, img2img, second-order),
-// AND weights through the CFG denoiser, 75-token chunks and cond/uncond padding, one encoder run per distinct
-// chunk, and textual-inversion embeddings from real A1111 / diffusers files.
+// AND weights through the CFG denoiser, 75-token chunks, cond/uncond of different lengths (separate UNet calls by
+// default, padding with pad_cond_uncond), fixed-77 UNet exports, one encoder run per distinct chunk, and
+// textual-inversion embeddings from real A1111 / diffusers files.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { EmbeddingDatabase, embeddingDirs } from '../../../daemon/embeddings';
 import type { JobContext } from '../../../daemon/jobs';
 import { ModelManager, type SdModel } from '../../../daemon/parts/sdModel';
 import { runImg2Img } from '../../../daemon/pipelines/img2img';
-import type { Img2ImgParams } from '../../../daemon/protocol';
+import { ErrorCodes, type Img2ImgParams } from '../../../daemon/protocol';
 import { discreteSchedule, samplers } from '../../../daemon/sampling';
 import { defaultSettings } from '../../../daemon/settings';
 import { denoise } from '../../../daemon/stages/denoise';
@@ -26,11 +27,19 @@ const work = mkdtempSync(join(tmpdir(), 'sd-cond-'));
 process.env.SD_STUDIO_CACHE_DIR = join(work, 'cache');
 const models = new ModelManager(() => 'cpu', () => 1, () => undefined);
 let model: SdModel;
+/** The tiny model with a dynamic UNet token dim ("sequence"), for prompts over 75 tokens. */
+let dyn: SdModel;
+/** The tiny model with a position-wise text encoder (no causal token mix). */
+let pw: SdModel;
 const D = 32;
 
 before(async () => {
   await writeTinySdModel(join(work, 'tiny'));
+  await writeTinySdModel(join(work, 'dyn'), { unetContextTokens: 'dynamic' });
+  await writeTinySdModel(join(work, 'pw'), { tokenMixing: false });
   model = await models.get(join(work, 'tiny'));
+  dyn = await models.get(join(work, 'dyn'));
+  pw = await models.get(join(work, 'pw'));
   writeFileSync(join(work, 'init.png'), await drawDemoImage(64, 64));
 });
 after(async () => {
@@ -128,9 +137,10 @@ describe('AND, chunks and padding', () => {
     }
   });
 
-  it('over 75 tokens: 154-token context; the shorter uncond is padded with the empty prompt; AND parts stack with the last vector', async () => {
+  it('over 75 tokens, pad_cond_uncond: 154-token context; the shorter uncond is padded with the empty prompt; AND parts stack with the last vector', async () => {
     const long = new Array(80).fill('cat').join(' ');
-    const conds = await encodeJobConditioning({ model, prompt: `${long} AND a dog`, negativePrompt: 'blurry', totalSteps: 20 });
+    const model = dyn;
+    const conds = await encodeJobConditioning({ model, prompt: `${long} AND a dog`, negativePrompt: 'blurry', totalSteps: 20, padCondUncond: true });
     const s = conds.at(0);
     assert.equal(s.conds[0]!.cond.tokens, 154);
     assert.equal(s.conds[1]!.cond.tokens, 154);
@@ -147,6 +157,117 @@ describe('AND, chunks and padding', () => {
     const chunked = await new PromptEncoder(model).encode(long);
     assert.equal(chunked.tokens, 154);
     assert.ok(same(s.conds[0]!.cond.hidden, chunked.hidden));
+  });
+
+  it('over 75 tokens by default (A1111 pad_cond_uncond off): cond and uncond keep their lengths, nothing padded', async () => {
+    const long = new Array(80).fill('cat').join(' ');
+    const conds = await encodeJobConditioning({ model: dyn, prompt: `${long} AND a dog`, negativePrompt: 'blurry', totalSteps: 20 });
+    const s = conds.at(0);
+    assert.deepEqual([s.uncond.tokens, ...s.conds.map((c) => c.cond.tokens)], [77, 154, 154]);
+    assert.ok(same(s.uncond.hidden, (await new PromptEncoder(dyn).encode('blurry')).hidden));
+    assert.equal(conds.padded, false);
+  });
+
+  it('cond/uncond of different lengths run as separate UNet calls, one prediction each, combined as one batch would be', async () => {
+    const long = new Array(80).fill('cat').join(' ');
+    const conds = await encodeJobConditioning({ model: dyn, prompt: `${long} AND a dog :0.5`, negativePrompt: '', totalSteps: 1 });
+    const step = conds.at(0);
+    const calls: { x: Float32Array; n: number; t: number; tokens: number }[] = [];
+    let evaluations = 0;
+    const run = conds.forRun();
+    const predict = dyn.unet.predict;
+    dyn.unet.predict = async (x, n, c, h, w, t, ctx, tokens, dim) => {
+      calls.push({ x: x.slice(), n, t, tokens });
+      return predict.call(dyn.unet, x, n, c, h, w, t, ctx, tokens, dim);
+    };
+    const x = Float32Array.from({ length: 2 * 4 * 8 * 8 }, (_, i) => Math.sin(i * 0.37));
+    const sigma = 2;
+    let out: Float32Array;
+    try {
+      out = await denoise({
+        model: dyn, schedule: discreteSchedule(dyn.layout.scheduler), kind: 'k-diffusion', conditioning: (k) => (evaluations++, run(k)), cfgScale: 7, x, n: 2, h: 8, w: 8,
+        sigmas: Float64Array.from([sigma, 0]), sampler: samplers['Euler']!, noise: () => new Float32Array(x.length), signal: job.signal, onStep: () => undefined,
+      });
+    } finally {
+      dyn.unet.predict = predict;
+    }
+    assert.equal(evaluations, 1, 'conditioning(step) once per model evaluation');
+    // per image: uncond alone (77 tokens), then both AND parts together (154 tokens, the short one stacked)
+    assert.deepEqual(calls.map((c) => [c.n, c.tokens]), [[1, 77], [2, 154], [1, 77], [2, 154]]);
+    // Reference: the UNet called separately for each conditioning, combined as combine_denoised.
+    const per = 4 * 8 * 8;
+    for (let i = 0; i < 2; i++) {
+      const xi = calls[2 * i]!.x;
+      const t = calls[2 * i]!.t;
+      const one = (cd: Conditioning): Promise<Float32Array> => predict.call(dyn.unet, xi, 1, 4, 8, 8, t, cd.hidden, cd.tokens, cd.dim);
+      const u = await one(step.uncond);
+      const c1 = await one(step.conds[0]!.cond);
+      const c2 = await one(step.conds[1]!.cond);
+      let err = 0;
+      for (let q = 0; q < per; q++) {
+        const eps = u[q]! + 7 * (c1[q]! - u[q]!) + 0.5 * 7 * (c2[q]! - u[q]!);
+        err = Math.max(err, Math.abs(out![i * per + q]! - (x[i * per + q]! - sigma * eps)));
+      }
+      assert.ok(err < 1e-4, `image ${i}: max diff ${err}`);
+    }
+  });
+
+  it('a prompt over 75 tokens with an empty negative prompt runs: no "Pad conds", UNet calls of 77 and 154 tokens; pad_cond_uncond writes "Pad conds: True"', async () => {
+    const long = new Array(80).fill('cat').join(' ');
+    const run = async (override_settings?: Img2ImgParams['override_settings']): Promise<{ infotext: string; calls: [number, number][] }> => {
+      const calls: [number, number][] = [];
+      const predict = dyn.unet.predict;
+      dyn.unet.predict = async (x, n, c, h, w, t, ctx, tokens, dim) => {
+        calls.push([n, tokens]);
+        return predict.call(dyn.unet, x, n, c, h, w, t, ctx, tokens, dim);
+      };
+      try {
+        const r = await runImg2Img({ prompt: long, negative_prompt: '', width: 64, height: 64, seed: 1, steps: 3, cfg_scale: 7, save_images: false, sampler_name: 'Euler', override_settings }, job, {
+          models: { get: async () => dyn } as unknown as ModelManager,
+          settings: { ...defaultSettings({}), outputDir: join(work, 'out') },
+        });
+        return { infotext: r.images[0]!.infotext, calls };
+      } finally {
+        dyn.unet.predict = predict;
+      }
+    };
+    const plain = await run();
+    assert.ok(!plain.infotext.includes('Pad conds'), plain.infotext);
+    assert.deepEqual(plain.calls, [[1, 77], [1, 154], [1, 77], [1, 154], [1, 77], [1, 154]]);
+    const padded = await run({ pad_cond_uncond: true });
+    assert.match(padded.infotext, /Pad conds: True/);
+    assert.deepEqual(padded.calls, [[2, 154], [2, 154], [2, 154]]);
+  });
+
+  it('a UNet export fixed at 77 tokens: a clear ModelError naming the file before sampling, for the prompt or the negative prompt', async () => {
+    const long = new Array(80).fill('cat').join(' ');
+    assert.equal(model.unet.contextTokens, 77);
+    assert.equal(dyn.unet.contextTokens, undefined);
+    const message = (what: string): RegExp => new RegExp(`unet[\\/]model\\.onnx: this UNet export takes exactly 77 tokens; ${what} needs 154 \\(2 chunks\\) — shorten it or use a model exported with a dynamic sequence length$`);
+    await assert.rejects(encodeJobConditioning({ model, prompt: long, negativePrompt: '', totalSteps: 4 }), (e: Error & { code?: number; data?: { file?: string } }) => {
+      assert.match(e.message, message('the prompt'));
+      assert.equal(e.code, ErrorCodes.ModelError);
+      assert.match(e.data?.file ?? '', /unet[\\/]model\.onnx$/);
+      return true;
+    });
+    await assert.rejects(encodeJobConditioning({ model, prompt: 'a cat', negativePrompt: long, totalSteps: 4, padCondUncond: true }), message('the negative prompt'));
+    let unetCalls = 0;
+    const predict = model.unet.predict;
+    model.unet.predict = async (...a) => (unetCalls++, predict.apply(model.unet, a));
+    try {
+      await assert.rejects(
+        runImg2Img({ prompt: long, width: 64, height: 64, seed: 1, steps: 3, save_images: false, sampler_name: 'Euler' }, job, {
+          models: { get: async () => model } as unknown as ModelManager,
+          settings: { ...defaultSettings({}), outputDir: join(work, 'out') },
+        }),
+        message('the prompt'),
+      );
+    } finally {
+      model.unet.predict = predict;
+    }
+    assert.equal(unetCalls, 0, 'fails before the first UNet call');
+    // The UNet itself refuses too (a caller that skips the conditioning stage gets the same message, not ORT's).
+    await assert.rejects(model.unet.predict(new Float32Array(4 * 8 * 8), 1, 4, 8, 8, 500, new Float32Array(154 * D), 154, D), message('the prompt'));
   });
 
   it('each distinct chunk goes through the text encoder once per job', async () => {
@@ -223,5 +344,49 @@ describe('textual inversion', () => {
     assert.deepEqual(a.embeddingsUsed, ['glow', 'mystyle']);
     assert.match(a.tiHashes ?? '', /^mystyle: [0-9a-f]{12}, glow: [0-9a-f]{12}$/);
     assert.match(b.tiHashes ?? '', /^mystyle: [0-9a-f]{12}$/); // "glow" is not in the other folder: plain text there
+  });
+
+  it('with a position-wise text encoder, an embedding from a real .safetensors / .pt file changes exactly its token rows', async () => {
+    // The fixture itself: without the token mix, changing one token changes only its own row.
+    const ids = (text: string): Int32Array => {
+      const a = new Int32Array(77).fill(pw.tokenizer.eosId);
+      a[0] = pw.tokenizer.bosId;
+      a.set(pw.tokenizer.encode(text), 1);
+      return a;
+    };
+    const h1 = (await pw.textEncoder.encode(ids('a cat sat'))).hidden;
+    const h2 = (await pw.textEncoder.encode(ids('a dog sat'))).hidden;
+    const changed = (a: Float32Array, b: Float32Array, tol: number): number[] =>
+      Array.from({ length: 77 }, (_, t) => t).filter((t) => Array.from({ length: D }, (_, d) => Math.abs(a[t * D + d]! - b[t * D + d]!)).some((v) => v > tol));
+    assert.deepEqual(changed(h1, h2, 0), [1 + pw.tokenizer.encode('a').length]);
+
+    // Two 2-vector embeddings named "mystyle": A1111-trained .safetensors (emb_params) and an A1111 .pt.
+    const st = join(work, 'pw-st');
+    const pt = join(work, 'pw-pt');
+    mkdirSync(join(st, 'embeddings'), { recursive: true });
+    mkdirSync(join(pt, 'embeddings'), { recursive: true });
+    await writeEmbParams(join(st, 'embeddings', 'mystyle.safetensors'), rnd(2 * D, 6), D);
+    writeA1111Pt(join(pt, 'embeddings', 'mystyle.pt'), 'mystyle', rnd(2 * D, 7), D);
+    const overrides: number[] = [];
+    const encodeChunk = pw.textEncoder.encodeChunk;
+    pw.textEncoder.encodeChunk = (i, o) => (overrides.push(o?.overrides?.length ?? 0), encodeChunk.call(pw.textEncoder, i, o));
+    const cond = async (prompt: string, dir?: string): Promise<Float32Array> =>
+      (await encodeJobConditioning({ model: pw, prompt, negativePrompt: '', totalSteps: 10, embeddings: dir ? new EmbeddingDatabase(embeddingDirs(dir)) : null })).at(0).conds[0]!.cond.hidden;
+    let plain: Float32Array, viaSt: Float32Array, viaPt: Float32Array;
+    try {
+      plain = await cond('a cat photo of dog'); // "photo of" is 2 tokens: the same positions the embedding takes
+      viaSt = await cond('a cat mystyle dog', st);
+      viaPt = await cond('a cat mystyle dog', pt);
+    } finally {
+      pw.textEncoder.encodeChunk = encodeChunk;
+    }
+    assert.ok(overrides.filter((k) => k === 1).length === 2, `the embedding went through the inputs_embeds (surgery) variant: ${overrides.join(',')}`);
+    const at = 1 + pw.tokenizer.encode('a cat').length; // BOS + "a cat"
+    assert.deepEqual(pw.tokenizer.encode('a cat photo of dog').length, pw.tokenizer.encode('a cat').length + 3);
+    // Against the plain prompt (stock graph vs the surgery variant: equal to float tolerance elsewhere).
+    assert.deepEqual(changed(plain!, viaSt!, 1e-5), [at, at + 1]);
+    assert.deepEqual(changed(plain!, viaPt!, 1e-5), [at, at + 1]);
+    // Between the two files, both through the surgery variant: every other row bit-identical.
+    assert.deepEqual(changed(viaSt!, viaPt!, 0), [at, at + 1]);
   });
 });

@@ -18,12 +18,12 @@ describe('A1111 infotext → img2img params (paste)', () => {
     assert.equal(params.initial_noise_multiplier, 0.9);
     assert.equal(params.override_settings?.inpainting_mask_weight, 0.5);
   });
-  it('fills A1111\'s inpaint defaults when the keys are absent', () => {
+  it('leaves inpaint settings alone for infotexts of non-inpaint jobs (A1111 fills their defaults in every parse)', () => {
     const { params } = paramsFromInfotext('cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512');
-    assert.equal(params.inpainting_fill, 1);
-    assert.equal(params.inpaint_full_res, false);
-    assert.equal(params.inpaint_full_res_padding, 32);
-    assert.equal(params.inpainting_mask_invert, 0);
+    assert.equal(params.inpainting_fill, undefined);
+    assert.equal(params.inpaint_full_res, undefined);
+    assert.equal(params.inpaint_full_res_padding, undefined);
+    assert.equal(params.inpainting_mask_invert, undefined);
     assert.equal(params.mask_blur, undefined);
   });
 });

@@ -1,0 +1,141 @@
+// Issue 10, LoRA: kohya LoRA + LoCon merged into the sd-tiny checkpoint weights as A1111 merges them. Weight 0
+// is the identity; at the fixture's multiplier the merged weights equal the stored float64 merge, and the merged
+// UNet / text encoder reproduce the stored PyTorch outputs; through the CLI a `<lora:…:1>` tag changes the image,
+// `<lora:…:0>` does not, and the infotext gets "Lora hashes".
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { buildUnet } from '../../../models/arch/unet';
+import { buildClipText } from '../../../models/arch/clipText';
+import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
+import { hashFile } from '../../../models/hash';
+import { convertDiffusersNameToCompvis, findLoraFile, mergeLoras, type LoraApply } from '../../../models/lora';
+import { readTensor } from '../../../models/formats/tensorRecord';
+import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
+import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
+import { runCli } from '../../daemon/harness';
+import { cleanup, f32, fixture, ids32, io, maxAbsDiff, report, runBuilt, tempDir, weights } from './archHelpers';
+import { writeTinyCheckpoint } from './tinyCheckpoint';
+
+interface ModuleRow { kohya: string; a1111_compvis_name: string; ldm_key: string }
+const config = JSON.parse(readFileSync(fixture('lora-sd1.config.json'), 'utf8')) as { multiplier: number; modules: ModuleRow[] };
+const LORA = fixture('lora-sd1.safetensors');
+const at = (w: number): LoraApply[] => [{ name: 'lora-sd1', file: LORA, te: w, unet: w }];
+
+after(cleanup);
+
+describe('LoRA merge (models/lora.ts) on the sd-tiny fixtures', () => {
+  it('kohya names convert to the A1111 compvis names of the fixture table', () => {
+    for (const m of config.modules) assert.equal(convertDiffusersNameToCompvis(m.kohya, false), m.a1111_compvis_name, m.kohya);
+  });
+
+  it('weight 0 is the identity: the very same records', async () => {
+    const base = new Map([...(await weights('unet-sd1.safetensors')), ...(await weights('clip-l-text.safetensors'))]);
+    const r = await mergeLoras(base, at(0), { isSd2: false });
+    assert.equal(r.merged.length, 0);
+    for (const [k, v] of base) assert.equal(r.tensors.get(k), v, k);
+  });
+
+  it(`weight ${config.multiplier}: every targeted weight equals the stored merge (≤ 1e-6), nothing else changes`, async () => {
+    const base = new Map([...(await weights('unet-sd1.safetensors')), ...(await weights('clip-l-text.safetensors'))]);
+    const r = await mergeLoras(base, at(config.multiplier), { isSd2: false });
+    assert.deepEqual(r.unmatched, []);
+    const expected = await weights('lora-sd1.expected.safetensors');
+    assert.deepEqual([...r.merged].sort(), [...expected.keys()].sort());
+    assert.equal(r.merged.length, config.modules.length);
+    let worst = 0;
+    for (const [k, rec] of expected) {
+      const want = (await readTensor(rec, 'F32')) as Float32Array;
+      const got = (await readTensor(r.tensors.get(k)!, 'F32')) as Float32Array;
+      worst = Math.max(worst, maxAbsDiff(got, want));
+    }
+    report('merged weights vs float64 merge', worst, 1e-6);
+    assert.ok(worst <= 1e-6);
+    for (const [k, v] of base) if (!expected.has(k)) assert.equal(r.tensors.get(k), v, k);
+  });
+
+  it('the merged UNet and text encoder reproduce PyTorch with the LoRA merged (eps_lora, last_hidden_state_lora)', async () => {
+    const ref = await io('lora-sd1.io.safetensors');
+    const unetIo = await io('unet-sd1.io.safetensors');
+    const clipIo = await io('clip-l-text.io.safetensors');
+    const merged = (await mergeLoras(await weights('unet-sd1.safetensors'), at(config.multiplier), { isSd2: false })).tensors;
+    const out = await runBuilt(buildUnet(merged), { sample: f32(unetIo.get('x')!), timestep: f32(unetIo.get('timesteps')!), encoder_hidden_states: f32(unetIo.get('context')!) });
+    const e = maxAbsDiff(out.out_sample!, ref.get('eps_lora')!.data as Float32Array);
+    report('unet eps with LoRA', e, 2e-5);
+    assert.ok(e <= 2e-5);
+    const text = (await mergeLoras(await weights('clip-l-text.safetensors'), at(config.multiplier), { isSd2: false })).tensors;
+    const t = await runBuilt(buildClipText(text, { heads: 4 }), { input_ids: ids32(clipIo.get('input_ids')!) });
+    const te = maxAbsDiff(t.last_hidden_state!, ref.get('last_hidden_state_lora')!.data as Float32Array);
+    report('text last_hidden_state with LoRA', te, 2e-5);
+    assert.ok(te <= 2e-5);
+  });
+});
+
+describe('LoRA through checkpoints and the pipeline', () => {
+  const env = { user: '', cache: '', root: '', out: '' };
+  const cp = () => join(env.user, 'tiny.safetensors');
+  before(async () => {
+    env.user = await tempDir();
+    env.cache = await tempDir();
+    env.root = await tempDir();
+    env.out = await tempDir();
+    await writeTinyCheckpoint(cp(), ['unet-sd1.safetensors', 'clip-l-text.safetensors', 'vae.safetensors'], 'F32');
+    // The tiny CLIP has 4 heads (weights cannot say): the --config JSON form beside the checkpoint.
+    writeFileSync(join(env.user, 'tiny.config.json'), JSON.stringify({ hf_config: { num_attention_heads: 4 } }));
+    mkdirSync(join(env.root, 'Lora', 'styles'), { recursive: true });
+    copyFileSync(LORA, join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors'));
+  });
+
+  it('finds <modelsRoot>/Lora files in subfolders by name', () => {
+    assert.equal(findLoraFile(env.root, 'lora-sd1'), join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors'));
+    assert.equal(findLoraFile(env.root, 'nope'), undefined);
+  });
+
+  it('checkpointToOnnx: a LoRA variant is its own cache folder; weight 0 reuses the plain build; the user folders are untouched', async () => {
+    const userBefore = readdirSync(env.user).sort();
+    const loraBefore = readdirSync(join(env.root, 'Lora', 'styles'));
+    const plain = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false });
+    const zero = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(0) });
+    assert.equal(zero.dir, plain.dir);
+    assert.equal(zero.cached, true);
+    const one = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(1) });
+    assert.notEqual(one.dir, plain.dir);
+    assert.equal(one.cached, false);
+    assert.deepEqual(one.lora, { merged: config.modules.length, unmatched: [] });
+    assert.ok(one.parts.unet!.pointed > 600, 'unmerged fp32 weights still point into the checkpoint');
+    assert.ok(one.parts.unet!.converted > 0, 'merged weights are converted into the cache');
+    const again = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(1) });
+    assert.equal(again.cached, true);
+    assert.equal(again.dir, one.dir);
+    const other = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(0.5) });
+    assert.notEqual(other.dir, one.dir);
+    assert.deepEqual(readdirSync(env.user).sort(), userBefore);
+    assert.deepEqual(readdirSync(join(env.root, 'Lora', 'styles')), loraBefore);
+  });
+
+  it('sd-studio img2img: <lora:…:1> changes the image, <lora:…:0> does not; infotext "Lora hashes" and the prompt as written', async () => {
+    const cliEnv = { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') };
+    const run = (prompt: string): string => {
+      const r = runCli(['img2img', '--model', cp(), '-p', prompt, '--sampler', 'Euler', '--steps', '3', '--seed', '5', '-W', '64', '-H', '64', '--cfg-scale', '5', '--outdir', env.out], cliEnv);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const px = async (p: string) => sharp(p).raw().toBuffer();
+    const plain = run('a red barn');
+    const one = run('a red barn <lora:lora-sd1:1>');
+    const zero = run('a red barn <lora:lora-sd1:0>');
+    assert.notDeepEqual(await px(one), await px(plain), 'the LoRA changes the image');
+    assert.deepEqual(await px(zero), await px(plain), 'weight 0 is the identity');
+    const info = parseGenerationParameters(readPngTextChunks(readFileSync(one)).find((c) => c.keyword === 'parameters')!.text);
+    assert.equal(info.prompt, 'a red barn <lora:lora-sd1:1>');
+    const hash = (await hashFile(LORA, { cache: false })).lora;
+    assert.equal(info.fields['Lora hashes'], `lora-sd1: ${hash}`);
+    const text = readPngTextChunks(readFileSync(one)).find((c) => c.keyword === 'parameters')!.text;
+    assert.match(text, new RegExp(`Lora hashes: "lora-sd1: ${hash}", .*Version: `));
+    const missing = runCli(['img2img', '--model', cp(), '-p', 'x <lora:absent:1>', '--steps', '2', '-W', '64', '-H', '64', '--outdir', env.out], cliEnv);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /LoRA "absent" not found/);
+  });
+});
