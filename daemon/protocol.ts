@@ -92,6 +92,10 @@ export interface DaemonSettings {
   defaultUpscaler: string;
   /** Face restorer used when only a visibility is given. */
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
+  /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/`. */
+  sdVae: string;
+  /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
+  previewMethod: 'cheap' | 'taesd';
 }
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */

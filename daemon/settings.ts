@@ -21,6 +21,8 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     upscalerTileOverlap: 8,
     defaultUpscaler: env.SD_STUDIO_UPSCALER ?? 'ESRGAN-Slim 4x',
     defaultFaceRestorer: 'gfpgan',
+    sdVae: env.SD_STUDIO_VAE ?? 'Automatic',
+    previewMethod: env.SD_STUDIO_PREVIEW === 'taesd' ? 'taesd' : 'cheap',
   };
 }
 

@@ -30,8 +30,11 @@ export interface BuildOptions {
   out?: string;
   /** Architecture description (fixture JSON or ldm .yaml); default: `<checkpoint>.yaml` beside it, if any. */
   config?: string;
-  /** Separate VAE file; default `<checkpoint>.vae.{safetensors,pt,ckpt}` beside it, if any. */
-  vae?: string;
+  /**
+   * Separate VAE file; default `<checkpoint>.vae.{safetensors,pt,ckpt}` beside it, if any; false: the
+   * checkpoint's own VAE (A1111 SD VAE "None").
+   */
+  vae?: string | false;
   fp16?: boolean;
   /** A1111 setting override of the prediction type. */
   prediction?: Prediction;
@@ -73,7 +76,7 @@ function sidecar(checkpoint: string, exts: string[]): string | undefined {
 }
 
 async function loadVae(o: BuildOptions, main: ReadonlyMap<string, TensorRecord>): Promise<{ tensors: ReadonlyMap<string, TensorRecord>; file?: string }> {
-  const file = o.vae ?? sidecar(o.checkpoint, ['.vae.safetensors', '.vae.pt', '.vae.ckpt']);
+  const file = o.vae === false ? undefined : (o.vae ?? sidecar(o.checkpoint, ['.vae.safetensors', '.vae.pt', '.vae.ckpt']));
   if (!file) return { tensors: main };
   const t = stateDict(await openWeights(file));
   const p = vaePrefix(t);
@@ -106,9 +109,9 @@ function mergeConfigs(a: ArchConfig | undefined, b: ArchConfig | undefined): Arc
   return { unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}` };
 }
 
-function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: string | undefined, loras: Array<{ sha256: string; te: number; unet: number }>): string {
+function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: { file: string; sha256: string } | undefined, loras: Array<{ sha256: string; te: number; unet: number }>): string {
   const opts = {
-    v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? resolve(vae) : null,
+    v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? { file: resolve(vae.file), sha256: vae.sha256 } : null,
     ...(loras.length ? { loras } : {}),
   };
   return createHash('sha256').update(JSON.stringify(opts)).digest('hex').slice(0, 8);
@@ -135,7 +138,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   const loras = (o.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
   const loraKeys: Array<{ sha256: string; te: number; unet: number }> = [];
   for (const l of loras) loraKeys.push({ sha256: (await hashFile(l.file, { cache: o.hashCache, signal: o.signal })).sha256, te: l.te, unet: l.unet });
-  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file, loraKeys)}`);
+  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file ? { file: vae.file, sha256: (await hashFile(vae.file, { cache: o.hashCache, signal: o.signal })).sha256 } : undefined, loraKeys)}`);
   if (!o.out && existsSync(join(dir, STAMP))) {
     const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
     // A tokenizer found since the first build (or given now) completes the cached folder.

@@ -8,6 +8,12 @@ import { Unet } from './unet';
 import { VaeDecoder, VaeEncoder } from './vae';
 import type { LoraApply } from '../../models/lora';
 
+/** How a checkpoint file is built: LoRAs merged in, and the VAE (a file; false = the checkpoint's own). */
+export interface CheckpointVariant {
+  loras?: readonly LoraApply[];
+  vae?: string | false;
+}
+
 const CHECKPOINT_RE = /\.(safetensors|ckpt|pt|pth|bin)$/i;
 
 /** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
@@ -39,20 +45,23 @@ export class ModelManager {
   ) {}
 
   /**
-   * `loras`: LoRAs merged into a checkpoint file's weights (models/lora.ts); the same file with another LoRA set
-   * or other weights is another model (its own cached build). Folders cannot take LoRAs.
+   * `variant` (checkpoint files only): LoRAs merged into the weights (models/lora.ts) and the VAE chosen by the
+   * SD VAE setting (a file, or false for the checkpoint's own); the same file with another LoRA set, other
+   * weights or another VAE is another model (its own cached build). Folders cannot take LoRAs.
    */
-  async get(dir: string, loras: readonly LoraApply[] = []): Promise<SdModel> {
+  async get(dir: string, variant: CheckpointVariant = {}): Promise<SdModel> {
     if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
-    const active = loras.filter((l) => l.te !== 0 || l.unet !== 0);
-    const key = active.length ? `${dir}\0${JSON.stringify(active)}` : dir;
+    const active = (variant.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
+    const isFile = CHECKPOINT_RE.test(dir);
+    const v: CheckpointVariant = isFile ? { loras: active, ...(variant.vae !== undefined ? { vae: variant.vae } : {}) } : {};
+    const key = isFile && (active.length || v.vae !== undefined) ? `${dir}\0${JSON.stringify(v)}` : dir;
     if (this.current?.dir === key) return this.current.model;
-    if (active.length && !CHECKPOINT_RE.test(dir)) {
+    if (active.length && !isFile) {
       throw invalidParam('prompt', `LoRA ${active.map((l) => `"${l.name}"`).join(', ')}: LoRAs are merged into single-file checkpoints (.safetensors/.ckpt) only, and ${dir} is an ONNX folder`);
     }
     await this.dispose();
     const pool = new SessionPool({ provider: this.provider(), threads: this.threads() || physicalCores() }, this.warn);
-    const model = this.load(dir, pool, active);
+    const model = this.load(dir, pool, v);
     this.current = { dir: key, model, pool };
     model.catch(() => {
       if (this.current?.model === model) {
@@ -69,10 +78,10 @@ export class ModelManager {
     if (cur) await cur.pool.disposeAll();
   }
 
-  private async load(dir: string, pool: SessionPool, loras: readonly LoraApply[]): Promise<SdModel> {
+  private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = CHECKPOINT_RE.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir, loras) : readDiffusersOnnxLayout(dir);
+      const layout = CHECKPOINT_RE.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir, variant) : readDiffusersOnnxLayout(dir);
       const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);

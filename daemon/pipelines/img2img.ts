@@ -14,8 +14,9 @@ import { encodeJobConditioning } from '../stages/encodePrompt';
 import { embeddingDatabaseFor } from '../embeddings';
 import { img2imgInfotext } from '../stages/infotext';
 import { encodeInitImages } from '../stages/initLatents';
-import { cheapPreviewPng } from '../stages/preview';
+import { livePreviewFor } from '../stages/previewTaesd';
 import { resolvePromptLoras } from '../stages/loras';
+import { resolveSdVae, vaeInfotext } from '../stages/sdVae';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from './inpaint';
@@ -43,7 +44,10 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
   const loras = await resolvePromptLoras(p.prompt, deps.settings.modelsRoot);
-  const model = await deps.models.get(p.model, loras.apply);
+  const vae = resolveSdVae(deps.settings.sdVae, deps.settings.modelsRoot, p.model);
+  const model = await deps.models.get(p.model, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}) });
+  const vaeInfo = await vaeInfotext(vae);
+  const preview = await livePreviewFor(deps.settings);
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
@@ -82,9 +86,10 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
         job.progress(i + 1, stepsRun, iter, p.nIter);
-        if (job.wantsPreview(i + 1, stepsRun)) job.preview({ image: first, step: i + 1, width: w, height: h, png: cheapPreviewPng(denoised.subarray(0, per), h, w) });
+        if (job.wantsPreview(i + 1, stepsRun)) preview.send(job, first, i + 1, denoised.subarray(0, per), h, w);
       },
     });
+    await preview.flush();
     throwIfAborted(job.signal);
     const result = finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind);
     stages?.afterSampling(result, first, p.batchSize);
@@ -94,7 +99,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       throwIfAborted(job.signal);
       const infotext = img2imgInfotext(p, {
         seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
-        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes,
+        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes, ...vaeInfo,
         isImg2Img, samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p, isImg2Img) }),
       });
       const png = withPngText(await encodePng(decoded[i]!), [['parameters', infotext]]);

@@ -12,6 +12,9 @@ export interface ImageFacts {
   scheduleLabel: string;
   modelHash?: string;
   modelName?: string;
+  /** A separately loaded VAE (SD VAE setting / `<checkpoint>.vae.*`): sha256[0:10] and its file name. */
+  vaeHash?: string;
+  vaeName?: string;
   isImg2Img: boolean;
   /** The sampler uses ENSD (ancestral / eta ≠ 0): A1111 writes ENSD only then. */
   samplerUsesEnsd: boolean;
@@ -36,6 +39,8 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Size', `${p.width}x${p.height}`],
     ['Model hash', f.modelHash],
     ['Model', f.modelName],
+    ['VAE hash', f.vaeHash],
+    ['VAE', f.vaeName],
     ['Variation seed', p.subseedStrength !== 0 ? f.subseed : undefined],
     ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
     ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],

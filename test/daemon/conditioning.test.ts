@@ -1,10 +1,12 @@
 // Issue 5 through the built daemon and CLI: embeddings by file name from <modelsRoot>/embeddings, CLIP skip,
-// their infotext keys, the clear CLIP-skip error, and `sd-studio prompt --json` listing the embeddings used.
+// their infotext keys, the clear CLIP-skip error, the fixed-77-token UNet error, and `sd-studio prompt --json`
+// listing the embeddings used.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseGenerationParameters } from '../../daemon/infotext/a1111';
+import { ErrorCodes } from '../../daemon/protocol';
 import { writeTinySdModel } from '../fixtures/tinySd';
 import { sharedPath } from '../sharedPath';
 import { writeA1111Pt } from '../unit/conditioning/embeddingFiles';
@@ -45,6 +47,20 @@ describe('conditioning through the daemon', () => {
       daemon.request('sd/img2img', { ...base, prompt: 'a cat', override_settings: { CLIP_stop_at_last_layers: 3 } }),
       /CLIP skip 3 needs hidden_states\[-3\], but this text encoder has 1 layer/,
     );
+  });
+
+  it('a prompt over 75 tokens on a UNet fixed at 77 tokens: ModelError naming the UNet file, not an ONNX Runtime shape error', async () => {
+    const long = new Array(80).fill('cat').join(' ');
+    await assert.rejects(daemon.request('sd/img2img', { ...base, prompt: long }), (e: Error & { code?: number; data?: { file?: string } }) => {
+      assert.equal(e.code, ErrorCodes.ModelError);
+      assert.match(e.data?.file ?? '', /unet[\\/]model\.onnx$/);
+      assert.match(e.message, /this UNet export takes exactly 77 tokens; the prompt needs 154 \(2 chunks\) — shorten it or use a model exported with a dynamic sequence length/);
+      return true;
+    });
+  });
+
+  it('override_settings.pad_cond_uncond must be a boolean', async () => {
+    await assert.rejects(daemon.request('sd/img2img', { ...base, prompt: 'a cat', override_settings: { pad_cond_uncond: 'yes' as unknown as boolean } }), /override_settings\.pad_cond_uncond/);
   });
 
   it('sd-studio prompt --json lists the embeddings the prompt uses', () => {

@@ -95,7 +95,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     assert.ok([...seen].some((t) => /step|Starting|Done/i.test(t ?? '')), `progress shown: ${[...seen].join(' | ')}`);
     galleryPath = await f.locator('#gallery-caption').textContent();
     assert.ok(await f.locator('#gallery-main').evaluate((i) => i.naturalWidth > 0), 'result image loaded');
-    await screenshot(page, 'img2img-result-dark');
+    await screenshot(page, 'step-img2img-result');
   });
 
   test('img2img result → send to inpaint; paint a mask stroke and inpaint', async () => {
@@ -124,7 +124,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     await g.locator('#gallery-strip img').first().waitFor({ timeout: 240000 }).catch(async (e) => {
       throw new Error(`inpaint: ${await g.locator('#progress-text').textContent()} (${e.message})`);
     });
-    await screenshot(page, 'inpaint-result-dark');
+    await screenshot(page, 'step-inpaint-result');
   });
 
   test('PNG info editor reads back the prompt', async () => {
@@ -134,7 +134,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     const g = await panelFrame(page, 'pngInfo');
     await g.locator('#pnginfo-prompt').waitFor();
     assert.match(await g.locator('#pnginfo-prompt').textContent(), new RegExp(PROMPT));
-    await screenshot(page, 'pnginfo-dark');
+    await screenshot(page, 'step-pnginfo');
     void galleryPath;
   });
 
@@ -158,13 +158,13 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     // hover with a token count on the first prompt
     await editor.locator('.view-line', { hasText: 'a red square' }).locator('span', { hasText: 'square' }).first().hover();
     await page.locator('.monaco-hover', { hasText: /token/i }).first().waitFor({ timeout: 30000 });
-    await screenshot(page, 'sdprompt-hover-dark');
+    await screenshot(page, 'step-sdprompt-hover');
     await page.keyboard.press('Escape');
     // CodeLens ▶ Generate above the first spec → preview beside with the result
     await page.locator('.codelens-decoration a', { hasText: /Generate/ }).first().click();
     const p = await panelFrame(page, 'preview', 120000);
     await p.locator('#gallery-strip img').first().waitFor({ timeout: 240000 });
-    await screenshot(page, 'preview-dark');
+    await screenshot(page, 'step-preview');
   });
 
   test('screenshots of every panel in light and dark themes', async (t) => {

@@ -26,6 +26,9 @@ import { writeA1111Pt, writeDiffusersBin, writeEmbParams } from './embeddingFile
 const work = mkdtempSync(join(tmpdir(), 'sd-cond-'));
 process.env.SD_STUDIO_CACHE_DIR = join(work, 'cache');
 const models = new ModelManager(() => 'cpu', () => 1, () => undefined);
+// A manager holds one model at a time: one each for the variants.
+const dynModels = new ModelManager(() => 'cpu', () => 1, () => undefined);
+const pwModels = new ModelManager(() => 'cpu', () => 1, () => undefined);
 let model: SdModel;
 /** The tiny model with a dynamic UNet token dim ("sequence"), for prompts over 75 tokens. */
 let dyn: SdModel;
@@ -38,12 +41,14 @@ before(async () => {
   await writeTinySdModel(join(work, 'dyn'), { unetContextTokens: 'dynamic' });
   await writeTinySdModel(join(work, 'pw'), { tokenMixing: false });
   model = await models.get(join(work, 'tiny'));
-  dyn = await models.get(join(work, 'dyn'));
-  pw = await models.get(join(work, 'pw'));
+  dyn = await dynModels.get(join(work, 'dyn'));
+  pw = await pwModels.get(join(work, 'pw'));
   writeFileSync(join(work, 'init.png'), await drawDemoImage(64, 64));
 });
 after(async () => {
   await models.dispose();
+  await dynModels.dispose();
+  await pwModels.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,0 +1,132 @@
+// Live previews: A1111's "Approx cheap" (stages/preview.ts) or "TAESD" (setting previewMethod 'taesd'): the tiny
+// VAE decoder `<modelsRoot>/VAE-approx/taesd_decoder.{safetensors,pth}` (A1111's file) built once into an ONNX
+// graph in the cache (models/arch/taesd.ts; keyed by the file's SHA-256) and run on the sampler's denoised
+// latent, which already lives in TAESD's space (SD latents ×0.18215). Output clamp(0, 1) → full-size PNG, as
+// A1111's samples_to_images_tensor does for TAESD. Without the file (or if it fails) the cheap preview is used.
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { buildTaesd } from '../../models/arch/taesd';
+import { writeExternalModel } from '../../models/arch/externalModel';
+import { openWeights, stateDict } from '../../models/formats/open';
+import { defaultCacheDir, hashFile } from '../../models/hash';
+import { SessionPool, type ModelSession } from '../../models/sessions';
+import type { JobContext } from '../jobs';
+import type { DaemonSettings } from '../protocol';
+import { physicalCores } from '../settings';
+import { cheapPreviewPng } from './preview';
+
+/** `<root>/VAE-approx/taesd_decoder.*` or, for an A1111 install, `<root>/models/VAE-approx/…`. */
+export function findTaesdDecoder(modelsRoot: string): string | undefined {
+  if (!modelsRoot) return undefined;
+  for (const dir of [join(modelsRoot, 'VAE-approx'), join(modelsRoot, 'models', 'VAE-approx')]) {
+    for (const name of ['taesd_decoder.safetensors', 'taesd_decoder.pth']) {
+      const p = join(dir, name);
+      if (existsSync(p)) return p;
+    }
+  }
+  return undefined;
+}
+
+/** Builds (or finds in the cache) the decoder graph of a TAESD file; returns model.onnx. */
+export async function buildTaesdDecoder(file: string, cacheDir = join(defaultCacheDir(), 'taesd')): Promise<string> {
+  const { sha256 } = await hashFile(file);
+  const dir = join(cacheDir, `decoder-${sha256.slice(0, 16)}`);
+  const model = join(dir, 'model.onnx');
+  if (existsSync(model)) return model;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    const part = buildTaesd(stateDict(await openWeights(file)), 'decoder');
+    await writeExternalModel(part.g, part.params.plan, tmp, { checkpoint: file });
+    await mkdir(cacheDir, { recursive: true });
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return model;
+}
+
+/** Runs the TAESD decoder on one latent [4, h, w] → RGBA bytes (8h × 8w), clamped to [0, 1]. */
+export async function taesdToRgba(session: ModelSession, latent: Float32Array, h: number, w: number): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+  const out = await session.run({ latent_sample: { type: 'float32', data: latent, dims: [1, 4, h, w] } });
+  const y = out.sample!;
+  const [, , H, W] = y.dims as [number, number, number, number];
+  const data = y.data as Float32Array;
+  const plane = H * W;
+  const rgba = new Uint8Array(plane * 4);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      const v = data[c * plane + i]!;
+      rgba[i * 4 + c] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+    }
+    rgba[i * 4 + 3] = 255;
+  }
+  return { rgba, width: W, height: H };
+}
+
+let loaded: { key: string; session: Promise<ModelSession>; pool: SessionPool } | undefined;
+
+async function taesdSession(file: string, settings: DaemonSettings): Promise<ModelSession> {
+  const key = `${file}\0${settings.executionProvider}\0${settings.threads}`;
+  if (loaded?.key !== key) {
+    const old = loaded;
+    loaded = undefined;
+    if (old) void old.pool.disposeAll();
+    const pool = new SessionPool({ provider: settings.executionProvider, threads: settings.threads || physicalCores() });
+    const session = buildTaesdDecoder(file).then((m) => pool.get(m));
+    const entry = { key, session, pool };
+    loaded = entry;
+    session.catch(() => {
+      if (loaded === entry) loaded = undefined;
+    });
+  }
+  return loaded!.session;
+}
+
+/** What the pipeline calls per wanted preview; `flush` before the image is finished so no preview comes late. */
+export interface LivePreview {
+  readonly method: 'cheap' | 'taesd';
+  send(job: JobContext, image: number, step: number, latent: Float32Array, h: number, w: number): void;
+  flush(): Promise<void>;
+}
+
+const cheap: LivePreview = {
+  method: 'cheap',
+  send: (job, image, step, latent, h, w) => job.preview({ image, step, width: w, height: h, png: cheapPreviewPng(latent, h, w) }),
+  flush: async () => undefined,
+};
+
+/** The preview method in force: TAESD when asked for and its decoder file exists, else the cheap one. */
+export async function livePreviewFor(settings: DaemonSettings): Promise<LivePreview> {
+  if (settings.previewMethod !== 'taesd') return cheap;
+  const file = findTaesdDecoder(settings.modelsRoot);
+  if (!file) return cheap;
+  let session: ModelSession;
+  try {
+    session = await taesdSession(file, settings);
+  } catch {
+    return cheap; // a broken TAESD file must not stop generation: the cheap preview still works
+  }
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    method: 'taesd',
+    send(job, image, step, latent, h, w) {
+      const copy = latent.slice();
+      chain = chain.then(async () => {
+        try {
+          const { rgba, width, height } = await taesdToRgba(session, copy, h, w);
+          const png = new PNG({ width, height });
+          png.data = Buffer.from(rgba);
+          job.preview({ image, step, width, height, png: PNG.sync.write(png).toString('base64') });
+        } catch {
+          cheap.send(job, image, step, copy, h, w);
+        }
+      });
+    },
+    flush: () => chain,
+  };
+}

@@ -1,0 +1,83 @@
+// Issue 10, VAE files: A1111's "SD VAE" setting ("Automatic" | "None" | a file in <modelsRoot>/VAE) and
+// `<checkpoint>.vae.safetensors` beside a checkpoint, with "VAE hash" / "VAE" in the infotext when a separate VAE
+// is loaded.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { writeSafetensors } from '../../../models/formats/safetensors';
+import { readTensor } from '../../../models/formats/tensorRecord';
+import { hashFile } from '../../../models/hash';
+import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
+import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
+import { resolveSdVae } from '../../../daemon/stages/sdVae';
+import { runCli } from '../../daemon/harness';
+import { cleanup, fixture, tempDir, weights } from './archHelpers';
+import { writeTinyCheckpoint } from './tinyCheckpoint';
+
+const env = { user: '', cache: '', root: '', out: '' };
+const cp = () => join(env.user, 'tiny.safetensors');
+const myVae = () => join(env.root, 'VAE', 'my-vae.safetensors');
+
+before(async () => {
+  env.user = await tempDir();
+  env.cache = await tempDir();
+  env.root = await tempDir();
+  env.out = await tempDir();
+  await writeTinyCheckpoint(cp(), ['unet-sd1.safetensors', 'clip-l-text.safetensors', 'vae.safetensors'], 'F32');
+  writeFileSync(join(env.user, 'tiny.config.json'), JSON.stringify({ hf_config: { num_attention_heads: 4 } }));
+  // A standalone VAE as distributed (no first_stage_model. prefix), with a changed decoder output conv.
+  const out: { name: string; dtype: 'F32'; shape: number[]; data: Uint8Array }[] = [];
+  for (const [name, r] of await weights('vae.safetensors')) {
+    const v = (await readTensor(r, 'F32')) as Float32Array;
+    const key = name.slice('first_stage_model.'.length);
+    if (key === 'decoder.conv_out.weight') for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
+    out.push({ name: key, dtype: 'F32', shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+  }
+  mkdirSync(join(env.root, 'VAE'), { recursive: true });
+  await writeSafetensors(myVae(), out, { format: 'pt' });
+});
+after(cleanup);
+
+describe('SD VAE setting', () => {
+  it('resolves Automatic / None / a file name as A1111 does', () => {
+    assert.equal(resolveSdVae('Automatic', env.root, cp()), false, 'no VAE named after the checkpoint: its own');
+    assert.equal(resolveSdVae('None', env.root, cp()), false);
+    assert.equal(resolveSdVae('my-vae.safetensors', env.root, cp()), myVae());
+    assert.equal(resolveSdVae('my-vae', env.root, cp()), myVae());
+    assert.equal(resolveSdVae('Automatic', env.root, join(env.user, 'model-folder')), undefined, 'ONNX folders carry their VAE');
+    assert.throws(() => resolveSdVae('gone.pt', env.root, cp()), /VAE "gone\.pt" not found.*found: my-vae\.safetensors/);
+  });
+
+  it('through sd-studio img2img: a VAE file changes the image and is named in the infotext; "None" and "Automatic" with a sidecar', async () => {
+    const run = (vae: string): { px: Promise<Buffer>; fields: Record<string, string> } => {
+      const r = runCli(['img2img', '--model', cp(), '-p', 'a red barn', '--sampler', 'Euler', '--steps', '2', '--seed', '3', '-W', '64', '-H', '64', '--outdir', env.out],
+        { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer'), SD_STUDIO_VAE: vae });
+      assert.equal(r.code, 0, r.stderr);
+      const path = r.stdout.trim();
+      assert.ok(path, `no output path (vae ${vae}): ${r.stdout} ${r.stderr}`);
+      const text = readPngTextChunks(readFileSync(path)).find((c) => c.keyword === 'parameters')!.text;
+      return { px: sharp(path).raw().toBuffer(), fields: parseGenerationParameters(text).fields };
+    };
+    const own = run('None');
+    assert.equal(own.fields['VAE'], undefined);
+    assert.equal(own.fields['VAE hash'], undefined);
+    const file = run('my-vae.safetensors');
+    assert.equal(file.fields['VAE'], 'my-vae.safetensors');
+    assert.equal(file.fields['VAE hash'], (await hashFile(myVae(), { cache: false })).autoV2);
+    assert.notDeepEqual(await file.px, await own.px);
+    // "Automatic" picks <checkpoint>.vae.safetensors beside the checkpoint.
+    const sidecar = join(env.user, 'tiny.vae.safetensors');
+    copyFileSync(myVae(), sidecar);
+    try {
+      const auto = run('Automatic');
+      assert.equal(auto.fields['VAE'], 'tiny.vae.safetensors');
+      assert.deepEqual(await auto.px, await file.px);
+      const none = run('None');
+      assert.deepEqual(await none.px, await own.px, '"None" ignores the sidecar');
+    } finally {
+      rmSync(sidecar);
+    }
+  });
+});
