@@ -8,6 +8,11 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Sampler step `step` (1-based, of `steps`) of image `image` (0-based, of `images`) finished. */
   progress(step: number, steps: number, image: number, images: number): void;
+  /**
+   * A signal for one batch of a multi-batch job: it fires when the job is cancelled or when the user skips the
+   * current batch (A1111's Skip). Call once per batch.
+   */
+  beginBatch(): AbortSignal;
   /** Generic progress for non-sampling jobs (merge, upscale tiles, batch files): `done` of `total`, with a label. */
   report(done: number, total: number, message: string): void;
   /** A preview is wanted now (so the caller only decodes one when somebody will see it). */
@@ -24,6 +29,8 @@ export interface JobEvents {
 interface Job {
   info: JobInfo;
   controller: AbortController;
+  /** The current batch's skip switch (see JobContext.beginBatch). */
+  batch?: AbortController;
   run: (ctx: JobContext) => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -78,6 +85,16 @@ export class JobQueue {
     }
     const old = this.finished.find((j) => j.jobId === jobId);
     return old ? { ...old } : undefined;
+  }
+
+  /** A1111's Skip: stop sampling the running job's current batch; the job goes on with the next one. */
+  skip(jobId: string): JobInfo | undefined {
+    if (this.running?.info.jobId === jobId) {
+      this.running.batch?.abort();
+      return { ...this.running.info };
+    }
+    const other = this.queue.find((j) => j.info.jobId === jobId)?.info ?? this.finished.find((j) => j.jobId === jobId);
+    return other ? { ...other } : undefined;
   }
 
   list(): JobInfo[] {
@@ -141,6 +158,10 @@ export class JobQueue {
           ...(etaSeconds === undefined ? {} : { etaSeconds }),
           message: `step ${step}/${steps} · image ${image + 1}/${images}${eta}`,
         });
+      },
+      beginBatch() {
+        job.batch = new AbortController();
+        return AbortSignal.any([job.controller.signal, job.batch.signal]);
       },
       report(done, total, message) {
         const elapsed = (Date.now() - started) / 1000;

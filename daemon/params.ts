@@ -50,6 +50,7 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   if (ensd !== undefined) overrides.eta_noise_seed_delta = ensd;
   const clipSkip = toInt(f['Clip skip']);
   if (clipSkip !== undefined && clipSkip > 1) overrides.CLIP_stop_at_last_layers = clipSkip;
+  if (f['Pad conds'] === 'True') overrides.pad_cond_uncond = true;
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;

@@ -725,6 +725,11 @@ export interface RequestTypes {
   'sd/img2img': { params: Img2ImgParams; result: GenerationResult };
   /** Cancel a job by id. */
   'sd/job.cancel': { params: JobCancelParams; result: JobInfo };
+  /**
+   * A1111's Skip: stop sampling the running job's current batch; its images are decoded from the latest
+   * prediction and saved, and the job goes on with the next batch.
+   */
+  'sd/job.skip': { params: JobCancelParams; result: JobInfo };
   /** List queued, running and recently finished jobs. */
   'sd/jobs.list': { params: Record<string, never>; result: { jobs: JobInfo[] } };
   /** Replace some settings; returns all settings in force. */

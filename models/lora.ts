@@ -10,7 +10,8 @@
 // The merged tensors are new in-memory (inline) F32 records, so the graph writer converts them into the build's
 // own weights file in the cache; the user's checkpoint and LoRA files are only read.
 import { basename, extname, join } from 'node:path';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { filesUnder } from './folderWalk';
 import { openWeights, stateDict } from './formats/open';
 import { TensorReader, contiguousStrides, numel, type TensorRecord } from './formats/tensorRecord';
 
@@ -258,39 +259,21 @@ export async function mergeLoras(tensors: ReadonlyMap<string, TensorRecord>, lor
 
 const LORA_EXTS = ['.safetensors', '.pt', '.ckpt'];
 
+/** Where A1111 looks for LoRAs: `Lora` and `LyCORIS` under the models root, or under `models/` of an install. */
+export const loraDirs = (modelsRoot: string): string[] =>
+  modelsRoot ? ['Lora', 'LyCORIS', join('models', 'Lora'), join('models', 'LyCORIS')].map((d) => join(modelsRoot, d)).filter((d) => existsSync(d)) : [];
+
 /**
- * A1111's lookup of `<lora:name:…>`: a file under `<modelsRoot>/Lora` (subfolders too) whose name without
- * extension is `name` (or whose relative path without extension is `name`). Undefined when none.
+ * A1111's lookup of `<lora:name:…>`: a file under the LoRA folders (subfolders too, A1111's walk order) whose
+ * name without extension is `name`, or whose path relative to the folder without extension is `name`.
  */
 export function findLoraFile(modelsRoot: string, name: string): string | undefined {
-  const root = join(modelsRoot, 'Lora');
-  if (!modelsRoot || !existsSync(root)) return undefined;
-  for (const ext of LORA_EXTS) {
-    const direct = join(root, name + ext);
-    if (existsSync(direct)) return direct;
+  for (const root of loraDirs(modelsRoot)) {
+    for (const ext of LORA_EXTS) {
+      const direct = join(root, name + ext);
+      if (existsSync(direct)) return direct;
+    }
+    for (const f of filesUnder(root, LORA_EXTS)) if (basename(f.name, extname(f.name)) === name) return f.path;
   }
-  const walk = (dir: string, depth: number): string | undefined => {
-    if (depth > 8) return undefined;
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return undefined;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        const f = walk(p, depth + 1);
-        if (f) return f;
-      } else if (LORA_EXTS.includes(extname(n).toLowerCase()) && basename(n, extname(n)) === name) return p;
-    }
-    return undefined;
-  };
-  return walk(root, 0);
+  return undefined;
 }

@@ -50,6 +50,8 @@ const ignore = [
   '!node_modules/detect-libc/**', '!node_modules/semver/**',
   // The built-in upscaler's weights (daemon/upscalerRegistry.ts).
   '!node_modules/@upscalerjs/esrgan-slim/package.json', '!node_modules/@upscalerjs/esrgan-slim/models/**',
+  // The codicon font for the panels' buttons (extension/panels/webviewHost.ts serves it through asWebviewUri).
+  '!node_modules/@vscode/codicons/{package.json,LICENSE,LICENSE-CODE,dist/codicon.css,dist/codicon.ttf}',
 ];
 const dir = mkdtempSync(join(tmpdir(), 'sd-studio-vsix-'));
 const ignoreFile = join(dir, 'vscodeignore');

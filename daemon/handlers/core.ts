@@ -11,6 +11,12 @@ export function registerCoreHandlers(server: DaemonServer): void {
     if (!info) throw invalidParam('jobId', `no job with id "${params.jobId}"`);
     return info;
   });
+  server.onRequest('sd/job.skip', (params) => {
+    if (typeof params.jobId !== 'string') throw invalidParam('jobId', 'expected a job id string');
+    const info = server.jobs.skip(params.jobId);
+    if (!info) throw invalidParam('jobId', `no job with id "${params.jobId}"`);
+    return info;
+  });
   server.onRequest('sd/jobs.list', () => ({ jobs: server.jobs.list() }));
   server.onRequest('sd/settings.update', (params) => {
     if (typeof params.settings !== 'object' || params.settings === null) throw invalidParam('settings', 'expected an object');

@@ -80,18 +80,26 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     });
     const batchInits = stages ? stages.batchInits(first, p.batchSize) : Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
     const x = startLatents(scaleInitialNoise(noise.first(), isImg2Img ? p.initialNoiseMultiplier : 1), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
+    const batchSignal = job.beginBatch();
+    let latest: Float32Array | undefined;
     const sampled = await denoise({
       model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
-      noise: () => noise.next(), signal: job.signal,
+      noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
+        latest = denoised;
         job.progress(i + 1, stepsRun, iter, p.nIter);
         if (job.wantsPreview(i + 1, stepsRun)) preview.send(job, first, i + 1, denoised.subarray(0, per), h, w);
       },
+    }).catch((e: unknown) => {
+      // Skip (not cancel): keep the batch's latest prediction of the clean latent, as A1111 keeps what it has.
+      if (job.signal.aborted || !batchSignal.aborted) throw e;
+      return undefined;
     });
     await preview.flush();
     throwIfAborted(job.signal);
-    const result = finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind);
+    if (!sampled && !latest) continue; // skipped before its first step: nothing to show
+    const result = sampled ? finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind) : latest!.slice();
     stages?.afterSampling(result, first, p.batchSize);
     const raw = await decodeLatents(model, result, p.batchSize, h, w);
     const decoded = stages ? await stages.finish(raw, result, first) : raw;

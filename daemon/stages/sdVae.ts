@@ -3,39 +3,25 @@
 // extension as A1111's vae_dict names them; "Automatic" = a VAE whose file name starts with the checkpoint's
 // name (`<checkpoint>.vae.safetensors` beside it, or `<modelsRoot>/VAE/<checkpoint>…`), else the checkpoint's
 // own. Infotext: "VAE hash" (sha256[0:10]) and "VAE" (file name) when a separate VAE is loaded.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { filesUnder } from '../../models/folderWalk';
+import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../../models/hash';
 import { invalidParam } from '../errors';
 
 const VAE_EXTS = ['.pt', '.ckpt', '.safetensors'];
 
-/** A1111's vae_dict: file name → path; `<modelsRoot>/VAE` (recursively), then `*.vae.*` beside the checkpoint. */
+/**
+ * A1111's vae_dict: file name → path; `<modelsRoot>/VAE` (or `models/VAE` of an install, recursively), then
+ * `*.vae.*` files beside the checkpoint.
+ */
 export function listVaeFiles(modelsRoot: string, checkpoint?: string): Map<string, string> {
   const out = new Map<string, string>();
-  const walk = (dir: string, depth: number, maxDepth: number, accept: (name: string) => boolean): void => {
-    if (depth > maxDepth || !existsSync(dir)) return;
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        walk(p, depth + 1, maxDepth, accept);
-      } else if (accept(n) && !out.has(n)) out.set(n, p);
-    }
-  };
-  if (modelsRoot) walk(join(modelsRoot, 'VAE'), 0, 8, (n) => VAE_EXTS.includes(extname(n).toLowerCase()));
-  if (checkpoint) walk(dirname(checkpoint), 0, 0, (n) => /\.vae\.(pt|ckpt|safetensors)$/i.test(n));
+  const dirs = modelsRoot ? [join(modelsRoot, 'VAE'), join(modelsRoot, 'models', 'VAE')].filter((d) => existsSync(d)) : [];
+  for (const d of dirs) for (const f of filesUnder(d, VAE_EXTS)) if (!out.has(f.name)) out.set(f.name, f.path);
+  if (checkpoint) {
+    for (const f of filesUnder(dirname(checkpoint), VAE_EXTS, { maxDepth: 0 })) if (/\.vae\.(pt|ckpt|safetensors)$/i.test(f.name) && !out.has(f.name)) out.set(f.name, f.path);
+  }
   return out;
 }
 

@@ -1,19 +1,20 @@
 // The extras panel: upscale (upscaler 1 + 2 with visibility, scale by / to) and restore faces on one image, a batch
-// of files or a folder; before/after comparison in the webview. The daemon does the work (`sd/extras`).
+// of files or a folder; before/after comparison in the webview. The daemon does the work (`sd/extras`, a job).
 import * as vscode from 'vscode';
-import type { ImageView } from '../../webviews/common/messages';
+import type { ExtrasParams } from '../../daemon/protocol';
+import type { ExtrasOptionKey, ImageInput, ImageView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
 import type { PanelDef } from './singletonPanel';
-import { galleryOps, jobTracker, resultViews, type SendToRouter } from './sharedOps';
+import { followJob, galleryOps, jobTracker, resultViews, type SendToRouter } from './sharedOps';
 import { imageRef, imageView, isAllowedPath, viewRef } from './webviewHost';
 
 export const EXTRAS_VIEW = 'sdStudio.extras';
 
-/** The daemon's extras call, typed locally until `sd/extras` / `sd/upscalers.list` land in protocol.ts. */
-interface ExtrasCall {
-  request(method: 'sd/extras', params: Record<string, unknown>): Promise<{ jobId?: string; images: { path?: string; png?: string; width?: number; height?: number }[] }>;
-  request(method: 'sd/upscalers.list', params: Record<string, never>): Promise<{ upscalers: ({ name: string } | string)[]; faceRestorers?: ({ name: string } | string)[] }>;
-}
+/** The form fields the webview may set; anything else in its state (older drafts) is dropped. */
+const OPTION_KEYS: readonly ExtrasOptionKey[] = [
+  'resize_mode', 'upscaling_resize', 'upscaling_resize_w', 'upscaling_resize_h', 'upscaling_crop', 'max_side_length',
+  'upscaler_1', 'upscaler_2', 'extras_upscaler_2_visibility', 'gfpgan_visibility', 'codeformer_visibility', 'codeformer_weight',
+];
 
 export function extrasPanel(sendTo: SendToRouter): PanelDef {
   return {
@@ -22,15 +23,10 @@ export function extrasPanel(sendTo: SendToRouter): PanelDef {
     title: 'Extras',
     handlers(ctx, host) {
       const jobs = jobTracker(ctx);
-      const daemon = ctx.daemon as unknown as ExtrasCall;
-      const names = (xs: ({ name: string } | string)[] | undefined) => (xs ?? []).map((x) => (typeof x === 'string' ? x : x.name));
       return {
         onDispose: () => jobs.cancelAll(),
         handlers: {
-          upscalers: async () => {
-            const r = await daemon.request('sd/upscalers.list', {});
-            return { upscalers: names(r.upscalers), faceRestorers: names(r.faceRestorers) };
-          },
+          upscalers: () => ctx.daemon.request('sd/upscalers.list', {}),
           pickImages: async ({ many, folder }) => {
             const uris = await vscode.window.showOpenDialog({
               canSelectMany: many, canSelectFiles: !folder, canSelectFolders: !!folder,
@@ -46,24 +42,35 @@ export function extrasPanel(sendTo: SendToRouter): PanelDef {
           },
           extras: async ({ options, images, folder }) => {
             const jobId = `extras-${Date.now().toString(36)}`;
-            const params: Record<string, unknown> = { ...options, jobId };
-            delete params.mode;
+            const params: ExtrasParams = { jobId };
+            for (const k of OPTION_KEYS) if (options[k] !== undefined) (params as Record<string, unknown>)[k] = options[k];
+            let inputs: ImageInput[] = [];
             if (options.mode === 'folder') {
               if (!folder || !isAllowedPath(ctx, folder)) throw new Error('Pick an input folder first.');
               params.input_dir = folder;
-            } else if (options.mode === 'batch') {
-              params.imageList = images.map((im, i) => ({ data: imageRef(ctx, im), name: 'view' in im ? im.view.name : im.name ?? `image-${i}.png` }));
             } else {
-              if (!images[0]) throw new Error('Pick an image first.');
-              params.image = imageRef(ctx, images[0]);
+              inputs = options.mode === 'batch' ? images : images.slice(0, 1);
+              if (!inputs.length) throw new Error(options.mode === 'batch' ? 'Add images first.' : 'Pick an image first.');
+              params.images = inputs.map((im) => imageRef(ctx, im));
             }
             jobs.running.add(jobId);
+            const follow = followJob(ctx, host, jobId);
             try {
-              const res = await runExtras(ctx, daemon, params);
-              const after = await resultViews(ctx, host.webview, res.images.map((im, i) => ({ ...im, seed: i, infotext: '', width: im.width ?? 0, height: im.height ?? 0 })));
-              const before: ImageView[] = images.map((im) => ('view' in im ? im.view : { name: im.name, src: imageRef(ctx, im) }));
-              return { before, after: after.map((r) => r.image) };
+              const res = await ctx.runJob('sd/extras', params, 'Extras');
+              if (!res) return null;
+              const before: ImageView[] = [];
+              const after: ImageView[] = [];
+              const errors: string[] = [];
+              for (const [i, im] of res.images.entries()) {
+                if (im.error || (!im.path && !im.png)) { errors.push(`${label(im.source)}: ${im.error ?? 'no image'}`); continue; }
+                const [view] = await resultViews(ctx, host.webview, [{ path: im.path, png: im.png, seed: i, infotext: im.info ?? '', width: im.width ?? 0, height: im.height ?? 0 }]);
+                if (!view) continue;
+                after.push(view.image);
+                before.push(await beforeView(ctx, host.webview, im.source, inputs[i]));
+              }
+              return { jobId, before, after, errors };
             } finally {
+              follow.dispose();
               jobs.running.delete(jobId);
             }
           },
@@ -78,9 +85,11 @@ export function extrasPanel(sendTo: SendToRouter): PanelDef {
   };
 }
 
-async function runExtras(ctx: SdContext, daemon: ExtrasCall, params: Record<string, unknown>) {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Extras', cancellable: true }, async (_p, token) => {
-    token.onCancellationRequested(() => void ctx.daemon.request('sd/job.cancel', { jobId: String(params.jobId) }).catch(() => undefined));
-    return daemon.request('sd/extras', params);
-  });
+const label = (source: string) => source.split(/[\\/]/).pop() ?? source;
+
+/** The "before" of one result: the input the webview gave, else the source file (folder mode) when it may see it. */
+async function beforeView(ctx: SdContext, webview: vscode.Webview, source: string, input: ImageInput | undefined): Promise<ImageView> {
+  if (input) return 'view' in input ? input.view : { name: input.name, src: imageRef(ctx, input) };
+  if (isAllowedPath(ctx, source)) return imageView(ctx, webview, source);
+  return { name: label(source), src: '' };
 }

@@ -28,7 +28,7 @@ export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: Pa
 }
 
 /** Live progress and previews of one job, forwarded to a webview while the job runs. */
-function followJob(ctx: SdContext, host: WebviewHost, jobId: string): vscode.Disposable {
+export function followJob(ctx: SdContext, host: WebviewHost, jobId: string): vscode.Disposable {
   const subs = [
     ctx.daemon.onNotification('sd/job.progress', (p) => {
       if (p.jobId === jobId) host.post({ type: 'progress', progress: p });

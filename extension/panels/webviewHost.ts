@@ -12,9 +12,14 @@ import type { HostMessage, HostOp, HostOps, ImageInput, ImageView, PanelKind, We
 export type Handlers = { [K in HostOp]?: (args: HostOps[K]['args']) => Promise<HostOps[K]['result']> };
 type InitFields = Omit<Extract<HostMessage, { type: 'init' }>, 'type' | 'panel' | 'daemonRunning'>;
 
-/** Folders a panel's webview may load from: our bundles, plus the workspace, output and model folders. */
+/** The codicon font and its CSS (@vscode/codicons, shipped in the .vsix: see .vscodeignore). */
+export function codiconsRoot(ctx: SdContext): vscode.Uri {
+  return vscode.Uri.joinPath(ctx.extension.extensionUri, 'node_modules', '@vscode', 'codicons', 'dist');
+}
+
+/** Folders a panel's webview may load from: our bundles and the codicons, plus the workspace, output and model folders. */
 export function resourceRoots(ctx: SdContext): vscode.Uri[] {
-  return [vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webviews'), ...ctx.allowedRoots()];
+  return [vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webviews'), codiconsRoot(ctx), ...ctx.allowedRoots()];
 }
 
 export function webviewOptions(ctx: SdContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -80,6 +85,8 @@ export function renderHtml(ctx: SdContext, webview: vscode.Webview, kind: PanelK
   const base = vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webviews');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.css`));
+  // codicon.css loads codicon.ttf by a relative URL, so the font comes from the same webview resource root
+  const codicons = webview.asWebviewUri(vscode.Uri.joinPath(codiconsRoot(ctx), 'codicon.css'));
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data: blob:`,
@@ -94,6 +101,7 @@ export function renderHtml(ctx: SdContext, webview: vscode.Webview, kind: PanelK
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}" id="codicon-css">
 <link rel="stylesheet" href="${style}">
 <title>${esc(title)}</title>
 </head>

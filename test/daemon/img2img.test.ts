@@ -136,6 +136,30 @@ describe('img2img through the daemon', () => {
     assert.equal(jobs.jobs.find((j) => j.jobId === 'to-cancel')?.state, 'cancelled');
   });
 
+  it('skip stops the current batch, keeps its latest prediction, and the job goes on with the next batch', async () => {
+    const outdir = join(work, 'out-skip');
+    const seen: JobProgressNotification[] = [];
+    let skipped = false;
+    daemon.on('sd/job.progress', (p) => {
+      if (p.jobId !== 'to-skip') return;
+      seen.push(p);
+      if (p.image === 0 && p.step === 2 && !skipped) {
+        skipped = true;
+        void daemon.request('sd/job.skip', { jobId: 'to-skip' });
+      }
+    });
+    const r = await daemon.request('sd/img2img', { ...base, steps: 60, n_iter: 2, seed: 21, outdir, jobId: 'to-skip' });
+    assert.equal(r.images.length, 2);
+    assert.deepEqual(r.images.map((i) => i.seed), [21, 22]);
+    const firstBatch = seen.filter((p) => p.image === 0).length;
+    const secondBatch = seen.filter((p) => p.image === 1).length;
+    assert.ok(firstBatch < 60, `batch 1 ran ${firstBatch} steps after a skip at step 2`);
+    assert.equal(secondBatch, 60);
+    assert.equal(listFiles(outdir).length, 2);
+    const jobs = await daemon.request('sd/jobs.list', {});
+    assert.equal(jobs.jobs.find((j) => j.jobId === 'to-skip')?.state, 'done');
+  });
+
   it('a second protocol version is refused at initialize with a clear message', async () => {
     await assert.rejects(startDaemon({}, 999), /protocol mismatch.*999/i);
   });

@@ -13,6 +13,7 @@ import { blurMask } from '../../daemon/stages/mask/blur';
 import type { GrayImage } from '../../daemon/stages/mask/gray';
 import { writeTinySdModel } from '../fixtures/tinySd';
 import { runCli, startDaemon, tempDir, type TestDaemon } from './harness';
+import { fakeJob } from '../fixtures/fakeJob';
 
 const work = tempDir('sd-studio-inpaint-');
 const modelDir = join(work, 'tiny');
@@ -129,7 +130,7 @@ describe('9-channel inpainting models', () => {
       calls.push({ x: x.slice(), n, c });
       return predict(x, n, c, h, w, t, ctx, tokens, dim);
     };
-    const job = { id: 'j', signal: new AbortController().signal, progress: () => undefined, report: () => undefined, wantsPreview: () => false, preview: () => undefined };
+    const job = fakeJob('j');
     const r = await runImg2Img({ ...base, steps: 3, model: model9Dir, init_images: [source], mask: maskFile, save_images: false, send_images: true }, job, { models, settings });
     assert.match(r.images[0]!.infotext, /Denoising strength: 0\.9, Conditional mask weight: 1, Mask blur: 4/);
     const h = S / 8;

@@ -14,9 +14,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return el;
 }
 
-export function button(label: string, onClick: () => void, opts: { id?: string; title?: string; kind?: 'primary' | 'secondary' | 'icon'; icon?: string } = {}): HTMLButtonElement {
+export function button(label: string, onClick: () => void, opts: { id?: string; title?: string; kind?: 'primary' | 'secondary' | 'icon'; /** a codicon name */ icon?: string } = {}): HTMLButtonElement {
   const b = h('button', { class: `btn ${opts.kind ?? 'secondary'}`, id: opts.id, title: opts.title ?? label, attrs: { type: 'button' }, on: { click: () => onClick() } });
-  if (opts.icon) b.append(h('span', { class: 'glyph', text: opts.icon, attrs: { 'aria-hidden': 'true' } }));
+  // icons are codicons (@vscode/codicons, served by the host through asWebviewUri): pass the name, e.g. 'debug-stop'
+  if (opts.icon) b.append(h('span', { class: `codicon codicon-${opts.icon}`, attrs: { 'aria-hidden': 'true' } }));
   if (label) b.append(h('span', { text: label }));
   return b;
 }

@@ -36,13 +36,13 @@ export function gallery(onSelect: (index: number) => void, status: (text: string
   };
   const send = (target: SendTarget) => (r: ResultView) => request('sendTo', { target, image: r.image, infotext: r.infotext });
   actions.append(
-    act('img2img', '↪', send('img2img'), { id: 'send-img2img' }),
-    act('Inpaint', '↪', send('inpaint'), { id: 'send-inpaint' }),
-    act('Extras', '↪', send('extras'), { id: 'send-extras' }),
-    act('Save .sdprompt', '', (r) => request('saveSpec', { infotext: r.infotext, image: r.image }), { id: 'save-spec' }),
-    act('PNG info', 'ℹ', (r) => request('openPngInfo', { image: r.image }), { needsPath: true, id: 'open-pnginfo' }),
-    act('Open', '', (r) => request('openImage', { image: r.image }), { needsPath: true, id: 'open-image' }),
-    act('Reveal', '', (r) => request('reveal', { image: r.image }), { needsPath: true, id: 'reveal-image' }),
+    act('img2img', 'arrow-right', send('img2img'), { id: 'send-img2img' }),
+    act('Inpaint', 'arrow-right', send('inpaint'), { id: 'send-inpaint' }),
+    act('Extras', 'arrow-right', send('extras'), { id: 'send-extras' }),
+    act('Save .sdprompt', 'save', (r) => request('saveSpec', { infotext: r.infotext, image: r.image }), { id: 'save-spec' }),
+    act('PNG info', 'info', (r) => request('openPngInfo', { image: r.image }), { needsPath: true, id: 'open-pnginfo' }),
+    act('Open', 'go-to-file', (r) => request('openImage', { image: r.image }), { needsPath: true, id: 'open-image' }),
+    act('Reveal', 'folder-opened', (r) => request('reveal', { image: r.image }), { needsPath: true, id: 'reveal-image' }),
   );
 
   const render = () => {

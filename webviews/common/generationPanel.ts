@@ -96,8 +96,8 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   const samplerHolder = h('div', {}, fields(samplerSpecs(undefined), values, save));
   const paramsEl = fields(params, values, save);
   const seedTools = h('div', { class: 'toolbar' },
-    button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { title: 'Random seed (-1)' }),
-    button('Reuse', () => { const r = results[selected]; if (r) { values.seed = r.seed; refreshField('seed'); save(); } }, { icon: '♻', title: 'Reuse the seed of the selected result' }),
+    button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: 'symbol-misc', title: 'Random seed (-1)' }),
+    button('Reuse', () => { const r = results[selected]; if (r) { values.seed = r.seed; refreshField('seed'); save(); } }, { icon: 'refresh', title: 'Reuse the seed of the selected result' }),
   );
   const refreshField = (key: string) => {
     for (const input of Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>(`[data-key="${key}"]`))) {
@@ -110,8 +110,8 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   const gal = gallery((i) => { selected = i; save(); }, say);
   gal.show(results, selected);
 
-  const generate = button('Generate', () => void run(), { kind: 'primary', id: 'generate', title: 'Generate (Ctrl+Enter)' });
-  const interrupt = button('Interrupt', () => { if (jobId) void request('cancel', { jobId }).catch((e) => say(String(e), true)); }, { id: 'interrupt', icon: '■' });
+  const generate = button('Generate', () => void run(), { kind: 'primary', id: 'generate', icon: 'play', title: 'Generate (Ctrl+Enter)' });
+  const interrupt = button('Interrupt', () => { if (jobId) void request('cancel', { jobId }).catch((e) => say(String(e), true)); }, { id: 'interrupt', icon: 'debug-stop' });
   interrupt.disabled = true;
 
   const run = async () => {
@@ -126,8 +126,11 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     p.resize_mode = Number(values.resize_mode) as Img2ImgParams['resize_mode'];
     p.jobId = `${kind}-${crypto.randomUUID()}`;
     const inpaint: InpaintOptions | undefined = kind === 'inpaint' ? {
-      mask_blur: Number(values.mask_blur), inpainting_fill: Number(values.inpainting_fill), inpaint_full_res: Number(values.inpaint_full_res) === 1,
-      inpaint_full_res_padding: Number(values.inpaint_full_res_padding), inpainting_mask_invert: Number(values.inpainting_mask_invert),
+      mask_blur: Number(values.mask_blur),
+      inpainting_fill: Number(values.inpainting_fill) as NonNullable<InpaintOptions['inpainting_fill']>,
+      inpaint_full_res: Number(values.inpaint_full_res) === 1,
+      inpaint_full_res_padding: Number(values.inpaint_full_res_padding),
+      inpainting_mask_invert: Number(values.inpainting_mask_invert) === 1 ? 1 : 0,
     } : undefined;
     jobId = p.jobId;
     generate.disabled = true;

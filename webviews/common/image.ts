@@ -47,12 +47,12 @@ export function imageSlot(label: string, changed: (v: ImageView | undefined) => 
   const pick = button('Pick…', async () => {
     const [v] = await request('pickImages', { many: false });
     if (v) { set(v); changed(v); }
-  }, { id: `${opts.id}-pick`, title: 'Pick an image file' });
+  }, { id: `${opts.id}-pick`, icon: 'folder-opened', title: 'Pick an image file' });
   const fromEditor = button('From editor', async () => {
     const v = await request('activeEditorImage', {});
     if (v) { set(v); changed(v); }
-  }, { title: 'Use the image open in the active editor' });
-  const clearBtn = button('', () => { set(undefined); changed(undefined); }, { icon: '✕', kind: 'icon', title: `Remove the ${label.toLowerCase()}` });
+  }, { icon: 'file-media', title: 'Use the image open in the active editor' });
+  const clearBtn = button('', () => { set(undefined); changed(undefined); }, { icon: 'close', kind: 'icon', title: `Remove the ${label.toLowerCase()}` });
   set(undefined);
   const el = h('div', { class: 'slot' }, h('div', { class: 'slot-head' }, h('span', { class: 'label', text: label }), h('span', { class: 'spacer' }), pick, fromEditor, clearBtn), zone, info);
   return { el, set, input: () => (current ? { view: current } : undefined) };

@@ -3,8 +3,8 @@
 // Webview → host: `ready`, then `request`s (intents) with ids; host → webview: `init` (after ready), `reply`
 // (to a request id), and pushed events (progress, preview, seed, result).
 import type {
-  GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, PngInfo,
-  PromptDiagnosticInfo, SamplersListResult,
+  ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, PngInfo,
+  PromptDiagnosticInfo, SamplersListResult, UpscalersListResult,
 } from '../../daemon/protocol';
 
 export type PanelKind = 'img2img' | 'inpaint' | 'extras' | 'pngInfo' | 'merger' | 'preview';
@@ -33,34 +33,17 @@ export type ImageInput = { view: ImageView } | { bytes: ArrayBuffer; mime: strin
 
 export type SendTarget = 'img2img' | 'inpaint' | 'extras';
 
-/** Inpaint fields of Img2ImgParams (A1111 names); the mask itself travels as `mask` below. */
-export interface InpaintOptions {
-  mask_blur?: number;
-  inpainting_fill?: number;
-  inpaint_full_res?: boolean;
-  inpaint_full_res_padding?: number;
-  inpainting_mask_invert?: number;
-}
+/** Inpaint fields of Img2ImgParams (A1111 names, the protocol's types); the mask itself travels as `mask` below. */
+export type InpaintOptions = Pick<Img2ImgParams, 'mask_blur' | 'inpainting_fill' | 'inpaint_full_res' | 'inpaint_full_res_padding' | 'inpainting_mask_invert'>;
 
 /** Outpaint: pixels to add on each side (the host pads the image and builds the mask). */
 export interface OutpaintRequest { left: number; right: number; top: number; bottom: number }
 
-export interface ExtrasOptions {
-  mode: 'single' | 'batch' | 'folder';
-  resize_mode: 0 | 1;
-  upscaling_resize: number;
-  upscaling_resize_w: number;
-  upscaling_resize_h: number;
-  upscaling_crop: boolean;
-  upscaler_1: string;
-  upscaler_2: string;
-  extras_upscaler_2_visibility: number;
-  gfpgan_visibility: number;
-  codeformer_visibility: number;
-  codeformer_weight: number;
-  face_restorer: string;
-  output_dir?: string;
-}
+/** The Extras form: `sd/extras` params (ExtrasParams) less the inputs, which the host fills from `mode`. */
+export type ExtrasOptionKey =
+  | 'resize_mode' | 'upscaling_resize' | 'upscaling_resize_w' | 'upscaling_resize_h' | 'upscaling_crop' | 'max_side_length'
+  | 'upscaler_1' | 'upscaler_2' | 'extras_upscaler_2_visibility' | 'gfpgan_visibility' | 'codeformer_visibility' | 'codeformer_weight';
+export type ExtrasOptions = Pick<ExtrasParams, ExtrasOptionKey> & { mode: 'single' | 'batch' | 'folder' };
 
 export interface PromptStats {
   tokenCount: number | null;
@@ -71,7 +54,7 @@ export interface PromptStats {
 /** Intents a webview sends; the host answers each with a reply carrying `result`. */
 export interface HostOps {
   samplers: { args: Record<string, never>; result: SamplersListResult };
-  upscalers: { args: Record<string, never>; result: { upscalers: string[]; faceRestorers: string[] } };
+  upscalers: { args: Record<string, never>; result: UpscalersListResult };
   inspectPrompt: { args: { text: string; negative: boolean; steps?: number }; result: PromptStats };
   pickImages: { args: { many: boolean; folder?: boolean }; result: ImageView[] };
   activeEditorImage: { args: Record<string, never>; result: ImageView | null };
@@ -80,7 +63,11 @@ export interface HostOps {
     result: { jobId: string; results: ResultView[] } | null;
   };
   cancel: { args: { jobId: string }; result: void };
-  extras: { args: { options: ExtrasOptions; images: ImageInput[]; folder?: string }; result: { before: ImageView[]; after: ImageView[] } | null };
+  extras: {
+    args: { options: ExtrasOptions; images: ImageInput[]; folder?: string };
+    /** `after[i]` is the result of `before[i]`; inputs that failed are listed in `errors` (the batch goes on). */
+    result: { jobId: string; before: ImageView[]; after: ImageView[]; errors: string[] } | null;
+  };
   sendTo: { args: { target: SendTarget; image: ImageView; infotext?: string }; result: void };
   saveSpec: { args: { infotext: string; image?: ImageView }; result: string | null };
   openImage: { args: { image: ImageView }; result: void };

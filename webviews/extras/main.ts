@@ -11,13 +11,13 @@ interface Saved { form: FormValues; image?: ImageView; batch: ImageView[]; folde
 const saved = getState<Saved>();
 const values: FormValues = {
   mode: 'single', resize_mode: 0, upscaling_resize: 2, upscaling_resize_w: 1024, upscaling_resize_h: 1024, upscaling_crop: true,
-  upscaler_1: 'None', upscaler_2: 'None', extras_upscaler_2_visibility: 0, face_restorer: 'None', gfpgan_visibility: 0,
+  upscaler_1: 'None', upscaler_2: 'None', extras_upscaler_2_visibility: 0, gfpgan_visibility: 0,
   codeformer_visibility: 0, codeformer_weight: 0.5, ...(saved?.form ?? {}),
 };
 let image = saved?.image;
 let batch: ImageView[] = saved?.batch ?? [];
 let folder = saved?.folder;
-let lists = { upscalers: ['None'], faceRestorers: ['None'] };
+let upscalers: string[] = [...new Set(['None', String(values.upscaler_1), String(values.upscaler_2)])];
 const save = () => setState<Saved>({ form: values, image, batch, folder });
 
 const app = document.getElementById('app')!;
@@ -55,12 +55,11 @@ const renderOptions = () => optionsHolder.replaceChildren(
     { key: 'upscaling_resize_w', label: 'Width (scale to)', type: 'range', min: 64, max: 8192, step: 8 },
     { key: 'upscaling_resize_h', label: 'Height (scale to)', type: 'range', min: 64, max: 8192, step: 8 },
     { key: 'upscaling_crop', label: 'Crop to fit', type: 'checkbox' },
-    { key: 'upscaler_1', label: 'Upscaler 1', type: 'select', options: lists.upscalers },
-    { key: 'upscaler_2', label: 'Upscaler 2', type: 'select', options: lists.upscalers },
+    { key: 'upscaler_1', label: 'Upscaler 1', type: 'select', options: upscalers },
+    { key: 'upscaler_2', label: 'Upscaler 2', type: 'select', options: upscalers },
     { key: 'extras_upscaler_2_visibility', label: 'Upscaler 2 visibility', type: 'range', min: 0, max: 1, step: 0.001 },
   ], values, save)),
   section('Restore faces', true, fields([
-    { key: 'face_restorer', label: 'Face restorer', type: 'select', options: lists.faceRestorers },
     { key: 'gfpgan_visibility', label: 'GFPGAN visibility', type: 'range', min: 0, max: 1, step: 0.001 },
     { key: 'codeformer_visibility', label: 'CodeFormer visibility', type: 'range', min: 0, max: 1, step: 0.001 },
     { key: 'codeformer_weight', label: 'CodeFormer weight (0 = max effect)', type: 'range', min: 0, max: 1, step: 0.001 },
@@ -87,6 +86,7 @@ const select = (i: number) => {
 const progress = progressBar();
 const status = h('div', { class: 'status', id: 'status' });
 const runBtn = button('Generate', async () => {
+  if (runBtn.disabled) return;
   runBtn.disabled = true;
   progress.start('Upscaling…');
   try {
@@ -95,17 +95,19 @@ const runBtn = button('Generate', async () => {
     const res = await request('extras', { options: values as unknown as ExtrasOptions, images, folder: folder?.path });
     if (!res) { progress.done('Cancelled', 'error'); return; }
     afterViews = res.after; beforeViews = res.before;
+    status.textContent = res.errors.length ? `Failed: ${res.errors.join('; ')}` : '';
+    status.className = `status${res.errors.length ? ' error' : ''}`;
     clear(strip);
     afterViews.forEach((v, i) => { const t = h('img', { class: 'thumb', attrs: { src: v.src, alt: v.name } }); t.addEventListener('click', () => select(i)); strip.append(t); });
     select(0);
-    progress.done(`Done: ${afterViews.length} image${afterViews.length === 1 ? '' : 's'}`);
+    progress.done(`Done: ${afterViews.length} image${afterViews.length === 1 ? '' : 's'}`, afterViews.length ? undefined : 'error');
   } catch (e) {
     progress.done(e instanceof Error ? e.message : String(e), 'error');
   } finally { runBtn.disabled = false; }
-}, { kind: 'primary', id: 'generate' });
+}, { kind: 'primary', id: 'generate', icon: 'play' });
 const sendBtns = h('div', { class: 'toolbar' },
-  ...(['img2img', 'inpaint'] as const).map((t) => button(`Send to ${t}`, () => { const v = afterViews[0]; if (v) void request('sendTo', { target: t, image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: '↪' })),
-  button('Open', () => { const v = afterViews[0]; if (v) void request('openImage', { image: v }).catch((e) => { status.textContent = String(e); }); }, {}),
+  ...(['img2img', 'inpaint'] as const).map((t) => button(`Send to ${t}`, () => { const v = afterViews[0]; if (v) void request('sendTo', { target: t, image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'arrow-right' })),
+  button('Open', () => { const v = afterViews[0]; if (v) void request('openImage', { image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'go-to-file' }),
 );
 const banner = h('div', { class: 'banner', text: 'The SD Studio daemon is not running.' });
 banner.hidden = true;
@@ -119,7 +121,7 @@ onMessage((m: HostMessage) => {
   if (m.type === 'init') {
     banner.hidden = m.daemonRunning;
     if (m.seed?.image) { image = m.seed.image; slot.set(image); values.mode = 'single'; showMode(); save(); }
-    void request('upscalers', {}).then((r) => { lists = { upscalers: ['None', ...r.upscalers], faceRestorers: ['None', ...r.faceRestorers] }; renderOptions(); }).catch(() => undefined);
+    void request('upscalers', {}).then((r) => { upscalers = [...new Set(['None', ...r.upscalers.map((u) => u.name)])]; renderOptions(); }).catch(() => undefined);
   } else if (m.type === 'seed' && m.seed.image) { image = m.seed.image; slot.set(image); values.mode = 'single'; showMode(); save(); }
   else if (m.type === 'daemon') banner.hidden = m.running;
   else if (m.type === 'progress') progress.update(m.progress);

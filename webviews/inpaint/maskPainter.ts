@@ -130,8 +130,8 @@ export function maskPainter(onChange: () => void): MaskPainter {
     b.setAttribute('aria-pressed', 'false');
     return b;
   };
-  const brushBtn = toolBtn('brush', 'Brush', '');
-  const eraserBtn = toolBtn('eraser', 'Eraser', '');
+  const brushBtn = toolBtn('brush', 'Brush', 'edit');
+  const eraserBtn = toolBtn('eraser', 'Eraser', 'eraser');
   const syncTools = () => {
     brushBtn.setAttribute('aria-pressed', String(tool === 'brush'));
     eraserBtn.setAttribute('aria-pressed', String(tool === 'eraser'));
@@ -173,9 +173,9 @@ export function maskPainter(onChange: () => void): MaskPainter {
   const tools = h('div', { class: 'toolbar painter-tools' },
     brushBtn, eraserBtn,
     h('label', { class: 'inline', text: 'Size' }, sizeInput),
-    button('', () => restore(undo, redo), { id: 'mask-undo', icon: '↶', kind: 'icon', title: 'Undo' }),
-    button('', () => restore(redo, undo), { id: 'mask-redo', icon: '↷', kind: 'icon', title: 'Redo' }),
-    button('Clear', () => { snapshot(); mctx.clearRect(0, 0, mask.width, mask.height); painted = false; onChange(); }, { id: 'mask-clear' }),
+    button('', () => restore(undo, redo), { id: 'mask-undo', icon: 'discard', kind: 'icon', title: 'Undo' }),
+    button('', () => restore(redo, undo), { id: 'mask-redo', icon: 'redo', kind: 'icon', title: 'Redo' }),
+    button('Clear', () => { snapshot(); mctx.clearRect(0, 0, mask.width, mask.height); painted = false; onChange(); }, { id: 'mask-clear', icon: 'trash' }),
     button('Invert', () => {
       snapshot();
       const d = mctx.getImageData(0, 0, mask.width, mask.height);
@@ -183,13 +183,13 @@ export function maskPainter(onChange: () => void): MaskPainter {
       mctx.putImageData(d, 0, 0);
       painted = true;
       onChange();
-    }, { id: 'mask-invert' }),
+    }, { id: 'mask-invert', icon: 'arrow-swap' }),
     h('label', { class: 'inline', text: 'Opacity' }, opacity),
-    button('', () => { zoom = Math.min(8, zoom * 1.25); applyView(); }, { icon: '+', kind: 'icon', title: 'Zoom in' }),
-    button('', () => { zoom = Math.max(0.1, zoom / 1.25); applyView(); }, { icon: '−', kind: 'icon', title: 'Zoom out' }),
-    button('Fit', fit, { kind: 'icon', title: 'Fit the image' }),
+    button('', () => { zoom = Math.min(8, zoom * 1.25); applyView(); }, { icon: 'zoom-in', kind: 'icon', title: 'Zoom in' }),
+    button('', () => { zoom = Math.max(0.1, zoom / 1.25); applyView(); }, { icon: 'zoom-out', kind: 'icon', title: 'Zoom out' }),
+    button('', fit, { icon: 'screen-full', kind: 'icon', title: 'Fit the image' }),
     zoomLabel,
-    button('Upload mask…', () => upload.click(), { id: 'mask-upload', title: 'Use a black-and-white image as the mask (white = repaint)' }),
+    button('Upload mask…', () => upload.click(), { id: 'mask-upload', icon: 'cloud-upload', title: 'Use a black-and-white image as the mask (white = repaint)' }),
     upload,
   );
 

@@ -17,7 +17,7 @@ const picker = (slot: 'primary' | 'secondary' | 'tertiary' | 'bakeVae' | 'out', 
   input.value = String(values[slot] ?? '');
   input.addEventListener('input', () => { values[slot] = input.value; save(); });
   return h('div', { class: 'field' }, h('label', { text: label, attrs: { for: `model-${slot}` } }),
-    h('div', { class: 'picker' }, input, button('Browse…', async () => { const p = await request('pickModel', { slot }); if (p) { input.value = p; values[slot] = p; save(); } }, { title: `Choose ${label}` })));
+    h('div', { class: 'picker' }, input, button('Browse…', async () => { const p = await request('pickModel', { slot }); if (p) { input.value = p; values[slot] = p; save(); } }, { icon: 'folder-opened', title: `Choose ${label}` })));
 };
 const methods: [MergeMethod, string][] = [['no-interpolation', 'No interpolation'], ['weighted-sum', 'Weighted sum: A·(1−M) + B·M'], ['add-difference', 'Add difference: A + (B−C)·M']];
 const progress = progressBar();
@@ -50,7 +50,7 @@ app.append(h('div', { class: 'layout merger' },
   h('div', { class: 'col col-left' }, banner,
     section('Models', true, picker('primary', 'Primary model (A)'), picker('secondary', 'Secondary model (B)'), picker('tertiary', 'Tertiary model (C)')),
     section('Method', true, methodSel, fields([{ key: 'multiplier', label: 'Multiplier (M)', type: 'range', min: 0, max: 1, step: 0.05 }], values, save)),
-    h('div', { class: 'toolbar actions' }, mergeBtn, button('Interrupt', () => { if (jobId) void request('cancel', { jobId }); }, { icon: '■' })),
+    h('div', { class: 'toolbar actions' }, mergeBtn, button('Interrupt', () => { if (jobId) void request('cancel', { jobId }); }, { icon: 'debug-stop' })),
     progress.el, result),
   h('div', { class: 'col col-right' },
     section('Output', true, picker('out', 'Output file'), fields([{ key: 'customName', label: 'Custom name', type: 'text', placeholder: 'optional' }, { key: 'saveAsHalf', label: 'Save as float16', type: 'checkbox' }], values, save)),

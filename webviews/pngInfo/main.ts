@@ -8,7 +8,7 @@ import { onMessage, ready, request } from '../common/vscodeApi';
 const app = document.getElementById('app')!;
 const status = h('div', { class: 'status', id: 'status' });
 const say = (t: string, err = false) => { status.textContent = t; status.className = `status${err ? ' error' : ''}`; };
-const copy = (text: string) => button('Copy', () => void request('copy', { text }).then(() => say('Copied')).catch((e) => say(String(e), true)), { kind: 'secondary', title: 'Copy' });
+const copy = (text: string) => button('Copy', () => void request('copy', { text }).then(() => say('Copied')).catch((e) => say(String(e), true)), { kind: 'secondary', icon: 'copy', title: 'Copy' });
 
 function row(label: string, value: unknown): HTMLElement | null {
   if (value === null || value === undefined || value === '') return null;
@@ -20,14 +20,14 @@ function render(v: PngInfoView): void {
   const i = v.info;
   const text = (label: string, value: string | null, id: string) => value === null ? null : h('div', { class: 'block' },
     h('div', { class: 'block-head' }, h('span', { class: 'label', text: label }), copy(value)), h('pre', { class: 'text', id, text: value || '(empty)' }));
-  const send = (t: SendTarget, label: string) => button(label, () => void request('sendTo', { target: t, image: v.image }).catch((e) => say(String(e), true)), { icon: '↪', id: `send-${t}` });
+  const send = (t: SendTarget, label: string) => button(label, () => void request('sendTo', { target: t, image: v.image }).catch((e) => say(String(e), true)), { icon: 'arrow-right', id: `send-${t}` });
   const params = Object.entries(i.parameters).filter(([k]) => !['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Schedule type', 'Denoising strength'].includes(k));
   app.replaceChildren(h('div', { class: 'layout pnginfo' },
     h('div', { class: 'col col-left' }, h('img', { class: 'pnginfo-image', attrs: { src: v.image.src, alt: v.image.name } }), h('div', { class: 'muted', text: `${v.image.name} · ${i.container.toUpperCase()}` })),
     h('div', { class: 'col col-right' },
       h('div', { class: 'toolbar' }, send('img2img', 'img2img'), send('inpaint', 'Inpaint'), send('extras', 'Extras'),
-        i.infotext ? button('Save .sdprompt', () => void request('saveSpec', { infotext: i.infotext!, image: v.image }).then((f) => f && say(`Saved ${f}`)).catch((e) => say(String(e), true)), {}) : null,
-        i.infotext ? button('Copy infotext', () => void request('copy', { text: i.infotext! }).then(() => say('Copied')), {}) : null),
+        i.infotext ? button('Save .sdprompt', () => void request('saveSpec', { infotext: i.infotext!, image: v.image }).then((f) => f && say(`Saved ${f}`)).catch((e) => say(String(e), true)), { icon: 'save' }) : null,
+        i.infotext ? button('Copy infotext', () => void request('copy', { text: i.infotext! }).then(() => say('Copied')), { icon: 'copy' }) : null),
       status,
       i.format === 'none' ? h('div', { class: 'banner', id: 'no-params', text: 'No generation parameters found in this image.' }) : null,
       text('Prompt', i.prompt, 'pnginfo-prompt'),

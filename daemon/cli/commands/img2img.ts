@@ -47,6 +47,7 @@ const flags: Record<string, FlagSpec> = {
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
   'clip-skip': { kind: 'int', help: 'CLIP skip: stop at the last N layers of the text encoder (default 1 = off)' },
+  'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -123,6 +124,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   if (typeof f.ensd === 'number') o.eta_noise_seed_delta = f.ensd;
   if (f['inpainting-mask-weight'] !== undefined) o.inpainting_mask_weight = f['inpainting-mask-weight'] as number;
   if (typeof f['clip-skip'] === 'number') o.CLIP_stop_at_last_layers = f['clip-skip'];
+  if (f['pad-cond-uncond'] === true) o.pad_cond_uncond = true;
   if (Object.keys(o).length) p.override_settings = o;
   return p;
 }

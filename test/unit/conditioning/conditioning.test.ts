@@ -22,6 +22,7 @@ import { denoise } from '../../../daemon/stages/denoise';
 import { encodeJobConditioning, PromptEncoder, type Conditioning } from '../../../daemon/stages/encodePrompt';
 import { writeTinySdModel } from '../../fixtures/tinySd';
 import { writeA1111Pt, writeDiffusersBin, writeEmbParams } from './embeddingFiles';
+import { fakeJob } from '../../fixtures/fakeJob';
 
 const work = mkdtempSync(join(tmpdir(), 'sd-cond-'));
 process.env.SD_STUDIO_CACHE_DIR = join(work, 'cache');
@@ -52,7 +53,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const job: JobContext = { id: 't', signal: new AbortController().signal, progress: () => undefined, report: () => undefined, wantsPreview: () => false, preview: () => undefined };
+const job: JobContext = fakeJob('t');
 
 /** Runs the pipeline with a recording UNet stub (ε = 0); returns the cond part of the context of every call. */
 async function contexts(params: Img2ImgParams): Promise<{ cond: Float32Array; tokens: number }[]> {
