@@ -9,12 +9,13 @@ import type { DaemonSettings, Img2ImgParams } from '../daemon/protocol';
 export const SECTION = 'sdStudio';
 
 export type ExecutionProvider = DaemonSettings['executionProvider'];
-export type PreviewMethod = 'Approx cheap' | 'None';
+export type PreviewMethod = 'Approx cheap' | 'TAESD' | 'None';
 
 /** Every `sdStudio.*` setting, typed. Keys are the names after `sdStudio.` (package.json `contributes.configuration`). */
 export interface SdStudioConfig {
   modelsRoot: string;
   model: string;
+  sdVae: string;
   outputDir: string;
   filenamePattern: string;
   directoryPattern: string;
@@ -46,7 +47,7 @@ export const RESTART_SETTINGS: ReadonlyArray<keyof SdStudioConfig> = ['execution
 
 /** Settings that map 1:1 onto a daemon setting of the same name. */
 const DAEMON_KEYS = [
-  'modelsRoot', 'model', 'outputDir', 'filenamePattern', 'directoryPattern', 'executionProvider', 'threads', 'previewEvery',
+  'modelsRoot', 'model', 'sdVae', 'outputDir', 'filenamePattern', 'directoryPattern', 'executionProvider', 'threads', 'previewEvery',
   'upscalerTileSize', 'upscalerTileOverlap', 'defaultUpscaler', 'defaultFaceRestorer', 'img2imgFixSteps', 'randnSource', 'etaNoiseSeedDelta',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
@@ -80,6 +81,7 @@ export function daemonSettings(storage: vscode.Uri): Partial<DaemonSettings> {
   out.model = resolvePath(get('model'));
   out.outputDir = outputDir(storage);
   if (get('previewMethod') === 'None') out.previewEvery = 0;
+  out.previewMethod = get('previewMethod') === 'TAESD' ? 'taesd' : 'cheap';
   return out as Partial<DaemonSettings>;
 }
 

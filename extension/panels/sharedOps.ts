@@ -51,7 +51,18 @@ export function jobTracker(ctx: SdContext): JobTracker {
   return {
     running,
     cancelAll() {
+      if (!running.size) return;
+      const ids = new Set(running);
+      // log how each job ended (`sd/job.state`), so a closed panel's jobs can be followed in the output channel
+      const ended = ctx.daemon.onNotification('sd/job.state', (s) => {
+        if (!ids.has(s.jobId) || s.state === 'queued' || s.state === 'running') return;
+        ctx.log.info(`panel closed mid-run: job ${s.jobId} ended ${s.state}`);
+        ids.delete(s.jobId);
+        if (!ids.size) { ended.dispose(); clearTimeout(timer); }
+      });
+      const timer = setTimeout(() => ended.dispose(), 10 * 60_000);
       for (const jobId of running) {
+        ctx.log.info(`panel closed mid-run: cancelling job ${jobId}`);
         ctx.daemon.request('sd/job.cancel', { jobId }).catch((e) => ctx.log.info(`cancel ${jobId}: ${String(e)}`));
       }
       running.clear();
@@ -113,6 +124,9 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     },
     cancel: async ({ jobId }) => {
       await ctx.daemon.request('sd/job.cancel', { jobId });
+    },
+    skip: async ({ jobId }) => {
+      await ctx.daemon.request('sd/job.skip', { jobId });
     },
     sendTo: async ({ target, image, infotext }) => {
       let params: Img2ImgParams | undefined;

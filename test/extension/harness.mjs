@@ -76,14 +76,21 @@ export function workbenchUrl(port, workspace, { tests } = {}) {
   return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
-export async function launchBrowser() {
+/** User settings that make the workbench follow the browser's prefers-color-scheme (see setColorScheme). */
+export const FOLLOW_COLOR_SCHEME = {
+  'window.autoDetectColorScheme': true,
+  'workbench.preferredDarkColorTheme': 'Default Dark Modern',
+  'workbench.preferredLightColorTheme': 'Default Light Modern',
+};
+
+export async function launchBrowser({ colorScheme = 'dark' } = {}) {
   const { chromium } = toolsRequire('playwright-core');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme });
   const logs = [];
   page.on('console', (m) => {
     const args = m.args().length ? null : m.text();
@@ -151,6 +158,20 @@ export async function screenshot(page, name) {
   const file = join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * Switch between the light and dark theme through the browser: with FOLLOW_COLOR_SCHEME in the user settings the
+ * workbench follows prefers-color-scheme, which Playwright emulates (editing workbench.colorTheme in settings.json
+ * does not take in code-server). Resolves when the workbench and the webviews carry the new theme.
+ */
+export async function setColorScheme(page, scheme) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.waitForFunction((dark) => {
+    const c = document.querySelector('.monaco-workbench')?.classList;
+    return !!c && (dark ? c.contains('vs-dark') : c.contains('vs') && !c.contains('vs-dark'));
+  }, scheme === 'dark', { timeout: 30000 });
+  await page.waitForTimeout(600);
 }
 
 /** Switch the colour theme by editing user settings (the workbench watches the file). */

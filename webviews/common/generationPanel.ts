@@ -113,6 +113,9 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   const generate = button('Generate', () => void run(), { kind: 'primary', id: 'generate', icon: 'play', title: 'Generate (Ctrl+Enter)' });
   const interrupt = button('Interrupt', () => { if (jobId) void request('cancel', { jobId }).catch((e) => say(String(e), true)); }, { id: 'interrupt', icon: 'debug-stop' });
   interrupt.disabled = true;
+  // Skip ends the current batch (its images are kept) and goes on with the next: only while a job with n_iter > 1 runs
+  const skip = button('Skip', () => { if (jobId) void request('skip', { jobId }).catch((e) => say(String(e), true)); }, { id: 'skip', icon: 'debug-step-over', title: 'Skip: finish the current batch now and go on with the next' });
+  skip.disabled = true;
 
   const run = async () => {
     if (jobId) return;
@@ -135,6 +138,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     jobId = p.jobId;
     generate.disabled = true;
     interrupt.disabled = false;
+    skip.disabled = !(Number(p.n_iter ?? 1) > 1);
     progress.start(init ? 'Starting…' : 'Starting (no source image: txt2img)…');
     say('');
     try {
@@ -152,6 +156,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
       jobId = undefined;
       generate.disabled = false;
       interrupt.disabled = true;
+      skip.disabled = true;
     }
   };
 
@@ -162,7 +167,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     source.el,
     promptBox('prompt', 'Prompt'),
     promptBox('negative_prompt', 'Negative prompt'),
-    h('div', { class: 'toolbar actions' }, generate, interrupt),
+    h('div', { class: 'toolbar actions' }, generate, interrupt, skip),
     progress.el,
     status,
   );

@@ -63,6 +63,8 @@ export interface HostOps {
     result: { jobId: string; results: ResultView[] } | null;
   };
   cancel: { args: { jobId: string }; result: void };
+  /** A1111's Skip (`sd/job.skip`): end the current batch of a running job, keep its images, go on with the next. */
+  skip: { args: { jobId: string }; result: void };
   extras: {
     args: { options: ExtrasOptions; images: ImageInput[]; folder?: string };
     /** `after[i]` is the result of `before[i]`; inputs that failed are listed in `errors` (the batch goes on). */

@@ -13,6 +13,7 @@ import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
 import { hashFile } from '../../../models/hash';
 import { convertDiffusersNameToCompvis, findLoraFile, mergeLoras, type LoraApply } from '../../../models/lora';
 import { readTensor } from '../../../models/formats/tensorRecord';
+import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { runCli } from '../../daemon/harness';
@@ -70,6 +71,33 @@ describe('LoRA merge (models/lora.ts) on the sd-tiny fixtures', () => {
     const te = maxAbsDiff(t.last_hidden_state!, ref.get('last_hidden_state_lora')!.data as Float32Array);
     report('text last_hidden_state with LoRA', te, 2e-5);
     assert.ok(te <= 2e-5);
+  });
+});
+
+describe('LoRA on SD 2.x text encoders (OpenCLIP fused q/k/v)', () => {
+  it('q/k/v modules land in row blocks 0/1/2 of in_proj_weight; mlp_fc1 → mlp.c_fc (A1111 is_sd2 mapping)', async () => {
+    const dir = await tempDir();
+    const rec = (name: string, shape: number[], values: number[]) => {
+      const inline = new Uint8Array(Float32Array.from(values).buffer);
+      return { name, file: 'mem', offset: 0, dtype: 'F32' as const, shape, strides: shape.length === 2 ? [shape[1]!, 1] : [1], storageOffset: 0, storageBytes: inline.byteLength, inline };
+    };
+    const inProj = 'cond_stage_model.model.transformer.resblocks.0.attn.in_proj_weight';
+    const fc = 'cond_stage_model.model.transformer.resblocks.0.mlp.c_fc.weight';
+    const base = new Map([[inProj, rec(inProj, [6, 2], new Array(12).fill(0))], [fc, rec(fc, [2, 2], [1, 1, 1, 1])]]);
+    const f32b = (v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
+    const file = join(dir, 'sd2-te.safetensors');
+    await writeSafetensors(file, [
+      { name: 'lora_te_text_model_encoder_layers_0_self_attn_k_proj.lora_down.weight', dtype: 'F32', shape: [1, 2], data: f32b([1, 0]) },
+      { name: 'lora_te_text_model_encoder_layers_0_self_attn_k_proj.lora_up.weight', dtype: 'F32', shape: [2, 1], data: f32b([1, 2]) },
+      { name: 'lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight', dtype: 'F32', shape: [1, 2], data: f32b([0, 1]) },
+      { name: 'lora_te_text_model_encoder_layers_0_mlp_fc1.lora_up.weight', dtype: 'F32', shape: [2, 1], data: f32b([1, 1]) },
+      { name: 'lora_te_text_model_encoder_layers_0_mlp_fc1.alpha', dtype: 'F32', shape: [], data: f32b([0.5]) },
+    ]);
+    const r = await mergeLoras(base, [{ name: 'sd2-te', file, te: 2, unet: 1 }], { isSd2: true });
+    assert.deepEqual(r.unmatched, []);
+    assert.deepEqual([...(await readTensor(r.tensors.get(inProj)!, 'F32'))], [0, 0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0]);
+    // fc: W + te · (alpha / rank) · up @ down = 1 + 2 · 0.5 · [[0, 1], [0, 1]]
+    assert.deepEqual([...(await readTensor(r.tensors.get(fc)!, 'F32'))], [1, 2, 1, 2]);
   });
 });
 
