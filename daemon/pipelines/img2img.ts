@@ -1,14 +1,12 @@
-import { withPngText } from '../infotext/pngChunks';
-import { encodePng } from '../image/encode';
 import { throwIfAborted } from '../errors';
 import type { JobContext } from '../jobs';
-import { saveImage } from '../output/save';
 import type { ModelManager } from '../parts/sdModel';
 import type { DaemonSettings, GeneratedImage, GenerationResult, Img2ImgParams } from '../protocol';
 import { createImageNoise, discreteSchedule, resolveSampler, samplerInfo, samplers, type RngSource } from '../sampling';
 import { planSigmas } from '../stages/planSigmas';
 import { finishLatents, startLatents } from '../stages/startLatents';
 import { denoise } from '../stages/denoise';
+import { writeImage } from '../stages/writeImage';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
 import { embeddingDatabaseFor } from '../embeddings';
@@ -69,6 +67,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const modelHash = await deps.modelHash?.(model.layout.dir);
 
   const images: GeneratedImage[] = [];
+  const saveTarget = { root: p.outdir, tab: isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     const first = iter * p.batchSize;
@@ -110,20 +109,11 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
         textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes, ...vaeInfo,
         isImg2Img, samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p, isImg2Img) }),
       });
-      const png = withPngText(await encodePng(decoded[i]!), [['parameters', infotext]]);
-      const image: GeneratedImage = { seed: seeds[i]!, width: decoded[i]!.width, height: decoded[i]!.height, infotext };
-      if (p.saveImages) {
-        image.path = saveImage(
-          { root: p.outdir, tab: isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern },
-          {
-            seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, width: image.width, height: image.height, sampler: choice.sampler, scheduler: choice.scheduler,
-            modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
-            denoising: isImg2Img ? p.denoisingStrength : undefined, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
-          },
-          png,
-        );
-      }
-      if (p.sendImages) image.png = Buffer.from(png).toString('base64');
+      const image = await writeImage(decoded[i]!, seeds[i]!, infotext, {
+        seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
+        modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
+        denoising: isImg2Img ? p.denoisingStrength : undefined, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
+      }, { target: p.saveImages ? saveTarget : undefined, send: p.sendImages });
       images.push(image);
     }
   }
