@@ -5,103 +5,10 @@
 // torch aligns them), `archive/version`, `archive/byteorder`. What the reader in models/formats/torchZip.ts +
 // pickle.ts must read.
 import { writeFileSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import type { DType } from '../../../models/formats/tensorRecord';
+import { OP, Pickle, pickleTensor, storedZip } from '../../fixtures/torchSave';
 
-const MARK = 0x28, TUPLE = 0x74, SETITEM = 0x73, SETITEMS = 0x75, EMPTY_DICT = 0x7d, EMPTY_TUPLE = 0x29, REDUCE = 0x52, BINPERSID = 0x51, NEWFALSE = 0x89;
-
-class Pickle {
-  private parts: Buffer[] = [Buffer.from([0x80, 0x02])];
-  op(...bytes: number[]): this {
-    this.parts.push(Buffer.from(bytes));
-    return this;
-  }
-  str(s: string): this {
-    const b = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(b.length);
-    this.parts.push(Buffer.from('X'), len, b);
-    return this;
-  }
-  int(n: number): this {
-    if (n < 256) return this.op(0x4b, n); // BININT1
-    if (n < 65536) return this.op(0x4d, n & 0xff, n >> 8); // BININT2
-    const b = Buffer.alloc(5);
-    b[0] = 0x4a; // BININT
-    b.writeInt32LE(n, 1);
-    this.parts.push(b);
-    return this;
-  }
-  global(mod: string, name: string): this {
-    this.parts.push(Buffer.from(`c${mod}\n${name}\n`));
-    return this;
-  }
-  bytes(): Buffer {
-    return Buffer.concat([...this.parts, Buffer.from('.')]);
-  }
-}
-
-const STORAGE: Partial<Record<DType, string>> = { F32: 'FloatStorage', F16: 'HalfStorage', I64: 'LongStorage', BF16: 'BFloat16Storage' };
-
-function tensor(p: Pickle, key: string, dtype: DType, shape: number[]): void {
-  const cls = STORAGE[dtype];
-  if (!cls) throw new Error(`no torch storage class for ${dtype} in this test writer`);
-  const numel = shape.reduce((a, b) => a * b, 1);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  p.global('torch._utils', '_rebuild_tensor_v2').op(MARK);
-  p.op(MARK).str('storage').global('torch', cls).str(key).str('cpu').int(numel).op(TUPLE, BINPERSID);
-  p.int(0).op(MARK);
-  for (const d of shape) p.int(d);
-  p.op(TUPLE, MARK);
-  for (const s of strides) p.int(s);
-  p.op(TUPLE, NEWFALSE);
-  p.global('collections', 'OrderedDict').op(EMPTY_TUPLE, REDUCE);
-  p.op(TUPLE, REDUCE);
-}
-
-function storedZip(members: Array<[string, Buffer]>): Buffer {
-  const out: Buffer[] = [];
-  const central: Buffer[] = [];
-  let off = 0;
-  for (const [name, data] of members) {
-    const n = Buffer.from(name);
-    // Pad the extra field so the member's data starts at a multiple of 64 (torch's FILE_ALIGNMENT).
-    const start = off + 30 + n.length + 4;
-    const pad = (64 - (start % 64)) % 64;
-    const extra = Buffer.alloc(4 + pad);
-    extra.writeUInt16LE(0x1234, 0); // torch's padding extra-field id
-    extra.writeUInt16LE(pad, 2);
-    const crc = crc32(data);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(n.length, 26);
-    lh.writeUInt16LE(extra.length, 28);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(n.length, 28);
-    ch.writeUInt32LE(off, 42);
-    out.push(lh, n, extra, data);
-    central.push(ch, n);
-    off += 30 + n.length + extra.length + data.length;
-  }
-  const cd = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(members.length, 8);
-  eocd.writeUInt16LE(members.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(off, 16);
-  return Buffer.concat([...out, cd, eocd]);
-}
+const { MARK, SETITEM, SETITEMS, EMPTY_DICT } = OP;
 
 export interface CkptTensor {
   name: string;
@@ -116,7 +23,7 @@ export function writeTorchCkpt(path: string, tensors: readonly CkptTensor[]): vo
   p.op(EMPTY_DICT).str('state_dict').op(EMPTY_DICT, MARK);
   tensors.forEach((t, i) => {
     p.str(t.name);
-    tensor(p, String(i), t.dtype, t.shape);
+    pickleTensor(p, String(i), t.dtype, t.shape);
   });
   p.op(SETITEMS, SETITEM);
   const members: Array<[string, Buffer]> = [['archive/data.pkl', p.bytes()]];

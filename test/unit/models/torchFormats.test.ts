@@ -7,6 +7,7 @@ import { sharedPath } from '../../sharedPath';
 import { openWeights } from '../../../models/formats/open';
 import { pyRepr } from '../../../models/formats/pickle';
 import { readTensor } from '../../../models/formats/tensorRecord';
+import { storedZip } from '../../fixtures/torchSave';
 
 const dir = sharedPath('models-fixtures', 'torch-pickles');
 interface Expected { dtype?: string; shape?: number[]; values?: number[]; sum?: number; python?: string }
@@ -85,34 +86,4 @@ test('a truncated torch zip is refused', async () => {
   await assert.rejects(openWeights(p), /cut\.pt: .*(truncated|end-of-central-directory)/);
 });
 
-/** A minimal stored zip (what torch writes, without alignment padding). */
-function storedZip(members: [string, Buffer][]): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let off = 0;
-  for (const [name, data] of members) {
-    const n = Buffer.from(name);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(n.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(n.length, 28);
-    ch.writeUInt32LE(off, 42);
-    locals.push(lh, n, data);
-    central.push(ch, n);
-    off += 30 + n.length + data.length;
-  }
-  const cd = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(members.length, 8);
-  eocd.writeUInt16LE(members.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(off, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
+
