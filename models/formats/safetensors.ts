@@ -4,9 +4,9 @@
 // values are read lazily. Writing streams tensors into a temp file and renames it into place, so a reader never
 // sees a partial file.
 import { createHash, type Hash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { DTYPE_SIZE, WeightsError, byteLength, contiguousStrides, isDType, numel, readExactly, type DType, type TensorRecord } from './tensorRecord';
+import { AtomicFile } from './atomicFile';
 
 /** The Rust library's bound; a header past it is corrupt or hostile. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -124,14 +124,11 @@ export interface WrittenHashes {
 export class SafetensorsWriter {
   private next = 0;
   private pos: number;
-  private done = false;
   private readonly full: Hash = createHash('sha256');
   private readonly addnet: Hash = createHash('sha256');
 
   private constructor(
-    readonly path: string,
-    private readonly tmp: string,
-    private readonly fh: FileHandle,
+    private readonly file: AtomicFile,
     private readonly specs: TensorSpec[],
     headerBytes: Uint8Array,
   ) {
@@ -139,13 +136,16 @@ export class SafetensorsWriter {
     this.full.update(headerBytes);
   }
 
+  get path(): string {
+    return this.file.path;
+  }
+
   static async create(path: string, specs: TensorSpec[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
     const header = encodeHeader(specs, metadata);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-    const fh = await open(tmp, 'wx');
-    const w = new SafetensorsWriter(path, tmp, fh, specs, header);
+    const file = await AtomicFile.create(path);
+    const w = new SafetensorsWriter(file, specs, header);
     try {
-      await writeAll(fh, header, 0);
+      await file.writeAt(header, 0);
     } catch (e) {
       await w.abort();
       throw e;
@@ -157,12 +157,12 @@ export class SafetensorsWriter {
   async write(bytes: Uint8Array): Promise<void> {
     const spec = this.specs[this.next];
     try {
-      if (this.done) throw new Error(`${this.path}: write after commit/abort`);
+      if (this.file.closed) throw new Error(`${this.path}: write after commit/abort`);
       if (!spec) throw new Error(`${this.path}: more tensors written than declared`);
       if (bytes.byteLength !== byteLength(spec)) throw new Error(`${this.path}: tensor '${spec.name}' is ${bytes.byteLength} bytes, header says ${byteLength(spec)}`);
       this.full.update(bytes);
       this.addnet.update(bytes);
-      await writeAll(this.fh, bytes, this.pos);
+      await this.file.writeAt(bytes, this.pos);
     } catch (e) {
       await this.abort();
       throw e;
@@ -177,25 +177,13 @@ export class SafetensorsWriter {
       await this.abort();
       throw new Error(`${this.path}: only ${this.next} of ${this.specs.length} tensors were written`);
     }
-    try {
-      await this.fh.sync();
-      await this.fh.close();
-      this.done = true;
-      await rename(this.tmp, this.path);
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
+    await this.file.commit();
     return { sha256: this.full.digest('hex'), addnet: this.addnet.digest('hex') };
   }
 
   /** Drops the temp file (idempotent). */
-  async abort(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
-      await this.fh.close().catch(() => undefined);
-    }
-    await rm(this.tmp, { force: true });
+  abort(): Promise<void> {
+    return this.file.abort();
   }
 }
 
@@ -219,14 +207,6 @@ export function encodeHeader(specs: TensorSpec[], metadata: Record<string, strin
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
   return out;
-}
-
-async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 /** Writes a whole in-memory state dict (small files, tests). */

@@ -3,10 +3,9 @@
 // (full-file SHA-256, and the addnet hash of the bytes after the header) computed while it is written — on two
 // worker threads reading the same shared memory for large outputs, so hashing leaves the main thread free.
 import { createHash, type Hash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { encodeHeader, type TensorSpec } from '../formats/safetensors';
+import { AtomicFile } from '../formats/atomicFile';
 
 export interface OutputHashes {
   sha256: string;
@@ -129,25 +128,25 @@ export class OutputHasher {
 
 /** The output file: header written at create, data written at explicit positions, renamed into place by commit. */
 export class OutputFile {
-  private done = false;
   readonly dataStart: number;
 
   private constructor(
-    readonly path: string,
-    private readonly tmp: string,
-    private readonly fh: FileHandle,
+    private readonly file: AtomicFile,
     readonly header: Uint8Array,
   ) {
     this.dataStart = header.length;
   }
 
+  get path(): string {
+    return this.file.path;
+  }
+
   static async create(path: string, specs: TensorSpec[], metadata: Record<string, string>): Promise<OutputFile> {
     const header = encodeHeader(specs, metadata);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-    const fh = await open(tmp, 'wx');
-    const f = new OutputFile(path, tmp, fh, header);
+    const file = await AtomicFile.create(path);
+    const f = new OutputFile(file, header);
     try {
-      await f.write(header, 0);
+      await file.writeAt(header, 0);
     } catch (e) {
       await f.abort();
       throw e;
@@ -156,32 +155,16 @@ export class OutputFile {
   }
 
   /** Writes all of `bytes` at file position `position`. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    while (done < bytes.byteLength) {
-      const { bytesWritten } = await this.fh.write(bytes, done, bytes.byteLength - done, position + done);
-      done += bytesWritten;
-    }
+  write(bytes: Uint8Array, position: number): Promise<void> {
+    return this.file.writeAt(bytes, position);
   }
 
-  async commit(): Promise<void> {
-    try {
-      await this.fh.sync();
-      await this.fh.close();
-      this.done = true;
-      await rename(this.tmp, this.path);
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
+  commit(): Promise<void> {
+    return this.file.commit();
   }
 
   /** Drops the temp file (idempotent). */
-  async abort(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
-      await this.fh.close().catch(() => undefined);
-    }
-    await rm(this.tmp, { force: true });
+  abort(): Promise<void> {
+    return this.file.abort();
   }
 }

@@ -3,7 +3,7 @@ import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
 import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
-import { runJobWithProgress } from '../runJob';
+import { printImagesOutcome, runJobWithProgress } from '../runJob';
 
 const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
@@ -163,14 +163,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
       }
       p = mergeParams(fromImage, params);
     }
-    const outcome = await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img');
-    if (!outcome.result) {
-      process.stderr.write(`sd-studio: ${outcome.error}\n`);
-      return 1;
-    }
-    if (json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-    else for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
-    return 0;
+    return printImagesOutcome(await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img'), json);
   } catch (e) {
     process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
     return 1;

@@ -2,7 +2,7 @@ import type { OutpaintParams } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
 import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
-import { runJobWithProgress } from '../runJob';
+import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { daemonSettingsFromFlags, img2imgFlags, paramsFromFlags } from './img2img';
 
 const flags: Record<string, FlagSpec> = {
@@ -29,14 +29,7 @@ export const outpaintCommand: CliCommand = {
     if (f['color-variation'] !== undefined) p.color_variation = f['color-variation'] as number;
     const client = await DaemonClient.start(daemonSettingsFromFlags(f));
     try {
-      const outcome = await runJobWithProgress(client, 'sd/outpaint', p, 'outpaint');
-      if (!outcome.result) {
-        process.stderr.write(`sd-studio: ${outcome.error}\n`);
-        return 1;
-      }
-      if (f.json === true) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-      else for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
-      return 0;
+      return printImagesOutcome(await runJobWithProgress(client, 'sd/outpaint', p, 'outpaint'), f.json === true);
     } catch (e) {
       process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
       return 1;
