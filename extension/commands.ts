@@ -49,7 +49,28 @@ const models: Record<string, Command> = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { ...panels, ...daemon, ...sdprompt, ...models };
+// --- Batch and conversions ------------------------------------------------------------------------------
+const batch: Record<string, Command> = {
+  'sdStudio.batchImg2Img': (ctx) => (uri?: vscode.Uri) => batchImg2Img(ctx, uri),
+  'sdStudio.convertToSafetensors': (ctx) => async (uri?: vscode.Uri) => {
+    const input = uri ?? (await pickFile('Convert to .safetensors', { 'PyTorch checkpoints': ['ckpt', 'pt', 'pth', 'bin'] }));
+    if (!input) return;
+    const out = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(input.fsPath.replace(/\.[^.]+$/, '.safetensors')), filters: { safetensors: ['safetensors'] }, title: 'Save as' });
+    if (!out) return;
+    const r = await ctx.runJob('models/convert', { input: input.fsPath, out: out.fsPath }, `SD Studio: converting ${path.basename(input.fsPath)}`);
+    if (r) void vscode.window.showInformationMessage(`Wrote ${path.basename(r.out)} (${r.tensors} tensors); the pickle was read, never run.`);
+  },
+  'sdStudio.convertToOnnx': (ctx) => async (uri?: vscode.Uri) => {
+    const checkpoint = uri ?? (await pickFile('Convert a checkpoint to an ONNX folder', { Checkpoints: ['safetensors', 'ckpt'] }));
+    if (!checkpoint) return;
+    const out = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Into which (empty) folder?' }))?.[0];
+    if (!out) return;
+    const r = await ctx.runJob('models/convertOnnx', { checkpoint: checkpoint.fsPath, out: out.fsPath }, `SD Studio: building ONNX graphs for ${path.basename(checkpoint.fsPath)}`);
+    if (r) void vscode.window.showInformationMessage(`ONNX model written to ${out.fsPath}`);
+  },
+};
+
+export const COMMANDS: Record<string, Command> = { ...panels, ...daemon, ...sdprompt, ...models, ...batch };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, factory]) => {
@@ -168,4 +189,27 @@ async function hashModels(ctx: Ctx, files: readonly vscode.Uri[]): Promise<void>
   const b = await vscode.window.showInformationMessage(summary, 'Copy SHA-256', 'Show Logs');
   if (b === 'Copy SHA-256') await vscode.env.clipboard.writeText(r.files.map((f) => f.sha256).join('\n'));
   if (b === 'Show Logs') ctx.log.show();
+}
+
+/** A1111's batch tab: every image of a folder through img2img with the default settings and a prompt. */
+async function batchImg2Img(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const folder = async (title: string): Promise<vscode.Uri | undefined> =>
+    (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title }))?.[0];
+  const input = uri ?? (await folder('Batch img2img: input folder'));
+  if (!input) return;
+  const output = await folder('Batch img2img: output folder (files are never overwritten)');
+  if (!output) return;
+  const prompt = await vscode.window.showInputBox({ title: 'Batch img2img: prompt', prompt: 'Leave empty to take each image\'s own prompt from its PNG info' });
+  if (prompt === undefined) return;
+  const params: Img2ImgParams = { ...generationDefaults(), prompt };
+  const r = await ctx.runJob('sd/batch', {
+    input_dir: input.fsPath, output_dir: output.fsPath, params,
+    ...(prompt === '' ? { png_info: { fields: ['Prompt', 'Negative prompt'] } } : {}),
+  }, `SD Studio: batch img2img of ${path.basename(input.fsPath)}`);
+  if (!r) return;
+  const failed = r.files.filter((f) => f.status !== 'done');
+  const message = `Batch img2img: ${r.files.length - failed.length} of ${r.files.length} images done${failed.length ? `; ${failed.length} not: ${failed.slice(0, 3).map((f) => `${path.basename(f.input)} (${f.reason})`).join(', ')}` : ''}.`;
+  if (failed.length) void vscode.window.showWarningMessage(message, 'Show log').then((c) => c && ctx.log.show());
+  else void vscode.window.showInformationMessage(message);
+  for (const f of failed) ctx.log.warn(`batch: ${f.input}: ${f.status}${f.reason ? ` — ${f.reason}` : ''}`);
 }
