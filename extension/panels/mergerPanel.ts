@@ -48,7 +48,8 @@ export function mergerPanel(): PanelDef {
             const full: ModelsMergeParams = {
               ...params, primary, out,
               secondary: real(params.secondary), tertiary: real(params.tertiary), bakeVae: real(params.bakeVae),
-              jobId: `merge-${Date.now().toString(36)}`,
+              // the webview picks the id so its Interrupt button can cancel before the result arrives
+              jobId: params.jobId ?? `merge-${Date.now().toString(36)}`,
             };
             running = full.jobId;
             try {

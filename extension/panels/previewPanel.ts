@@ -113,7 +113,10 @@ export async function showPreview(ctx: SdContext, sendTo: SendToRouter, document
   preview.push();
 }
 
-/** A preview panel restored after a reload: its file is in the webview's saved state; history starts empty. */
+/**
+ * A preview panel restored after a reload: its file and its results per spec are in the webview's saved state.
+ * Restored images keep only what the webview may see; a path is re-checked against the policy whenever used.
+ */
 export function revivePreview(ctx: SdContext, sendTo: SendToRouter, panel: vscode.WebviewPanel, state: unknown): void {
   const fileUri = typeof state === 'object' && state !== null && typeof (state as { uri?: unknown }).uri === 'string' ? (state as { uri: string }).uri : undefined;
   if (!fileUri) {
@@ -123,5 +126,15 @@ export function revivePreview(ctx: SdContext, sendTo: SendToRouter, panel: vscod
   const uri = vscode.Uri.parse(fileUri);
   const key = uri.toString();
   previews.get(key)?.panel.dispose();
-  previews.set(key, new Preview(ctx, panel, uri, sendTo, () => previews.delete(key)));
+  const preview = new Preview(ctx, panel, uri, sendTo, () => previews.delete(key));
+  const saved = (state as { history?: unknown }).history;
+  if (typeof saved === 'object' && saved !== null) {
+    for (const [k, list] of Object.entries(saved)) {
+      const i = Number(k);
+      if (!Number.isInteger(i) || i < 0 || !Array.isArray(list)) continue;
+      const views = list.filter((r): r is ResultView => typeof r?.image?.src === 'string' && typeof r?.image?.name === 'string' && typeof r?.seed === 'number' && typeof r?.infotext === 'string');
+      if (views.length) preview.history.set(i, views.slice(0, HISTORY));
+    }
+  }
+  previews.set(key, preview);
 }

@@ -33,12 +33,32 @@ async function setFields(f, pairs) {
 }
 /** The SD Studio status bar item: "… · idle" or "… · N job(s)". */
 const statusItem = (page, re) => page.locator('.statusbar-item', { hasText: re }).first();
-/** Start a generation long enough to act on mid-run (150 steps × many batches on the tiny model); resolves once sampling reports progress. */
-async function startLongJob(page, f, nIter = 20) {
-  await setFields(f, [['steps', 150], ['n_iter', nIter], ['batch_size', 1], ['width', 64], ['height', 64], ['seed', 7]]);
+/**
+ * Start a generation long enough to act on mid-run (150 steps × n batches on the tiny model, ~1 s per batch at
+ * 256×256, ~4 s at 512×512); resolves once sampling reports progress.
+ */
+async function startLongJob(page, f, nIter = 20, size = 256) {
+  await setFields(f, [['steps', 150], ['n_iter', nIter], ['batch_size', 1], ['width', size], ['height', size], ['seed', 7]]);
   await f.locator('#generate').click();
   await f.waitForFunction(() => document.getElementById('progress')?.className === 'progress', null, { timeout: 120000 });
   await statusItem(page, /\d+ jobs?/).waitFor({ timeout: 30000 });
+}
+/**
+ * A panel VS Code restored after a reload. KNOWN code-server quirk: a webview restored while the page's webview
+ * service worker is still taking control may stay blank (its resources fail to load); showing another editor and
+ * coming back reloads it, as a user would. The panel's content then comes from the serializer + getState.
+ */
+async function revealRestored(page, tab, kind) {
+  const t = page.locator('.tabs-container .tab', { hasText: tab }).first();
+  await t.waitFor({ timeout: 90000 });
+  for (let attempt = 0; ; attempt++) {
+    await t.click();
+    try { return await panelFrame(page, kind, 30000); } catch (e) {
+      if (attempt >= 2) throw e;
+      await page.locator('.tabs-container .tab', { hasText: 'scene.sdprompt' }).first().click();
+      await page.waitForTimeout(1000);
+    }
+  }
 }
 /** Focus a panel's editor tab and return its webview frame. */
 async function showPanel(page, tab, kind) {
@@ -65,6 +85,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     ({ browser, page, logs } = await launchBrowser({ colorScheme: 'dark' }));
     await page.goto(workbenchUrl(cs.port, prep.workspace));
     await waitForWorkbench(page);
+    await setColorScheme(page, 'dark');
   });
 
   after(async () => {
@@ -182,6 +203,9 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     await f.waitForFunction(() => document.getElementById('after-image')?.naturalWidth > 0, null, { timeout: 30000 });
     const [w, h] = await f.locator('#after-image').evaluate((i) => [i.naturalWidth, i.naturalHeight]);
     assert.deepEqual([w, h], [128, 128], 'the 64×64 source upscaled ×2');
+    // before and after are shown in the same box, so the slider compares like with like
+    const [bw, aw] = await f.evaluate(() => [document.querySelector('.compare-img:not(.compare-after)').getBoundingClientRect().width, document.getElementById('after-image').getBoundingClientRect().width]);
+    assert.equal(Math.round(bw), Math.round(aw), 'before and after share one box');
     // the slider moves the clip of the "after" image
     await f.locator('#compare-slider').fill('20');
     assert.match(await f.locator('#after-image').evaluate((i) => i.style.clipPath), /inset\(0(px)? 0(px)? 0(px)? 20%\)/);
@@ -226,12 +250,15 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
       for (const tb of tabs) {
         if (tb.kind === 'merger' && !(await page.locator('.tabs-container .tab', { hasText: tb.tab }).count())) await palette(page, title('sdStudio.openMerger'));
         if (tb.kind === 'preview') {
-          // the preview sits beside the .sdprompt editor: show both
+          // the preview sits beside the .sdprompt editor and follows its cursor: put the cursor in spec 1 (it has a result)
           await page.locator('.tabs-container .tab', { hasText: 'scene.sdprompt' }).first().click();
+          await page.locator('.editor-instance .monaco-editor[data-uri$="scene.sdprompt"] .view-lines').click();
+          await page.keyboard.press('Control+Home');
         }
         const f = await showPanel(page, tb.tab, tb.kind);
         // the webview got the theme: its body class follows the workbench (vscode-dark / vscode-light)
         await f.waitForFunction((d) => document.body.classList.contains(d ? 'vscode-dark' : 'vscode-light'), scheme === 'dark', { timeout: 15000 });
+        if (tb.kind === 'preview') await f.locator('#gallery-strip img').first().waitFor({ timeout: 30000 });
         await page.waitForTimeout(300);
         await screenshot(page, `${tb.kind}-${scheme}`);
       }
@@ -247,17 +274,27 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
       await f.locator('#negative_prompt').fill(`${kind} negative draft`);
     }
     await page.waitForTimeout(500);
-    await page.reload();
+    // Developer: Reload Window (not page.reload(): the workbench flushes its storage, webview state included, only
+    // before a shutdown it expects; a browser-level reload loses the last minute of state)
+    const nav = page.waitForEvent('framenavigated', { predicate: (fr) => fr === page.mainFrame(), timeout: 60000 });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('>Developer: Reload Window');
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Developer: Reload Window/ }).first().click();
+    await nav;
     await waitForWorkbench(page);
     for (const [kind, tab] of [['img2img', 'img2img'], ['inpaint', 'Inpaint']]) {
-      await page.locator('.tabs-container .tab', { hasText: tab }).first().waitFor({ timeout: 60000 });
-      const f = await showPanel(page, tab, kind);
+      const f = await revealRestored(page, tab, kind);
       assert.equal(await f.locator('#prompt').inputValue(), drafts[kind], `${kind} prompt draft restored`);
       assert.equal(await f.locator('#negative_prompt').inputValue(), `${kind} negative draft`, `${kind} negative draft restored`);
       assert.ok(await f.locator('#gallery-strip img').count() >= 1, `${kind} results restored`);
     }
+    // the preview beside scene.sdprompt comes back with its results
+    const p = await revealRestored(page, 'Preview', 'preview');
+    await p.locator('#gallery-strip img').first().waitFor({ timeout: 30000 });
     await showPanel(page, 'img2img', 'img2img');
     await screenshot(page, 'step-reloaded-img2img');
+    await setColorScheme(page, 'dark');
     // the daemon of the new extension host is up
     await statusItem(page, /idle/).waitFor({ timeout: 60000 });
   });
@@ -278,12 +315,25 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
   test('Skip ends the current batch and the job goes on with the next', async () => {
     const f = await showPanel(page, 'img2img', 'img2img');
     const before = await f.locator('#gallery-strip img').count();
-    await startLongJob(page, f, 2);
+    // record every progress text the panel shows
+    await f.evaluate(() => {
+      const el = document.getElementById('progress-text');
+      window.__seen = [];
+      new MutationObserver(() => window.__seen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await startLongJob(page, f, 2, 512); // batches long enough that Skip lands mid-batch
     await f.locator('#skip').click();
     await f.locator('#progress-text', { hasText: /^Done/ }).waitFor({ timeout: 240000 }).catch(async (e) => {
       throw new Error(`skip: ${await f.locator('#progress-text').textContent()} (${e.message})`);
     });
     assert.equal(await f.locator('#progress-text').textContent(), 'Done: 2 images');
+    const seen = await f.evaluate(() => window.__seen);
+    // "step 12/113 · image 1/2 · …" (img2img runs steps × denoising strength)
+    const stepsOf = (image) => seen.map((t) => new RegExp(`step (\\d+)/(\\d+) · image ${image}/2`).exec(t ?? '')).filter(Boolean).map((m) => [Number(m[1]), Number(m[2])]);
+    assert.ok(stepsOf(2).length > 0, `the second batch ran: ${seen.join(' | ')}`);
+    const [last1, total1] = stepsOf(1).at(-1);
+    assert.ok(last1 < total1, `the first batch stopped early: image 1 reached step ${last1}/${total1}`);
+    assert.equal(await f.locator('#status.error').count(), 0);
     assert.equal(await f.locator('#gallery-strip img').count(), before + 2, 'the skipped batch saved its image, the next batch ran');
   });
 
@@ -298,7 +348,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     // the job ends (cancelled): the status bar's queue goes back to idle and the log says so
     await statusItem(page, /idle/).waitFor({ timeout: 60000 });
     await palette(page, title('sdStudio.showLogs'));
-    await page.locator('.part.panel .view-lines', { hasText: /panel closed mid-run: job img2img-\S+ ended cancelled/ }).first().waitFor({ timeout: 30000 });
+    await page.locator('.part.panel .view-lines', { hasText: /panel\s+closed\s+mid-run:\s+job\s+img2img-\S+\s+ended\s+cancelled/ }).first().waitFor({ timeout: 30000 });
     await screenshot(page, 'step-closed-mid-run-log');
     // nothing is left to cancel
     await palette(page, title('sdStudio.cancelJob'));

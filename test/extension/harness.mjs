@@ -171,6 +171,23 @@ export async function setColorScheme(page, scheme) {
     const c = document.querySelector('.monaco-workbench')?.classList;
     return !!c && (dark ? c.contains('vs-dark') : c.contains('vs') && !c.contains('vs-dark'));
   }, scheme === 'dark', { timeout: 30000 });
+  // KNOWN code-server 1.99 quirk: at startup the dark scheme lands on Abyss (the first dark theme) whatever
+  // workbench.preferredDarkColorTheme says; picking the theme in "Preferences: Color Theme" fixes it for the session
+  const want = scheme === 'dark' ? { cls: 'dark_modern-json', label: 'Dark Modern' } : { cls: 'light_modern-json', label: 'Light Modern' };
+  const applied = () => page.evaluate((cls) => [...(document.querySelector('.monaco-workbench')?.classList ?? [])].some((c) => c.endsWith(cls)), want.cls);
+  if (!(await applied())) {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: want.label }).first().waitFor({ timeout: 15000 });
+    await input.fill(want.label);
+    // click the row (Enter can land before the list is filtered; the picker previews the focused theme either way)
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: want.label }).first().click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15000 });
+    await page.waitForFunction((cls) => [...(document.querySelector('.monaco-workbench')?.classList ?? [])].some((c) => c.endsWith(cls)), want.cls, { timeout: 15000 });
+  }
   await page.waitForTimeout(600);
 }
 

@@ -14,6 +14,11 @@ export interface Source {
   /** The init image and mask to send (the painter exports PNG bytes here). */
   inputs(): Promise<{ init?: ImageInput; mask?: ImageInput }>;
   setMask?(view: ImageView): void;
+  /** Source-specific draft (the painted mask) kept in the webview state, so a reload or hide/show keeps it. */
+  draft?(): unknown;
+  restoreDraft?(draft: unknown): void;
+  /** Called once with the panel's save function, for changes the source makes on its own (painting). */
+  bindSave?(save: () => void): void;
 }
 
 interface Saved {
@@ -21,6 +26,7 @@ interface Saved {
   results: ResultView[];
   selected: number;
   image?: ImageView;
+  source?: unknown;
 }
 
 const DEFAULTS: FormValues = {
@@ -39,9 +45,11 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   let results: ResultView[] = saved?.results ?? [];
   let selected = saved?.selected ?? 0;
   let jobId: string | undefined;
+  if (saved?.source !== undefined) source.restoreDraft?.(saved.source);
   if (saved?.image) source.setImage(saved.image);
 
-  const save = () => setState<Saved>({ form: values, results: results.slice(0, 32), selected, image: source.image() });
+  const save = () => setState<Saved>({ form: values, results: results.slice(0, 32), selected, image: source.image(), source: source.draft?.() });
+  source.bindSave?.(save);
   const status = h('div', { class: 'status', id: 'status', attrs: { role: 'status' } });
   const say = (text: string, error = false) => { status.textContent = text; status.className = `status${error ? ' error' : ''}`; };
 
@@ -171,11 +179,12 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     progress.el,
     status,
   );
+  // results first, as in A1111's output column: visible without scrolling past the parameters
   const right = h('div', { class: 'col col-right' },
+    gal.el,
     section('Generation', true, samplerHolder, paramsEl, seedTools),
     extra ? extra(values, save) : null,
     section('Variation seed', false, fields(variation, values, save)),
-    gal.el,
   );
   app.append(h('div', { class: `layout ${kind}` }, left, right));
   app.removeAttribute('aria-busy');

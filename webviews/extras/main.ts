@@ -7,7 +7,7 @@ import type { ExtrasOptions, HostMessage, ImageView } from '../common/messages';
 import { progressBar } from '../common/progress';
 import { getState, onMessage, ready, request, setState } from '../common/vscodeApi';
 
-interface Saved { form: FormValues; image?: ImageView; batch: ImageView[]; folder?: ImageView }
+interface Saved { form: FormValues; image?: ImageView; batch: ImageView[]; folder?: ImageView; result?: { before: ImageView[]; after: ImageView[] } }
 const saved = getState<Saved>();
 const values: FormValues = {
   mode: 'single', resize_mode: 0, upscaling_resize: 2, upscaling_resize_w: 1024, upscaling_resize_h: 1024, upscaling_crop: true,
@@ -18,7 +18,10 @@ let image = saved?.image;
 let batch: ImageView[] = saved?.batch ?? [];
 let folder = saved?.folder;
 let upscalers: string[] = [...new Set(['None', String(values.upscaler_1), String(values.upscaler_2)])];
-const save = () => setState<Saved>({ form: values, image, batch, folder });
+let result = saved?.result;
+// results survive hide/show and reloads; a huge inline "before" (a dropped file) is not kept in the state
+const slim = (v: ImageView): ImageView => (v.src.length > 1_500_000 ? { ...v, src: '' } : v);
+const save = () => setState<Saved>({ form: values, image, batch, folder, result: result && { before: result.before.map(slim), after: result.after } });
 
 const app = document.getElementById('app')!;
 const slot = imageSlot('Source image', (v) => { image = v; save(); }, { id: 'extras-source' });
@@ -79,9 +82,19 @@ compare.hidden = true;
 const strip = h('div', { class: 'gallery-strip' });
 let afterViews: ImageView[] = [];
 let beforeViews: ImageView[] = [];
+let current = 0;
 const select = (i: number) => {
+  current = i;
   compare.hidden = !afterViews[i];
+  strip.querySelectorAll('.thumb').forEach((t, j) => t.classList.toggle('selected', j === i));
   if (afterViews[i]) { afterImg.src = afterViews[i].src; beforeImg.src = (beforeViews[i] ?? beforeViews[0])?.src ?? ''; }
+};
+const showResults = (after: ImageView[], before: ImageView[]) => {
+  afterViews = after; beforeViews = before;
+  clear(strip);
+  afterViews.forEach((v, i) => { const t = h('img', { class: 'thumb', attrs: { src: v.src, alt: v.name, tabindex: '0' } }); t.addEventListener('click', () => select(i)); strip.append(t); });
+  select(0);
+  sendBtns.hidden = !afterViews.length;
 };
 const progress = progressBar();
 const status = h('div', { class: 'status', id: 'status' });
@@ -94,27 +107,28 @@ const runBtn = button('Generate', async () => {
     const images = mode === 'single' ? (image ? [{ view: image }] : []) : mode === 'batch' ? batch.map((view) => ({ view })) : [];
     const res = await request('extras', { options: values as unknown as ExtrasOptions, images, folder: folder?.path });
     if (!res) { progress.done('Cancelled', 'error'); return; }
-    afterViews = res.after; beforeViews = res.before;
+    showResults(res.after, res.before);
+    result = { before: res.before, after: res.after };
+    save();
     status.textContent = res.errors.length ? `Failed: ${res.errors.join('; ')}` : '';
     status.className = `status${res.errors.length ? ' error' : ''}`;
-    clear(strip);
-    afterViews.forEach((v, i) => { const t = h('img', { class: 'thumb', attrs: { src: v.src, alt: v.name } }); t.addEventListener('click', () => select(i)); strip.append(t); });
-    select(0);
     progress.done(`Done: ${afterViews.length} image${afterViews.length === 1 ? '' : 's'}`, afterViews.length ? undefined : 'error');
   } catch (e) {
     progress.done(e instanceof Error ? e.message : String(e), 'error');
   } finally { runBtn.disabled = false; }
 }, { kind: 'primary', id: 'generate', icon: 'play' });
-const sendBtns = h('div', { class: 'toolbar' },
-  ...(['img2img', 'inpaint'] as const).map((t) => button(`Send to ${t}`, () => { const v = afterViews[0]; if (v) void request('sendTo', { target: t, image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'arrow-right' })),
-  button('Open', () => { const v = afterViews[0]; if (v) void request('openImage', { image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'go-to-file' }),
+const sendBtns = h('div', { class: 'toolbar', id: 'extras-actions' },
+  ...(['img2img', 'inpaint'] as const).map((t) => button(`Send to ${t}`, () => { const v = afterViews[current]; if (v) void request('sendTo', { target: t, image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'arrow-right' })),
+  button('Open', () => { const v = afterViews[current]; if (v) void request('openImage', { image: v }).catch((e) => { status.textContent = String(e); }); }, { icon: 'go-to-file' }),
 );
+sendBtns.hidden = true;
 const banner = h('div', { class: 'banner', text: 'The SD Studio daemon is not running.' });
 banner.hidden = true;
 app.append(h('div', { class: 'layout extras' },
   h('div', { class: 'col col-left' }, banner, tabs, sourceHolder, h('div', { class: 'toolbar actions' }, runBtn), progress.el, status),
-  h('div', { class: 'col col-right' }, optionsHolder, compare, strip, sendBtns),
+  h('div', { class: 'col col-right' }, compare, strip, sendBtns, optionsHolder),
 ));
+if (result) showResults(result.after, result.before);
 app.removeAttribute('aria-busy');
 
 onMessage((m: HostMessage) => {

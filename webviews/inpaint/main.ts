@@ -7,11 +7,21 @@ import type { ImageView } from '../common/messages';
 import { maskPainter } from './maskPainter';
 
 let current: ImageView | undefined;
-const painter = maskPainter(() => undefined);
+let save: () => void = () => undefined;
+let saveTimer: number | undefined;
+// the painted mask is part of the draft: saved (debounced) into the webview state after each change
+const painter = maskPainter(() => { window.clearTimeout(saveTimer); saveTimer = window.setTimeout(() => save(), 300); });
+/** A mask from the saved state, drawn once its image has loaded. */
+let pendingMask: string | undefined;
 const note = h('div', { class: 'muted', text: 'Load an image, then paint the area to repaint.' });
 const load = async (v: ImageView | undefined) => {
   current = v;
-  if (v) await painter.load(v).catch((e) => { note.textContent = String(e); });
+  if (v) {
+    await painter.load(v).catch((e) => { note.textContent = String(e); });
+    const m = pendingMask;
+    pendingMask = undefined;
+    if (m) await painter.loadMask({ name: 'mask.png', src: m }).catch(() => undefined);
+  }
   note.hidden = !!v;
 };
 const slot = imageSlot('Image', (v) => void load(v), { id: 'inpaint-source' });
@@ -22,6 +32,9 @@ generationPanel('inpaint', {
   setImage: (v) => { slot.set(v); void load(v); },
   image: () => current,
   setMask: (v) => void painter.loadMask(v),
+  draft: () => ({ mask: painter.maskUrl() }),
+  restoreDraft: (d) => { const m = (d as { mask?: unknown } | undefined)?.mask; pendingMask = typeof m === 'string' && m.startsWith('data:image/png') ? m : undefined; },
+  bindSave: (fn) => { save = fn; },
   inputs: async () => {
     if (!current) return {};
     const [maskBytes, imageBytes] = await Promise.all([painter.exportMask(), painter.exportImage()]);

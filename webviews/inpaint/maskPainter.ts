@@ -14,6 +14,8 @@ export interface MaskPainter {
   exportImage(): Promise<ArrayBuffer | undefined>;
   extend(sides: { left: number; right: number; top: number; bottom: number }): void;
   hasImage(): boolean;
+  /** The painted mask as a PNG data URL (strokes opaque on transparent), for the webview state; undefined when nothing is painted. */
+  maskUrl(): string | undefined;
 }
 
 const UNDO_LIMIT = 40;
@@ -249,5 +251,6 @@ export function maskPainter(onChange: () => void): MaskPainter {
       onChange();
     },
     hasImage: () => base.width > 0,
+    maskUrl: () => (painted && mask.width ? mask.toDataURL('image/png') : undefined),
   };
 }

@@ -24,7 +24,10 @@ const progress = progressBar();
 const result = h('div', { class: 'result', id: 'merge-result' });
 let jobId: string | undefined;
 const mergeBtn = button('Merge', async () => {
+  if (jobId) return;
   mergeBtn.disabled = true;
+  jobId = `merge-${crypto.randomUUID()}`;
+  interruptBtn.disabled = false;
   progress.start('Merging…');
   try {
     const params: ModelsMergeParams = {
@@ -32,6 +35,7 @@ const mergeBtn = button('Merge', async () => {
       method: values.method as MergeMethod, multiplier: Number(values.multiplier), saveAsHalf: Boolean(values.saveAsHalf),
       bakeVae: String(values.bakeVae) || undefined, discard: String(values.discard) || undefined, out: String(values.out),
       customName: String(values.customName) || undefined, saveMetadata: Boolean(values.saveMetadata), addRecipe: Boolean(values.addRecipe), copyMetadata: Boolean(values.copyMetadata),
+      jobId,
     };
     const r = await request('merge', { params });
     if (!r) { progress.done('Cancelled', 'error'); return; }
@@ -41,8 +45,10 @@ const mergeBtn = button('Merge', async () => {
       h('div', { class: 'kv' }, h('div', { class: 'k', text: 'Kind' }), h('div', { class: 'v', text: r.isInpainting ? 'inpainting model' : r.isInstructPix2Pix ? 'instruct-pix2pix model' : 'standard model' })));
   } catch (e) {
     progress.done(e instanceof Error ? e.message : String(e), 'error');
-  } finally { mergeBtn.disabled = false; }
+  } finally { mergeBtn.disabled = false; jobId = undefined; interruptBtn.disabled = true; }
 }, { kind: 'primary', id: 'merge' });
+const interruptBtn = button('Interrupt', () => { if (jobId) void request('cancel', { jobId }).catch((e) => progress.done(e instanceof Error ? e.message : String(e), 'error')); }, { id: 'merge-interrupt', icon: 'debug-stop' });
+interruptBtn.disabled = true;
 const methodSel = fields([{ key: 'method', label: 'Interpolation method', type: 'select', options: methods }], values, save);
 const banner = h('div', { class: 'banner', text: 'The SD Studio daemon is not running.' });
 banner.hidden = true;
@@ -50,7 +56,7 @@ app.append(h('div', { class: 'layout merger' },
   h('div', { class: 'col col-left' }, banner,
     section('Models', true, picker('primary', 'Primary model (A)'), picker('secondary', 'Secondary model (B)'), picker('tertiary', 'Tertiary model (C)')),
     section('Method', true, methodSel, fields([{ key: 'multiplier', label: 'Multiplier (M)', type: 'range', min: 0, max: 1, step: 0.05 }], values, save)),
-    h('div', { class: 'toolbar actions' }, mergeBtn, button('Interrupt', () => { if (jobId) void request('cancel', { jobId }); }, { icon: 'debug-stop' })),
+    h('div', { class: 'toolbar actions' }, mergeBtn, interruptBtn),
     progress.el, result),
   h('div', { class: 'col col-right' },
     section('Output', true, picker('out', 'Output file'), fields([{ key: 'customName', label: 'Custom name', type: 'text', placeholder: 'optional' }, { key: 'saveAsHalf', label: 'Save as float16', type: 'checkbox' }], values, save)),

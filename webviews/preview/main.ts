@@ -5,7 +5,7 @@ import { h } from '../common/dom';
 import { gallery } from '../common/gallery';
 import type { HostMessage, PreviewState } from '../common/messages';
 import { progressBar } from '../common/progress';
-import { onMessage, ready, setState } from '../common/vscodeApi';
+import { getState, onMessage, ready, setState } from '../common/vscodeApi';
 
 const app = document.getElementById('app')!;
 const title = h('div', { class: 'preview-title', id: 'preview-title' });
@@ -15,8 +15,11 @@ const gal = gallery(() => undefined, (t, err) => { status.textContent = t; statu
 app.append(h('div', { class: 'layout single' }, h('div', { class: 'col' }, title, progress.el, gal.el, status)));
 app.removeAttribute('aria-busy');
 
+// results per spec, kept in the state with the file's URI so a reload brings the history back
+const histories: Record<number, PreviewState['history']> = getState<{ history?: Record<number, PreviewState['history']> }>()?.history ?? {};
 const show = (p: PreviewState) => {
-  setState({ uri: p.uri });
+  if (p.history.length) histories[p.specIndex] = p.history.slice(0, 16);
+  setState({ uri: p.uri, history: histories });
   title.textContent = `${p.file} · spec ${p.specIndex + 1}${p.running ? ' · generating…' : ''}`;
   gal.show(p.history, 0);
   if (p.live) gal.setLive(p.live.src, `live preview · image ${p.live.image + 1} · step ${p.live.step}`);
