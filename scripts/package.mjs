@@ -3,9 +3,9 @@
 // vsce excludes a file when an ignore pattern matches it and no "!" pattern does, whatever the order, so the
 // re-includes are written per target into a temporary ignore file (.vscodeignore is the linux-x64 one).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -57,22 +57,17 @@ const dir = mkdtempSync(join(tmpdir(), 'sd-studio-vsix-'));
 const ignoreFile = join(dir, 'vscodeignore');
 writeFileSync(ignoreFile, ignore.join('\n') + '\n');
 
-// vsce refuses an @types/vscode newer than engines.vscode (^1.91.0, what vscode-languageclient 11 needs, kept so
-// VS Code 1.91–1.99 users can install it). The packaged manifest states the engine floor as the types version;
-// everything else is the working tree, linked into a staging folder so package.json itself is never rewritten.
 const pkg = readJson('package.json');
-const stage = join(dir, 'stage');
-const engine = pkg.engines.vscode.replace(/^[^\d]*/, '');
-const staged = { ...pkg, devDependencies: { ...pkg.devDependencies, '@types/vscode': engine } };
-spawnSync('mkdir', ['-p', stage]);
-writeFileSync(join(stage, 'package.json'), JSON.stringify(staged, null, 2));
-for (const f of ['README.md', 'LICENSE', 'language-configuration.json', 'syntaxes', 'media', 'dist', 'node_modules']) {
-  if (existsSync(f)) symlinkSync(resolve(f), join(stage, f));
-}
+const standIns = peerStandIns();
 const out = resolve(opt('out') ?? `sd-studio-${target}-${pkg.version}.vsix`);
 const vsce = resolve('node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--follow-symlinks', '--allow-missing-repository', '--skip-license', '--out', out], { stdio: 'inherit', cwd: stage });
+const r = spawnSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--follow-symlinks', '--allow-missing-repository', '--skip-license', '--out', out], { stdio: 'inherit' });
 rmSync(dir, { recursive: true, force: true });
+for (const d of standIns) {
+  rmSync(d, { recursive: true, force: true });
+  const scope = dirname(d);
+  if (basename(scope).startsWith('@') && readdirSync(scope).length === 0) rmSync(scope, { recursive: true, force: true });
+}
 if (r.status !== 0) process.exit(r.status ?? 1);
 console.log(`packaged ${out} for ${target}`);
 
@@ -82,4 +77,24 @@ function readJson(p) {
 function fail(message) {
   console.error(`package: ${message}`);
   process.exit(1);
+}
+
+/**
+ * vsce's `npm list --production` fails on a peer dependency we do not install on purpose (@upscalerjs/esrgan-slim's
+ * @tensorflow/tfjs, 270 MB: we read the package's weight files only). For the time of packaging, an empty
+ * stand-in package is put in its place (never packaged: .vscodeignore) and removed afterwards.
+ */
+function peerStandIns() {
+  const made = [];
+  for (const dep of Object.keys(readJson('package.json').dependencies ?? {})) {
+    const peers = readJson(join('node_modules', dep, 'package.json')).peerDependencies ?? {};
+    for (const [peer, range] of Object.entries(peers)) {
+      const dir = join('node_modules', peer);
+      if (existsSync(dir)) continue;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: peer, version: String(range).replace(/^[^\d]*/, ''), private: true, description: 'stand-in written by scripts/package.mjs' }));
+      made.push(resolve(dir));
+    }
+  }
+  return made;
 }
