@@ -78,7 +78,7 @@ export const demoCommand: CliCommand = {
       if (!real) {
         process.stderr.write(
           '\nThis image comes from a tiny TEST model with random weights, built by SD Studio itself: it proves the pipeline, not the art.\n' +
-            'Point at a real Stable Diffusion model (diffusers ONNX folder) with:\n' +
+            'Point at a real Stable Diffusion model (a diffusers ONNX folder, or an SD 1.x/2.x .safetensors/.ckpt) with:\n' +
             '  npm run demo -- --model /path/to/stable-diffusion-v1-5-onnx\n' +
             '  or set SD_STUDIO_MODEL (CLI) / the sdStudio.modelsRoot and sdStudio.model settings (VS Code).\n',
         );
