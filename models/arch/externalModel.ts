@@ -1,4 +1,4 @@
-// Writes a built graph whose weights are stubs (params.ts) as `model.onnx` + external data. A weight whose
+// Writes a built graph whose weights are placeholders (params.ts) as `model.onnx` + external data. A weight whose
 // stored dtype is the graph's and whose bytes are contiguous points INTO the checkpoint (offsets inside the
 // .safetensors or the stored .ckpt zip entry) through a hard link beside the model: ONNX Runtime refuses
 // external paths that leave the model folder (symlinks are resolved, absolute paths and ".." rejected), and a

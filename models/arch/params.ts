@@ -1,5 +1,5 @@
 // Weights as graph parameters without copies: an architecture asks for a checkpoint key and gets an initializer
-// name; the initializer is a zero-size stub whose real bytes are decided when the model is written
+// name; the initializer is a zero-size placeholder whose real bytes are decided when the model is written
 // (externalModel.ts): a pointer into the checkpoint file itself, or a converted copy in the cache. So building
 // the graph of a 4 GB checkpoint reads headers only.
 import type { GraphBuilder } from '../graph';
