@@ -1,4 +1,5 @@
 import { resizeRgb } from '../image/encode';
+import { pasteInto } from '../image/paste';
 import { blankRgb, type RgbImage } from '../image/rgbImage';
 import type { ResizeMode } from '../protocol';
 
@@ -20,18 +21,6 @@ export function resizeGeometry(mode: 1 | 2, w: number, h: number, W: number, H: 
   const srcW = fitWidth ? W : floorDiv(w * H, h);
   const srcH = fitWidth ? floorDiv(h * W, w) : H;
   return { srcW, srcH, x: floorDiv(W, 2) - floorDiv(srcW, 2), y: floorDiv(H, 2) - floorDiv(srcH, 2) };
-}
-
-/** Paste `src` onto `dst` at (x, y), clipping at the edges (PIL `paste` semantics). */
-function paste(dst: RgbImage, src: RgbImage, x: number, y: number): void {
-  const x0 = Math.max(0, x);
-  const x1 = Math.min(dst.width, x + src.width);
-  if (x1 <= x0) return;
-  for (let dy = Math.max(0, y); dy < Math.min(dst.height, y + src.height); dy++) {
-    const sy = dy - y;
-    const srcStart = (sy * src.width + (x0 - x)) * 3;
-    dst.data.set(src.data.subarray(srcStart, srcStart + (x1 - x0) * 3), (dy * dst.width + x0) * 3);
-  }
 }
 
 /** Stretch one row (or column) of `img` over a band of the canvas: A1111 fills the bars with the edge pixels. */
@@ -63,7 +52,7 @@ export async function resizeForImg2Img(img: RgbImage, mode: ResizeMode, W: numbe
   const g = resizeGeometry(mode, img.width, img.height, W, H);
   const resized = await resizeRgb(img, g.srcW, g.srcH);
   const canvas = blankRgb(W, H);
-  paste(canvas, resized, g.x, g.y);
+  pasteInto(canvas, resized, g.x, g.y, 3);
   if (mode === 2) {
     const ratio = W / H;
     const srcRatio = img.width / img.height;

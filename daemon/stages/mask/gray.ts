@@ -1,4 +1,5 @@
 // One-channel 8-bit images (masks, as PIL mode "L") and the few pixel moves the inpaint stages need.
+import { pasteInto } from '../../image/paste';
 import type { RgbImage } from '../../image/rgbImage';
 
 export interface GrayImage {
@@ -55,25 +56,13 @@ export function cropRgb(img: RgbImage, [x1, y1, x2, y2]: Box): RgbImage {
 /** PIL `paste(src, (x, y))` onto a copy of `dst`, clipped at the edges. */
 export function pasteRgb(dst: RgbImage, src: RgbImage, x0: number, y0: number): RgbImage {
   const out: RgbImage = { data: dst.data.slice(), width: dst.width, height: dst.height };
-  for (let y = Math.max(0, y0); y < Math.min(dst.height, y0 + src.height); y++) {
-    const xs = Math.max(0, x0);
-    const xe = Math.min(dst.width, x0 + src.width);
-    if (xe <= xs) continue;
-    const s = ((y - y0) * src.width + xs - x0) * 3;
-    out.data.set(src.data.subarray(s, s + (xe - xs) * 3), (y * dst.width + xs) * 3);
-  }
+  pasteInto(out, src, x0, y0, 3);
   return out;
 }
 
 export function pasteGray(dst: GrayImage, src: GrayImage, x0: number, y0: number): GrayImage {
   const out: GrayImage = { data: dst.data.slice(), width: dst.width, height: dst.height };
-  for (let y = Math.max(0, y0); y < Math.min(dst.height, y0 + src.height); y++) {
-    const xs = Math.max(0, x0);
-    const xe = Math.min(dst.width, x0 + src.width);
-    if (xe <= xs) continue;
-    const s = (y - y0) * src.width + xs - x0;
-    out.data.set(src.data.subarray(s, s + xe - xs), y * dst.width + xs);
-  }
+  pasteInto(out, src, x0, y0, 1);
   return out;
 }
 

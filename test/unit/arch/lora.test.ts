@@ -3,7 +3,7 @@
 // UNet / text encoder reproduce the stored PyTorch outputs; through the CLI a `<lora:…:1>` tag changes the image,
 // `<lora:…:0>` does not, and the infotext gets "Lora hashes".
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -18,7 +18,7 @@ import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { runCli } from '../../daemon/harness';
 import { cleanup, f32, fixture, ids32, io, maxAbsDiff, report, runBuilt, tempDir, weights } from './archHelpers';
-import { writeTinyCheckpoint } from './tinyCheckpoint';
+import { tinyCheckpointEnv } from './tinyCheckpoint';
 
 interface ModuleRow { kohya: string; a1111_compvis_name: string; ldm_key: string }
 const config = JSON.parse(readFileSync(fixture('lora-sd1.config.json'), 'utf8')) as { multiplier: number; modules: ModuleRow[] };
@@ -105,13 +105,7 @@ describe('LoRA through checkpoints and the pipeline', () => {
   const env = { user: '', cache: '', root: '', out: '' };
   const cp = () => join(env.user, 'tiny.safetensors');
   before(async () => {
-    env.user = await tempDir();
-    env.cache = await tempDir();
-    env.root = await tempDir();
-    env.out = await tempDir();
-    await writeTinyCheckpoint(cp(), ['unet-sd1.safetensors', 'clip-l-text.safetensors', 'vae.safetensors'], 'F32');
-    // The tiny CLIP has 4 heads (weights cannot say): the --config JSON form beside the checkpoint.
-    writeFileSync(join(env.user, 'tiny.config.json'), JSON.stringify({ hf_config: { num_attention_heads: 4 } }));
+    Object.assign(env, await tinyCheckpointEnv());
     mkdirSync(join(env.root, 'Lora', 'styles'), { recursive: true });
     copyFileSync(LORA, join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors'));
   });

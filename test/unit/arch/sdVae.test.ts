@@ -2,7 +2,7 @@
 // `<checkpoint>.vae.safetensors` beside a checkpoint, with "VAE hash" / "VAE" in the infotext when a separate VAE
 // is loaded.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -13,20 +13,15 @@ import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { resolveSdVae } from '../../../daemon/stages/sdVae';
 import { runCli } from '../../daemon/harness';
-import { cleanup, fixture, tempDir, weights } from './archHelpers';
-import { writeTinyCheckpoint } from './tinyCheckpoint';
+import { cleanup, fixture, weights } from './archHelpers';
+import { tinyCheckpointEnv } from './tinyCheckpoint';
 
 const env = { user: '', cache: '', root: '', out: '' };
 const cp = () => join(env.user, 'tiny.safetensors');
 const myVae = () => join(env.root, 'VAE', 'my-vae.safetensors');
 
 before(async () => {
-  env.user = await tempDir();
-  env.cache = await tempDir();
-  env.root = await tempDir();
-  env.out = await tempDir();
-  await writeTinyCheckpoint(cp(), ['unet-sd1.safetensors', 'clip-l-text.safetensors', 'vae.safetensors'], 'F32');
-  writeFileSync(join(env.user, 'tiny.config.json'), JSON.stringify({ hf_config: { num_attention_heads: 4 } }));
+  Object.assign(env, await tinyCheckpointEnv());
   // A standalone VAE as distributed (no first_stage_model. prefix), with a changed decoder output conv.
   const out: { name: string; dtype: 'F32'; shape: number[]; data: Uint8Array }[] = [];
   for (const [name, r] of await weights('vae.safetensors')) {
