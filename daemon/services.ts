@@ -2,7 +2,7 @@ import { SessionPool } from '../models/sessions';
 import { ModelManager } from './parts/sdModel';
 import type { DaemonServer } from './server';
 import { physicalCores } from './settings';
-import { configureFaceRestoration } from './stages/faceRestore';
+import { configureFaceRestoration } from './extras/faceRestore';
 
 /** Long-lived things the handlers share: one loaded SD model (GBs) for every pipeline, one session pool for faces. */
 export interface Services {

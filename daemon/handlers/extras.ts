@@ -5,7 +5,7 @@ import { UpscalerModels } from '../parts/upscaler';
 import { runExtras, type ResolvedExtras } from '../pipelines/extras';
 import type { DaemonSettings, ExtrasParams, UpscalerInfo } from '../protocol';
 import type { DaemonServer } from '../server';
-import { findUpscaler, listUpscalers } from '../upscalerRegistry';
+import { findUpscaler, listUpscalers } from '../extras/upscalerRegistry';
 
 /** `sd/extras` (a job on the one worker) and `sd/upscalers.list` (quick). Upscaler sessions stay loaded. */
 export function registerExtrasHandlers(server: DaemonServer): void {

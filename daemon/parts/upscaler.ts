@@ -7,7 +7,7 @@ import { f16BitsToF32, f32ToF16Bits } from '../../models/graph/float16';
 import { SessionPool, type ExecutionProvider, type ModelSession } from '../../models/sessions';
 import { upscalerOnnx } from '../../models/upscalerCache';
 import { modelError, notFound } from '../errors';
-import type { TileNetwork } from '../stages/tiles';
+import type { TileNetwork } from '../image/tiles';
 
 export interface UpscalerNetwork extends TileNetwork {
   source: string;

@@ -15,9 +15,9 @@ import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileAtomic } from '../output/save';
 import type { UpscalerModels } from '../parts/upscaler';
 import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
-import { restoreFaces } from '../stages/faceRestore';
-import { upscaleTiled } from '../stages/tiles';
-import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../stages/upscale';
+import { restoreFaces } from '../extras/faceRestore';
+import { upscaleTiled } from '../image/tiles';
+import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
 
 /** Params after defaults and checks (handlers/extras.ts makes them). */
 export interface ResolvedExtras {

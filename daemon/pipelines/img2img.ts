@@ -6,18 +6,18 @@ import { createImageNoise, discreteSchedule, resolveSampler, samplerInfo, sample
 import { planSigmas } from '../stages/planSigmas';
 import { finishLatents, startLatents } from '../stages/startLatents';
 import { denoise } from '../stages/denoise';
-import { writeImage } from '../stages/writeImage';
+import { writeImage } from '../output/writeImage';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
 import { embeddingDatabaseFor } from '../embeddings';
-import { img2imgInfotext } from '../stages/infotext';
+import { img2imgInfotext } from '../output/infotext';
 import { encodeInitImages } from '../stages/initLatents';
 import { livePreviewFor } from '../stages/previewTaesd';
 import { resolvePromptLoras } from '../stages/loras';
 import { resolveSdVae, vaeInfotext } from '../stages/sdVae';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
-import { plainImg2ImgExtra, prepareImageStages } from './inpaint';
+import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
 
 export interface PipelineDeps {

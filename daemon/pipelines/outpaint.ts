@@ -5,8 +5,8 @@ import { loadImage } from '../image/decode';
 import { encodePng } from '../image/encode';
 import type { JobContext } from '../jobs';
 import type { GenerationResult, Img2ImgParams, OutpaintParams } from '../protocol';
-import { grayToRgb } from '../stages/mask/gray';
-import { mk2Canvas, poorMansCanvas, resizeAndFillCanvas, type Direction, type OutpaintCanvas } from '../stages/outpaint';
+import { grayToRgb } from '../image/mask/gray';
+import { mk2Canvas, poorMansCanvas, resizeAndFillCanvas, type Direction, type OutpaintCanvas } from '../image/outpaint';
 import { fixedSeed } from '../validate';
 import { runImg2Img, type PipelineDeps } from './img2img';
 

@@ -1,7 +1,7 @@
 import { rgbToPlanar, type RgbImage } from '../image/rgbImage';
 import type { SdModel } from '../parts/sdModel';
 import type { Rng } from '../sampling';
-import { cropRgb } from './mask/gray';
+import { cropRgb } from '../image/mask/gray';
 
 /**
  * VAE-encode one already-processed RGB image (cropped to a multiple of 8, as the VAE downsamples with floor).

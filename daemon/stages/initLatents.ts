@@ -3,7 +3,7 @@ import { rgbToPlanar } from '../image/rgbImage';
 import type { SdModel } from '../parts/sdModel';
 import type { ResizeMode } from '../protocol';
 import { createRng, type RngSource } from '../sampling';
-import { resizeForImg2Img, resizeLatentBilinear } from './resize';
+import { resizeForImg2Img, resizeLatentBilinear } from '../image/resize';
 
 export interface InitLatent {
   latent: Float32Array;

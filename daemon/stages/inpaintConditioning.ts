@@ -4,8 +4,8 @@
 import { rgbToPlanar, type RgbImage } from '../image/rgbImage';
 import type { SdModel } from '../parts/sdModel';
 import type { Rng } from '../sampling';
-import type { GrayImage } from './mask/gray';
-import { conditioningMask } from './mask/latentMask';
+import type { GrayImage } from '../image/mask/gray';
+import { conditioningMask } from '../image/mask/latentMask';
 
 /** Extra UNet channels of an inpainting model (9 in = 4 latent + 1 mask + 4 masked-image latent). */
 export const INPAINT_EXTRA_CHANNELS = 5;

@@ -1,8 +1,8 @@
 // Soft inpainting (reference §2.8, A1111's built-in extension): a per-step blend that interpolates latent
 // vectors and their magnitudes separately, and an overlay mask rebuilt from where the result differs.
-import { pilGaussianBlurGray } from './mask/blur';
-import { minGray, type Box, type GrayImage } from './mask/gray';
-import { resizeMask } from './mask/resizeMask';
+import { pilGaussianBlurGray } from '../image/mask/blur';
+import { minGray, type Box, type GrayImage } from '../image/mask/gray';
+import { resizeMask } from '../image/mask/resizeMask';
 
 export interface SoftInpaintSettings {
   /** Schedule bias (`mask_blend_power`), default 1. */

@@ -7,8 +7,8 @@ import { loadImage } from '../../daemon/image/decode';
 import { encodePng, resizeRgb } from '../../daemon/image/encode';
 import type { RgbImage } from '../../daemon/image/rgbImage';
 import { UpscalerModels } from '../../daemon/parts/upscaler';
-import { upscaleTiled } from '../../daemon/stages/tiles';
-import { builtinModelsDir } from '../../daemon/upscalerRegistry';
+import { upscaleTiled } from '../../daemon/image/tiles';
+import { builtinModelsDir } from '../../daemon/extras/upscalerRegistry';
 import { sharedPath } from '../sharedPath';
 import type { Bench } from './registry';
 

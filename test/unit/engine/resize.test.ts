@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resizeForImg2Img, resizeGeometry, resizeLatentBilinear } from '../../../daemon/stages/resize';
+import { resizeForImg2Img, resizeGeometry, resizeLatentBilinear } from '../../../daemon/image/resize';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
 
 function solid(width: number, height: number, f: (x: number, y: number) => [number, number, number]): RgbImage {

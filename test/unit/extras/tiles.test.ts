@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { buildTfjsLayersUpscaler } from '../../../models/arch/esrganSlim';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
-import { axisTiles, axisWeights, runTiles, upscaleTiled, type TileNetwork } from '../../../daemon/stages/tiles';
-import { blendImages, cropToFit, limitSizeByOneDimension, upscaleBy, upscaleStage, type UpscalerStep } from '../../../daemon/stages/upscale';
+import { axisTiles, axisWeights, runTiles, upscaleTiled, type TileNetwork } from '../../../daemon/image/tiles';
+import { blendImages, cropToFit, limitSizeByOneDimension, upscaleBy, upscaleStage, type UpscalerStep } from '../../../daemon/extras/upscale';
 import { sharedPath } from '../../sharedPath';
 
 function pattern(width: number, height: number): RgbImage {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alignFace, applyAffine, estimateSimilarity, invertAffine, templateFor, warpRgb, FFHQ_TEMPLATE_512 } from '../../../daemon/stages/faces/align';
+import { alignFace, applyAffine, estimateSimilarity, invertAffine, templateFor, warpRgb, FFHQ_TEMPLATE_512 } from '../../../daemon/extras/faces/align';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
 
 /** The template put into an image by a known similarity (scale s, angle a, shift tx, ty). */

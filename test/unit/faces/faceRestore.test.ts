@@ -8,7 +8,7 @@ import { loadImage } from '../../../daemon/image/decode';
 import { encodePng } from '../../../daemon/image/encode';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
 import { findRestorerModel } from '../../../daemon/parts/faceRestorer';
-import { blendImages, configureFaceRestoration, restoreAllFaces, restoreFaces, type FaceRestoreOptions } from '../../../daemon/stages/faceRestore';
+import { blendImages, configureFaceRestoration, restoreAllFaces, restoreFaces, type FaceRestoreOptions } from '../../../daemon/extras/faceRestore';
 import { writeTinyFaceRestorers } from '../../fixtures/tinyFaceRestorer';
 import { sharedPath } from '../../sharedPath';
 

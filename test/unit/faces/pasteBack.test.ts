@@ -4,8 +4,8 @@ import { SessionPool } from '../../../models/sessions';
 import { FaceDetector, type DetectedFace } from '../../../daemon/parts/faceDetector';
 import { loadImage } from '../../../daemon/image/decode';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
-import { alignFace, applyAffine } from '../../../daemon/stages/faces/align';
-import { erode, gaussianBlur, gaussianKernel, pasteFaces, type RestoredFace } from '../../../daemon/stages/faces/pasteBack';
+import { alignFace, applyAffine } from '../../../daemon/extras/faces/align';
+import { erode, gaussianBlur, gaussianKernel, pasteFaces, type RestoredFace } from '../../../daemon/extras/faces/pasteBack';
 import { sharedPath } from '../../sharedPath';
 
 const dir = sharedPath('models-fixtures/face-detector-ulfd');

@@ -1,10 +1,10 @@
 // Only-masked geometry (reference §2.4): crop box, aspect expansion, paste-back.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cropRegion, expandCropRegion, maskBBox, onlyMaskedRegion } from '../../../daemon/stages/mask/geometry';
-import { blankGray, type GrayImage } from '../../../daemon/stages/mask/gray';
-import { uncrop } from '../../../daemon/stages/mask/composite';
-import { blurMask } from '../../../daemon/stages/mask/blur';
+import { cropRegion, expandCropRegion, maskBBox, onlyMaskedRegion } from '../../../daemon/image/mask/geometry';
+import { blankGray, type GrayImage } from '../../../daemon/image/mask/gray';
+import { uncrop } from '../../../daemon/image/mask/composite';
+import { blurMask } from '../../../daemon/image/mask/blur';
 
 function rectMask(w: number, h: number, [x1, y1, x2, y2]: [number, number, number, number]): GrayImage {
   const m = blankGray(w, h);

@@ -1,16 +1,17 @@
 // Mask blur, latent masks, masked content and the composite (reference §2.2, §2.3, §2.5, §2.6).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blurMask, gaussianKernel, maskBlurKernelSize, reflect101 } from '../../../daemon/stages/mask/blur';
-import { alphaCompositeRgb, compositeOverOriginal, overlayImage } from '../../../daemon/stages/mask/composite';
-import { blankGray, doubleGray, type GrayImage } from '../../../daemon/stages/mask/gray';
-import { conditioningMask, latentMask } from '../../../daemon/stages/mask/latentMask';
-import { binaryMask } from '../../../daemon/stages/mask/loadMask';
-import { pilResizeGray } from '../../../daemon/stages/mask/pilResize';
-import { resizeMask } from '../../../daemon/stages/mask/resizeMask';
-import { applyLatentContent, fillMasked } from '../../../daemon/stages/maskedContent';
+import { blurMask, gaussianKernel, maskBlurKernelSize, reflect101 } from '../../../daemon/image/mask/blur';
+import { alphaCompositeRgb, compositeOverOriginal, overlayImage } from '../../../daemon/image/mask/composite';
+import { blankGray, doubleGray, type GrayImage } from '../../../daemon/image/mask/gray';
+import { conditioningMask, latentMask } from '../../../daemon/image/mask/latentMask';
+import { binaryMask } from '../../../daemon/image/mask/loadMask';
+import { pilResizeGray } from '../../../daemon/image/mask/pilResize';
+import { resizeMask } from '../../../daemon/image/mask/resizeMask';
+import { applyLatentContent } from '../../../daemon/stages/maskedContent';
+import { fillMasked } from '../../../daemon/image/mask/fill';
 import { maskedImage } from '../../../daemon/stages/inpaintConditioning';
-import { expansion, poorMansCanvas } from '../../../daemon/stages/outpaint';
+import { expansion, poorMansCanvas } from '../../../daemon/image/outpaint';
 
 const dot = (w: number, h: number, x: number, y: number): GrayImage => {
   const m = blankGray(w, h);

@@ -3,7 +3,7 @@
 // user's files in ESRGAN/, RealESRGAN/, SwinIR/, DAT/ under the models root (or under models/ of an A1111 install).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { UpscalerInfo } from './protocol';
+import type { UpscalerInfo } from '../protocol';
 
 export const USER_FOLDERS = ['ESRGAN', 'RealESRGAN', 'SwinIR', 'DAT'] as const;
 const MODEL_EXTS = new Set(['.pth', '.pt', '.safetensors', '.onnx']);

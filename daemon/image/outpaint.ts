@@ -1,9 +1,9 @@
 // Outpainting canvases and masks (reference §2.9): the image grown on some sides, and a mask that is white over
 // the new area. Everything after that is inpainting.
-import type { RgbImage } from '../image/rgbImage';
+import type { RgbImage } from './rgbImage';
 import { createRng, type RngSource } from '../sampling';
 import { blankGray, pasteRgb, type GrayImage } from './mask/gray';
-import { fillMasked } from './maskedContent';
+import { fillMasked } from './mask/fill';
 import { resizeForImg2Img, resizeGeometry } from './resize';
 
 export type Direction = 'left' | 'right' | 'up' | 'down';

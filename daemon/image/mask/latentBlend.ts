@@ -3,7 +3,7 @@
 // before the model call (A1111 `mask_before_denoising`); after sampling one last blend. Soft inpainting replaces
 // the per-step blend and skips the last one.
 import { vpScale, type SamplerKind } from '../../sampling';
-import { softBlend, type SoftInpaintSettings } from '../softInpaint';
+import { softBlend, type SoftInpaintSettings } from '../../stages/softInpaint';
 
 export interface LatentBlend {
   /** In place on each call's x₀ prediction (k-diffusion, LCM). */

@@ -1,7 +1,7 @@
 // Masks in (reference §2.1): an uploaded mask image of any size (white = inpaint), a painted mask sent as PNG
 // bytes (strokes opaque on transparent), or the transparent part of the source image itself.
 import sharp from 'sharp';
-import { readImageRef } from '../../image/decode';
+import { readImageRef } from '../decode';
 import { imageError } from '../../errors';
 import type { ImageRef } from '../../protocol';
 import type { GrayImage } from './gray';

@@ -6,7 +6,7 @@
 // networks whose receptive field fits, and the linear cross-fade over `overlap` hides what remains for the others.
 // Output is assembled one strip of tiles at a time: a float accumulator one tile-row high, never the whole image.
 import { throwIfAborted } from '../errors';
-import type { RgbImage } from '../image/rgbImage';
+import type { RgbImage } from './rgbImage';
 
 /** A network seen by the tile runner: planar [3, h, w] in [0, 1] (its channel order) → [3, h·s, w·s]. */
 export interface TileNetwork {

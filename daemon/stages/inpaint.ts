@@ -1,26 +1,27 @@
 // Inpainting as img2img with different stages (reference §2): the img2img pipeline asks this file for the
 // stages that differ — processed init images and their latents, masked content, the 9-channel conditioning, the
-// latent blend, and the composite over the original. Masks in, geometry, blur and pixel maths live in stages/.
+// latent blend, and the composite over the original. Mask loading, geometry, blur and pixel maths live in image/mask/.
 import { invalidParam } from '../errors';
 import { loadImage } from '../image/decode';
 import type { RgbImage } from '../image/rgbImage';
 import type { InfotextValue } from '../infotext/a1111';
 import type { SdModel } from '../parts/sdModel';
 import { createImageNoise, createRng, type RngSource, type SamplerKind } from '../sampling';
-import { encodeImage } from '../stages/encodeImage';
-import { INPAINT_EXTRA_CHANNELS, inpaintConditioning, isInpaintingModel } from '../stages/inpaintConditioning';
-import { blurMask } from '../stages/mask/blur';
-import { compositeOverOriginal } from '../stages/mask/composite';
-import { onlyMaskedRegion, maskBBox } from '../stages/mask/geometry';
-import { cropGray, cropRgb, doubleGray, invertGray, type Box, type GrayImage } from '../stages/mask/gray';
-import { latentMask } from '../stages/mask/latentMask';
-import { latentBlend } from '../stages/mask/latentBlend';
-import { loadMask, maskFromAlpha, maskTransparency } from '../stages/mask/loadMask';
-import { pilResizeGray } from '../stages/mask/pilResize';
-import { resizeMask } from '../stages/mask/resizeMask';
-import { applyLatentContent, fillMasked, MASKED_CONTENT_NAMES } from '../stages/maskedContent';
-import { resizeForImg2Img } from '../stages/resize';
-import { adaptiveOverlayMask, softOverlayMask } from '../stages/softInpaint';
+import { encodeImage } from './encodeImage';
+import { INPAINT_EXTRA_CHANNELS, inpaintConditioning, isInpaintingModel } from './inpaintConditioning';
+import { blurMask } from '../image/mask/blur';
+import { compositeOverOriginal } from '../image/mask/composite';
+import { onlyMaskedRegion, maskBBox } from '../image/mask/geometry';
+import { cropGray, cropRgb, doubleGray, invertGray, type Box, type GrayImage } from '../image/mask/gray';
+import { latentMask } from '../image/mask/latentMask';
+import { latentBlend } from '../image/mask/latentBlend';
+import { loadMask, maskFromAlpha, maskTransparency } from '../image/mask/loadMask';
+import { pilResizeGray } from '../image/mask/pilResize';
+import { resizeMask } from '../image/mask/resizeMask';
+import { applyLatentContent, MASKED_CONTENT_NAMES } from './maskedContent';
+import { fillMasked } from '../image/mask/fill';
+import { resizeForImg2Img } from '../image/resize';
+import { adaptiveOverlayMask, softOverlayMask } from './softInpaint';
 import type { ResolvedImg2Img } from '../validate';
 
 /** What one init image became: the picture the model works on, its latent, and how it goes back. */

@@ -1,8 +1,8 @@
 import { encodePng } from '../image/encode';
 import type { RgbImage } from '../image/rgbImage';
 import { withPngText } from '../infotext/pngChunks';
-import type { FilenameContext } from '../output/filenames';
-import { saveImage, type SaveTarget } from '../output/save';
+import type { FilenameContext } from './filenames';
+import { saveImage, type SaveTarget } from './save';
 import type { GeneratedImage } from '../protocol';
 
 export interface ImageOutput {

@@ -1,6 +1,6 @@
 // One-channel 8-bit images (masks, as PIL mode "L") and the few pixel moves the inpaint stages need.
-import { pasteInto } from '../../image/paste';
-import type { RgbImage } from '../../image/rgbImage';
+import { pasteInto } from '../paste';
+import type { RgbImage } from '../rgbImage';
 
 export interface GrayImage {
   data: Uint8Array;

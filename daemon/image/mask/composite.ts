@@ -1,6 +1,6 @@
 // The final composite over the original (reference §2.6) with Pillow's integer arithmetic, the only-masked
 // paste-back (§2.4 step 7), and colour matching in the blend band (beyond A1111, against seams).
-import type { RgbImage } from '../../image/rgbImage';
+import type { RgbImage } from '../rgbImage';
 import { resizeForImg2Img } from '../resize';
 import { pilGaussianBlurPlanes } from './blur';
 import type { Box, GrayImage } from './gray';

@@ -1,6 +1,6 @@
-import { resizeRgb } from '../image/encode';
-import { pasteInto } from '../image/paste';
-import { blankRgb, type RgbImage } from '../image/rgbImage';
+import { resizeRgb } from './encode';
+import { pasteInto } from './paste';
+import { blankRgb, type RgbImage } from './rgbImage';
 import type { ResizeMode } from '../protocol';
 
 /** Size of the resized source and where it is pasted on the W×H canvas (offsets may be negative = crop). */
