@@ -40,7 +40,7 @@ class Tree {
         const z = createRng(this.source, childSeed(seed, false) ^ childSeed(seed, true)).randn([this.n]);
         const sd = Math.sqrt(((m - l) * (r - m)) / (r - l));
         wm = new Float32Array(this.n);
-        for (let i = 0; i < this.n; i++) wm[i] = 0.5 * (wl[i] + wr[i]) + sd * z[i];
+        for (let i = 0; i < this.n; i++) wm[i] = 0.5 * (wl[i]! + wr[i]!) + sd * z[i]!;
         if (this.cache.size > 4096) this.cache.clear();
         this.cache.set(key, wm);
       }
@@ -51,7 +51,7 @@ class Tree {
         const z = createRng(this.source, childSeed(seed, t >= m) ^ (Math.round(t * 1e9) >>> 0)).randn([this.n]);
         const sd = Math.sqrt(((t - a) * (b - t)) / (b - a));
         const out = new Float32Array(this.n);
-        for (let i = 0; i < this.n; i++) out[i] = wa[i] + ((t - a) / (b - a)) * (wb[i] - wa[i]) + sd * z[i];
+        for (let i = 0; i < this.n; i++) out[i] = wa[i]! + ((t - a) / (b - a)) * (wb[i]! - wa[i]!) + sd * z[i]!;
         return out;
       }
       if (t < m) { r = m; wr = wm; seed = childSeed(seed, false); } else { l = m; wl = wm; seed = childSeed(seed, true); }
@@ -68,7 +68,7 @@ export function createBrownianNoise(o: { source: RngSource; seeds: number[]; per
     const scale = 1 / Math.sqrt(Math.abs(sigmaNext - sigma));
     trees.forEach((tr, k) => {
       const a = tr.at(sigma), b = tr.at(sigmaNext);
-      for (let i = 0; i < o.perImage; i++) out[k * o.perImage + i] = (b[i] - a[i]) * scale;
+      for (let i = 0; i < o.perImage; i++) out[k * o.perImage + i] = (b[i]! - a[i]!) * scale;
     });
     return out;
   };

@@ -95,8 +95,9 @@ export interface ResolvedSampler {
 export function resolveSampler(name: string, scheduler?: string): ResolvedSampler {
   let info = findSampler(name);
   let implied: string | undefined;
-  if (!info && LEGACY_KARRAS_ALIASES[name.trim()]) {
-    info = findSampler(LEGACY_KARRAS_ALIASES[name.trim()]);
+  const legacy = LEGACY_KARRAS_ALIASES[name.trim()];
+  if (!info && legacy) {
+    info = findSampler(legacy);
     implied = 'Karras';
   }
   if (!info) {

@@ -13,14 +13,14 @@ export function makeDenoiser(schedule: { sigmaToT(s: number): number }, predicti
   return async (x, sigma) => {
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
     const xin = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) xin[i] = x[i] * cIn;
+    for (let i = 0; i < x.length; i++) xin[i] = x[i]! * cIn;
     const out = await model(xin, schedule.sigmaToT(sigma), sigma);
     const d = new Float32Array(x.length);
     if (prediction === 'epsilon') {
-      for (let i = 0; i < x.length; i++) d[i] = x[i] - sigma * out[i];
+      for (let i = 0; i < x.length; i++) d[i] = x[i]! - sigma * out[i]!;
     } else {
       const cSkip = 1 / (sigma * sigma + 1), cOut = -sigma * cIn;
-      for (let i = 0; i < x.length; i++) d[i] = cSkip * x[i] + cOut * out[i];
+      for (let i = 0; i < x.length; i++) d[i] = cSkip * x[i]! + cOut * out[i]!;
     }
     return d;
   };
@@ -35,15 +35,15 @@ export function makeLcmDenoiser(lcmSigmas: Float64Array, model: ModelFn, skip = 
   return async (x, sigma) => {
     const ls = Math.log(sigma);
     let best = 0;
-    for (let i = 1; i < logs.length; i++) if (Math.abs(ls - logs[i]) < Math.abs(ls - logs[best])) best = i;
+    for (let i = 1; i < logs.length; i++) if (Math.abs(ls - logs[i]!) < Math.abs(ls - logs[best]!)) best = i;
     const t = best * skip + (skip - 1);
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
     const xin = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) xin[i] = x[i] * cIn;
+    for (let i = 0; i < x.length; i++) xin[i] = x[i]! * cIn;
     const eps = await model(xin, t, sigma);
     const st = t * 10, cSkip = 0.25 / (st * st + 0.25), cOut = st / Math.sqrt(st * st + 0.25);
     const d = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) d[i] = cOut * (x[i] - sigma * eps[i]) + cSkip * x[i];
+    for (let i = 0; i < x.length; i++) d[i] = cOut * (x[i]! - sigma * eps[i]!) + cSkip * x[i]!;
     return d;
   };
 }

@@ -23,7 +23,7 @@ function betas(config: DiscreteConfig): Float64Array {
   switch (config.beta_schedule) {
     case 'scaled_linear': {
       const b = linspace(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), n);
-      for (let i = 0; i < n; i++) b[i] = b[i] * b[i];
+      for (let i = 0; i < n; i++) b[i] = b[i]! * b[i]!;
       return b;
     }
     case 'linear':
@@ -49,14 +49,14 @@ export function discreteSchedule(config: DiscreteConfig, precision: 'a1111' | 'f
   const ac = new Float64Array(n);
   let p = 1;
   for (let i = 0; i < n; i++) {
-    p *= 1 - b[i];
+    p *= 1 - b[i]!;
     ac[i] = precision === 'a1111' ? Math.fround(p) : p;
   }
   const sigmas = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const f = Math.fround;
     // A1111: ((1 − ᾱ)/ᾱ)^0.5 in float32 torch ops
-    sigmas[i] = precision === 'a1111' ? f(Math.sqrt(f(f(1 - ac[i]) / ac[i]))) : Math.sqrt((1 - ac[i]) / ac[i]);
+    sigmas[i] = precision === 'a1111' ? f(Math.sqrt(f(f(1 - ac[i]!) / ac[i]!))) : Math.sqrt((1 - ac[i]!) / ac[i]!);
   }
   return fromSigmas(sigmas, ac);
 }
@@ -64,7 +64,7 @@ export function discreteSchedule(config: DiscreteConfig, precision: 'a1111' | 'f
 /** σ↔t for any ascending sigma table. */
 export function fromSigmas(sigmas: Float64Array, alphasCumprod?: Float64Array): DiscreteSchedule {
   const logS = new Float64Array(sigmas.length);
-  for (let i = 0; i < sigmas.length; i++) logS[i] = Math.log(sigmas[i]);
+  for (let i = 0; i < sigmas.length; i++) logS[i] = Math.log(sigmas[i]!);
   const ac = alphasCumprod ?? sigmas.map((s) => 1 / (1 + s * s));
   return { sigmas, alphasCumprod: ac, sigmaToT: (s) => sigmaToT(logS, s), tToSigma: (t) => tToSigma(logS, t) };
 }
@@ -74,16 +74,16 @@ export function sigmaToT(logSigmas: ArrayLike<number>, sigma: number): number {
   const n = logSigmas.length;
   // last index with ls >= logSigmas[i] (0 when none), clamped to n−2
   let low = 0;
-  for (let i = 0; i < n; i++) if (ls - logSigmas[i] >= 0) low = i;
+  for (let i = 0; i < n; i++) if (ls - logSigmas[i]! >= 0) low = i;
   if (low > n - 2) low = n - 2;
-  const lo = logSigmas[low], hi = logSigmas[low + 1];
+  const lo = logSigmas[low]!, hi = logSigmas[low + 1]!;
   const w = Math.min(1, Math.max(0, (lo - ls) / (lo - hi)));
   return (1 - w) * low + w * (low + 1);
 }
 
 export function tToSigma(logSigmas: ArrayLike<number>, t: number): number {
   const lo = Math.floor(t), hi = Math.ceil(t), w = t - lo;
-  return Math.exp((1 - w) * logSigmas[lo] + w * logSigmas[hi]);
+  return Math.exp((1 - w) * logSigmas[lo]! + w * logSigmas[hi]!);
 }
 
 /** The SD1.x / SD2 training schedule. */

@@ -8,26 +8,26 @@ export function checkAbort(signal: AbortSignal | undefined): void {
 
 /** out[i] = a·x[i] + b·y[i] */
 export function lincomb(out: Vec, a: number, x: ArrayLike<number>, b: number, y: ArrayLike<number>): Vec {
-  for (let i = 0; i < out.length; i++) out[i] = a * x[i] + b * y[i];
+  for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b * y[i]!;
   return out;
 }
 
 /** out[i] = a·x[i] + b·y[i] + c·z[i] */
 export function lincomb3(out: Vec, a: number, x: ArrayLike<number>, b: number, y: ArrayLike<number>, c: number, z: ArrayLike<number>): Vec {
-  for (let i = 0; i < out.length; i++) out[i] = a * x[i] + b * y[i] + c * z[i];
+  for (let i = 0; i < out.length; i++) out[i] = a * x[i]! + b * y[i]! + c * z[i]!;
   return out;
 }
 
 /** y[i] += a·x[i] */
 export function axpy(y: Vec, a: number, x: ArrayLike<number>): Vec {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
+  for (let i = 0; i < y.length; i++) y[i]! += a * x[i]!;
   return y;
 }
 
 /** d = (x − denoised)/σ (A1111's `to_d`), into `out`. */
 export function toD(out: Vec, x: ArrayLike<number>, sigma: number, denoised: ArrayLike<number>): Vec {
   const inv = 1 / sigma;
-  for (let i = 0; i < out.length; i++) out[i] = (x[i] - denoised[i]) * inv;
+  for (let i = 0; i < out.length; i++) out[i] = (x[i]! - denoised[i]!) * inv;
   return out;
 }
 
@@ -50,6 +50,6 @@ export function linspace(start: number, end: number, steps: number): Float64Arra
 
 export function appendZero(s: ArrayLike<number>): Float64Array {
   const out = new Float64Array(s.length + 1);
-  for (let i = 0; i < s.length; i++) out[i] = s[i];
+  for (let i = 0; i < s.length; i++) out[i] = s[i]!;
   return out;
 }

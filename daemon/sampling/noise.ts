@@ -27,35 +27,35 @@ export function slerp(val: number, low: Float32Array, high: Float32Array, [C, H,
     let nl = 0, nh = 0, d = 0;
     for (let h = 0; h < H; h++) {
       const i = (c * H + h) * W + w;
-      nl += low[i] * low[i]; nh += high[i] * high[i]; d += low[i] * high[i];
+      nl += low[i]! * low[i]!; nh += high[i]! * high[i]!; d += low[i]! * high[i]!;
     }
     dot[c * W + w] = d / (Math.sqrt(nl) * Math.sqrt(nh));
-    mean += dot[c * W + w];
+    mean += dot[c * W + w]!;
   }
   mean /= C * W;
   if (mean > 0.9995) {
-    for (let i = 0; i < out.length; i++) out[i] = low[i] * val + high[i] * (1 - val);
+    for (let i = 0; i < out.length; i++) out[i] = low[i]! * val + high[i]! * (1 - val);
     return out;
   }
   for (let c = 0; c < C; c++) for (let w = 0; w < W; w++) {
-    const omega = Math.acos(dot[c * W + w]), so = Math.sin(omega);
+    const omega = Math.acos(dot[c * W + w]!), so = Math.sin(omega);
     const a = Math.sin((1 - val) * omega) / so, b = Math.sin(val * omega) / so;
     for (let h = 0; h < H; h++) {
       const i = (c * H + h) * W + w;
-      out[i] = a * low[i] + b * high[i];
+      out[i] = a * low[i]! + b * high[i]!;
     }
   }
   return out;
 }
 
 /** Paste `small` (C, h, w) centred into `big` (C, H, W), cropping when larger (ImageRNG.first). */
-function pasteCentred(big: Float32Array, [C, H, W]: number[], small: Float32Array, [, h0, w0]: number[]): void {
+function pasteCentred(big: Float32Array, [C, H, W]: [number, number, number], small: Float32Array, [, h0, w0]: [number, number, number]): void {
   let dx = Math.floor((W - w0) / 2), dy = Math.floor((H - h0) / 2);
   const w = dx >= 0 ? w0 : w0 + 2 * dx, h = dy >= 0 ? h0 : h0 + 2 * dy;
   const tx = Math.max(dx, 0), ty = Math.max(dy, 0);
   dx = Math.max(-dx, 0); dy = Math.max(-dy, 0);
   for (let c = 0; c < C; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++)
-    big[(c * H + ty + y) * W + tx + x] = small[(c * h0 + dy + y) * w0 + dx + x];
+    big[(c * H + ty + y) * W + tx + x] = small[(c * h0 + dy + y) * w0 + dx + x]!;
 }
 
 export function createImageNoise(o: ImageNoiseOptions): { first(): Float32Array; next(): Float32Array } {
@@ -71,13 +71,13 @@ export function createImageNoise(o: ImageNoiseOptions): { first(): Float32Array;
   const first = (): Float32Array => {
     const out = new Float32Array(per * o.seeds.length);
     o.seeds.forEach((seed, i) => {
-      let noise = resized ? createRng(o.source, seed).randn(noiseShape) : gens[i].randn(shape);
+      let noise = resized ? createRng(o.source, seed).randn(noiseShape) : gens[i]!.randn(shape);
       if (o.subseeds && strength !== 0) {
         const sub = createRng(o.source, o.subseeds[i] ?? 0).randn(noiseShape);
         noise = slerp(strength, noise, sub, noiseShape);
       }
       if (resized) {
-        const x = gens[i].randn(shape);
+        const x = gens[i]!.randn(shape);
         pasteCentred(x, shape, noise, noiseShape);
         noise = x;
       }

@@ -1,7 +1,7 @@
 // The full schedule a k-diffusion sampler receives for `steps` (KDiffusionSampler.get_sigmas) and the
 // img2img truncation of §1.3 (setup_img2img_steps + sample_img2img).
 import { resolveSampler } from './catalog';
-import { schedules, type ScheduleModel } from './schedules';
+import { schedules, uniform, type ScheduleModel } from './schedules';
 import { lcmModel, timestepSigmas, unipcSigmas } from './timesteps';
 
 /**
@@ -15,12 +15,12 @@ export function samplerSigmas(samplerName: string, schedulerName: string | undef
   const discard = r.discardPenultimate || !!opts.alwaysDiscard;
   const n = steps + (discard ? 1 : 0);
   if (r.kind === 'timesteps') return r.sampler === 'UniPC' ? unipcSigmas(steps, model) : timestepSigmas(n, model);
-  const fn = schedules[r.scheduler] ?? schedules.Uniform;
+  const fn = schedules[r.scheduler] ?? uniform;
   const s = fn(n, r.kind === 'lcm' ? lcmModel(model) : model);
   if (!discard || s.length < 2) return s;
   const out = new Float64Array(s.length - 1);
   out.set(s.subarray(0, s.length - 2));
-  out[out.length - 1] = s[s.length - 1];
+  out[out.length - 1] = s[s.length - 1]!;
   return out;
 }
 

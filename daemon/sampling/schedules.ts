@@ -20,8 +20,11 @@ export interface ScheduleOptions {
   betaBeta?: number;
 }
 
-const bounds = (m: ScheduleModel, o: ScheduleOptions) =>
-  [o.sigmaMin || m.sigmas[0], o.sigmaMax || m.sigmas[m.sigmas.length - 1]] as const;
+function bounds(m: ScheduleModel, o: ScheduleOptions): [min: number, max: number] {
+  const first = m.sigmas[0], last = m.sigmas[m.sigmas.length - 1];
+  if (first === undefined || last === undefined) throw new Error('schedule: the model sigma table is empty');
+  return [o.sigmaMin || first, o.sigmaMax || last];
+}
 const logTable = (m: ScheduleModel) => m.sigmas.map(Math.log);
 
 /** CompVisDenoiser.get_sigmas: t = linspace(999, 0, n), t_to_sigma, + 0. */
@@ -62,14 +65,14 @@ export const normal = (n: number, m: ScheduleModel, o: ScheduleOptions = {}) => 
 export function simple(n: number, m: ScheduleModel): Float64Array {
   const len = m.sigmas.length, ss = len / n;
   const out = new Float64Array(n);
-  for (let x = 0; x < n; x++) out[x] = m.sigmas[len - 1 - Math.trunc(x * ss)];
+  for (let x = 0; x < n; x++) out[x] = m.sigmas[len - 1 - Math.trunc(x * ss)]!;
   return appendZero(out);
 }
 
 export function ddim(n: number, m: ScheduleModel): Float64Array {
   const len = m.sigmas.length, ss = Math.max(Math.floor(len / n), 1);
   const sig: number[] = [];
-  for (let x = 1; x < len; x += ss) sig.push(m.sigmas[x]);
+  for (let x = 1; x < len; x += ss) sig.push(m.sigmas[x]!);
   return appendZero(sig.reverse());
 }
 
@@ -94,11 +97,11 @@ export function alignYourSteps(n: number, m: ScheduleModel): Float64Array {
   const nx = linspace(0, 1, n);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const x = nx[i];
+    const x = nx[i]!;
     let j = 0;
-    while (j < k - 2 && x > xs[j + 1]) j++;
-    const w = (x - xs[j]) / (xs[j + 1] - xs[j]);
-    out[n - 1 - i] = Math.exp(x >= xs[k - 1] ? ys[k - 1] : ys[j] + w * (ys[j + 1] - ys[j]));
+    while (j < k - 2 && x > xs[j + 1]!) j++;
+    const w = (x - xs[j]!) / (xs[j + 1]! - xs[j]!);
+    out[n - 1 - i] = Math.exp(x >= xs[k - 1]! ? ys[k - 1]! : ys[j]! + w * (ys[j + 1]! - ys[j]!));
   }
   return appendZero(out);
 }

@@ -33,7 +33,7 @@ export function unipcSigmas(steps: number, model: ScheduleModel): Float64Array {
   return linspace(1, 1 / N, steps + 1).map((t) => {
     const u = t * N - 1; // index in t_array
     const lo = Math.max(0, Math.min(N - 2, Math.floor(u)));
-    const la = logAlpha[lo] + (u - lo) * (logAlpha[lo + 1] - logAlpha[lo]);
+    const la = logAlpha[lo]! + (u - lo) * (logAlpha[lo + 1]! - logAlpha[lo]!);
     return Math.sqrt(Math.expm1(-2 * la));
   });
 }
@@ -42,7 +42,7 @@ export function unipcSigmas(steps: number, model: ScheduleModel): Float64Array {
 export function lcmModel(model: ScheduleModel, originalSteps = 50): ScheduleModel {
   const T = model.sigmas.length, skip = Math.floor(T / originalSteps);
   const table = new Float64Array(originalSteps);
-  for (let x = 0; x < originalSteps; x++) table[originalSteps - 1 - x] = model.sigmas[T - 1 - x * skip];
+  for (let x = 0; x < originalSteps; x++) table[originalSteps - 1 - x] = model.sigmas[T - 1 - x * skip]!;
   return { ...model, sigmas: table };
 }
 

@@ -60,8 +60,8 @@ export class TorchCpuGenerator {
 
 function fill16(d: Float32Array, o: number): void {
   for (let j = 0; j < 8; j++) {
-    const u1 = f32(1 - d[o + j]);
-    const u2 = d[o + j + 8];
+    const u1 = f32(1 - d[o + j]!);
+    const u2 = d[o + j + 8]!;
     const radius = f32(Math.sqrt(f32(-2 * f32(Math.log(u1)))));
     const theta = f32(TWO_PI_F * u2);
     d[o + j] = radius * f32(Math.cos(theta));

@@ -10,7 +10,7 @@ export function dpm2(o: { sChurn?: number; sTmin?: number; sTmax?: number; sNois
     const n = sigmas.length - 1;
     for (let i = 0; i < n; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sn = sigmas[i + 1];
+      const s = sigmas[i]!, sn = sigmas[i + 1]!;
       const gamma = sChurn > 0 && sTmin <= s && s <= sTmax ? Math.min(sChurn / n, Math.SQRT2 - 1) : 0;
       const sHat = s * (gamma + 1);
       if (gamma > 0) axpy(x, sNoise * Math.sqrt(sHat ** 2 - s ** 2), opts.noise(s, sn));

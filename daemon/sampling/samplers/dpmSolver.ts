@@ -17,7 +17,7 @@ class Solver {
     const den = await this.denoise(x, s);
     this.nfe++;
     const e = new Float32Array(this.len);
-    for (let i = 0; i < e.length; i++) e[i] = (x[i] - den[i]) / s;
+    for (let i = 0; i < e.length; i++) e[i] = (x[i]! - den[i]!) / s;
     cache.set(key, e);
     return e;
   }
@@ -25,7 +25,7 @@ class Solver {
     const e = await this.eps(c, 'eps', x, t);
     const k = sig(tn) * Math.expm1(tn - t);
     const out = new Float32Array(this.len);
-    for (let i = 0; i < out.length; i++) out[i] = x[i] - k * e[i];
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! - k * e[i]!;
     return out;
   }
   async step2(x: Float32Array, t: number, tn: number, c: Map<string, Float32Array>, r1 = 0.5): Promise<Float32Array> {
@@ -33,10 +33,10 @@ class Solver {
     const e = await this.eps(c, 'eps', x, t);
     const s1 = t + r1 * h;
     const u1 = new Float32Array(this.len), k1 = sig(s1) * Math.expm1(r1 * h);
-    for (let i = 0; i < u1.length; i++) u1[i] = x[i] - k1 * e[i];
+    for (let i = 0; i < u1.length; i++) u1[i] = x[i]! - k1 * e[i]!;
     const e1 = await this.eps(c, 'eps_r1', u1, s1);
     const a = sig(tn) * Math.expm1(h), b = (sig(tn) / (2 * r1)) * Math.expm1(h);
-    for (let i = 0; i < u1.length; i++) u1[i] = x[i] - a * e[i] - b * (e1[i] - e[i]);
+    for (let i = 0; i < u1.length; i++) u1[i] = x[i]! - a * e[i]! - b * (e1[i]! - e[i]!);
     return u1;
   }
   async step3(x: Float32Array, t: number, tn: number, c: Map<string, Float32Array>, r1 = 1 / 3, r2 = 2 / 3): Promise<Float32Array> {
@@ -44,20 +44,20 @@ class Solver {
     const e = await this.eps(c, 'eps', x, t);
     const s1 = t + r1 * h, s2 = t + r2 * h;
     const u = new Float32Array(this.len), k1 = sig(s1) * Math.expm1(r1 * h);
-    for (let i = 0; i < u.length; i++) u[i] = x[i] - k1 * e[i];
+    for (let i = 0; i < u.length; i++) u[i] = x[i]! - k1 * e[i]!;
     const e1 = await this.eps(c, 'eps_r1', u, s1);
     const a2 = sig(s2) * Math.expm1(r2 * h), b2 = sig(s2) * (r2 / r1) * (Math.expm1(r2 * h) / (r2 * h) - 1);
-    for (let i = 0; i < u.length; i++) u[i] = x[i] - a2 * e[i] - b2 * (e1[i] - e[i]);
+    for (let i = 0; i < u.length; i++) u[i] = x[i]! - a2 * e[i]! - b2 * (e1[i]! - e[i]!);
     const e2 = await this.eps(c, 'eps_r2', u, s2);
     const a = sig(tn) * Math.expm1(h), b = (sig(tn) / r2) * (Math.expm1(h) / h - 1);
-    for (let i = 0; i < u.length; i++) u[i] = x[i] - a * e[i] - b * (e2[i] - e[i]);
+    for (let i = 0; i < u.length; i++) u[i] = x[i]! - a * e[i]! - b * (e2[i]! - e[i]!);
     return u;
   }
 }
 
 function denoisedOf(x: Float32Array, s: number, e: Float32Array): Float32Array {
   const d = new Float32Array(x.length);
-  for (let i = 0; i < d.length; i++) d[i] = x[i] - s * e[i];
+  for (let i = 0; i < d.length; i++) d[i] = x[i]! - s * e[i]!;
   return d;
 }
 
@@ -66,7 +66,7 @@ export function dpmFast(o: { eta?: number; sNoise?: number } = {}): Sampler {
   const { eta = 1, sNoise = 1 } = o;
   return async (denoise, x0, sigmas, opts: SamplerOptions) => {
     const nfe = sigmas.length - 1;
-    const tStart = tOf(sigmas[0]), tEnd = tOf(sigmas[sigmas.length - 2]);
+    const tStart = tOf(sigmas[0]!), tEnd = tOf(sigmas[sigmas.length - 2]!);
     const solver = new Solver(denoise, x0.length);
     let x: Float32Array = x0.slice();
     const m = Math.floor(nfe / 3) + 1;
@@ -75,7 +75,7 @@ export function dpmFast(o: { eta?: number; sNoise?: number } = {}): Sampler {
     for (let i = 0; i < orders.length; i++) {
       checkAbort(opts.signal);
       const cache = new Map<string, Float32Array>();
-      const t = ts[i], tn = ts[i + 1];
+      const t = ts[i]!, tn = ts[i + 1]!;
       let tn_ = tn, su = 0;
       if (eta) {
         const [sd] = ancestralStep(sig(t), sig(tn), eta);
@@ -86,7 +86,7 @@ export function dpmFast(o: { eta?: number; sNoise?: number } = {}): Sampler {
       opts.onStep?.(i, sig(t), denoisedOf(x, sig(t), e));
       x = orders[i] === 1 ? await solver.step1(x, t, tn_, cache) : orders[i] === 2 ? await solver.step2(x, t, tn_, cache) : await solver.step3(x, t, tn_, cache);
       const n = opts.noise(sig(t), sig(tn));
-      for (let k = 0; k < x.length; k++) x[k] += su * sNoise * n[k];
+      for (let k = 0; k < x.length; k++) x[k]! += su * sNoise * n[k]!;
     }
     return x;
   };
@@ -97,7 +97,7 @@ export function dpmAdaptive(o: { eta?: number; sNoise?: number; order?: 2 | 3; r
   pcoeff?: number; icoeff?: number; dcoeff?: number; acceptSafety?: number } = {}): Sampler {
   const { eta = 1, sNoise = 1, order = 3, rtol = 0.05, atol = 0.0078, hInit = 0.05, pcoeff = 0, icoeff = 1, dcoeff = 0, acceptSafety = 0.81 } = o;
   return async (denoise, x0, sigmas, opts) => {
-    const tStart = tOf(sigmas[0]), tEnd = tOf(sigmas[sigmas.length - 2]);
+    const tStart = tOf(sigmas[0]!), tEnd = tOf(sigmas[sigmas.length - 2]!);
     const solver = new Solver(denoise, x0.length);
     const forward = tEnd > tStart;
     let x: Float32Array = x0.slice(), xPrev: Float32Array = x;
@@ -130,22 +130,22 @@ export function dpmAdaptive(o: { eta?: number; sNoise?: number; order?: 2 | 3; r
       }
       let sq = 0;
       for (let k = 0; k < x.length; k++) {
-        const delta = Math.max(atol, rtol * Math.max(Math.abs(low[k]), Math.abs(xPrev[k])));
-        const q = (low[k] - high[k]) / delta;
+        const delta = Math.max(atol, rtol * Math.max(Math.abs(low[k]!), Math.abs(xPrev[k]!)));
+        const q = (low[k]! - high[k]!) / delta;
         sq += q * q;
       }
       const error = Math.sqrt(sq) / Math.sqrt(x.length);
       const inv = 1 / (error + 1e-8);
       if (!errs.length) errs = [inv, inv, inv];
       errs[0] = inv;
-      const factor = 1 + Math.atan(errs[0] ** b1 * errs[1] ** b2 * errs[2] ** b3 - 1);
+      const factor = 1 + Math.atan(errs[0] ** b1 * errs[1]! ** b2 * errs[2]! ** b3 - 1);
       const accept = factor >= acceptSafety;
-      if (accept) { errs[2] = errs[1]; errs[1] = errs[0]; }
+      if (accept) { errs[2] = errs[1]!; errs[1] = errs[0]; }
       h *= factor;
       if (accept) {
         xPrev = low;
         const n = opts.noise(sig(s), sig(t));
-        for (let k = 0; k < high.length; k++) high[k] += su * sNoise * n[k];
+        for (let k = 0; k < high.length; k++) high[k]! += su * sNoise * n[k]!;
         x = high;
         s = t;
       }

@@ -8,7 +8,7 @@ export const dpmpp2m: Sampler = async (denoise, x0, sigmas, opts) => {
   let old: Float32Array | null = null;
   for (let i = 0; i < sigmas.length - 1; i++) {
     checkAbort(opts.signal);
-    const s = sigmas[i], sn = sigmas[i + 1];
+    const s = sigmas[i]!, sn = sigmas[i + 1]!;
     const den = await denoise(x, s);
     opts.onStep?.(i, s, den);
     if (sn === 0) {
@@ -19,7 +19,7 @@ export const dpmpp2m: Sampler = async (denoise, x0, sigmas, opts) => {
       if (old === null) {
         lincomb(x, ratio, x, c, den);
       } else {
-        const r = (Math.log(sigmas[i - 1]) - Math.log(s)) / h;
+        const r = (Math.log(sigmas[i - 1]!) - Math.log(s)) / h;
         lincomb(dd, 1 + 1 / (2 * r), den, -1 / (2 * r), old);
         lincomb(x, ratio, x, c, dd);
       }

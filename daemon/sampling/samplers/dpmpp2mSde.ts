@@ -10,7 +10,7 @@ export function dpmpp2mSde(o: { eta?: number; sNoise?: number; solver?: 'midpoin
     let hLast = 0, h = 0;
     for (let i = 0; i < sigmas.length - 1; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sn = sigmas[i + 1];
+      const s = sigmas[i]!, sn = sigmas[i + 1]!;
       const den = await denoise(x, s);
       opts.onStep?.(i, s, den);
       if (sn === 0) {
@@ -23,7 +23,7 @@ export function dpmpp2mSde(o: { eta?: number; sNoise?: number; solver?: 'midpoin
         if (old !== null) {
           const r = hLast / h;
           const c = solver === 'heun' ? (phi / (-h - etaH) + 1) / r : (0.5 * phi) / r;
-          for (let k = 0; k < x.length; k++) x[k] += c * (den[k] - old[k]);
+          for (let k = 0; k < x.length; k++) x[k]! += c * (den[k]! - old[k]!);
         }
         if (eta) axpy(x, sn * Math.sqrt(-Math.expm1(-2 * etaH)) * sNoise, opts.noise(s, sn));
       }

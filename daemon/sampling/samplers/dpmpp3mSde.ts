@@ -10,7 +10,7 @@ export function dpmpp3mSde(o: { eta?: number; sNoise?: number } = {}): Sampler {
     let h = 0, h1 = 0, h2 = 0;
     for (let i = 0; i < sigmas.length - 1; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sn = sigmas[i + 1];
+      const s = sigmas[i]!, sn = sigmas[i + 1]!;
       const den = await denoise(x, s);
       opts.onStep?.(i, s, den);
       if (sn === 0) {
@@ -23,13 +23,13 @@ export function dpmpp3mSde(o: { eta?: number; sNoise?: number } = {}): Sampler {
         if (den2 !== null && den1 !== null) {
           const r0 = h1 / h, r1 = h2 / h, phi3 = phi2 / hEta - 0.5;
           for (let k = 0; k < x.length; k++) {
-            const d10 = (den[k] - den1[k]) / r0, d11 = (den1[k] - den2[k]) / r1;
+            const d10 = (den[k]! - den1[k]!) / r0, d11 = (den1[k]! - den2[k]!) / r1;
             const d1 = d10 + ((d10 - d11) * r0) / (r0 + r1), d2 = (d10 - d11) / (r0 + r1);
-            x[k] += phi2 * d1 - phi3 * d2;
+            x[k]! += phi2 * d1 - phi3 * d2;
           }
         } else if (den1 !== null) {
           const r = h1 / h;
-          for (let k = 0; k < x.length; k++) x[k] += (phi2 * (den[k] - den1[k])) / r;
+          for (let k = 0; k < x.length; k++) x[k]! += (phi2 * (den[k]! - den1[k]!)) / r;
         }
         if (eta) axpy(x, sn * Math.sqrt(-Math.expm1(-2 * h * eta)) * sNoise, opts.noise(s, sn));
       }

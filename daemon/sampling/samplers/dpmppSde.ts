@@ -10,7 +10,7 @@ export function dpmppSde(o: { eta?: number; sNoise?: number; r?: number } = {}):
     const sigmaFn = (t: number) => Math.exp(-t), tFn = (s: number) => -Math.log(s);
     for (let i = 0; i < sigmas.length - 1; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sn = sigmas[i + 1];
+      const s = sigmas[i]!, sn = sigmas[i + 1]!;
       const den = await denoise(x, s);
       opts.onStep?.(i, s, den);
       if (sn === 0) {

@@ -9,7 +9,7 @@ export function eulerAncestral(o: { eta?: number; sNoise?: number } = {}): Sampl
     const d = new Float32Array(x.length);
     for (let i = 0; i < sigmas.length - 1; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sn = sigmas[i + 1];
+      const s = sigmas[i]!, sn = sigmas[i + 1]!;
       const den = await denoise(x, s);
       const [down, up] = ancestralStep(s, sn, eta);
       opts.onStep?.(i, s, den);

@@ -6,10 +6,11 @@ export const lcm: Sampler = async (denoise, x0, sigmas, opts) => {
   let x: Float32Array = x0.slice();
   for (let i = 0; i < sigmas.length - 1; i++) {
     checkAbort(opts.signal);
-    const den = await denoise(x, sigmas[i]);
-    opts.onStep?.(i, sigmas[i], den);
+    const s = sigmas[i]!, sn = sigmas[i + 1]!;
+    const den = await denoise(x, s);
+    opts.onStep?.(i, s, den);
     x = den.slice();
-    if (sigmas[i + 1] > 0) axpy(x, sigmas[i + 1], opts.noise(sigmas[i], sigmas[i + 1]));
+    if (sn > 0) axpy(x, sn, opts.noise(s, sn));
   }
   return x;
 };

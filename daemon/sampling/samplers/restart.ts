@@ -6,7 +6,7 @@ import type { Sampler } from './types';
 const karrasRange = (n: number, smin: number, smax: number) => karras(n, { sigmas: Float64Array.of(smin, smax) });
 const argminAbs = (a: ArrayLike<number>, v: number) => {
   let best = 0;
-  for (let i = 1; i < a.length; i++) if (Math.abs(a[i] - v) < Math.abs(a[best] - v)) best = i;
+  for (let i = 1; i < a.length; i++) if (Math.abs(a[i]! - v) < Math.abs(a[best]! - v)) best = i;
   return best;
 };
 
@@ -18,19 +18,19 @@ export function restartSteps(sigmasIn: ArrayLike<number>): [number, number][] {
   if (steps >= 20) {
     let restartSteps = 9, restartTimes = 1;
     if (steps >= 36) { restartSteps = Math.floor(steps / 4); restartTimes = 2; }
-    sigmas = karrasRange(steps - restartSteps * restartTimes, sigmas[sigmas.length - 2], sigmas[0]);
+    sigmas = karrasRange(steps - restartSteps * restartTimes, sigmas[sigmas.length - 2]!, sigmas[0]!);
     restartList.set(argminAbs(sigmas, 0.1), [restartSteps + 1, restartTimes, 2]);
   }
   const list: [number, number][] = [];
   for (let i = 0; i < sigmas.length - 1; i++) {
-    list.push([sigmas[i], sigmas[i + 1]]);
+    list.push([sigmas[i]!, sigmas[i + 1]!]);
     const r = restartList.get(i + 1);
     if (r) {
       let [rSteps, rTimes, rMax] = r;
       const minIdx = i + 1, maxIdx = argminAbs(sigmas, rMax);
       if (maxIdx < minIdx) {
-        const sr = karrasRange(rSteps, sigmas[minIdx], sigmas[maxIdx]).subarray(0, rSteps);
-        while (rTimes-- > 0) for (let k = 0; k < sr.length - 1; k++) list.push([sr[k], sr[k + 1]]);
+        const sr = karrasRange(rSteps, sigmas[minIdx]!, sigmas[maxIdx]!).subarray(0, rSteps);
+        while (rTimes-- > 0) for (let k = 0; k < sr.length - 1; k++) list.push([sr[k]!, sr[k + 1]!]);
       }
     }
   }

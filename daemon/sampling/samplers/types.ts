@@ -1,3 +1,4 @@
+/** The model's prediction of x₀ at σ: an array of x's length (the samplers' loops index both with one bound). */
 export type Denoise = (x: Float32Array, sigma: number) => Promise<Float32Array>;
 
 export interface SamplerOptions {
@@ -7,4 +8,5 @@ export interface SamplerOptions {
   onStep?: (i: number, sigma: number, denoised: Float32Array) => void;
 }
 
+/** `sigmas`: the schedule from σ_start to σ_end, at least two entries (stages/denoise gets it from samplerSigmas). */
 export type Sampler = (denoise: Denoise, x: Float32Array, sigmas: ArrayLike<number>, opts: SamplerOptions) => Promise<Float32Array>;
