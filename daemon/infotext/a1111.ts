@@ -42,7 +42,7 @@ const RE_IMAGESIZE = /^(\p{Nd}+)x(\p{Nd}+)\n?$/u;
 
 /** Every (key, raw value) pair `re_param.findall` yields for one line. */
 export function findParams(line: string): Array<[string, string]> {
-  return [...line.matchAll(RE_PARAM)].map((m) => [m[1], m[2]]);
+  return [...line.matchAll(RE_PARAM)].map((m) => [m[1]!, m[2]!]); // two mandatory groups
 }
 
 export interface ParsedInfotext {
@@ -88,8 +88,8 @@ export function parseGenerationParameters(text: string): ParsedInfotext {
     if (v[0] === '"' && v[v.length - 1] === '"') v = pyJsonLoadsString(v) ?? v;
     const m = RE_IMAGESIZE.exec(v);
     if (m) {
-      res.set(`${k}-1`, m[1]);
-      res.set(`${k}-2`, m[2]);
+      res.set(`${k}-1`, m[1]!); // RE_IMAGESIZE's two mandatory groups
+      res.set(`${k}-2`, m[2]!);
     } else res.set(k, v);
   }
 
@@ -187,7 +187,7 @@ function infotextVersion(v: PyValue | undefined): PyVersion | undefined {
   if (v === undefined) return undefined;
   let text = String(v);
   const m = /^([^-]+-[^-]+)-/su.exec(text);
-  if (m) text = m[1];
+  if (m) text = m[1]!;
   return parsePyVersion(text);
 }
 

@@ -39,13 +39,24 @@ export function fileSource(path: string): ByteSource & { close(): void } {
   }
 }
 
-export function u32be(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
+/**
+ * Byte `i` of `b`, 0 past its end: a header field cut short by the end of a file reads as zero bytes (the readers
+ * report the truncation where it matters), as `undefined << n` did before these reads were typed.
+ */
+const byteAt = (b: Uint8Array, i: number): number => b[i] ?? 0;
 
+export function u32be(b: Uint8Array, at: number): number {
+  return ((byteAt(b, at) << 24) | (byteAt(b, at + 1) << 16) | (byteAt(b, at + 2) << 8) | byteAt(b, at + 3)) >>> 0;
+}
+export const u32le = (b: Uint8Array, at: number): number =>
+  (byteAt(b, at) | (byteAt(b, at + 1) << 8) | (byteAt(b, at + 2) << 16) | (byteAt(b, at + 3) << 24)) >>> 0;
+export const u24le = (b: Uint8Array, at: number): number => byteAt(b, at) | (byteAt(b, at + 1) << 8) | (byteAt(b, at + 2) << 16);
+export const u16le = (b: Uint8Array, at: number): number => byteAt(b, at) | (byteAt(b, at + 1) << 8);
+
+/** Bytes start..end as Latin-1 text; past the end of `b` reads as NUL. */
 export function ascii(b: Uint8Array, start = 0, end = b.length): string {
   let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  for (let i = start; i < end; i++) s += String.fromCharCode(byteAt(b, i));
   return s;
 }
 

@@ -14,6 +14,6 @@ const TABLE = (() => {
 /** CRC of `parts` concatenated (PNG: chunk type + data). */
 export function crc32(...parts: Uint8Array[]): number {
   let c = 0xffffffff;
-  for (const p of parts) for (let i = 0; i < p.length; i++) c = TABLE[(c ^ p[i]) & 0xff] ^ (c >>> 8);
+  for (const p of parts) for (let i = 0; i < p.length; i++) c = TABLE[(c ^ p[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

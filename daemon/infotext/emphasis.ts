@@ -15,7 +15,7 @@ export function parsePromptAttention(text: string): Piece[] {
   const roundMul = 1.1;
   const squareMul = 1 / 1.1;
   const multiplyRange = (start: number, mul: number) => {
-    for (let p = start; p < res.length; p++) res[p][1] *= mul;
+    for (let p = start; p < res.length; p++) res[p]![1] *= mul;
   };
   for (const m of text.matchAll(RE_ATTENTION)) {
     const t = m[0];
@@ -38,8 +38,8 @@ export function parsePromptAttention(text: string): Piece[] {
   for (const pos of square) multiplyRange(pos, squareMul);
   if (res.length === 0) res.push(['', 1.0]);
   for (let i = 0; i + 1 < res.length; ) {
-    if (res[i][1] === res[i + 1][1]) {
-      res[i][0] += res[i + 1][0];
+    if (res[i]![1] === res[i + 1]![1]) {
+      res[i]![0] += res[i + 1]![0];
       res.splice(i + 1, 1);
     } else i++;
   }

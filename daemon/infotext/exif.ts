@@ -29,7 +29,7 @@ function asciiValue(b: Uint8Array): string {
 function utf16(b: Uint8Array, littleEndian: boolean): string {
   const n = b.length >> 1;
   let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(littleEndian ? b[2 * i] | (b[2 * i + 1] << 8) : (b[2 * i] << 8) | b[2 * i + 1]);
+  for (let i = 0; i < n; i++) s += String.fromCharCode(littleEndian ? b[2 * i]! | (b[2 * i + 1]! << 8) : (b[2 * i]! << 8) | b[2 * i + 1]!);
   return s;
 }
 
@@ -71,7 +71,7 @@ export function readExifText(block: Uint8Array): { entries: ExifText[]; problems
   const problems: string[] = [];
   const b = block.subarray(tiffStart(block));
   if (b.length < 8) return { entries, problems: ['EXIF block too short'] };
-  const order = String.fromCharCode(b[0], b[1]);
+  const order = String.fromCharCode(b[0]!, b[1]!);
   if (order !== 'II' && order !== 'MM') return { entries, problems: ['EXIF block has no TIFF byte-order mark'] };
   const le = order === 'II';
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -2,7 +2,7 @@
 // metadata text in it as keyword → text, with what could not be read. PNG text chunks keep their keyword;
 // EXIF tags become "EXIF:<Tag>", XMP properties "XMP:<prop>", a JPEG comment "JPEG:Comment".
 
-import { ascii, u32be, type ByteSource } from './byteSource';
+import { ascii, u16le, u24le, u32be, u32le, type ByteSource } from './byteSource';
 import { readExifText } from './exif';
 import { isPngSignature, scanPngText, type PngTextKind } from './pngChunks';
 import { readXmpText } from './xmp';
@@ -85,7 +85,7 @@ function readJpeg(src: ByteSource): ImageMeta {
       meta.problems.push(`corrupt JPEG: expected a marker at byte ${at}`);
       break;
     }
-    const marker = head[1];
+    const marker = head[1]!;
     if (marker === 0xff) {
       at += 1; // fill byte
       continue;
@@ -99,7 +99,7 @@ function readJpeg(src: ByteSource): ImageMeta {
       meta.problems.push(`truncated JPEG: segment header cut at byte ${at}`);
       break;
     }
-    const len = (head[2] << 8) | head[3];
+    const len = (head[2]! << 8) | head[3]!;
     const body = src.read(at + 4, len - 2);
     if (body.length < len - 2) {
       meta.problems.push(`truncated JPEG: segment 0x${marker.toString(16)} at byte ${at} declares ${len - 2} bytes, only ${body.length} present`);
@@ -109,16 +109,13 @@ function readJpeg(src: ByteSource): ImageMeta {
     else if (marker === 0xe1 && ascii(body, 0, XMP_ID.length) === XMP_ID) addXmp(meta, utf8.decode(body.subarray(XMP_ID.length)));
     else if (marker === 0xfe) meta.entries.push({ keyword: 'JPEG:Comment', text: utf8.decode(body).replace(/\0+$/, ''), source: 'COM' });
     else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && body.length >= 5) {
-      meta.height = (body[1] << 8) | body[2];
-      meta.width = (body[3] << 8) | body[4];
+      meta.height = (body[1]! << 8) | body[2]!;
+      meta.width = (body[3]! << 8) | body[4]!;
     }
     at += 2 + len;
   }
   return meta;
 }
-
-const u32le = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const u24le = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
 
 /** WebP: RIFF chunks; "EXIF" and "XMP " carry metadata, VP8X/VP8/VP8L the size. */
 function readWebp(src: ByteSource): ImageMeta {
@@ -142,8 +139,8 @@ function readWebp(src: ByteSource): ImageMeta {
       meta.height = u24le(b, 7) + 1;
     } else if (type === 'VP8 ' && meta.width === undefined) {
       const b = src.read(at + 8, 10);
-      meta.width = (b[6] | (b[7] << 8)) & 0x3fff;
-      meta.height = (b[8] | (b[9] << 8)) & 0x3fff;
+      meta.width = u16le(b, 6) & 0x3fff;
+      meta.height = u16le(b, 8) & 0x3fff;
     } else if (type === 'VP8L' && meta.width === undefined) {
       const b = src.read(at + 8, 5);
       const bits = u32le(b, 1);

@@ -14,7 +14,7 @@ export function parseJsonLossless(text: string): JsonValue {
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
-      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
       const lit = text.slice(i, j);
       if (/^-?\d{16,}$/.test(lit) && !Number.isSafeInteger(Number(lit))) {
         out += `${text.slice(last, i)}"${lit}"`;

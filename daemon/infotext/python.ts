@@ -21,8 +21,8 @@ export function pyFloatStr(v: number): string {
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
-  const [mant, expText] = v.toExponential().split('e');
-  const exp = Number(expText);
+  const sci = v.toExponential(), e = sci.indexOf('e');
+  const mant = sci.slice(0, e), exp = Number(sci.slice(e + 1));
   if (exp < -4 || exp >= 16) {
     // Python writes 1e+16 and 1.5e-05: mantissa as shortest digits, exponent signed and at least two digits.
     return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
@@ -94,7 +94,7 @@ const PEP440 = new RegExp(
 );
 
 /** A comparable PEP 440 version key; compare with `compareVersions`. */
-export interface PyVersion { key: number[][] }
+export interface PyVersion { key: [epoch: number[], release: number[], pre: number[], post: number[], dev: number[]] }
 
 const NEG_INF = -Infinity;
 const POS_INF = Infinity;
@@ -104,13 +104,14 @@ export function parsePyVersion(text: string): PyVersion | undefined {
   const m = PEP440.exec(text);
   if (!m || !m.groups) return undefined;
   const g = m.groups;
-  const release = g.release.split('.').map(Number);
+  const release = g.release!.split('.').map(Number); // a mandatory group
   while (release.length > 1 && release[release.length - 1] === 0) release.pop(); // 1.6.0 == 1.6
   const preRank: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
-  const hasPre = g.pre_l !== undefined;
+  const preL = g.pre_l;
   const hasPost = g.post !== undefined;
   const hasDev = g.dev_l !== undefined;
-  const pre = hasPre ? [preRank[g.pre_l.toLowerCase()], Number(g.pre_n ?? 0)] : !hasPost && hasDev ? [NEG_INF] : [POS_INF];
+  // PEP440 only matches the spellings preRank lists.
+  const pre = preL !== undefined ? [preRank[preL.toLowerCase()]!, Number(g.pre_n ?? 0)] : !hasPost && hasDev ? [NEG_INF] : [POS_INF];
   const post = hasPost ? [Number(g.post_n1 ?? g.post_n2 ?? 0)] : [NEG_INF];
   const dev = hasDev ? [Number(g.dev_n ?? 0)] : [POS_INF];
   return { key: [[Number(g.epoch ?? 0)], release, pre, post, dev] };
@@ -121,7 +122,7 @@ function compareSeq(a: number[], b: number[]): number {
     // A shorter release compares as if zero-padded only after trailing zeros were removed: Python tuple order.
     if (i >= a.length) return -1;
     if (i >= b.length) return 1;
-    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
   }
   return 0;
 }
@@ -129,7 +130,7 @@ function compareSeq(a: number[], b: number[]): number {
 /** <0, 0, >0 as Python's version comparison (local segments ignored: no A1111 version carries one). */
 export function compareVersions(a: PyVersion, b: PyVersion): number {
   for (let i = 0; i < a.key.length; i++) {
-    const c = compareSeq(a.key[i], b.key[i]);
+    const c = compareSeq(a.key[i]!, b.key[i]!); // both keys have the same five parts
     if (c !== 0) return c;
   }
   return 0;

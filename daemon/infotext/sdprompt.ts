@@ -51,7 +51,7 @@ export function parseSdPrompt(text: string): SdPromptFile {
   const problems: SdPromptProblem[] = [];
   let start = 0;
   for (let i = 0; i <= lines.length; i++) {
-    if (i === lines.length || SEPARATOR.test(lines[i])) {
+    if (i === lines.length || SEPARATOR.test(lines[i]!)) {
       const spec = parseSpec(lines, start, i, problems);
       if (spec) specs.push(spec);
       start = i + 1;
@@ -66,7 +66,7 @@ function parseSpec(lines: string[], from: number, to: number, problems: SdPrompt
   const directiveRanges: ParsedSpec['directiveRanges'] = [];
   const body: Array<{ text: string; line: number; shift: number }> = [];
   for (let i = from; i < to; i++) {
-    const l = lines[i];
+    const l = lines[i]!;
     if (l.startsWith('#')) comments.push(l.slice(1));
     else if (l.startsWith('@')) {
       const m = DIRECTIVE.exec(l);
@@ -74,12 +74,13 @@ function parseSpec(lines: string[], from: number, to: number, problems: SdPrompt
         problems.push({ message: 'expected "@key: value" (write "\\@" to start a prompt line with @)', range: range(i, 0, i, l.length) });
         continue;
       }
-      const value = m[2].trimEnd();
-      const vStart = l.length - m[2].length;
-      directives.push({ key: m[1], value });
-      directiveRanges.push({ key: range(i, 1, i, 1 + m[1].length), value: range(i, vStart, i, vStart + value.length) });
-      if (!(STUDIO_KEYS as readonly string[]).includes(m[1])) {
-        problems.push({ message: `unknown key "@${m[1]}" (known: ${STUDIO_KEYS.map((k) => `@${k}`).join(', ')})`, range: range(i, 0, i, 1 + m[1].length) });
+      const key = m[1]!, raw = m[2]!; // DIRECTIVE's two mandatory groups
+      const value = raw.trimEnd();
+      const vStart = l.length - raw.length;
+      directives.push({ key, value });
+      directiveRanges.push({ key: range(i, 1, i, 1 + key.length), value: range(i, vStart, i, vStart + value.length) });
+      if (!(STUDIO_KEYS as readonly string[]).includes(key)) {
+        problems.push({ message: `unknown key "@${key}" (known: ${STUDIO_KEYS.map((k) => `@${k}`).join(', ')})`, range: range(i, 0, i, 1 + key.length) });
       }
     } else {
       const unescaped = NEEDS_ESCAPE.test(l) ? l.slice(1) : l;
@@ -87,8 +88,8 @@ function parseSpec(lines: string[], from: number, to: number, problems: SdPrompt
     }
   }
   // Blank lines around the text (e.g. before a `---`) are layout, not prompt.
-  while (body.length && pyStrip(body[0].text) === '') body.shift();
-  while (body.length && pyStrip(body[body.length - 1].text) === '') body.pop();
+  while (body.length && pyStrip(body[0]!.text) === '') body.shift();
+  while (body.length && pyStrip(body[body.length - 1]!.text) === '') body.pop();
   if (!body.length && !directives.length && !comments.length) return null;
 
   const spec: ParsedSpec = {
@@ -107,15 +108,15 @@ function parseSpec(lines: string[], from: number, to: number, problems: SdPrompt
   const promptLines = neg < 0 ? body : body.slice(0, neg);
   spec.prompt = promptLines.map((b) => b.text).join('\n');
   if (promptLines.length) {
-    const p = promptLines[promptLines.length - 1];
-    spec.promptRange = range(promptLines[0].line, 0, p.line, p.shift + p.text.length);
+    const p = promptLines[promptLines.length - 1]!;
+    spec.promptRange = range(promptLines[0]!.line, 0, p.line, p.shift + p.text.length);
   }
   if (neg >= 0) {
-    const first = body[neg];
+    const first = body[neg]!;
     const after = first.text.slice(first.text.indexOf('Negative prompt:') + 16);
     const skip = after.startsWith(' ') ? 1 : 0; // the one space A1111 writes after the colon
     spec.negativePrompt = [after.slice(skip), ...body.slice(neg + 1).map((b) => b.text)].join('\n');
-    const endLine = body[body.length - 1];
+    const endLine = body[body.length - 1]!;
     const col = first.shift + first.text.length - after.length + skip;
     spec.negativeRange = range(first.line, col, endLine.line, endLine.shift + endLine.text.length);
   }

@@ -6,10 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename, resolve } from 'node:path';
-import { ascii } from './byteSource';
+import { ascii, concatBytes, u16le, u32le } from './byteSource';
 import { buildUserCommentExif } from './exif';
 import { sniffContainer } from './imageMeta';
-import { concatBytes } from './byteSource';
 import { withPngText } from './pngChunks';
 
 export class ImageWriteError extends Error {
@@ -30,7 +29,7 @@ export function jpegWithUserComment(jpeg: Uint8Array, text: string): Uint8Array 
   while (at + 4 <= jpeg.length && jpeg[at] === 0xff) {
     const marker = jpeg[at + 1];
     if (marker === 0xda || marker === 0xd9) break;
-    const len = (jpeg[at + 2] << 8) | jpeg[at + 3];
+    const len = (jpeg[at + 2]! << 8) | jpeg[at + 3]!;
     if (at + 2 + len > jpeg.length) throw new ImageWriteError(`truncated JPEG: segment at byte ${at} runs past the end`);
     const isExif = marker === 0xe1 && ascii(jpeg, at + 4, at + 10) === 'Exif\0\0';
     if (!inserted && marker !== 0xe0) {
@@ -46,7 +45,6 @@ export function jpegWithUserComment(jpeg: Uint8Array, text: string): Uint8Array 
 }
 
 const le32 = (n: number) => Uint8Array.of(n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff);
-const u32le = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 
 function riffChunk(type: string, data: Uint8Array): Uint8Array {
   const head = concat([Uint8Array.from(type, (c) => c.charCodeAt(0)), le32(data.length)]);
@@ -77,8 +75,8 @@ export function webpWithUserComment(webp: Uint8Array, text: string): Uint8Array 
       h = ((bits >>> 14) & 0x3fff) + 1;
       alpha = ((bits >>> 28) & 1) === 1;
     } else {
-      w = (img.data[6] | (img.data[7] << 8)) & 0x3fff;
-      h = (img.data[8] | (img.data[9] << 8)) & 0x3fff;
+      w = u16le(img.data, 6) & 0x3fff;
+      h = u16le(img.data, 8) & 0x3fff;
     }
     const d = new Uint8Array(10);
     d[0] = alpha ? 0x10 : 0;
@@ -88,7 +86,7 @@ export function webpWithUserComment(webp: Uint8Array, text: string): Uint8Array 
     kept.unshift(vp8x);
   }
   const flags = vp8x.data.slice();
-  flags[0] |= 0x08; // EXIF present
+  flags[0] = (flags[0] ?? 0) | 0x08; // EXIF present (a VP8X chunk of a file may be short)
   vp8x.data = flags;
   // EXIF goes after the image data and before XMP (WebP container spec order).
   const xmpAt = kept.findIndex((c) => c.type === 'XMP ');

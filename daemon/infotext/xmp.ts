@@ -27,7 +27,7 @@ export function readXmpText(xml: string): Array<{ keyword: string; text: string 
     let value: string | undefined;
     if (attr) value = attr[1];
     else if (elem) {
-      const li = /<rdf:li(?:\s[^>]*)?>([\s\S]*?)<\/rdf:li>/.exec(elem[1]);
+      const li = /<rdf:li(?:\s[^>]*)?>([\s\S]*?)<\/rdf:li>/.exec(elem[1]!);
       value = li ? li[1] : elem[1];
     }
     if (value !== undefined && value.trim() !== '') out.push({ keyword: `XMP:${prop}`, text: unescapeXml(value) });

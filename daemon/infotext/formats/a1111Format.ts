@@ -9,10 +9,10 @@ import { pyStrip } from '../python';
 /** Prompt and negative prompt as written: the same line split as A1111, without per-line stripping. */
 export function splitInfotextVerbatim(text: string): { prompt: string; negativePrompt: string | null } {
   const lines = pyStrip(text).split('\n');
-  if (findParams(lines[lines.length - 1]).length >= 3) lines.pop();
+  if (findParams(lines[lines.length - 1]!).length >= 3) lines.pop();
   const neg = lines.findIndex((l) => pyStrip(l).startsWith('Negative prompt:'));
   if (neg < 0) return { prompt: pyStrip(lines.join('\n')), negativePrompt: null };
-  const first = pyStrip(lines[neg]).slice(16);
+  const first = pyStrip(lines[neg]!).slice(16);
   return {
     prompt: pyStrip(lines.slice(0, neg).join('\n')),
     negativePrompt: pyStrip([first, ...lines.slice(neg + 1)].join('\n')),
@@ -53,5 +53,5 @@ export function readA1111(text: string, source: string): FormatResult {
 /** Does this text look like an A1111 infotext (a last line with ≥3 "key: value" pairs)? */
 export function looksLikeInfotext(text: string): boolean {
   const lines = pyStrip(text).split('\n');
-  return findParams(lines[lines.length - 1]).length >= 3;
+  return findParams(lines[lines.length - 1]!).length >= 3;
 }

@@ -76,7 +76,7 @@ export function parseDream(text: string): { prompt: string; switches: Record<str
   let prompt: string;
   const quoted = /^"((?:\\.|[^"\\])*)"/.exec(rest);
   if (quoted) {
-    prompt = quoted[1].replace(/\\(.)/g, '$1');
+    prompt = quoted[1]!.replace(/\\(.)/g, '$1');
     rest = rest.slice(quoted[0].length);
   } else {
     const sw = rest.search(/(^|\s)-[A-Za-z]+(\s|$)/);
@@ -84,7 +84,7 @@ export function parseDream(text: string): { prompt: string; switches: Record<str
     rest = sw < 0 ? '' : rest.slice(sw);
   }
   const switches: Record<string, string> = {};
-  for (const m of rest.matchAll(/(?:^|\s)-{1,2}([A-Za-z_]+)(?:\s+((?!-[A-Za-z])\S+))?/g)) switches[m[1]] = m[2] ?? 'true';
+  for (const m of rest.matchAll(/(?:^|\s)-{1,2}([A-Za-z_]+)(?:\s+((?!-[A-Za-z])\S+))?/g)) switches[m[1]!] = m[2] ?? 'true';
   return { prompt, switches };
 }
 
