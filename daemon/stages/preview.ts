@@ -18,7 +18,7 @@ export function latentToRgbaCheap(latent: Float32Array, h: number, w: number): U
   for (let i = 0; i < plane; i++) {
     const l0 = latent[i]!, l1 = latent[plane + i]!, l2 = latent[2 * plane + i]!, l3 = latent[3 * plane + i]!;
     for (let c = 0; c < 3; c++) {
-      const v = l0 * FACTORS[0][c] + l1 * FACTORS[1][c] + l2 * FACTORS[2][c] + l3 * FACTORS[3][c];
+      const v = l0 * FACTORS[0][c]! + l1 * FACTORS[1][c]! + l2 * FACTORS[2][c]! + l3 * FACTORS[3][c]!;
       const u = (v + 1) / 2;
       out[i * 4 + c] = u <= 0 ? 0 : u >= 1 ? 255 : Math.round(u * 255);
     }

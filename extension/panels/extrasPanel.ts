@@ -34,7 +34,8 @@ export function extrasPanel(sendTo: SendToRouter): PanelDef {
             });
             if (!uris) return [];
             if (folder) {
-              const dir = uris[0].fsPath;
+              const dir = uris[0]?.fsPath;
+              if (!dir) return [];
               if (!isAllowedPath(ctx, dir)) throw new Error('Pick a folder inside the workspace, output or model folders.');
               return [{ name: dir.split(/[\\/]/).pop() ?? dir, src: '', path: dir }];
             }

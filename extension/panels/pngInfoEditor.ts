@@ -30,7 +30,9 @@ class PngInfoProvider implements vscode.CustomReadonlyEditorProvider {
       try {
         const r = await ctx.daemon.request('sd/pngInfo.read', { files: [file] });
         params = r.img2img[0] ?? null;
-        const info = { ...r.infos[0], file: isAllowedPath(ctx, file) ? file : basename(file) };
+        const read = r.infos[0];
+        if (!read) throw new Error(`The daemon returned no PNG info for ${basename(file)}.`);
+        const info = { ...read, file: isAllowedPath(ctx, file) ? file : basename(file) };
         const view: PngInfoView = { image, info, hasParams: params !== null };
         return { pngInfo: view };
       } catch (e) {

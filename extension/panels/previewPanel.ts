@@ -60,8 +60,9 @@ class Preview {
         if (p.jobId === this.jobId) this.host.post({ type: 'progress', progress: p });
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (e.textEditor.document.uri.toString() !== file.toString()) return;
-        const index = specIndexAt(e.textEditor.document, e.selections[0].active.line);
+        const primary = e.selections[0];
+        if (!primary || e.textEditor.document.uri.toString() !== file.toString()) return;
+        const index = specIndexAt(e.textEditor.document, primary.active.line);
         if (index !== this.specIndex) {
           this.specIndex = index;
           this.push();

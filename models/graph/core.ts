@@ -163,7 +163,7 @@ export class GraphCore {
 
   /** Adds a single-output node and returns that output's name. */
   op(opType: string, inputs: readonly (string | undefined)[], attrs: Attrs = {}, opts: NodeOptions = {}): string {
-    return this.node(opType, inputs, 1, attrs, opts)[0];
+    return this.node(opType, inputs, 1, attrs, opts)[0]!; // asked for one output
   }
 
   private requireValue(name: string, user: string): void {

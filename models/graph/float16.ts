@@ -7,7 +7,7 @@ export function f32ToF16Bits(src: Float32Array, out: Uint16Array = new Uint16Arr
   if (out.length < src.length) throw new RangeError(`f32ToF16Bits: output holds ${out.length}, need ${src.length}`);
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
   for (let i = 0; i < bits.length; i++) {
-    const x = bits[i];
+    const x = bits[i]!;
     const sign = (x >>> 16) & 0x8000;
     const e = (x >>> 23) & 0xff;
     const m = x & 0x7fffff;
@@ -72,6 +72,6 @@ export function f16BitsToF32(src: Uint16Array, out: Float32Array = new Float32Ar
   if (out.length < src.length) throw new RangeError(`f16BitsToF32: output holds ${out.length}, need ${src.length}`);
   const t = (table ??= buildTable());
   const dst = new Uint32Array(out.buffer, out.byteOffset, src.length);
-  for (let i = 0; i < src.length; i++) dst[i] = t[src[i]];
+  for (let i = 0; i < src.length; i++) dst[i] = t[src[i]!]!; // the table has an entry for every 16-bit pattern
   return out;
 }

@@ -162,8 +162,9 @@ export function maskPainter(onChange: () => void): MaskPainter {
     const t = tmp.getContext('2d')!;
     t.drawImage(img, 0, 0, mask.width, mask.height);
     const d = t.getImageData(0, 0, mask.width, mask.height);
+    // RGBA: the length is a multiple of 4, so i + 3 is in range.
     for (let i = 0; i < d.data.length; i += 4) {
-      const on = d.data[i] * 0.299 + d.data[i + 1] * 0.587 + d.data[i + 2] * 0.114 > 127 && d.data[i + 3] > 0;
+      const on = d.data[i]! * 0.299 + d.data[i + 1]! * 0.587 + d.data[i + 2]! * 0.114 > 127 && d.data[i + 3]! > 0;
       d.data[i] = d.data[i + 1] = d.data[i + 2] = 255;
       d.data[i + 3] = on ? 255 : 0;
     }
@@ -181,7 +182,7 @@ export function maskPainter(onChange: () => void): MaskPainter {
     button('Invert', () => {
       snapshot();
       const d = mctx.getImageData(0, 0, mask.width, mask.height);
-      for (let i = 0; i < d.data.length; i += 4) { d.data[i] = d.data[i + 1] = d.data[i + 2] = 255; d.data[i + 3] = d.data[i + 3] > 127 ? 0 : 255; }
+      for (let i = 0; i < d.data.length; i += 4) { d.data[i] = d.data[i + 1] = d.data[i + 2] = 255; d.data[i + 3] = d.data[i + 3]! > 127 ? 0 : 255; }
       mctx.putImageData(d, 0, 0);
       painted = true;
       onChange();
