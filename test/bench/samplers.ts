@@ -10,7 +10,7 @@ export const samplersBench: Bench = {
   summary: `per-step cost of each sampler's arithmetic (1×4×128×128, ${STEPS} Karras steps, zero-cost denoiser)`,
   default: true,
   async run() {
-    const sig = schedules.Karras(STEPS, discreteSchedule(SD_DISCRETE));
+    const sig = schedules.Karras!(STEPS, discreteSchedule(SD_DISCRETE));
     const out = new Float32Array(SIZE).fill(0.1);
     const noise = new Float32Array(SIZE).fill(0.01);
     const x0 = new Float32Array(SIZE).map((_, i) => Math.sin(i) * 14);

@@ -43,9 +43,9 @@ test('pnginfo --to-sdprompt writes specs that carry the images\' infotexts', { s
   const f = parseSdPrompt(readFileSync(out, 'utf8'));
   assert.equal(f.specs.length, 2);
   const json = JSON.parse(cli([src, '--json']).stdout);
-  assert.equal(specInfotext(f.specs[0]), json.raw.parameters);
-  assert.equal(f.specs[0].directives[0].key, 'init');
-  assert.match(f.specs[1].paramsLine ?? '', /Steps: 20, Sampler: Euler, Schedule type: Automatic, CFG scale: 8, Seed: 513173432917412, Size: 512x512/);
+  assert.equal(specInfotext(f.specs[0]!), json.raw.parameters);
+  assert.equal(f.specs[0]!.directives[0]!.key, 'init');
+  assert.match(f.specs[1]!.paramsLine ?? '', /Steps: 20, Sampler: Euler, Schedule type: Automatic, CFG scale: 8, Seed: 513173432917412, Size: 512x512/);
 });
 
 /** A valid ~1 MB PNG: a real IHDR, one big IDAT of noise (never decoded by pnginfo), IEND. */

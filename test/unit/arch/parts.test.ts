@@ -62,7 +62,7 @@ describe('arch parts against the sd-tiny PyTorch outputs', () => {
     const { readTensor } = await import('../../../models/formats/tensorRecord');
     const p = (await readTensor(pos, 'F32')) as Float32Array;
     const tok = embeds['hidden_states.0']!.slice();
-    for (let i = 0; i < tok.length; i++) tok[i] -= p[i % p.length]!;
+    for (let i = 0; i < tok.length; i++) tok[i]! -= p[i % p.length]!;
     const out = await runBuilt(buildClipText(tensors, { heads: 4, inputsEmbeds: true }), { inputs_embeds: new ort.Tensor('float32', tok, [2, 77, 32]) }, ['last_hidden_state']);
     expectClose('clip inputs_embeds last_hidden_state', out.last_hidden_state, ref.get('last_hidden_state'), TEXT);
   });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph';
 
-const h = (x: number): number => f32ToF16Bits(Float32Array.of(x))[0];
-const fromBits = (bits: number): number => new Float32Array(Uint32Array.of(bits).buffer)[0];
+const h = (x: number): number => f32ToF16Bits(Float32Array.of(x))[0]!;
+const fromBits = (bits: number): number => new Float32Array(Uint32Array.of(bits).buffer)[0]!;
 
 describe('float16', () => {
   it('converts edge cases bit-exactly', () => {
@@ -52,7 +52,7 @@ describe('float16', () => {
     const back = f32ToF16Bits(f);
     for (let i = 0; i < 65536; i++) {
       if ((i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0) continue; // NaN payloads may differ
-      if (back[i] !== i) assert.fail(`half 0x${i.toString(16)} → ${f[i]} → 0x${back[i].toString(16)}`);
+      if (back[i] !== i) assert.fail(`half 0x${i.toString(16)} → ${f[i]} → 0x${back[i]!.toString(16)}`);
     }
   });
 
@@ -63,10 +63,10 @@ describe('float16', () => {
     assert.equal(f32ToF16Bits(src, out), out);
     const back = f16BitsToF32(out, new Float32Array(src.length));
     for (let i = 0; i < src.length; i++) {
-      const x = src[i];
+      const x = src[i]!;
       if (Math.abs(x) > 65504) continue;
       // The result is the nearest half: no other half lies closer.
-      const err = Math.abs(back[i] - x);
+      const err = Math.abs(back[i]! - x);
       const ulp = Math.abs(x) < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 10);
       assert.ok(err <= ulp / 2, `${x} → ${back[i]}`);
     }

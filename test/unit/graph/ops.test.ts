@@ -12,7 +12,9 @@ async function unary(dims: number[], x: Float32Array, fn: (g: GraphBuilder, x: s
   const g = new GraphBuilder();
   const xi = g.input('x', F, dims);
   g.output('y', F, outDims, fn(g, xi));
-  return (await runGraph(g, { x: f32(x, dims) })).y;
+  const { y } = await runGraph(g, { x: f32(x, dims) });
+  assert.ok(y, 'the graph has an output y');
+  return y;
 }
 
 async function binary(
@@ -22,13 +24,16 @@ async function binary(
   const ai = g.input('a', F, da);
   const bi = g.input('b', F, db);
   g.output('y', F, undefined, fn(g, ai, bi));
-  return (await runGraph(g, { a: f32(a, da), b: f32(b, db) })).y;
+  const { y } = await runGraph(g, { a: f32(a, da), b: f32(b, db) });
+  assert.ok(y, 'the graph has an output y');
+  return y;
 }
 
 const map = (x: Float32Array, f: (v: number) => number): number[] => Array.from(x, f);
 
 /** Reference NCHW conv2d with pads [t, l, b, r], strides and groups. */
-function conv2d(x: Float32Array, xd: number[], w: Float32Array, wd: number[], b: Float32Array | undefined, pads: number[], strides: number[], group: number) {
+type Dims4 = [number, number, number, number];
+function conv2d(x: Float32Array, xd: Dims4, w: Float32Array, wd: Dims4, b: Float32Array | undefined, pads: Dims4, strides: [number, number], group: number) {
   const [n, c, h, wi] = xd;
   const [oc, icg, kh, kw] = wd;
   const oh = Math.floor((h + pads[0] + pads[2] - kh) / strides[0]) + 1;
@@ -39,7 +44,7 @@ function conv2d(x: Float32Array, xd: number[], w: Float32Array, wd: number[], b:
     for (let o = 0; o < oc; o++)
       for (let y = 0; y < oh; y++)
         for (let xx = 0; xx < ow; xx++) {
-          let s = b ? b[o] : 0;
+          let s = b ? b[o]! : 0;
           const gI = Math.floor(o / ocg);
           for (let ic = 0; ic < icg; ic++)
             for (let ky = 0; ky < kh; ky++)
@@ -47,7 +52,7 @@ function conv2d(x: Float32Array, xd: number[], w: Float32Array, wd: number[], b:
                 const iy = y * strides[0] - pads[0] + ky;
                 const ix = xx * strides[1] - pads[1] + kx;
                 if (iy < 0 || ix < 0 || iy >= h || ix >= wi) continue;
-                s += x[((bn * c + gI * icg + ic) * h + iy) * wi + ix] * w[((o * icg + ic) * kh + ky) * kw + kx];
+                s += x[((bn * c + gI * icg + ic) * h + iy) * wi + ix]! * w[((o * icg + ic) * kh + ky) * kw + kx]!;
               }
           out[((bn * oc + o) * oh + y) * ow + xx] = s;
         }
@@ -68,9 +73,9 @@ describe('graph ops through onnxruntime', () => {
     ];
     for (const [name, fn, ref] of cases) {
       const y = await binary([2, 3], x6, [2, 3], y6, fn);
-      assertClose(y.data as Float32Array, Array.from(x6, (v, i) => ref(v, y6[i])), 1e-6, name);
+      assertClose(y.data as Float32Array, Array.from(x6, (v, i) => ref(v, y6[i]!)), 1e-6, name);
       const yb = await binary([2, 3], x6, [3], y6.slice(0, 3), fn);
-      assertClose(yb.data as Float32Array, Array.from(x6, (v, i) => ref(v, y6[i % 3])), 1e-6, `${name} broadcast`);
+      assertClose(yb.data as Float32Array, Array.from(x6, (v, i) => ref(v, y6[i % 3]!)), 1e-6, `${name} broadcast`);
     }
     const base = x6.map((v) => Math.abs(v) + 0.1);
     const p = await binary([6], base, [], Float32Array.of(1.5), (g, a, b) => g.pow(a, b));
@@ -120,7 +125,7 @@ describe('graph ops through onnxruntime', () => {
       for (let i = 0; i < 3; i++)
         for (let j = 0; j < 5; j++) {
           let s = 0;
-          for (let k = 0; k < 4; k++) s += a[(bt * 3 + i) * 4 + k] * b[k * 5 + j];
+          for (let k = 0; k < 4; k++) s += a[(bt * 3 + i) * 4 + k]! * b[k * 5 + j]!;
           ref.push(s);
         }
     assert.deepEqual(y.dims, [2, 3, 5]);
@@ -131,25 +136,25 @@ describe('graph ops through onnxruntime', () => {
     const w = g.initializer('w', b, [5, 4]); // [out, in] as PyTorch stores Linear weights
     const c = g.initializer('c', Float32Array.of(1, 2, 3, 4, 5), [5]);
     g.output('y', F, [3, 5], g.gemm(x, w, c, { transB: true, alpha: 2, beta: 0.5 }));
-    const out = (await runGraph(g, { x: f32(a.slice(0, 12), [3, 4]) })).y.data as Float32Array;
+    const out = (await runGraph(g, { x: f32(a.slice(0, 12), [3, 4]) })).y!.data as Float32Array;
     const want: number[] = [];
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 5; j++) {
         let s = 0;
-        for (let k = 0; k < 4; k++) s += a[i * 4 + k] * b[j * 4 + k];
+        for (let k = 0; k < 4; k++) s += a[i * 4 + k]! * b[j * 4 + k]!;
         want.push(2 * s + 0.5 * (j + 1));
       }
     assertClose(out, want, 1e-5, 'gemm');
   });
 
   it('Conv with pads, strides and groups', async () => {
-    const xd = [1, 4, 7, 6];
+    const xd: Dims4 = [1, 4, 7, 6];
     const x = ramp(4 * 7 * 6, 1, 4);
-    for (const [group, stride, k] of [[1, 1, 3], [2, 2, 3], [4, 1, 1], [1, 2, 4]]) {
-      const wd = [4, 4 / group, k, k];
+    for (const [group, stride, k] of [[1, 1, 3], [2, 2, 3], [4, 1, 1], [1, 2, 4]] as const) {
+      const wd: Dims4 = [4, 4 / group, k, k];
       const w = ramp(wd.reduce((p, q) => p * q), 0.5, 8 + group);
       const b = Float32Array.of(0.1, -0.2, 0.3, 0);
-      const pads = k === 1 ? [0, 0, 0, 0] : [1, 1, 1, 1];
+      const pads: Dims4 = k === 1 ? [0, 0, 0, 0] : [1, 1, 1, 1];
       const ref = conv2d(x, xd, w, wd, b, pads, [stride, stride], group);
       const y = await unary(xd, x, (g, v) =>
         g.conv(v, g.initializer('w', w, wd), g.initializer('b', b, [4]), { kernelShape: [k, k], pads, strides: [stride, stride], group }),
@@ -177,7 +182,7 @@ describe('graph ops through onnxruntime', () => {
                 const oy = iy * s - p + ky;
                 const ox = ix * s - p + kx;
                 if (oy < 0 || ox < 0 || oy >= oh || ox >= ow) continue;
-                ref[(oc * oh + oy) * ow + ox] += x[(ic * 3 + iy) * 4 + ix] * w[((ic * 3 + oc) * 3 + ky) * 3 + kx];
+                ref[(oc * oh + oy) * ow + ox]! += x[(ic * 3 + iy) * 4 + ix]! * w[((ic * 3 + oc) * 3 + ky) * 3 + kx]!;
               }
     const y = await unary(xd, x, (g, v) =>
       g.convTranspose(v, g.initializer('w', w, wd), undefined, { kernelShape: [3, 3], strides: [s, s], pads: [p, p, p, p], outputPadding: [op, op] }),
@@ -194,7 +199,7 @@ describe('graph ops through onnxruntime', () => {
       for (let by = 0; by < 2; by++)
         for (let bx = 0; bx < 2; bx++) {
           let s = 0;
-          for (let y = 0; y < 8; y++) for (let xx = 0; xx < 8; xx++) s += x[(c * 16 + by * 8 + y) * 16 + bx * 8 + xx];
+          for (let y = 0; y < 8; y++) for (let xx = 0; xx < 8; xx++) s += x[(c * 16 + by * 8 + y) * 16 + bx * 8 + xx]!;
           ref.push(s / 64);
         }
     assert.deepEqual(pooled.dims, [1, 2, 2, 2]);
@@ -203,7 +208,7 @@ describe('graph ops through onnxruntime', () => {
     const m = ramp(2 * 3 * 4, 1, 32);
     const mean = await unary([2, 3, 4], m, (g, v) => g.reduceMean(v, [1], false));
     const mref: number[] = [];
-    for (let b = 0; b < 2; b++) for (let k = 0; k < 4; k++) mref.push((m[b * 12 + k] + m[b * 12 + 4 + k] + m[b * 12 + 8 + k]) / 3);
+    for (let b = 0; b < 2; b++) for (let k = 0; k < 4; k++) mref.push((m[b * 12 + k]! + m[b * 12 + 4 + k]! + m[b * 12 + 8 + k]!) / 3);
     assert.deepEqual(mean.dims, [2, 4]);
     assertClose(mean.data as Float32Array, mref, 1e-6, 'reduceMean');
 
@@ -222,7 +227,7 @@ describe('graph ops through onnxruntime', () => {
     const v = g.input('x', F, [2, 4]);
     g.output('i', ElemType.INT64, [2, 1], g.argMax(v, 1));
     const res = await runGraph(g, { x: f32([0, 3, 3, 1, 5, 0, 0, 2], [2, 4]) });
-    assert.deepEqual(Array.from(res.i.data as BigInt64Array), [1n, 0n]); // first of equal maxima, like CLIP's argmax
+    assert.deepEqual(Array.from(res.i!.data as BigInt64Array), [1n, 0n]); // first of equal maxima, like CLIP's argmax
   });
 
   it('InstanceNormalization, GroupNorm and LayerNormalization', async () => {
@@ -241,18 +246,18 @@ describe('graph ops through onnxruntime', () => {
       for (let grp = 0; grp < 2; grp++) {
         const start = (n * 4 + grp * 2) * 9;
         const normed = norm(Array.from(x.slice(start, start + 18)), 1e-5);
-        normed.forEach((q, i) => gref.push(q * scale[grp * 2 + Math.floor(i / 9)] + bias[grp * 2 + Math.floor(i / 9)]));
+        normed.forEach((q, i) => gref.push(q * scale[grp * 2 + Math.floor(i / 9)]! + bias[grp * 2 + Math.floor(i / 9)]!));
       }
     assertClose(gn.data as Float32Array, gref, 1e-4, 'groupNorm');
 
     const inorm = await unary([2, 4, 3, 3], x, (g, v) => g.instanceNormalization(v, g.initializer('s', scale, [4]), g.initializer('b', bias, [4])));
     const iref: number[] = [];
-    for (let nc = 0; nc < 8; nc++) iref.push(...norm(Array.from(x.slice(nc * 9, nc * 9 + 9)), 1e-5).map((q) => q * scale[nc % 4] + bias[nc % 4]));
+    for (let nc = 0; nc < 8; nc++) iref.push(...norm(Array.from(x.slice(nc * 9, nc * 9 + 9)), 1e-5).map((q) => q * scale[nc % 4]! + bias[nc % 4]!));
     assertClose(inorm.data as Float32Array, iref, 1e-4, 'instanceNormalization');
 
     const ln = await unary([2, 9, 4], x.slice(0, 72), (g, v) => g.layerNormalization(v, g.initializer('s', scale, [4]), g.initializer('b', bias, [4])));
     const lref: number[] = [];
-    for (let r = 0; r < 18; r++) lref.push(...norm(Array.from(x.slice(r * 4, r * 4 + 4)), 1e-5).map((q, i) => q * scale[i] + bias[i]));
+    for (let r = 0; r < 18; r++) lref.push(...norm(Array.from(x.slice(r * 4, r * 4 + 4)), 1e-5).map((q, i) => q * scale[i]! + bias[i]!));
     assertClose(ln.data as Float32Array, lref, 1e-4, 'layerNormalization');
   });
 
@@ -296,8 +301,8 @@ describe('graph ops through onnxruntime', () => {
     g.output('y', ElemType.INT32, [3], g.cast(g.add(v, k), ElemType.INT32));
     g.output('s', ElemType.INT64, [1], g.shape(v));
     const res = await runGraph(g, { x: f32([1.7, -2.2, 3], [3]) });
-    assert.deepEqual(Array.from(res.y.data as Int32Array), [11, 17, 33]); // Cast truncates toward zero
-    assert.deepEqual(Array.from(res.s.data as BigInt64Array), [3n]);
+    assert.deepEqual(Array.from(res.y!.data as Int32Array), [11, 17, 33]); // Cast truncates toward zero
+    assert.deepEqual(Array.from(res.s!.data as BigInt64Array), [3n]);
   });
 
   it('Resize nearest and linear ×2 (half_pixel)', async () => {
@@ -305,7 +310,7 @@ describe('graph ops through onnxruntime', () => {
     const n = await unary([1, 1, 2, 3], x, (g, v) => g.resize(v, { mode: 'nearest', scales: [1, 1, 2, 2] }));
     assert.deepEqual(n.dims, [1, 1, 4, 6]);
     const nref: number[] = [];
-    for (let y = 0; y < 4; y++) for (let xx = 0; xx < 6; xx++) nref.push(x[Math.floor(y / 2) * 3 + Math.floor(xx / 2)]);
+    for (let y = 0; y < 4; y++) for (let xx = 0; xx < 6; xx++) nref.push(x[Math.floor(y / 2) * 3 + Math.floor(xx / 2)]!);
     assertClose(n.data as Float32Array, nref, 0, 'nearest');
 
     const l = await unary([1, 1, 2, 3], x, (g, v) => g.resize(v, { mode: 'linear', sizes: [1, 1, 4, 6] }));
@@ -320,7 +325,7 @@ describe('graph ops through onnxruntime', () => {
       for (let xx = 0; xx < 6; xx++) {
         const [y0, y1, fy] = src(y, 2);
         const [x0, x1, fx] = src(xx, 3);
-        const at = (a: number, b: number): number => x[a * 3 + b];
+        const at = (a: number, b: number): number => x[a * 3 + b]!;
         lref.push((1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1)));
       }
     assertClose(l.data as Float32Array, lref, 1e-6, 'linear');

@@ -19,8 +19,8 @@ export function f32(data: ArrayLike<number>, dims: readonly number[]): ort.Tenso
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = 'value'): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} ≠ ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
+    const a = actual[i]!;
+    const e = expected[i]!;
     if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) {
       assert.fail(`${what}[${i}]: got ${a}, want ${e} (tol ${tol})`);
     }

@@ -38,8 +38,8 @@ function expected(x: Float32Array, w: Float32Array, b: Float32Array, h: Float32A
   const out: number[] = [];
   for (let r = 0; r < x.length / 64; r++)
     for (let j = 0; j < 32; j++) {
-      let s = b[j] + h[j];
-      for (let k = 0; k < 64; k++) s += x[r * 64 + k] * w[k * 32 + j];
+      let s = b[j]! + h[j]!;
+      for (let k = 0; k < 64; k++) s += x[r * 64 + k]! * w[k * 32 + j]!;
       out.push(s);
     }
   return out;
@@ -48,8 +48,8 @@ function expected(x: Float32Array, w: Float32Array, b: Float32Array, h: Float32A
 async function check(session: ort.InferenceSession, m: ReturnType<typeof model>): Promise<void> {
   const x = ramp(2 * 64, 1, 9);
   const res = await session.run({ x: f32(x, [2, 64]), n: new ort.Tensor('int64', BigInt64Array.of(10n, 20n, 30n), [3]) });
-  assertClose(res.y.data as Float32Array, expected(x, m.w, m.b, m.h), 1e-5, 'y');
-  assert.deepEqual(Array.from(res.m.data as BigInt64Array), [11n, 22n, 33n]);
+  assertClose(res.y!.data as Float32Array, expected(x, m.w, m.b, m.h), 1e-5, 'y');
+  assert.deepEqual(Array.from(res.m!.data as BigInt64Array), [11n, 22n, 33n]);
   await session.release();
 }
 
@@ -59,9 +59,9 @@ describe('model serialisation', () => {
     const bytes = m.g.toBytes();
     const proto = decodeModel(bytes);
     assert.equal(Number(proto.irVersion), 8);
-    assert.equal(Number(proto.opsetImport[0].version), 17);
+    assert.equal(Number(proto.opsetImport[0]!.version), 17);
     const session = await ort.InferenceSession.create(bytes);
-    const meta = session.inputMetadata[0];
+    const meta = session.inputMetadata[0]!;
     assert.ok(meta.isTensor);
     assert.deepEqual(meta.isTensor && meta.shape, ['batch', 64]);
     await check(session, m);

@@ -46,7 +46,7 @@ function assertFinite(x: Float32Array, what: string): void {
 }
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -83,10 +83,10 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
   ]);
   const a = await te.run({ input_ids: promptIds(vocabSize, [300, 400, 500], idType === 'int64') });
   const b = await te.run({ input_ids: promptIds(vocabSize, [300, 401, 500], idType === 'int64') });
-  assert.deepEqual(a.last_hidden_state.dims, [1, 77, D]);
-  assert.deepEqual(a.pooler_output.dims, [1, D]);
-  const ha = toF32(a.last_hidden_state);
-  const hb = toF32(b.last_hidden_state);
+  assert.deepEqual(a.last_hidden_state!.dims, [1, 77, D]);
+  assert.deepEqual(a.pooler_output!.dims, [1, D]);
+  const ha = toF32(a.last_hidden_state!);
+  const hb = toF32(b.last_hidden_state!);
   assertFinite(ha, 'last_hidden_state');
   // Token 2 changed: positions before it are untouched (causal), positions from it on (padding too) differ.
   assert.equal(maxAbsDiff(ha.subarray(0, 2 * D), hb.subarray(0, 2 * D)), 0);
@@ -95,7 +95,7 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
   // Position matters: equal tokens at different positions embed differently.
   assert.ok(maxAbsDiff(ha.subarray(70 * D, 71 * D), ha.subarray(71 * D, 72 * D)) > 1e-3);
   // pooler_output is the hidden state at the first EOS (position 4).
-  assert.ok(maxAbsDiff(toF32(a.pooler_output), ha.subarray(4 * D, 5 * D)) === 0);
+  assert.ok(maxAbsDiff(toF32(a.pooler_output!), ha.subarray(4 * D, 5 * D)) === 0);
   await te.release();
 
   // UNet
@@ -116,7 +116,7 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
         ? new ort.Tensor('int64', BigInt64Array.of(BigInt(t)), [1])
         : floatTensor(v.timestepType === 'float16', new Float32Array(batch).fill(t), [batch]);
     const run = async (s: ort.Tensor, t: number, c: ort.Tensor): Promise<Float32Array> =>
-      toF32((await unet.run({ sample: s, timestep: ts(t), encoder_hidden_states: c })).out_sample);
+      toF32((await unet.run({ sample: s, timestep: ts(t), encoder_hidden_states: c })).out_sample!);
     const base = await run(sample, 981, ctx);
     assertFinite(base, 'out_sample');
     assert.equal(base.length, batch * 4 * 8 * 6);
@@ -139,7 +139,7 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
   assert.deepEqual(meta(dec.inputMetadata), [{ name: 'latent_sample', type: ft, shape: ['batch', 4, 'latent_height', 'latent_width'] }]);
   assert.deepEqual(meta(dec.outputMetadata), [{ name: 'sample', type: ft, shape: ['batch', 3, 'height', 'width'] }]);
   const img = smoothImage(2, 64, 48);
-  const latent = (await enc.run({ sample: floatTensor(fp16, img, [2, 3, 64, 48]) }))[encOut];
+  const latent = (await enc.run({ sample: floatTensor(fp16, img, [2, 3, 64, 48]) }))[encOut]!;
   assert.deepEqual(latent.dims, [2, encC, 8, 6]);
   const lat = toF32(latent);
   assertFinite(lat, encOut);
@@ -147,17 +147,17 @@ async function checkVariant(partial: Partial<TinySdVariant>): Promise<void> {
   if (encOut === 'latent_parameters') assert.equal(lat[4 * 48], -6, 'logvar channels are −6');
   const scaled = Math.sqrt(mean.reduce((s, q) => s + q * q, 0) / mean.length) * 0.18215;
   assert.ok(scaled > 0.1 && scaled < 2, `scaled latent rms ${scaled} is SD-like`);
-  const decoded = toF32((await dec.run({ latent_sample: floatTensor(fp16, mean, [2, 4, 8, 6]) })).sample);
+  const decoded = toF32((await dec.run({ latent_sample: floatTensor(fp16, mean, [2, 4, 8, 6]) })).sample!);
   assert.equal(decoded.length, img.length);
   assertFinite(decoded, 'decoded');
   let mae = 0;
-  for (let i = 0; i < img.length; i++) mae += Math.abs(decoded[i] - img[i]);
+  for (let i = 0; i < img.length; i++) mae += Math.abs(decoded[i]! - img[i]!);
   mae /= img.length;
   assert.ok(mae < 0.05, `decode(encode(img)) mean abs error ${mae}`);
   // A flat colour comes back exactly (up to fp16 rounding): no darkened rim, no colour shift.
-  const flat = new Float32Array(3 * 16 * 16).map((_, i) => [0.5, -0.25, 0.75][Math.floor(i / 256)]);
-  const flatLat = toF32((await enc.run({ sample: floatTensor(fp16, flat, [1, 3, 16, 16]) }))[encOut]);
-  const flatDec = toF32((await dec.run({ latent_sample: floatTensor(fp16, flatLat.subarray(0, 16), [1, 4, 2, 2]) })).sample);
+  const flat = new Float32Array(3 * 16 * 16).map((_, i) => [0.5, -0.25, 0.75][Math.floor(i / 256)]!);
+  const flatLat = toF32((await enc.run({ sample: floatTensor(fp16, flat, [1, 3, 16, 16]) }))[encOut]!);
+  const flatDec = toF32((await dec.run({ latent_sample: floatTensor(fp16, flatLat.subarray(0, 16), [1, 4, 2, 2]) })).sample!);
   assert.ok(maxAbsDiff(flatDec, flat) < (fp16 ? 4e-3 : 1e-5), `flat round trip off by ${maxAbsDiff(flatDec, flat)}`);
   await enc.release();
   await dec.release();
@@ -224,11 +224,11 @@ describe('tiny SD fixture', () => {
     assert.equal(vocab['<|startoftext|>'], size - 2);
     assert.equal(vocab['<|endoftext|>'], size - 1);
     assert.equal(vocab['!'], 0); // CLIP order: printable bytes first
-    assert.equal(vocab['a</w>'], 256 + vocab.a);
+    assert.equal(vocab['a</w>'], 256 + vocab.a!);
     assert.ok(vocab['Ġ'] !== undefined, 'byte 0x20 maps to U+0120');
     // Every merge joins two tokens that exist before it, and its result is the next id.
     merges.forEach((m, i) => {
-      const [l, r, extra] = m.split(' ');
+      const [l = '', r = '', extra] = m.split(' ');
       assert.equal(extra, undefined, m);
       assert.ok(vocab[l] !== undefined && vocab[l] < 512 + i, `merge ${i} left "${l}"`);
       assert.ok(vocab[r] !== undefined && vocab[r] < 512 + i, `merge ${i} right "${r}"`);

@@ -19,7 +19,7 @@ Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 11229
 test('example 1 (docstring): prompt, negative, Size split, defaults, emphasis, old hash', () => {
   const r = parseGenerationParameters(EX1);
   assert.equal(r.prompt, EX1.split('\n')[0]);
-  assert.equal(r.negativePrompt, EX1.split('\n')[1].slice(17));
+  assert.equal(r.negativePrompt, EX1.split('\n')[1]!.slice(17));
   assert.deepEqual(r.fields, {
     Steps: '20', Sampler: 'Euler a', 'CFG scale': '7', Seed: '965400086', 'Size-1': '512', 'Size-2': '512',
     'Model hash': '45dee52b', 'Clip skip': '1', 'Hires resize-1': '0', 'Hires resize-2': '0',
@@ -123,13 +123,13 @@ function rebuild(text: string, keys: string[]): string {
   const params: Array<[string, string]> = [];
   for (const k of keys) {
     if (k === 'Size' || k === 'Hires resize' || k === 'Seed resize from') params.push([k, `${r.fields[`${k}-1`]}x${r.fields[`${k}-2`]}`]);
-    else params.push([k, r.fields[k]]);
+    else params.push([k, r.fields[k]!]);
   }
   return buildInfotext(r.prompt, r.negativePrompt, params);
 }
 
 test('round trip parse → build → parse on real and edge-case infotexts', () => {
-  const keysOf = (t: string) => [...t.split('\n').pop()!.matchAll(/(?:^|, )([\w][\w \-/]+?):/g)].map((m) => m[1]);
+  const keysOf = (t: string) => [...t.split('\n').pop()!.matchAll(/(?:^|, )([\w][\w \-/]+?):/g)].map((m) => m[1]!);
   for (const t of [EX1, EX2, EX4]) assert.equal(rebuild(t, keysOf(t)), t);
   const edge = buildInfotext('line one\n(line two:1.2), テスト', '', [
     ['Steps', 30], ['Sampler', 'DPM++ 2M'], ['CFG scale', 4.5], ['Seed', 123], ['Size', '768x512'],

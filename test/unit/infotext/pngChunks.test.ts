@@ -22,11 +22,11 @@ for (const e of manifest.filter((m) => m.container === 'png')) {
     const { text } = scanPngText(memorySource(png));
     assert.deepEqual(text.map((t) => t.keyword), e.chunk_info.map((c) => c.keyword));
     e.chunk_info.forEach((c, i) => {
-      assert.equal(text[i].kind, c.chunk_type);
-      assert.equal(text[i].afterIdat, c.after_IDAT);
-      const want = e.chunks![c.keyword];
-      if (want.length < 20000 && !c.TRUNCATED) assert.equal(text[i].text, want);
-      if (c.TRUNCATED) assert.match(text[i].problem ?? '', /cut off/);
+      assert.equal(text[i]!.kind, c.chunk_type);
+      assert.equal(text[i]!.afterIdat, c.after_IDAT);
+      const want = e.chunks![c.keyword]!;
+      if (want.length < 20000 && !c.TRUNCATED) assert.equal(text[i]!.text, want);
+      if (c.TRUNCATED) assert.match(text[i]!.problem ?? '', /cut off/);
     });
     if (!truncated) assert.deepEqual(readPngTextChunks(png).map((t) => t.keyword), e.chunk_info.map((c) => c.keyword));
   });
@@ -41,7 +41,7 @@ test('non-PNG, empty and truncated inputs give errors that say what is wrong', (
   const bad = png.slice();
   const { chunks } = walkPng(memorySource(bad));
   const t = chunks.find((c) => c.type === 'tEXt')!;
-  bad[t.offset + 9] ^= 1;
+  bad[t.offset + 9]! ^= 1;
   assert.throws(() => readPngTextChunks(bad), /fails its CRC check/);
 });
 

@@ -33,6 +33,7 @@ test('parse: specs, comments, directives, escapes, parameters', () => {
   assert.deepEqual(f.problems, []);
   assert.equal(f.specs.length, 3);
   const [a, b, c] = f.specs;
+  assert.ok(a && b && c);
   assert.deepEqual(a.comments, [' portrait set — two specs']);
   assert.deepEqual(a.directives, [{ key: 'init', value: '../photos/cat.png' }, { key: 'resize-mode', value: 'crop-and-resize' }, { key: 'outdir', value: './out' }]);
   assert.equal(a.prompt, 'a cat, (masterpiece:1.2)\n  indented line kept');
@@ -46,10 +47,11 @@ test('parse: specs, comments, directives, escapes, parameters', () => {
 
 test('positions name the text they cover', () => {
   const lines = FILE.split('\n');
-  const at = (r: Range) => (r.start.line === r.end.line ? lines[r.start.line].slice(r.start.character, r.end.character) : null);
+  const at = (r: Range) => (r.start.line === r.end.line ? lines[r.start.line]!.slice(r.start.character, r.end.character) : null);
   const [a] = parseSdPrompt(FILE).specs;
-  assert.equal(at(a.directiveRanges[0].key), 'init');
-  assert.equal(at(a.directiveRanges[0].value), '../photos/cat.png');
+  assert.ok(a);
+  assert.equal(at(a.directiveRanges[0]!.key), 'init');
+  assert.equal(at(a.directiveRanges[0]!.value), '../photos/cat.png');
   assert.equal(at(a.negativeRange!), 'blurry');
   const lora = a.params.find((p) => p.key === 'Lora hashes')!;
   assert.equal(at(lora.keyRange), 'Lora hashes');
@@ -78,7 +80,7 @@ test('a spec made from each corpus infotext prints the infotext back and regener
     assert.equal(specInfotext(spec), info.infotext);
     const printed = printSdPrompt([spec]);
     assert.ok(printed.endsWith(`${info.infotext}\n`));
-    const back = parseSdPrompt(printed).specs[0];
+    const back = parseSdPrompt(printed).specs[0]!;
     assert.deepEqual(specData(back), spec);
     assert.deepEqual(parseGenerationParameters(specInfotext(back)), parseGenerationParameters(info.infotext));
   }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getLearnedConditioningPromptSchedules, img2imgTextsPerStep, scheduleAt } from '../../../daemon/prompt';
 
-const g = (p: string) => getLearnedConditioningPromptSchedules([p], 10)[0];
+const g = (p: string) => getLearnedConditioningPromptSchedules([p], 10)[0]!; // one prompt in, one schedule out
 
 test('A1111 doctests (10 steps)', () => {
   assert.deepEqual(g('test'), [[10, 'test']]);

@@ -5,7 +5,7 @@ import { samplerCatalog, schedulerNames, resolveSampler, samplers, schedules } f
 test('catalog: one entry per sampler implementation, A1111 UI order, defaults', () => {
   const cat = samplerCatalog();
   assert.deepEqual(cat.map((c) => c.name), Object.keys(samplers));
-  assert.equal(cat[0].name, 'DPM++ 2M');
+  assert.equal(cat[0]!.name, 'DPM++ 2M');
   assert.equal(cat.find((c) => c.name === 'DPM++ 2M SDE')!.defaultScheduler, 'Exponential');
   assert.deepEqual(schedulerNames, ['Automatic', 'Uniform', 'Karras', 'Exponential', 'Polyexponential', 'SGM Uniform', 'KL Optimal',
     'Align Your Steps', 'Simple', 'Normal', 'DDIM', 'Beta']);

@@ -23,8 +23,8 @@ test('variation seed: strength 0 = seed noise, 1 = subseed noise; slerp per (cha
   const a = createRng('cpu', 1).randn(shape), b = createRng('cpu', 2).randn(shape);
   const at = (s: number) => createImageNoise({ source: 'cpu', seeds: [1], subseeds: [2], subseedStrength: s, shape }).first();
   const e0 = at(1e-9), e1 = at(1);
-  e0.forEach((v, i) => assert.ok(Math.abs(v - a[i]) < 1e-5));
-  e1.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5));
+  e0.forEach((v, i) => assert.ok(Math.abs(v - a[i]!) < 1e-5));
+  e1.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-5));
   const half = at(0.5), ref = slerp(0.5, a, b, shape);
   assert.deepEqual(Array.from(half), Array.from(ref));
 });
@@ -33,7 +33,7 @@ test('slerp quirk: nearly parallel inputs use reversed linear weights', () => {
   const a = createRng('cpu', 3).randn(shape);
   const b = a.map((v) => v * 1.0001);
   const r = slerp(0.25, a, b, shape);
-  r.forEach((v, i) => assert.ok(Math.abs(v - (a[i] * 0.25 + b[i] * 0.75)) < 1e-6));
+  r.forEach((v, i) => assert.ok(Math.abs(v - (a[i]! * 0.25 + b[i]! * 0.75)) < 1e-6));
 });
 
 test('seed resize: small noise pasted centred into a fresh full-size draw from the image generator', () => {

@@ -14,8 +14,8 @@ export function flat(v: unknown): number[] {
 export function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): string | undefined {
   if (actual.length !== expected.length) return `length ${actual.length} ≠ ${expected.length}`;
   for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= atol + rtol * Math.abs(expected[i]))) return `index ${i}: ${actual[i]} vs ${expected[i]} (diff ${diff})`;
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    if (!(diff <= atol + rtol * Math.abs(expected[i]!))) return `index ${i}: ${actual[i]} vs ${expected[i]} (diff ${diff})`;
   }
   return undefined;
 }

@@ -28,20 +28,20 @@ test('sigma_to_t probes (float64 and A1111), t_to_sigma inverts it', () => {
 
 const byLabel: Record<string, (n: number) => Float64Array> = {};
 const mk = (m: typeof exact) => ({
-  uniform: (n: number) => schedules.Uniform(n, m),
-  karras: (n: number) => schedules.Karras(n, m),
-  exponential: (n: number) => schedules.Exponential(n, m),
-  polyexponential: (n: number) => schedules.Polyexponential(n, m),
+  uniform: (n: number) => schedules.Uniform!(n, m),
+  karras: (n: number) => schedules.Karras!(n, m),
+  exponential: (n: number) => schedules.Exponential!(n, m),
+  polyexponential: (n: number) => schedules.Polyexponential!(n, m),
   polyexponential_rho2: (n: number) => polyexponential(n, m, { rho: 2 }),
-  sgm_uniform: (n: number) => schedules['SGM Uniform'](n, m),
+  sgm_uniform: (n: number) => schedules['SGM Uniform']!(n, m),
   uniform_discard_penultimate: (n: number) => samplerSigmas('Euler', 'Uniform', n, m, { alwaysDiscard: true }),
   karras_discard_penultimate: (n: number) => samplerSigmas('DPM2', 'Automatic', n, m),
-  kl_optimal: (n: number) => schedules['KL Optimal'](n, m),
-  simple: (n: number) => schedules.Simple(n, m),
-  normal: (n: number) => schedules.Normal(n, m),
-  ddim: (n: number) => schedules.DDIM(n, m),
-  align_your_steps_sd15: (n: number) => schedules['Align Your Steps'](n, m),
-  'beta_0.6_0.6': (n: number) => schedules.Beta(n, m),
+  kl_optimal: (n: number) => schedules['KL Optimal']!(n, m),
+  simple: (n: number) => schedules.Simple!(n, m),
+  normal: (n: number) => schedules.Normal!(n, m),
+  ddim: (n: number) => schedules.DDIM!(n, m),
+  align_your_steps_sd15: (n: number) => schedules['Align Your Steps']!(n, m),
+  'beta_0.6_0.6': (n: number) => schedules.Beta!(n, m),
 });
 void byLabel;
 
@@ -52,7 +52,7 @@ for (const [key, group] of Object.entries({ ...ref.schedules, ...ref.extra_sched
     assert.ok(fns[key], `no implementation for ${key}`);
     for (const [n, want] of Object.entries(group.by_steps) as [string, any][]) {
       assert.equal(closeTo(fns[key](+n), want.float64, 1e-9, 1e-9), undefined, `${key} n=${n} float64`);
-      assert.equal(closeTo(fns32[key](+n), want.a1111_float32, 1e-4, 1e-4), undefined, `${key} n=${n} a1111`);
+      assert.equal(closeTo(fns32[key]!(+n), want.a1111_float32, 1e-4, 1e-4), undefined, `${key} n=${n} a1111`);
     }
   });
 }
@@ -60,30 +60,30 @@ for (const [key, group] of Object.entries({ ...ref.schedules, ...ref.extra_sched
 for (const [key, c] of Object.entries(ref.img2img).filter(([k]) => k !== 'definition') as [string, any][]) {
   test(`img2img truncation ${key}`, () => {
     const m = key.match(/strength=([\d.]+) steps=(\d+) img2img_fix_steps=(\w+) schedule=(\w+)/)!;
-    const sched = m[4] === 'karras' ? schedules.Karras : schedules.Uniform;
-    const r = img2imgSigmas((n) => sched(n, exact), +m[2], +m[1], m[3] === 'True');
+    const sched = m[4] === 'karras' ? schedules.Karras! : schedules.Uniform!;
+    const r = img2imgSigmas((n) => sched(n, exact), +m[2]!, +m[1]!, m[3] === 'True');
     assert.equal(r.tEnc, c.t_enc);
     assert.equal(r.stepsRun, c.sampler_steps_run);
     assert.equal(closeTo(r.sigmas, c.float64.sigma_sched, 1e-9, 1e-9), undefined);
-    const r32 = img2imgSigmas((n) => sched(n, a1111), +m[2], +m[1], m[3] === 'True');
+    const r32 = img2imgSigmas((n) => sched(n, a1111), +m[2]!, +m[1]!, m[3] === 'True');
     assert.equal(closeTo(r32.sigmas, c.a1111_float32.sigma_sched, 1e-4, 1e-4), undefined);
   });
 }
 
 test('§11.4 numbers: Karras 20 and img2img start at σ≈5.7894', () => {
   const k = karras(20, a1111);
-  assert.ok(Math.abs(k[4] - 5.7894) < 1e-4);
+  assert.ok(Math.abs(k[4]! - 5.7894) < 1e-4);
   const r = img2imgSigmas((n) => karras(n, a1111), 20, 0.75, false);
   assert.equal(r.stepsRun, 16);
-  assert.ok(Math.abs(r.sigmas[0] - 5.7894) < 1e-4);
+  assert.ok(Math.abs(r.sigmas[0]! - 5.7894) < 1e-4);
 });
 
 test('samplerSigmas: Automatic → sampler default; discard penultimate', () => {
-  assert.deepEqual(samplerSigmas('DPM++ 2M', 'Automatic', 10, exact), schedules.Karras(10, exact));
-  assert.deepEqual(samplerSigmas('Euler a', undefined, 10, exact), schedules.Uniform(10, exact));
-  assert.deepEqual(samplerSigmas('DPM++ 2M SDE', undefined, 10, exact), schedules.Exponential(10, exact));
+  assert.deepEqual(samplerSigmas('DPM++ 2M', 'Automatic', 10, exact), schedules.Karras!(10, exact));
+  assert.deepEqual(samplerSigmas('Euler a', undefined, 10, exact), schedules.Uniform!(10, exact));
+  assert.deepEqual(samplerSigmas('DPM++ 2M SDE', undefined, 10, exact), schedules.Exponential!(10, exact));
   const d = samplerSigmas('DPM++ 3M SDE', 'Karras', 10, exact);
   assert.equal(d.length, 11);
-  const full = schedules.Karras(11, exact);
+  const full = schedules.Karras!(11, exact);
   assert.deepEqual(Array.from(d), [...Array.from(full.subarray(0, 10)), 0]);
 });

@@ -9,7 +9,7 @@ const { mu, s } = ref;
 const analytic = async (x: Float32Array, sigma: number) => {
   const out = new Float32Array(x.length);
   const a = (s * s) / (s * s + sigma * sigma), b = (sigma * sigma * mu) / (s * s + sigma * sigma);
-  for (let i = 0; i < x.length; i++) out[i] = a * x[i] + b;
+  for (let i = 0; i < x.length; i++) out[i] = a * x[i]! + b;
   return out;
 };
 
@@ -24,7 +24,7 @@ function replay(v: any, denoise: (x: Float32Array, sigma: number) => Promise<Flo
     return Float32Array.from(flat(c.noise));
   };
   const wrapped = async (x: Float32Array, sigma: number) => { calls.push(sigma); return denoise(x, sigma); };
-  return { calls, seen, run: samplers[v.a1111_name](wrapped, Float32Array.from(flat(v.x_init)), v.sigmas, {
+  return { calls, seen, run: samplers[v.a1111_name]!(wrapped, Float32Array.from(flat(v.x_init)), v.sigmas, {
     noise, onStep: (_i, _s, d) => seen.push(d.slice()) }), used: () => k };
 }
 
@@ -48,11 +48,11 @@ test(`vector ${ref.extras.compvis_eps_wrapper.id}`, async () => {
   const model = async (xin: Float32Array, t: number) => {
     ts.push(t);
     const out = new Float32Array(xin.length);
-    for (let i = 0; i < xin.length; i++) out[i] = 0.5 * xin[i] + 1e-3 * t;
+    for (let i = 0; i < xin.length; i++) out[i] = 0.5 * xin[i]! + 1e-3 * t;
     return out;
   };
   const r = replay(v, makeDenoiser(sched, 'epsilon', model));
   const x = await r.run;
   assert.equal(closeTo(x, flat(v.x_final), 1e-4, 1e-4), undefined);
-  v.eps_model_calls.forEach((c: any, i: number) => assert.ok(Math.abs(ts[i] - c.t) < 1e-6, `t[${i}] ${ts[i]} vs ${c.t}`));
+  v.eps_model_calls.forEach((c: any, i: number) => assert.ok(Math.abs(ts[i]! - c.t) < 1e-6, `t[${i}] ${ts[i]} vs ${c.t}`));
 });
