@@ -1,11 +1,8 @@
-import { dirname, relative, resolve } from 'node:path';
-import { isReadOk } from '../../infotext/readInfo';
-import { printSdPrompt, type SpecData } from '../../infotext/sdprompt';
-import { specFromInfo } from '../../infotext/toSpec';
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../infotext/writeInfo';
-import { readInfoOrProblem } from '../../handlers/pngInfo';
 import type { PngInfo } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
+import { DaemonClient } from '../client';
 import type { CliCommand } from '../command';
 
 const flags: Record<string, FlagSpec> = {
@@ -35,9 +32,13 @@ function textOf(i: PngInfo): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Settings read without damage (the exit status counts the other files). */
+const readOk = (i: PngInfo): boolean => i.format !== 'none' && i.problems.length === 0;
+
 /**
- * `sd-studio pnginfo FILE...`: reads metadata in this process (the same library `sd/pngInfo.read` serves):
- * no model and no daemon state is involved, and it keeps 1000 files well under a second or two.
+ * `sd-studio pnginfo FILE...`: a client of the daemon like the other commands — `sd/pngInfo.read` for all files
+ * in one request, `sd/sdprompt.fromImage` per file for `--to-sdprompt` — so the CLI, the panels and the language
+ * server read metadata through one path. Starting the daemon costs well under a second; reading stays metadata only.
  */
 export const pnginfoCommand: CliCommand = {
   name: 'pnginfo',
@@ -46,25 +47,35 @@ export const pnginfoCommand: CliCommand = {
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flags, true);
     if (!positionals.length) throw new UsageError('give at least one image file');
-    let failed = 0;
-    const specs: SpecData[] = [];
     const out = typeof f['to-sdprompt'] === 'string' ? resolve(f['to-sdprompt']) : undefined;
-    for (const file of positionals) {
-      const info = readInfoOrProblem(file);
-      if (!isReadOk(info)) failed++;
-      if (f.json) process.stdout.write(`${JSON.stringify(jsonOf(info))}\n`);
-      else if (!out) process.stdout.write(textOf(info));
-      if (!isReadOk(info) && (f.json || out)) process.stderr.write(`${file}: ${info.problems.join('; ') || 'no generation settings'}\n`);
-      if (out) {
-        const spec = specFromInfo(info, [{ key: 'init', value: relative(dirname(out), resolve(file)).split('\\').join('/') }]);
-        if (spec) specs.push(spec);
+    const client = await DaemonClient.start();
+    try {
+      const { infos } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
+      let failed = 0;
+      const specs: string[] = [];
+      for (const [k, file] of positionals.entries()) {
+        const read = infos[k];
+        if (!read) throw new Error(`the daemon answered for ${infos.length} of ${positionals.length} files`);
+        const info = { ...read, file }; // named as given on the command line
+        if (!readOk(info)) failed++;
+        if (f.json) process.stdout.write(`${JSON.stringify(jsonOf(info))}\n`);
+        else if (!out) process.stdout.write(textOf(info));
+        if (!readOk(info) && (f.json || out)) process.stderr.write(`${file}: ${info.problems.join('; ') || 'no generation settings'}\n`);
+        if (out) {
+          // One spec per image, `@init` relative to the .sdprompt file's folder.
+          const { text } = await client.request('sd/sdprompt.fromImage', { file: resolve(file), sdpromptFile: out });
+          if (text !== null) specs.push(text);
+        }
       }
+      if (out) {
+        if (!specs.length) throw new Error('no file had generation settings: nothing written');
+        // Each printed spec ends with a newline; a `---` line separates specs in a .sdprompt file.
+        writeFileAtomic(out, new TextEncoder().encode(specs.join('---\n')));
+        process.stderr.write(`wrote ${specs.length} spec${specs.length > 1 ? 's' : ''} to ${out}\n`);
+      }
+      return failed ? 1 : 0;
+    } finally {
+      await client.stop();
     }
-    if (out) {
-      if (!specs.length) throw new Error('no file had generation settings: nothing written');
-      writeFileAtomic(out, new TextEncoder().encode(printSdPrompt(specs)));
-      process.stderr.write(`wrote ${specs.length} spec${specs.length > 1 ? 's' : ''} to ${out}\n`);
-    }
-    return failed ? 1 : 0;
   },
 };
