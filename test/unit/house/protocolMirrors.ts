@@ -22,9 +22,9 @@ type Flat<T> = T extends object ? { [K in keyof T]: T[K] } : T;
 export type Equal<A, B> = (<T>() => T extends Flat<A> ? 1 : 2) extends (<T>() => T extends Flat<B> ? 1 : 2) ? true : false;
 type Expect<T extends true> = T;
 
-/** Fields a request adds for the job machinery, and options only a library call has. */
+/** Fields a request adds for the job machinery, and options only a library call has (cancel, progress, caches, tuning). */
 type JobFields = 'jobId' | 'workDoneToken';
-type CallbackOptions = 'signal' | 'onProgress' | 'hashCache';
+type CallbackOptions = 'signal' | 'onProgress' | 'hashCache' | 'tuning';
 
 export type ProtocolMirrors = [
   // models/hash
