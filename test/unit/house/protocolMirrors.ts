@@ -25,6 +25,8 @@ type Expect<T extends true> = T;
 /** Fields a request adds for the job machinery, and options only a library call has (cancel, progress, caches, tuning). */
 type JobFields = 'jobId' | 'workDoneToken';
 type CallbackOptions = 'signal' | 'onProgress' | 'hashCache' | 'tuning';
+/** The convert-onnx result of an SD checkpoint (the result type may grow other kinds). */
+type SdConvertOnnxResult = Extract<ModelsConvertOnnxResult, { family: unknown }>;
 
 export type ProtocolMirrors = [
   // models/hash
@@ -38,12 +40,12 @@ export type ProtocolMirrors = [
   Expect<Equal<Omit<ModelsConvertParams, JobFields>, Omit<ConvertOptions, CallbackOptions>>>,
   Expect<Equal<ModelsConvertResult, { jobId: string } & Omit<ConvertResult, 'metadata'>>>,
   // models/convertOnnx: what the detection and the build report.
-  Expect<Equal<ModelsConvertOnnxResult['family'], SdFamily>>,
-  Expect<Equal<ModelsConvertOnnxResult['variant'], Variant>>,
-  Expect<Equal<ModelsConvertOnnxResult['precision'], Precision>>,
-  Expect<Equal<ModelsConvertOnnxResult['prediction'], Prediction>>,
-  Expect<Equal<ModelsConvertOnnxResult['predictionSource'], Detection['predictionSource']>>,
-  Expect<Equal<ModelsConvertOnnxResult['parts'][string], Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'>>>,
+  Expect<Equal<SdConvertOnnxResult['family'], SdFamily>>,
+  Expect<Equal<SdConvertOnnxResult['variant'], Variant>>,
+  Expect<Equal<SdConvertOnnxResult['precision'], Precision>>,
+  Expect<Equal<SdConvertOnnxResult['prediction'], Prediction>>,
+  Expect<Equal<SdConvertOnnxResult['predictionSource'], Detection['predictionSource']>>,
+  Expect<Equal<SdConvertOnnxResult['parts'][string], Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'>>>,
   Expect<Equal<NonNullable<ModelsConvertOnnxParams['prediction']>, NonNullable<BuildOptions['prediction']>>>,
   // sd/pngInfo.read: the generation info of one file.
   Expect<Equal<PngInfo, FileInfo>>,
