@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph/float16';
-import { MERGE_TUNING, mergeCheckpoints } from '../../../models/merge';
+import { mergeCheckpoints } from '../../../models/merge';
 import { createF16Kernels, f16MergeScalar, type F16Op } from '../../../models/mergeKernels/f16';
 import { sha256Full } from '../../../models/hash';
 
@@ -116,32 +116,26 @@ test('chunked pipeline (tiny chunks, hashing workers) writes the same bytes and 
   await fp16Model(pa, 1, onlyA);
   await fp16Model(pb, 2);
   await fp16Model(pc, 3);
-  const saved = { ...MERGE_TUNING };
-  try {
-    for (const method of ['weighted-sum', 'add-difference'] as const) {
-      const outs: string[] = [];
-      for (const tuning of [
-        { chunkBytes: 1 << 20, slots: 6, hashThreadsFrom: Infinity, simd: false },
-        { chunkBytes: 48, slots: 3, hashThreadsFrom: 0, simd: true },
-        { chunkBytes: 1000, slots: 4, hashThreadsFrom: 0, simd: true },
-      ]) {
-        Object.assign(MERGE_TUNING, tuning);
-        const out = join(dir, `o-${method}-${outs.length}.safetensors`);
-        const done: number[] = [];
-        const res = await mergeCheckpoints({
-          primary: pa, secondary: pb, tertiary: method === 'add-difference' ? pc : undefined, method, multiplier: 0.3, out, hashCache: false,
-          onProgress: (p) => p.stage === 'merging' && done.push(p.done),
-        });
-        assert.ok(done.every((d, i) => i === 0 || d > done[i - 1]!), 'progress only grows');
-        assert.equal(done.at(-1), res.bytes);
-        assert.equal(res.sha256, await sha256Full(out, { cache: false }), 'hash computed while writing = hash of the file');
-        outs.push(out);
-      }
-      const first = readFileSync(outs[0]!);
-      for (const o of outs.slice(1)) assert.ok(first.equals(readFileSync(o)), `${o} differs from ${outs[0]}`);
+  for (const method of ['weighted-sum', 'add-difference'] as const) {
+    const outs: string[] = [];
+    for (const tuning of [
+      { chunkBytes: 1 << 20, slots: 6, hashThreadsFrom: Infinity, simd: false },
+      { chunkBytes: 48, slots: 3, hashThreadsFrom: 0, simd: true },
+      { chunkBytes: 1000, slots: 4, hashThreadsFrom: 0, simd: true },
+    ]) {
+      const out = join(dir, `o-${method}-${outs.length}.safetensors`);
+      const done: number[] = [];
+      const res = await mergeCheckpoints({
+        primary: pa, secondary: pb, tertiary: method === 'add-difference' ? pc : undefined, method, multiplier: 0.3, out, hashCache: false, tuning,
+        onProgress: (p) => p.stage === 'merging' && done.push(p.done),
+      });
+      assert.ok(done.every((d, i) => i === 0 || d > done[i - 1]!), 'progress only grows');
+      assert.equal(done.at(-1), res.bytes);
+      assert.equal(res.sha256, await sha256Full(out, { cache: false }), 'hash computed while writing = hash of the file');
+      outs.push(out);
     }
-  } finally {
-    Object.assign(MERGE_TUNING, saved);
+    const first = readFileSync(outs[0]!);
+    for (const o of outs.slice(1)) assert.ok(first.equals(readFileSync(o)), `${o} differs from ${outs[0]}`);
   }
   assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')));
 });
