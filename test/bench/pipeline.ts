@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { writeTinySdModel, type TinySdVariant } from '../fixtures/tinySd';
+import { writeTinySdModel, type TinySdVariant } from '../../models/testModel/tinySd';
 import { ModelManager } from '../../daemon/parts/sdModel';
 import { PromptEncoder } from '../../daemon/stages/encodePrompt';
 import { denoise } from '../../daemon/stages/denoise';

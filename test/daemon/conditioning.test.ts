@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseGenerationParameters } from '../../daemon/infotext/a1111';
 import { ErrorCodes } from '../../daemon/protocol';
-import { writeTinySdModel } from '../fixtures/tinySd';
+import { writeTinySdModel } from '../../models/testModel/tinySd';
 import { sharedPath } from '../sharedPath';
 import { writeA1111Pt } from '../unit/conditioning/embeddingFiles';
 import { runCli, startDaemon, tempDir, type TestDaemon } from './harness';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { writeTinySdModel, type TinySdVariant } from '../fixtures/tinySd';
+import { writeTinySdModel, type TinySdVariant } from '../../models/testModel/tinySd';
 import { parseGenerationParameters } from '../../daemon/infotext/a1111';
 import { readPngTextChunks } from '../../daemon/infotext/pngChunks';
 import { ErrorCodes, type GenerationResult, type JobProgressNotification, type JobStateNotification } from '../../daemon/protocol';

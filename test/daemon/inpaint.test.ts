@@ -11,7 +11,7 @@ import { runImg2Img } from '../../daemon/pipelines/img2img';
 import { ErrorCodes, type DaemonSettings } from '../../daemon/protocol';
 import { blurMask } from '../../daemon/image/mask/blur';
 import type { GrayImage } from '../../daemon/image/mask/gray';
-import { writeTinySdModel } from '../fixtures/tinySd';
+import { writeTinySdModel } from '../../models/testModel/tinySd';
 import { runCli, startDaemon, tempDir, type TestDaemon } from './harness';
 import { fakeJob } from '../fixtures/fakeJob';
 

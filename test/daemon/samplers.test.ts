@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeTinySdModel } from '../fixtures/tinySd';
+import { writeTinySdModel } from '../../models/testModel/tinySd';
 import { drawDemoImage } from '../../daemon/cli/demoImage';
 import { resolveSampler } from '../../daemon/sampling';
 import { startDaemon, tempDir, type TestDaemon } from './harness';

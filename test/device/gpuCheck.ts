@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTinySdModel } from '../fixtures/tinySd';
+import { writeTinySdModel } from '../../models/testModel/tinySd';
 import { ModelManager } from '../../daemon/parts/sdModel';
 import { PromptEncoder } from '../../daemon/stages/encodePrompt';
 import { denoise } from '../../daemon/stages/denoise';

@@ -1,9 +1,9 @@
-// Writes what the e2e workspace needs: the tiny SD model (test/fixtures/tinySd.ts), a source image, and a
+// Writes what the e2e workspace needs: the tiny SD model (models/testModel/tinySd.ts), a source image, and a
 // .sdprompt file. Bundled and run by e2e.mjs: node fixtures.js <workspace>
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { writeTinySdModel } from '../fixtures/tinySd';
+import { writeTinySdModel } from '../../models/testModel/tinySd';
 
 async function main(): Promise<void> {
   const ws = process.argv[2];

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeTinySdModel } from '../../../test/fixtures/tinySd';
+import { writeTinySdModel } from '../../../models/testModel/tinySd';
 import { parseFlags, usageText, type FlagSpec } from '../args';
 import { DaemonClient } from '../client';
 import type { CliCommand } from '../command';

@@ -20,7 +20,7 @@ import { discreteSchedule, samplers } from '../../../daemon/sampling';
 import { defaultSettings } from '../../../daemon/settings';
 import { denoise } from '../../../daemon/stages/denoise';
 import { encodeJobConditioning, PromptEncoder, type Conditioning } from '../../../daemon/stages/encodePrompt';
-import { writeTinySdModel } from '../../fixtures/tinySd';
+import { writeTinySdModel } from '../../../models/testModel/tinySd';
 import { writeA1111Pt, writeDiffusersBin, writeEmbParams } from './embeddingFiles';
 import { fakeJob } from '../../fixtures/fakeJob';
 

@@ -10,7 +10,7 @@ import { writeExternalModel } from '../../../models/arch/externalModel';
 import { encodeModelProto } from '../../../models/graph';
 import { deriveTextEncoder, loadModelInline, surgeTextEncoder } from '../../../models/textEncoderSurgery';
 import { ModelManager, type SdModel } from '../../../daemon/parts/sdModel';
-import { writeTinySdModel } from '../../fixtures/tinySd';
+import { writeTinySdModel } from '../../../models/testModel/tinySd';
 import { cleanup, io, maxAbsDiff, tempDir, weights } from '../arch/archHelpers';
 
 const work = mkdtempSync(join(tmpdir(), 'sd-surgery-'));

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph';
-import { resolveTinySdVariant, writeTinySdModel, type TinySdVariant } from '../../fixtures/tinySd';
-import { buildTinyVocab } from '../../fixtures/tinyTokenizer';
+import { resolveTinySdVariant, writeTinySdModel, type TinySdVariant } from '../../../models/testModel/tinySd';
+import { buildTinyVocab } from '../../../models/testModel/tokenizer';
 import { ramp } from './ortHelpers';
 
 const root = { dir: '' };
