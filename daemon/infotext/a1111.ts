@@ -3,7 +3,7 @@
 // Reference: shared/reference/a1111-behaviour.md §5.1 and §5.4. Quirks are kept on purpose: an image
 // pasted into A1111 and into SD Studio must give the same settings.
 
-import { usesEmphasis } from './emphasis';
+import { promptsUseEmphasis } from '../prompt/attention';
 import {
   PY_WORD, PY_WS, compareVersions, parsePyVersion, pyJsonDumps, pyJsonLoadsString, pyStr, pyStrip, type PyVersion,
 } from './python';
@@ -150,7 +150,7 @@ function fillDefaults(res: Map<string, PyValue>, prompt: string, negativePrompt:
   setDefault(res, 'FP8 weight', 'Disable');
   if (!res.has('Cache FP16 weight for LoRA') && res.get('FP8 weight') !== 'Disable') res.set('Cache FP16 weight for LoRA', false);
   // A1111 tests the prompts as split from the text (before the Hypernet tag is appended).
-  if (!res.has('Emphasis') && usesEmphasis(prompt, negativePrompt)) res.set('Emphasis', 'Original');
+  if (!res.has('Emphasis') && promptsUseEmphasis(prompt, negativePrompt)) res.set('Emphasis', 'Original');
   setDefault(res, 'Refiner switch by sampling steps', false);
 }
 

@@ -92,3 +92,17 @@ export function tryParsePromptAttention(
     throw e;
   }
 }
+
+/**
+ * Does either prompt carry a weight other than 1 (BREAK aside)? `infotext_utils.parse_generation_parameters` asks
+ * this to fill the "Emphasis" default. A weight A1111 cannot read (`(a:1.2.3)`, where it raises) counts as one.
+ */
+export function promptsUseEmphasis(prompt: string, negativePrompt: string): boolean {
+  const pieces: AttentionFragment[] = [];
+  for (const text of [prompt, negativePrompt]) {
+    const r = tryParsePromptAttention(text);
+    if (!r.ok) return true;
+    pieces.push(...r.fragments);
+  }
+  return pieces.some(([t, w]) => !(w === 1.0 || t === 'BREAK'));
+}

@@ -55,6 +55,14 @@ test('example 3: Lora hashes unquoted, Hashes quirk splits the JSON, back-compat
   assert.equal(r.fields.Emphasis, undefined); // "<lora:…:.5>" has no ( or [
 });
 
+test('Emphasis default: the prompt parser decides (BREAK, weights of 1, a weight A1111 cannot read)', () => {
+  const emphasis = (prompt: string) => parseGenerationParameters(`${prompt}\nSteps: 20, Seed: 1, Size: 512x512`).fields.Emphasis;
+  assert.equal(emphasis('a BREAK b, (c:1)'), undefined);
+  assert.equal(emphasis('(a BREAK b)'), 'Original');
+  assert.equal(emphasis('[a]'), 'Original');
+  assert.equal(emphasis('(a:1.2.3)'), 'Original'); // A1111 raises here; a weight it cannot read is not 1
+});
+
 test('example 4: Size not a multiple of 8 kept, Masked content from the text', () => {
   const r = parseGenerationParameters(EX4);
   assert.equal(r.prompt, 'professional product photo of perfume bottle in snow, gifting box, studio lighting');
