@@ -4,9 +4,10 @@
 // folder goes to the cache, keyed by the checkpoint's SHA-256 (+ options), and a second load reuses it.
 // Nothing is ever written next to the checkpoint.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { writeFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
+import { buildDirAtomic } from './formats/atomicFile';
 import { openWeights, stateDict } from './formats/open';
 import type { TensorRecord } from './formats/tensorRecord';
 import { hashFile, defaultCacheDir, type HashCache } from './hash';
@@ -148,10 +149,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   }
   if (o.out && existsSync(dir) && (await readdir(dir)).length > 0) throw new Error(`${dir}: output folder exists and is not empty`);
 
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  try {
+  return buildDirAtomic(dir, async (tmp) => {
     const parts: BuildResult['parts'] = {};
     let lora: BuildResult['lora'];
     if (loras.length) {
@@ -185,14 +183,8 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
       seconds: (performance.now() - started) / 1000,
     };
     await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, checkpoint, builderVersion: BUILDER_VERSION }, null, 2));
-    await mkdir(dirname(dir), { recursive: true });
-    if (o.out) await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
     return result;
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 /** "model" for infotexts: the checkpoint's file name without extension, as A1111 writes it. */

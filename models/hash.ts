@@ -3,9 +3,10 @@
 // LoRA "addnet" hash (SHA-256 of a safetensors file after its header; 12 hex). One streamed pass computes the
 // full and addnet hashes together; results are cached on disk by path + size + mtime so they survive restarts.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from './formats/atomicFile';
 
 export interface FileHashes {
   path: string;
@@ -76,12 +77,7 @@ export class HashCache {
         onDisk[key] = entry;
         this.entries = { ...onDisk, ...this.entries };
         await mkdir(dirname(this.file), { recursive: true });
-        const tmp = `${this.file}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify({ version: 1, entries: this.entries }));
-        await rename(tmp, this.file).catch(async (e) => {
-          await rm(tmp, { force: true });
-          throw e;
-        });
+        await writeFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }));
       } catch {
         // A cache that cannot be written only costs a re-hash later.
       }

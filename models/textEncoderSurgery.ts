@@ -6,10 +6,11 @@
 //  - CLIP skip N: `last_hidden_state` becomes final_layer_norm(hidden_states[-N]) (A1111
 //    `encode_with_transformers`), found by walking the residual stream back from the final LayerNorm.
 // Derived models are cached on disk under <cache>/surgery/, keyed by the source file's SHA-256.
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { onnx } from 'onnx-proto';
 import { decodeModel, encodeModelProto } from './graph';
+import { writeFileAtomic } from './formats/atomicFile';
 import { writeSafetensors } from './formats/safetensors';
 import { defaultCacheDir, sha256Full } from './hash';
 
@@ -308,17 +309,6 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 const inflight = new Map<string, Promise<DerivedTextEncoder>>();
 
 /** `${SD_STUDIO_CACHE_DIR or XDG cache}/sd-studio/surgery`. */
@@ -354,6 +344,6 @@ async function derive(source: string, opts: SurgeryOptions, cacheDir: string): P
     // (the writer renames a temp file into place)
     await writeSafetensors(tokenEmbeddingPath, [{ name: 'token_embedding', dtype: t.dtype, shape: [...t.shape], data: t.bytes }], { source: resolve(source) });
   }
-  await writeAtomic(modelPath, encodeModelProto(r.model));
+  await writeFileAtomic(modelPath, encodeModelProto(r.model));
   return { modelPath, tokenEmbeddingPath };
 }

@@ -3,12 +3,13 @@
 // `<cache>/upscalers/` (cache = $SD_STUDIO_CACHE_DIR, else $XDG_CACHE_HOME/sd-studio, as the hash cache).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { buildRrdbnet, type HostWeight } from './arch/rrdbnet';
 import { buildSrvgg } from './arch/srvgg';
 import { buildTfjsLayersUpscaler } from './arch/esrganSlim';
 import { detectUpscaler, type UpscalerGraphInfo } from './arch/detectUpscaler';
+import { writeFileAtomic } from './formats/atomicFile';
 import { openWeights } from './formats/open';
 import { TensorReader } from './formats/tensorRecord';
 import { defaultCacheDir, sha256Full } from './hash';
@@ -56,8 +57,8 @@ async function resolveOne(source: string, cacheDir: string): Promise<BuiltUpscal
   }
   const { graph, info } = tfjs ? await buildTfjsLayersUpscaler(source) : await buildFromWeights(source);
   await mkdir(cacheDir, { recursive: true });
-  await writeAtomic(onnxPath, graph.toBytes());
-  await writeAtomic(infoPath, new TextEncoder().encode(JSON.stringify(info)));
+  await writeFileAtomic(onnxPath, graph.toBytes());
+  await writeFileAtomic(infoPath, JSON.stringify(info));
   return { onnxPath, info, built: true };
 }
 
@@ -87,10 +88,4 @@ async function buildFromWeights(path: string) {
     await reader.close();
   }
   return spec.kind === 'rrdbnet' ? buildRrdbnet(spec, (n) => loaded.get(n)) : buildSrvgg(spec, (n) => loaded.get(n));
-}
-
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }

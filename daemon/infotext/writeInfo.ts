@@ -3,9 +3,9 @@
 // writes it — which, like A1111, replaces any EXIF already there). Pixels are never decoded or re-encoded,
 // and the result always goes to a new file (temp file + rename), never over the source.
 
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, basename, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeFileAtomicSync } from '../../models/formats/atomicFile';
 import { ascii, concatBytes, u16le, u32le } from './byteSource';
 import { buildUserCommentExif } from './exif';
 import { sniffContainer } from './imageMeta';
@@ -104,20 +104,8 @@ export function withInfotext(image: Uint8Array, infotext: string, keyword = 'par
   throw new ImageWriteError('unknown format: only PNG, JPEG and WebP can carry an infotext');
 }
 
-/** Writes `bytes` to `dest` atomically: a temp file beside it, then rename (a reader never sees half a file). */
-export function writeFileAtomic(dest: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, bytes, { flag: 'wx' });
-    renameSync(tmp, dest);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Copies `source` to a new file `dest` carrying `infotext`; refuses to write over the source. */
 export function writeInfotextFile(source: string, dest: string, infotext: string, keyword = 'parameters'): void {
   if (resolve(source) === resolve(dest)) throw new ImageWriteError('refusing to overwrite the source image: give a different output file');
-  writeFileAtomic(dest, withInfotext(new Uint8Array(readFileSync(source)), infotext, keyword));
+  writeFileAtomicSync(dest, withInfotext(new Uint8Array(readFileSync(source)), infotext, keyword));
 }

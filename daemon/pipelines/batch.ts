@@ -6,7 +6,7 @@ import { CancelledError, invalidParam, notFound, throwIfAborted } from '../error
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
-import { writeNewFileAtomic } from '../output/save';
+import { writeNewFileSync } from '../../models/formats/atomicFile';
 import { paramsFromInfotext } from '../params';
 import type { BatchFileReport, BatchParams, BatchResult, Img2ImgParams } from '../protocol';
 import { fixedSeed } from '../validate';
@@ -66,7 +66,7 @@ function saveBatchOutput(dir: string, name: string, png: Uint8Array): string {
   const start = nextSequenceNumber(readdirSync(dir));
   for (let n = start; n < start + 1000; n++) {
     const path = join(dir, `${String(n).padStart(5, '0')}-${name}.png`);
-    if (writeNewFileAtomic(path, png)) return path;
+    if (writeNewFileSync(path, png)) return path;
   }
   throw new Error(`no free file name in ${dir}`);
 }

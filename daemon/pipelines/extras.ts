@@ -12,7 +12,7 @@ import type { RgbImage } from '../image/rgbImage';
 import { CancelledError, RpcError, throwIfAborted } from '../errors';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
-import { writeNewFileAtomic } from '../output/save';
+import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
 import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
 import { restoreFaces } from '../extras/faceRestore';
@@ -119,7 +119,7 @@ function saveOutput(png: Uint8Array, input: ResolvedExtras['inputs'][number], p:
     const stem = basename(input.file, extname(input.file));
     for (let n = 0; n < 10000; n++) {
       const path = join(p.outputDir, `${stem}${n ? `-${n}` : ''}.png`);
-      if (writeNewFileAtomic(path, png)) return path;
+      if (writeNewFileSync(path, png)) return path;
     }
     throw new Error(`no free file name for ${stem}.png in ${p.outputDir}`);
   }
@@ -132,6 +132,6 @@ function saveOutput(png: Uint8Array, input: ResolvedExtras['inputs'][number], p:
   }
   for (let n = nextSequenceNumber(existing); ; n++) {
     const path = join(dir, `${String(n).padStart(5, '0')}.png`);
-    if (writeNewFileAtomic(path, png)) return path;
+    if (writeNewFileSync(path, png)) return path;
   }
 }

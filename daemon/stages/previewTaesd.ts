@@ -4,11 +4,11 @@
 // latent, which already lives in TAESD's space (SD latents ×0.18215). Output clamp(0, 1) → full-size PNG, as
 // A1111's samples_to_images_tensor does for TAESD. Without the file (or if it fails) the cheap preview is used.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { buildTaesd } from '../../models/arch/taesd';
 import { writeExternalModel } from '../../models/arch/externalModel';
+import { buildDirAtomic } from '../../models/formats/atomicFile';
 import { openWeights, stateDict } from '../../models/formats/open';
 import { defaultCacheDir, hashFile } from '../../models/hash';
 import { SessionPool, type ModelSession } from '../../models/sessions';
@@ -35,18 +35,8 @@ export async function buildTaesdDecoder(file: string, cacheDir = join(defaultCac
   const dir = join(cacheDir, `decoder-${sha256.slice(0, 16)}`);
   const model = join(dir, 'model.onnx');
   if (existsSync(model)) return model;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  try {
-    const part = buildTaesd(stateDict(await openWeights(file)), 'decoder');
-    await writeExternalModel(part.g, part.params.plan, tmp, { checkpoint: file });
-    await mkdir(cacheDir, { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  const part = buildTaesd(stateDict(await openWeights(file)), 'decoder');
+  await buildDirAtomic(dir, (tmp) => writeExternalModel(part.g, part.params.plan, tmp, { checkpoint: file }));
   return model;
 }
 

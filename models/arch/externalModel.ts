@@ -4,9 +4,10 @@
 // external paths that leave the model folder (symlinks are resolved, absolute paths and ".." rejected), and a
 // hard link is the same file, not a copy. Everything else (fp16 → fp32, strided views, other filesystems) is
 // converted once into `weights.bin` beside the model.
-import { link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { AtomicFile, writeFileAtomic } from '../formats/atomicFile';
 import { decodeModel, ElemType, type GraphBuilder } from '../graph';
 import { DTYPE_SIZE, TensorReader, contiguousStrides, convert, type DType } from '../formats/tensorRecord';
 import type { ParamEntry } from './params';
@@ -64,8 +65,7 @@ export async function writeExternalModel(
   const inits = new Map<string, onnx.ITensorProto>();
   for (const t of model.graph?.initializer ?? []) inits.set(t.name ?? '', t);
 
-  const dataTmp = join(dir, `${DATA_NAME}.tmp-${process.pid}`);
-  const fh = await open(dataTmp, 'w');
+  const data = await AtomicFile.create(join(dir, DATA_NAME), { durable: false });
   const reader = new TensorReader();
   let offset = 0;
   let pointed = 0;
@@ -87,7 +87,7 @@ export async function writeExternalModel(
         const values = convert(await reader.read(e.record), e.record.dtype, wantDType(e.elemType));
         const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
         at = Math.ceil(offset / ALIGN) * ALIGN;
-        await fh.write(bytes, 0, bytes.byteLength, at);
+        await data.writeAt(bytes, at);
         offset = at + bytes.byteLength;
         location = DATA_NAME;
         converted++;
@@ -102,19 +102,18 @@ export async function writeExternalModel(
         { key: 'length', value: String(length) },
       ];
     }
+    if (converted > 0) await data.commit();
+    else {
+      await data.abort();
+      await rm(join(dir, DATA_NAME), { force: true });
+    }
+  } catch (e) {
+    await data.abort();
+    throw e;
   } finally {
-    await fh.close();
     await reader.close();
   }
-  const dataPath = join(dir, DATA_NAME);
-  if (converted > 0) await rename(dataTmp, dataPath);
-  else {
-    await rm(dataTmp, { force: true });
-    await rm(dataPath, { force: true });
-  }
   const modelPath = join(dir, 'model.onnx');
-  const tmp = `${modelPath}.tmp-${process.pid}`;
-  await writeFile(tmp, onnx.ModelProto.encode(model).finish());
-  await rename(tmp, modelPath);
+  await writeFileAtomic(modelPath, onnx.ModelProto.encode(model).finish());
   return { modelPath, pointed, converted, convertedBytes: offset };
 }

@@ -1,9 +1,9 @@
 // The ONNX wire format: turns a GraphSnapshot into a ModelProto through onnx-proto (protobufjs 6). This is the
 // project's only importer of onnx-proto; everything else builds plain typed records.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { AtomicFile, writeFileAtomic } from '../formats/atomicFile';
 import type { Attr, TensorValue } from './attrs';
 import type { InitializerRecord, NodeRecord, ValueSpec } from './core';
 import { ElemType, bytesOf, elemTypeOf, type Dim } from './dtypes';
@@ -133,52 +133,38 @@ export function encodeModel(g: GraphSnapshot): Uint8Array {
   return encode(modelProto(g));
 }
 
-function tempName(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
 /**
- * Writes the model (and its external data file) under temporary names, then renames them into place: the data
- * first, so a model file that exists always points at complete data. Returns the model path.
+ * Writes the model (and its external data file) atomically (models/formats/atomicFile.ts): the data first, so a
+ * model file that exists always points at complete data. Returns the model path.
  */
 export async function writeModelFiles(g: GraphSnapshot, dir: string, opts: WriteModelOptions = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, opts.fileName ?? 'model.onnx');
-  const modelTmp = tempName(modelPath);
   const loc = opts.externalDataFile;
-  const dataPath = loc === undefined ? undefined : join(dir, loc);
-  const dataTmp = dataPath === undefined ? undefined : tempName(dataPath);
+  if (loc === undefined) {
+    await writeFileAtomic(modelPath, encodeModel(g));
+    return modelPath;
+  }
+  const threshold = opts.externalThreshold ?? 1024;
+  const plan: ExternalPlan = { offsets: new Map(), location: loc };
+  const data = await AtomicFile.create(join(dir, loc), { durable: false });
   try {
-    let bytes: Uint8Array;
-    if (loc !== undefined && dataTmp !== undefined) {
-      const threshold = opts.externalThreshold ?? 1024;
-      const plan: ExternalPlan = { offsets: new Map(), location: loc };
-      const fh = await open(dataTmp, 'w');
-      try {
-        let offset = 0;
-        for (const init of g.initializers) {
-          if (init.data.byteLength < threshold || init.elemType === ElemType.STRING) continue;
-          const aligned = Math.ceil(offset / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
-          if (aligned > offset) await fh.write(new Uint8Array(aligned - offset), 0, aligned - offset, offset);
-          // Written straight from the caller's array: weights never pass through one big concatenated buffer.
-          await fh.write(bytesOf(init.data), 0, init.data.byteLength, aligned);
-          plan.offsets.set(init.name, aligned);
-          offset = aligned + init.data.byteLength;
-        }
-      } finally {
-        await fh.close();
-      }
-      bytes = encode(modelProto(g, plan));
-    } else {
-      bytes = encodeModel(g);
+    let offset = 0;
+    for (const init of g.initializers) {
+      if (init.data.byteLength < threshold || init.elemType === ElemType.STRING) continue;
+      const aligned = Math.ceil(offset / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
+      if (aligned > offset) await data.writeAt(new Uint8Array(aligned - offset), offset);
+      // Written straight from the caller's array: weights never pass through one big concatenated buffer.
+      await data.writeAt(bytesOf(init.data), aligned);
+      plan.offsets.set(init.name, aligned);
+      offset = aligned + init.data.byteLength;
     }
-    await writeFile(modelTmp, bytes);
-    if (dataTmp !== undefined && dataPath !== undefined) await rename(dataTmp, dataPath);
-    await rename(modelTmp, modelPath);
+    const bytes = encode(modelProto(g, plan));
+    await data.commit();
+    await writeFileAtomic(modelPath, bytes);
     return modelPath;
   } catch (err) {
-    await rm(modelTmp, { force: true });
-    if (dataTmp !== undefined) await rm(dataTmp, { force: true });
+    await data.abort();
     throw err;
   }
 }

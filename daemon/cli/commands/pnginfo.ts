@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../infotext/writeInfo';
+import { writeFileAtomicSync } from '../../../models/formats/atomicFile';
 import type { PngInfo } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
 import { DaemonClient } from '../client';
@@ -70,7 +70,7 @@ export const pnginfoCommand: CliCommand = {
       if (out) {
         if (!specs.length) throw new Error('no file had generation settings: nothing written');
         // Each printed spec ends with a newline; a `---` line separates specs in a .sdprompt file.
-        writeFileAtomic(out, new TextEncoder().encode(specs.join('---\n')));
+        writeFileAtomicSync(out, specs.join('---\n'));
         process.stderr.write(`wrote ${specs.length} spec${specs.length > 1 ? 's' : ''} to ${out}\n`);
       }
       return failed ? 1 : 0;

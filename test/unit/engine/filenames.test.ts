@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyFilenamePattern, nextSequenceNumber, sanitizeFilenamePart, type FilenameContext } from '../../../daemon/output/filenames';
-import { saveImage, writeNewFileAtomic } from '../../../daemon/output/save';
+import { saveImage } from '../../../daemon/output/save';
+import { writeNewFileSync } from '../../../models/formats/atomicFile';
 
 const ctx: FilenameContext = {
   seed: 1234567890, steps: 20, cfg: 7, width: 512, height: 768, sampler: 'DPM++ 2M', scheduler: 'Karras', modelHash: 'abcdef0123', modelName: 'sd15',
@@ -42,7 +43,7 @@ describe('A1111 file names (reference §10)', () => {
     assert.deepEqual([...readFileSync(a)], [1]);
     const existing = join(root, 'keep.png');
     writeFileSync(existing, 'user data');
-    assert.equal(writeNewFileAtomic(existing, Uint8Array.of(9)), false);
+    assert.equal(writeNewFileSync(existing, Uint8Array.of(9)), false);
     assert.equal(readFileSync(existing, 'utf8'), 'user data');
     assert.deepEqual(readdirSync(root).filter((n) => n.endsWith('.tmp')), []);
   });
