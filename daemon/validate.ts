@@ -6,7 +6,13 @@ export interface ResolvedImg2Img {
   prompt: string;
   negativePrompt: string;
   initImages: string[];
-  denoisingStrength: number;
+  /** True with an init image; without one the same stages run txt2img. */
+  isImg2Img: boolean;
+  /**
+   * img2img's denoising strength, undefined for txt2img: decided here once, so planning (full schedule vs A1111's
+   * truncation), the infotext ("Denoising strength") and the filename context cannot disagree.
+   */
+  denoisingStrength: number | undefined;
   cfgScale: number;
   samplerName: string;
   scheduler: string;
@@ -134,6 +140,7 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     throw invalidParam('init_images', 'expected a list of file paths or base64 images', 'string[]');
   }
   const resizeMode = int('resize_mode', p.resize_mode, 0, 0, 3) as ResizeMode;
+  const denoisingStrength = num('denoising_strength', p.denoising_strength, 0.75, 0, 1);
   const overrides = p.override_settings ?? {};
   const randnSource = str('override_settings.randn_source', overrides.randn_source, settings.randnSource);
   if (!['GPU', 'CPU', 'NV'].includes(randnSource)) throw invalidParam('override_settings.randn_source', `unknown RNG source "${randnSource}"`, 'GPU, CPU or NV');
@@ -141,7 +148,8 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     prompt: str('prompt', p.prompt, ''),
     negativePrompt: str('negative_prompt', p.negative_prompt, ''),
     initImages,
-    denoisingStrength: num('denoising_strength', p.denoising_strength, 0.75, 0, 1),
+    isImg2Img: initImages.length > 0,
+    denoisingStrength: initImages.length > 0 ? denoisingStrength : undefined,
     cfgScale: num('cfg_scale', p.cfg_scale, 7, 0, 100),
     samplerName: str('sampler_name', p.sampler_name, 'DPM++ 2M'),
     scheduler: str('scheduler', p.scheduler, 'Automatic'),

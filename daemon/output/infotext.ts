@@ -15,7 +15,6 @@ export interface ImageFacts {
   /** A separately loaded VAE (SD VAE setting / `<checkpoint>.vae.*`): sha256[0:10] and its file name. */
   vaeHash?: string;
   vaeName?: string;
-  isImg2Img: boolean;
   /** The sampler uses ENSD (ancestral / eta ≠ 0): A1111 writes ENSD only then. */
   samplerUsesEnsd: boolean;
   /** Inpainting-conditioning (9-channel) models: A1111's "Conditional mask weight". */
@@ -44,7 +43,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Variation seed', p.subseedStrength !== 0 ? f.subseed : undefined],
     ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
     ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],
-    ['Denoising strength', f.isImg2Img ? p.denoisingStrength : undefined],
+    ['Denoising strength', p.denoisingStrength],
     ['Conditional mask weight', f.conditionalMaskWeight],
     ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],

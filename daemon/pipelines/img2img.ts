@@ -49,8 +49,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
-  const isImg2Img = p.initImages.length > 0;
-  const plan = planSigmas(choice, schedule, p.steps, isImg2Img ? { denoisingStrength: p.denoisingStrength, fixSteps: p.fixSteps } : undefined);
+  const plan = planSigmas(choice, schedule, p.steps, p.denoisingStrength, p.fixSteps);
   const { sigmas, stepsRun } = plan;
 
   const conds = await encodeJobConditioning({
@@ -62,12 +61,12 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const rngSource = p.randnSource.toLowerCase() as RngSource;
   // Inpainting (a mask) and 9-channel models run their own init, conditioning, blend and composite stages.
   const stages = await prepareImageStages(p, model, choice.kind, h, w, rngSource);
-  const inits = isImg2Img && !stages ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
+  const inits = p.isImg2Img && !stages ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
   throwIfAborted(job.signal);
   const modelHash = await deps.modelHash?.(model.layout.dir);
 
   const images: GeneratedImage[] = [];
-  const saveTarget = { root: p.outdir, tab: isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
+  const saveTarget = { root: p.outdir, tab: p.isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     const first = iter * p.batchSize;
@@ -78,7 +77,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW, shape: [4, h, w], ensd: p.ensd,
     });
     const batchInits = stages ? stages.batchInits(first, p.batchSize) : Array.from({ length: p.batchSize }, (_, i) => (inits.length ? inits[(first + i) % inits.length]!.latent : undefined));
-    const x = startLatents(scaleInitialNoise(noise.first(), isImg2Img ? p.initialNoiseMultiplier : 1), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
+    const x = startLatents(scaleInitialNoise(noise.first(), p.isImg2Img ? p.initialNoiseMultiplier : 1), per, batchInits, sigmas[0]!, choice.kind, plan.alphaEnc);
     const batchSignal = job.beginBatch();
     let latest: Float32Array | undefined;
     const sampled = await denoise({
@@ -107,12 +106,12 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       const infotext = img2imgInfotext(p, {
         seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
         textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes, ...vaeInfo,
-        isImg2Img, samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p, isImg2Img) }),
+        samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
       });
       const image = await writeImage(decoded[i]!, seeds[i]!, infotext, {
         seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
         modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
-        denoising: isImg2Img ? p.denoisingStrength : undefined, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
+        denoising: p.denoisingStrength, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
       }, { target: p.saveImages ? saveTarget : undefined, send: p.sendImages });
       images.push(image);
     }

@@ -62,7 +62,7 @@ async function sourceMask(p: ResolvedImg2Img, round: boolean): Promise<GrayImage
 }
 
 /** img2img's extra infotext keys for masks, noise multiplier and soft inpainting (A1111 insertion order). */
-function extraInfotext(p: ResolvedImg2Img, masked: boolean, isImg2Img: boolean): Array<[string, InfotextValue]> {
+function extraInfotext(p: ResolvedImg2Img, masked: boolean): Array<[string, InfotextValue]> {
   const ip = p.inpaint;
   const out: Array<[string, InfotextValue]> = [];
   if (masked) {
@@ -71,7 +71,7 @@ function extraInfotext(p: ResolvedImg2Img, masked: boolean, isImg2Img: boolean):
     if (ip.fullRes) out.push(['Inpaint area', 'Only masked'], ['Masked area padding', ip.padding]);
     if (ip.fill !== 1) out.push(['Masked content', MASKED_CONTENT_NAMES[ip.fill]]);
   }
-  if (isImg2Img && p.initialNoiseMultiplier !== 1) out.push(['Noise multiplier', p.initialNoiseMultiplier]);
+  if (p.isImg2Img && p.initialNoiseMultiplier !== 1) out.push(['Noise multiplier', p.initialNoiseMultiplier]);
   if (masked && ip.soft) {
     const s = ip.soft;
     out.push(['Soft inpainting enabled', true], ['Soft inpainting schedule bias', s.power], ['Soft inpainting preservation strength', s.scale],
@@ -82,7 +82,7 @@ function extraInfotext(p: ResolvedImg2Img, masked: boolean, isImg2Img: boolean):
 }
 
 /** Infotext keys img2img adds when it runs without these stages (only the noise multiplier). */
-export const plainImg2ImgExtra = (p: ResolvedImg2Img, isImg2Img: boolean): Array<[string, InfotextValue]> => extraInfotext(p, false, isImg2Img);
+export const plainImg2ImgExtra = (p: ResolvedImg2Img): Array<[string, InfotextValue]> => extraInfotext(p, false);
 
 /**
  * Prepare the inpaint stages, or undefined when img2img runs as it is (no mask and a 4-channel UNet).
@@ -176,6 +176,6 @@ export async function prepareImageStages(p: ResolvedImg2Img, model: SdModel, kin
         return compositeOverOriginal(gen, pr.original!, overlayMask, pr.paste, ip.colourMatch);
       }));
     },
-    infotext: { conditionalMaskWeight: nine ? ip.maskWeight : undefined, extra: extraInfotext(p, masked, true) },
+    infotext: { conditionalMaskWeight: nine ? ip.maskWeight : undefined, extra: extraInfotext(p, masked) },
   };
 }

@@ -9,14 +9,17 @@ export interface SigmaPlan {
   alphaEnc?: number;
 }
 
-/** Which σ list a job runs: the full schedule (txt2img) or A1111's img2img truncation (§1.3), per sampler family. */
-export function planSigmas(choice: ResolvedSampler, schedule: DiscreteSchedule, steps: number, img2img: { denoisingStrength: number; fixSteps: boolean } | undefined): SigmaPlan {
+/**
+ * Which σ list a job runs: the full schedule (txt2img: no denoising strength) or A1111's img2img truncation (§1.3),
+ * per sampler family.
+ */
+export function planSigmas(choice: ResolvedSampler, schedule: DiscreteSchedule, steps: number, denoisingStrength: number | undefined, fixSteps: boolean): SigmaPlan {
   const full = (n: number): Float64Array => samplerSigmas(choice.sampler, choice.scheduler, n, schedule);
-  if (!img2img) {
+  if (denoisingStrength === undefined) {
     const sigmas = full(steps);
     return { sigmas, stepsRun: sigmas.length - 1 };
   }
-  if (choice.kind === 'timesteps') return timestepImg2ImgSigmas(steps, img2img.denoisingStrength, img2img.fixSteps, schedule);
-  const { sigmas, stepsRun } = img2imgSigmas(full, steps, img2img.denoisingStrength, img2img.fixSteps);
+  if (choice.kind === 'timesteps') return timestepImg2ImgSigmas(steps, denoisingStrength, fixSteps, schedule);
+  const { sigmas, stepsRun } = img2imgSigmas(full, steps, denoisingStrength, fixSteps);
   return { sigmas, stepsRun };
 }
