@@ -101,10 +101,15 @@ export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange
   };
 }
 
-/** Defaults for a new generation (panels and `.sdprompt` specs without a value). */
+/** Defaults for a new generation (`.sdprompt` specs without a value, and the panels' forms). */
 export function generationDefaults(): Pick<Img2ImgParams, 'sampler_name' | 'scheduler' | 'steps' | 'cfg_scale' | 'denoising_strength'> {
   return {
     sampler_name: get('defaultSampler'), scheduler: get('defaultScheduler'), steps: get('defaultSteps'),
     cfg_scale: get('defaultCfgScale'), denoising_strength: get('defaultDenoisingStrength'),
   };
+}
+
+/** What the img2img and inpaint panels start a new form with (their `init` message carries it). */
+export function panelDefaults(): Pick<Img2ImgParams, 'sampler_name' | 'scheduler' | 'steps' | 'cfg_scale' | 'denoising_strength' | 'mask_blur'> {
+  return { ...generationDefaults(), mask_blur: get('maskBlur') };
 }

@@ -108,13 +108,15 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
       const jobId = params.jobId ?? `${kind}-${Date.now().toString(36)}`;
       const full: Img2ImgParams & Record<string, unknown> = { ...params, jobId };
       full.init_images = init ? [imageRef(ctx, init)] : [];
-      if (mask) full.mask = imageRef(ctx, mask);
+      if (mask && !outpaint) full.mask = imageRef(ctx, mask);
       if (inpaint) Object.assign(full, inpaint);
-      void outpaint; // outpainting arrives already padded: the painter extends the canvas and masks the new area
       jobs.running.add(jobId);
       const follow = followJob(ctx, host, jobId);
       try {
-        const res = await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
+        // Outpainting is the daemon's: it grows the canvas and masks the new area (sd/outpaint), then inpaints.
+        const res = outpaint
+          ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
+          : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
         if (!res) return null;
         return { jobId, results: await resultViews(ctx, webview, res.images) };
       } finally {

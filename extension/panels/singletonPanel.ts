@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { PanelKind, SeedView } from '../../webviews/common/messages';
 import type { PanelSeed, SdContext } from '../sdContext';
 import { seedView } from './sharedOps';
-import { type Handlers, WebviewHost, webviewOptions } from './webviewHost';
+import { type Handlers, type InitFields, WebviewHost, webviewOptions } from './webviewHost';
 
 export interface PanelDef {
   viewType: string;
@@ -12,6 +12,8 @@ export interface PanelDef {
   title: string;
   /** Handlers of this panel's intents; `onDispose` runs when the panel closes (cancel its jobs). */
   handlers(ctx: SdContext, host: WebviewHost): { handlers: Handlers; onDispose?: () => void };
+  /** What this panel's `init` carries besides the seed (read at each `ready`, so settings changes show). */
+  initFields?(): Omit<InitFields, 'seed'>;
 }
 
 interface Live {
@@ -48,7 +50,7 @@ function attach(ctx: SdContext, def: PanelDef, panel: vscode.WebviewPanel, seed:
   const host = new WebviewHost(ctx, panel.webview, def.kind, def.title, new Proxy({}, { get: (_t, op: string) => (handlers as Record<string, unknown>)[op] }) as Handlers, async () => {
     const s: SeedView | undefined = await seedView(ctx, panel.webview, pendingSeed);
     pendingSeed = undefined;
-    return { seed: s };
+    return { ...def.initFields?.(), seed: s };
   });
   ({ handlers, onDispose } = def.handlers(ctx, host));
   const tracking = host.track(panel);

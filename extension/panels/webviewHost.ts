@@ -10,7 +10,7 @@ import type { SdContext } from '../sdContext';
 import type { HostMessage, HostOp, HostOps, ImageInput, ImageView, PanelKind, WebviewMessage } from '../../webviews/common/messages';
 
 export type Handlers = { [K in HostOp]?: (args: HostOps[K]['args']) => Promise<HostOps[K]['result']> };
-type InitFields = Omit<Extract<HostMessage, { type: 'init' }>, 'type' | 'panel' | 'daemonRunning'>;
+export type InitFields = Omit<Extract<HostMessage, { type: 'init' }>, 'type' | 'panel' | 'daemonRunning'>;
 
 /** The codicon font and its CSS (@vscode/codicons, shipped in the .vsix: see .vscodeignore). */
 export function codiconsRoot(ctx: SdContext): vscode.Uri {

@@ -3,7 +3,7 @@
 import type { Img2ImgParams, SamplersListResult } from '../../daemon/protocol';
 import { button, fields, type FieldSpec, type FormValues, h, section } from './dom';
 import { gallery } from './gallery';
-import type { HostMessage, ImageInput, ImageView, InpaintOptions, ResultView, SeedView } from './messages';
+import type { GenerationDefaults, HostMessage, ImageInput, ImageView, InpaintOptions, OutpaintOptions, ResultView, SeedView } from './messages';
 import { progressBar } from './progress';
 import { getState, onMessage, ready, request, setState } from './vscodeApi';
 
@@ -19,6 +19,8 @@ export interface Source {
   restoreDraft?(draft: unknown): void;
   /** Called once with the panel's save function, for changes the source makes on its own (painting). */
   bindSave?(save: () => void): void;
+  /** Outpainting options when the source asks for it (the daemon then grows the canvas; no painted mask needed). */
+  outpaint?(): OutpaintOptions | undefined;
 }
 
 interface Saved {
@@ -29,14 +31,18 @@ interface Saved {
   source?: unknown;
 }
 
+/** A new form's values that no setting owns (A1111's UI defaults). */
 const DEFAULTS: FormValues = {
-  prompt: '', negative_prompt: '', sampler_name: 'Euler a', scheduler: 'Automatic', steps: 20, width: 512, height: 512,
-  resize_mode: 0, cfg_scale: 7, denoising_strength: 0.75, seed: -1, subseed: -1, subseed_strength: 0,
+  prompt: '', negative_prompt: '', width: 512, height: 512,
+  resize_mode: 0, seed: -1, subseed: -1, subseed_strength: 0,
   seed_resize_from_w: 0, seed_resize_from_h: 0, n_iter: 1, batch_size: 1,
-  mask_blur: 4, inpainting_mask_invert: 0, inpainting_fill: 1, inpaint_full_res: 0, inpaint_full_res_padding: 32,
+  inpainting_mask_invert: 0, inpainting_fill: 1, inpaint_full_res: 0, inpaint_full_res_padding: 32,
 };
+/** The values the extension owns (`sdStudio.default*`, `sdStudio.maskBlur`): they arrive in `init`. */
+const SETTING_KEYS = ['sampler_name', 'scheduler', 'steps', 'cfg_scale', 'denoising_strength', 'mask_blur'] as const satisfies ReadonlyArray<keyof GenerationDefaults>;
+const FORM_KEYS = new Set<string>([...Object.keys(DEFAULTS), ...SETTING_KEYS]);
 
-const NUMERIC = new Set(Object.entries(DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k));
+const NUMERIC = new Set([...Object.entries(DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k), 'steps', 'cfg_scale', 'denoising_strength', 'mask_blur']);
 
 export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, extra?: (values: FormValues, changed: () => void) => HTMLElement): void {
   const app = document.getElementById('app')!;
@@ -80,10 +86,12 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     return h('div', { class: 'prompt' }, h('div', { class: 'prompt-head' }, h('label', { text: label, attrs: { for: key } }), counter), ta);
   };
 
-  const samplerSpecs = (s: SamplersListResult | undefined): FieldSpec[] => [
-    { key: 'sampler_name', label: 'Sampling method', type: 'select', options: s?.samplers.map((x) => x.name) ?? [String(values.sampler_name)] },
-    { key: 'scheduler', label: 'Schedule type', type: 'select', options: s?.schedulers ?? [String(values.scheduler)] },
+  let samplerList: SamplersListResult | undefined;
+  const samplerSpecs = (): FieldSpec[] => [
+    { key: 'sampler_name', label: 'Sampling method', type: 'select', options: samplerList?.samplers.map((x) => x.name) ?? [String(values.sampler_name ?? '')] },
+    { key: 'scheduler', label: 'Schedule type', type: 'select', options: samplerList?.schedulers ?? [String(values.scheduler ?? '')] },
   ];
+  const renderSamplers = () => samplerHolder.replaceChildren(fields(samplerSpecs(), values, save));
   const params: FieldSpec[] = [
     { key: 'steps', label: 'Sampling steps', type: 'range', min: 1, max: 150, step: 1 },
     { key: 'resize_mode', label: 'Resize mode', type: 'select', options: [['0', 'Just resize'], ['1', 'Crop and resize'], ['2', 'Resize and fill'], ['3', 'Just resize (latent upscale)']] },
@@ -101,7 +109,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     { key: 'seed_resize_from_w', label: 'Resize seed from width', type: 'range', min: 0, max: 2048, step: 8 },
     { key: 'seed_resize_from_h', label: 'Resize seed from height', type: 'range', min: 0, max: 2048, step: 8 },
   ];
-  const samplerHolder = h('div', {}, fields(samplerSpecs(undefined), values, save));
+  const samplerHolder = h('div', {}, fields(samplerSpecs(), values, save));
   const paramsEl = fields(params, values, save);
   const seedTools = h('div', { class: 'toolbar' },
     button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: 'symbol-misc', title: 'Random seed (-1)' }),
@@ -128,7 +136,10 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   const run = async () => {
     if (jobId) return;
     const { init, mask } = await source.inputs().catch((e) => { say(e instanceof Error ? e.message : String(e), true); return { init: undefined, mask: undefined, failed: true }; });
-    if (kind === 'inpaint' && !mask) { say('Paint a mask first (or upload one).', true); return; }
+    const outpaint = source.outpaint?.();
+    if (outpaint && !init) { say('Load an image to outpaint first.', true); return; }
+    if (outpaint && outpaint.directions?.length === 0) { say('Choose at least one outpainting direction.', true); return; }
+    if (kind === 'inpaint' && !mask && !outpaint) { say('Paint a mask first (or upload one), or choose an outpainting method.', true); return; }
     const p: Img2ImgParams = {};
     for (const [k, v] of Object.entries(values)) {
       if (k.startsWith('mask_') || k.startsWith('inpaint')) continue;
@@ -150,7 +161,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     progress.start(init ? 'Starting…' : 'Starting (no source image: txt2img)…');
     say('');
     try {
-      const res = await request('generate', { params: p, init, mask, inpaint });
+      const res = await request('generate', { params: p, init, mask, inpaint, outpaint });
       if (!res) { progress.done('Cancelled', 'error'); return; }
       results = [...res.results, ...results].slice(0, 64);
       selected = 0;
@@ -195,9 +206,9 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     if (seed.mask && source.setMask) source.setMask(seed.mask);
     if (seed.params) {
       for (const [k, v] of Object.entries(seed.params)) {
-        if (k in DEFAULTS && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) values[k] = v;
+        if (FORM_KEYS.has(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) values[k] = v;
       }
-      for (const k of Object.keys(seed.params)) if (k in DEFAULTS) refreshField(k);
+      for (const k of Object.keys(seed.params)) if (FORM_KEYS.has(k)) refreshField(k);
       for (const k of ['prompt', 'negative_prompt'] as const) {
         const ta = document.getElementById(k) as HTMLTextAreaElement | null;
         if (ta && seed.params[k] !== undefined) { ta.value = String(seed.params[k]); ta.dispatchEvent(new Event('input')); }
@@ -207,12 +218,25 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     say(seed.image ? `Loaded ${seed.image.name}` : '');
   };
 
+  /** The extension's defaults fill what this form has no value for (a panel restored from its state keeps its own). */
+  const applyDefaults = (d: GenerationDefaults) => {
+    for (const k of SETTING_KEYS) {
+      const v = d[k];
+      if (values[k] === undefined && v !== undefined) {
+        values[k] = v;
+        refreshField(k);
+      }
+    }
+    renderSamplers();
+  };
+
   onMessage((m: HostMessage) => {
     switch (m.type) {
       case 'init':
         daemonNote.hidden = m.daemonRunning;
+        if (m.defaults) applyDefaults(m.defaults);
         if (m.seed) applySeed(m.seed);
-        void request('samplers', {}).then((s) => { samplerHolder.replaceChildren(fields(samplerSpecs(s), values, save)); }).catch(() => undefined);
+        void request('samplers', {}).then((s) => { samplerList = s; renderSamplers(); }).catch(() => undefined);
         return;
       case 'seed': applySeed(m.seed); return;
       case 'daemon': daemonNote.hidden = m.running; return;

@@ -3,7 +3,7 @@
 // Webview → host: `ready`, then `request`s (intents) with ids; host → webview: `init` (after ready), `reply`
 // (to a request id), and pushed events (progress, preview, seed, result).
 import type {
-  ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, PngInfo,
+  ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
   PromptDiagnosticInfo, SamplersListResult, UpscalersListResult,
 } from '../../daemon/protocol';
 
@@ -36,8 +36,17 @@ export type SendTarget = 'img2img' | 'inpaint' | 'extras';
 /** Inpaint fields of Img2ImgParams (A1111 names, the protocol's types); the mask itself travels as `mask` below. */
 export type InpaintOptions = Pick<Img2ImgParams, 'mask_blur' | 'inpainting_fill' | 'inpaint_full_res' | 'inpaint_full_res_padding' | 'inpainting_mask_invert'>;
 
-/** Outpaint: pixels to add on each side (the host pads the image and builds the mask). */
-export interface OutpaintRequest { left: number; right: number; top: number; bottom: number }
+/**
+ * Outpainting (A1111's Poor man's outpainting / Outpainting mk2 scripts): the daemon grows the canvas and builds
+ * the mask (`sd/outpaint`), so the webview sends only the script's options.
+ */
+export type OutpaintOptions = Pick<OutpaintParams, 'outpaint_method' | 'pixels' | 'directions' | 'color_variation'>;
+
+/**
+ * A new generation's settings from `sdStudio.default*` and `sdStudio.maskBlur`, sent in the panel's `init`: the
+ * extension owns them, the webview only shows them (a panel restored from its state keeps its own values).
+ */
+export type GenerationDefaults = Pick<Img2ImgParams, 'sampler_name' | 'scheduler' | 'steps' | 'cfg_scale' | 'denoising_strength' | 'mask_blur'>;
 
 /** The Extras form: `sd/extras` params (ExtrasParams) less the inputs, which the host fills from `mode`. */
 export type ExtrasOptionKey =
@@ -59,7 +68,7 @@ export interface HostOps {
   pickImages: { args: { many: boolean; folder?: boolean }; result: ImageView[] };
   activeEditorImage: { args: Record<string, never>; result: ImageView | null };
   generate: {
-    args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintRequest };
+    args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintOptions };
     result: { jobId: string; results: ResultView[] } | null;
   };
   cancel: { args: { jobId: string }; result: void };
@@ -111,7 +120,7 @@ export type WebviewMessage =
   | { [K in HostOp]: { type: 'request'; id: number; op: K; args: HostOps[K]['args'] } }[HostOp];
 
 export type HostMessage =
-  | { type: 'init'; panel: PanelKind; seed?: SeedView; pngInfo?: PngInfoView; preview?: PreviewState; error?: string; daemonRunning: boolean }
+  | { type: 'init'; panel: PanelKind; seed?: SeedView; pngInfo?: PngInfoView; preview?: PreviewState; defaults?: GenerationDefaults; error?: string; daemonRunning: boolean }
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string }
   | { type: 'progress'; progress: JobProgressNotification }

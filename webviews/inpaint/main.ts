@@ -1,9 +1,10 @@
-// Inpaint panel: the mask painter as the source, inpaint options and outpaint directions, the shared body.
+// Inpaint panel: the mask painter as the source, inpaint options, outpainting (A1111's scripts: the daemon grows
+// the canvas), the shared body.
 import '../common/style.css';
-import { button, fields, h, section } from '../common/dom';
+import { fields, h, section, type FormValues } from '../common/dom';
 import { generationPanel } from '../common/generationPanel';
 import { imageSlot } from '../common/image';
-import type { ImageView } from '../common/messages';
+import type { ImageView, OutpaintOptions } from '../common/messages';
 import { maskPainter } from './maskPainter';
 
 let current: ImageView | undefined;
@@ -25,24 +26,35 @@ const load = async (v: ImageView | undefined) => {
   note.hidden = !!v;
 };
 const slot = imageSlot('Image', (v) => void load(v), { id: 'inpaint-source' });
-const out = { left: 0, right: 0, top: 0, bottom: 0 };
+/** The outpainting script's options; method '' = none (inpaint the painted mask). Kept in the draft. */
+const outpaint: FormValues = { outpaint_method: '', pixels: 128, left: true, right: true, up: true, down: true, color_variation: 0.05 };
+const DIRECTIONS = ['left', 'right', 'up', 'down'] as const;
+const outpaintOptions = (): OutpaintOptions | undefined => {
+  const method = String(outpaint.outpaint_method);
+  if (method !== 'poor-man' && method !== 'mk2') return undefined;
+  const directions = DIRECTIONS.filter((d) => outpaint[d] === true);
+  return { outpaint_method: method, pixels: Number(outpaint.pixels), directions, ...(method === 'mk2' ? { color_variation: Number(outpaint.color_variation) } : {}) };
+};
 
 generationPanel('inpaint', {
   el: h('div', { class: 'inpaint-source' }, slot.el, note, painter.el),
   setImage: (v) => { slot.set(v); void load(v); },
   image: () => current,
   setMask: (v) => void painter.loadMask(v),
-  draft: () => ({ mask: painter.maskUrl() }),
-  restoreDraft: (d) => { const m = (d as { mask?: unknown } | undefined)?.mask; pendingMask = typeof m === 'string' && m.startsWith('data:image/png') ? m : undefined; },
+  draft: () => ({ mask: painter.maskUrl(), outpaint }),
+  restoreDraft: (d) => {
+    const draft = d as { mask?: unknown; outpaint?: unknown } | undefined;
+    const m = draft?.mask;
+    pendingMask = typeof m === 'string' && m.startsWith('data:image/png') ? m : undefined;
+    if (draft?.outpaint && typeof draft.outpaint === 'object') Object.assign(outpaint, draft.outpaint);
+  },
   bindSave: (fn) => { save = fn; },
   inputs: async () => {
     if (!current) return {};
-    const [maskBytes, imageBytes] = await Promise.all([painter.exportMask(), painter.exportImage()]);
-    return {
-      init: imageBytes ? { bytes: imageBytes, mime: 'image/png', name: 'outpaint.png' } : { view: current },
-      mask: maskBytes ? { bytes: maskBytes, mime: 'image/png', name: 'mask.png' } : undefined,
-    };
+    const maskBytes = await painter.exportMask();
+    return { init: { view: current }, mask: maskBytes ? { bytes: maskBytes, mime: 'image/png', name: 'mask.png' } : undefined };
   },
+  outpaint: outpaintOptions,
 }, (values, changed) => h('div', {},
   section('Inpaint', true, fields([
     { key: 'mask_blur', label: 'Mask blur', type: 'range', min: 0, max: 64, step: 1 },
@@ -52,12 +64,15 @@ generationPanel('inpaint', {
     { key: 'inpaint_full_res_padding', label: 'Only masked padding, pixels', type: 'range', min: 0, max: 256, step: 4 },
   ], values, changed)),
   section('Outpaint', false,
+    h('div', { class: 'muted', text: 'Grows the image on the chosen sides and repaints the new area (the painted mask is not used).' }),
     fields([
-      { key: 'left', label: 'Left', type: 'number', min: 0, max: 1024, step: 8 },
-      { key: 'right', label: 'Right', type: 'number', min: 0, max: 1024, step: 8 },
-      { key: 'top', label: 'Up', type: 'number', min: 0, max: 1024, step: 8 },
-      { key: 'bottom', label: 'Down', type: 'number', min: 0, max: 1024, step: 8 },
-    ], out, () => undefined),
-    h('div', { class: 'toolbar' }, button('Extend canvas', () => painter.extend(out), { id: 'outpaint-extend', title: 'Add pixels on these sides and mask them for repainting' })),
+      { key: 'outpaint_method', label: 'Outpainting', type: 'select', options: [['', 'None'], ['poor-man', "Poor man's outpainting"], ['mk2', 'Outpainting mk2']] },
+      { key: 'pixels', label: 'Pixels to expand', type: 'range', min: 8, max: 256, step: 8 },
+      { key: 'left', label: 'Left', type: 'checkbox' },
+      { key: 'right', label: 'Right', type: 'checkbox' },
+      { key: 'up', label: 'Up', type: 'checkbox' },
+      { key: 'down', label: 'Down', type: 'checkbox' },
+      { key: 'color_variation', label: 'Color variation (mk2)', type: 'range', min: 0, max: 1, step: 0.01 },
+    ], outpaint, () => save()),
   ),
 ));

@@ -1,6 +1,6 @@
 // The mask painter: the image under a mask layer; brush and eraser with size, undo/redo, clear, invert, zoom and pan,
-// mask opacity, upload a mask, and extend the canvas for outpainting. It paints only: the mask leaves as PNG bytes
-// (white = repaint), full image resolution; blur and crop are the daemon's job.
+// mask opacity, upload a mask. It paints only: the mask leaves as PNG bytes (white = repaint), full image
+// resolution; blur, crop and outpainting canvases are the daemon's job.
 import { button, h } from '../common/dom';
 import type { ImageView } from '../common/messages';
 
@@ -10,9 +10,6 @@ export interface MaskPainter {
   loadMask(view: ImageView): Promise<void>;
   /** PNG bytes of the mask, or undefined when nothing is painted. */
   exportMask(): Promise<ArrayBuffer | undefined>;
-  /** PNG bytes of the image when the canvas was extended (outpaint), else undefined. */
-  exportImage(): Promise<ArrayBuffer | undefined>;
-  extend(sides: { left: number; right: number; top: number; bottom: number }): void;
   hasImage(): boolean;
   /** The painted mask as a PNG data URL (strokes opaque on transparent), for the webview state; undefined when nothing is painted. */
   maskUrl(): string | undefined;
@@ -45,7 +42,6 @@ export function maskPainter(onChange: () => void): MaskPainter {
   let size = 40;
   let zoom = 1;
   let pan = { x: 0, y: 0 };
-  let extended = false;
   let painted = false;
   const undo: ImageData[] = [];
   const redo: ImageData[] = [];
@@ -211,7 +207,6 @@ export function maskPainter(onChange: () => void): MaskPainter {
       bctx.drawImage(img, 0, 0);
       undo.length = redo.length = 0;
       painted = false;
-      extended = false;
       requestAnimationFrame(fit);
     },
     async loadMask(view) { await drawMask(view.src); },
@@ -224,32 +219,6 @@ export function maskPainter(onChange: () => void): MaskPainter {
       o.fillRect(0, 0, out.width, out.height);
       o.drawImage(mask, 0, 0);
       return toPng(out);
-    },
-    async exportImage() { return extended ? toPng(base) : undefined; },
-    extend({ left, right, top, bottom }) {
-      if (!base.width) return;
-      const old = document.createElement('canvas');
-      old.width = base.width; old.height = base.height;
-      old.getContext('2d')!.drawImage(base, 0, 0);
-      const oldMask = mctx.getImageData(0, 0, mask.width, mask.height);
-      const w = old.width + left + right;
-      const hh = old.height + top + bottom;
-      setSize(w, hh);
-      // stretch the edge pixels into the new area (A1111 "fill" starts from this), then the old image
-      bctx.drawImage(old, 0, 0, 1, old.height, 0, top, left, old.height);
-      bctx.drawImage(old, old.width - 1, 0, 1, old.height, left + old.width, top, right, old.height);
-      bctx.drawImage(base, 0, top, w, 1, 0, 0, w, top);
-      bctx.drawImage(base, 0, top + old.height - 1, w, 1, 0, top + old.height, w, bottom);
-      bctx.drawImage(old, left, top);
-      mctx.putImageData(oldMask, left, top);
-      mctx.fillStyle = '#fff';
-      mctx.fillRect(0, 0, w, top); mctx.fillRect(0, top + old.height, w, bottom);
-      mctx.fillRect(0, 0, left, hh); mctx.fillRect(left + old.width, 0, right, hh);
-      undo.length = redo.length = 0;
-      extended = true;
-      painted = true;
-      requestAnimationFrame(fit);
-      onChange();
     },
     hasImage: () => base.width > 0,
     maskUrl: () => (painted && mask.width ? mask.toDataURL('image/png') : undefined),
