@@ -4,11 +4,12 @@
 // without extension (a later file of the same name wins). Files are read through the safe weights readers; only
 // headers at scan time, vectors on first use.
 import { statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import { filesUnder } from '../models/folderWalk';
 import { openWeights } from '../models/formats/open';
 import { readTensor, type TensorRecord } from '../models/formats/tensorRecord';
 import { hashFile } from '../models/hash';
+import { MODEL_KINDS, modelFolders } from '../models/registry';
 
 export interface EmbeddingInfo {
   name: string;
@@ -23,26 +24,8 @@ export interface EmbeddingProblem {
   problem: string;
 }
 
-const EXTENSIONS = new Set(['.pt', '.bin', '.safetensors']);
-
-/** Where A1111 keeps embeddings relative to a models root or an install: `embeddings/` (and `models/embeddings/`). */
-export function embeddingDirs(modelsRoot: string): string[] {
-  if (!modelsRoot) return [];
-  const out: string[] = [];
-  const cands = [join(modelsRoot, 'embeddings'), join(modelsRoot, 'models', 'embeddings')];
-  if (basename(modelsRoot) === 'models') cands.push(join(dirname(modelsRoot), 'embeddings'));
-  for (const d of cands) {
-    try {
-      if (statSync(d).isDirectory() && !out.includes(d)) out.push(d);
-    } catch {
-      // absent
-    }
-  }
-  return out;
-}
-
 function walk(dir: string): string[] {
-  return [...filesUnder(dir, EXTENSIONS)].map((f) => f.path);
+  return [...filesUnder(dir, MODEL_KINDS.embedding.extensions)].map((f) => f.path);
 }
 
 /** Reads one embedding file's header: which tensor holds the vectors, and its shape. */
@@ -178,7 +161,7 @@ const databases = new Map<string, EmbeddingDatabase>();
 
 /** The shared database for a models root (null when it has no embeddings folder). */
 export function embeddingDatabaseFor(modelsRoot: string): EmbeddingDatabase | null {
-  const dirs = embeddingDirs(modelsRoot);
+  const dirs = modelFolders(modelsRoot, 'embedding');
   if (dirs.length === 0) return null;
   const key = dirs.join('|');
   let db = databases.get(key);

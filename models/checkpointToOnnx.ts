@@ -19,6 +19,7 @@ import { buildUnet, type BuiltPart } from './arch/unet';
 import { buildVaeDecoder, buildVaeEncoder, vaePrefix } from './arch/vae';
 import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './detect';
 import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
+import { checkpointSidecar, hasKindExtension } from './registry';
 import { SessionPool } from './sessions';
 import { mergeLoras, type LoraApply } from './lora';
 
@@ -69,15 +70,10 @@ export interface BuildResult {
 
 const STAMP = 'sd-studio-build.json';
 
-export const isCheckpointFile = (path: string): boolean => ['.safetensors', '.ckpt', '.pt', '.pth', '.bin'].includes(extname(path).toLowerCase()) && existsSync(path);
-
-function sidecar(checkpoint: string, exts: string[]): string | undefined {
-  const base = checkpoint.slice(0, checkpoint.length - extname(checkpoint).length);
-  return exts.map((e) => base + e).find((p) => existsSync(p));
-}
+export const isCheckpointFile = (path: string): boolean => hasKindExtension(path, 'checkpoint') && existsSync(path);
 
 async function loadVae(o: BuildOptions, main: ReadonlyMap<string, TensorRecord>): Promise<{ tensors: ReadonlyMap<string, TensorRecord>; file?: string }> {
-  const file = o.vae === false ? undefined : (o.vae ?? sidecar(o.checkpoint, ['.vae.safetensors', '.vae.pt', '.vae.ckpt']));
+  const file = o.vae === false ? undefined : (o.vae ?? checkpointSidecar(o.checkpoint, 'vae'));
   if (!file) return { tensors: main };
   const t = stateDict(await openWeights(file));
   const p = vaePrefix(t);
@@ -128,7 +124,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   // A1111 reads `<name>.yaml` beside the checkpoint; an explicit --config adds to it and wins where both speak.
   // `<name>.config.json` (the --config JSON form) is accepted beside it too, for checkpoints whose text-encoder
   // heads no yaml can state.
-  const yaml = sidecar(checkpoint, ['.yaml', '.config.json']);
+  const yaml = checkpointSidecar(checkpoint, 'config');
   const cfg = mergeConfigs(yaml ? readArchConfig(yaml) : undefined, o.config ? readArchConfig(o.config) : undefined);
   const detection = detectCheckpoint(tensors, { file: checkpoint, prediction: o.prediction, configPrediction: cfg?.prediction });
   const vae = await loadVae({ ...o, checkpoint }, tensors);

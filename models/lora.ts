@@ -9,9 +9,6 @@
 //
 // The merged tensors are new in-memory (inline) F32 records, so the graph writer converts them into the build's
 // own weights file in the cache; the user's checkpoint and LoRA files are only read.
-import { basename, extname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { filesUnder } from './folderWalk';
 import { openWeights, stateDict } from './formats/open';
 import { TensorReader, contiguousStrides, numel, type TensorRecord } from './formats/tensorRecord';
 
@@ -255,25 +252,4 @@ export async function mergeLoras(tensors: ReadonlyMap<string, TensorRecord>, lor
     out.set(key, { name: key, file: w.file, offset: 0, dtype: 'F32', shape: [...w.shape], strides: contiguousStrides(w.shape), storageOffset: 0, storageBytes: inline.byteLength, inline });
   }
   return { tensors: out, merged: [...acc.keys()], unmatched };
-}
-
-const LORA_EXTS = ['.safetensors', '.pt', '.ckpt'];
-
-/** Where A1111 looks for LoRAs: `Lora` and `LyCORIS` under the models root, or under `models/` of an install. */
-export const loraDirs = (modelsRoot: string): string[] =>
-  modelsRoot ? ['Lora', 'LyCORIS', join('models', 'Lora'), join('models', 'LyCORIS')].map((d) => join(modelsRoot, d)).filter((d) => existsSync(d)) : [];
-
-/**
- * A1111's lookup of `<lora:name:…>`: a file under the LoRA folders (subfolders too, A1111's walk order) whose
- * name without extension is `name`, or whose path relative to the folder without extension is `name`.
- */
-export function findLoraFile(modelsRoot: string, name: string): string | undefined {
-  for (const root of loraDirs(modelsRoot)) {
-    for (const ext of LORA_EXTS) {
-      const direct = join(root, name + ext);
-      if (existsSync(direct)) return direct;
-    }
-    for (const f of filesUnder(root, LORA_EXTS)) if (basename(f.name, extname(f.name)) === name) return f.path;
-  }
-  return undefined;
 }

@@ -1,6 +1,7 @@
 import { SessionPool } from '../../models/sessions';
 import { CancelledError, notFound, throwIfAborted } from '../errors';
-import { DETECTOR_FILES, FaceDetector, detectorSearchDirs, findDetector } from '../parts/faceDetector';
+import { findFixedModelFile, folderCandidates } from '../../models/registry';
+import { DETECTOR_FILES, FaceDetector } from '../parts/faceDetector';
 import { FaceRestorerModel, findRestorerModel } from '../parts/faceRestorer';
 import type { RgbImage } from '../image/rgbImage';
 import { alignFace } from './faces/align';
@@ -34,9 +35,9 @@ function pool(): SessionPool {
 }
 
 function detectorPath(modelsRoot: string): string {
-  const p = env.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? (modelsRoot ? findDetector(modelsRoot) : undefined);
+  const p = env.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
   if (p) return p;
-  const where = modelsRoot ? detectorSearchDirs(modelsRoot).join(', ') : 'modelsRoot (not set)';
+  const where = modelsRoot ? folderCandidates(modelsRoot, 'faceDetector').join(', ') : 'modelsRoot (not set)';
   throw notFound(where, `face detector (${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`);
 }
 

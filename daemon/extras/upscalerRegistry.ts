@@ -1,12 +1,11 @@
 // The upscaler list, as A1111's load_upscalers orders it: None, Lanczos, Nearest first, then every model sorted
 // case-insensitively — the built-in ESRGAN-Slim models (npm package @upscalerjs/esrgan-slim, no download) and the
-// user's files in ESRGAN/, RealESRGAN/, SwinIR/, DAT/ under the models root (or under models/ of an A1111 install).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// user's files in ESRGAN/, RealESRGAN/, SwinIR/, DAT/ (models/registry.ts knows where those are).
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { hasKindExtension, modelFiles } from '../../models/registry';
 import type { UpscalerInfo } from '../protocol';
 
-export const USER_FOLDERS = ['ESRGAN', 'RealESRGAN', 'SwinIR', 'DAT'] as const;
-const MODEL_EXTS = new Set(['.pth', '.pt', '.safetensors', '.onnx']);
 const BUILTIN_SCALES = [2, 3, 4, 8];
 
 /** The esrgan-slim package's `models/` folder: env override, else the node_modules beside the running code. */
@@ -28,31 +27,9 @@ function builtins(): UpscalerInfo[] {
   return BUILTIN_SCALES.map((s) => ({ name: `ESRGAN-Slim ${s}x`, kind: 'model' as const, path: join(dir, `x${s}`, 'model.json'), builtin: true })).filter((u) => existsSync(u.path));
 }
 
-/** `<root>/ESRGAN` or, for an A1111 install, `<root>/models/ESRGAN`. */
-function userFolder(root: string, name: string): string | undefined {
-  for (const dir of [join(root, name), join(root, 'models', name)]) {
-    try {
-      if (statSync(dir).isDirectory()) return dir;
-    } catch {
-      // absent
-    }
-  }
-  return undefined;
-}
-
 function userModels(modelsRoot: string): UpscalerInfo[] {
-  if (!modelsRoot) return [];
-  const out: UpscalerInfo[] = [];
-  for (const folder of USER_FOLDERS) {
-    const dir = userFolder(modelsRoot, folder);
-    if (!dir) continue;
-    for (const file of readdirSync(dir).sort()) {
-      if (!MODEL_EXTS.has(extname(file).toLowerCase())) continue;
-      // A1111 names a model file by its stem.
-      out.push({ name: basename(file, extname(file)), kind: 'model', path: join(dir, file), folder });
-    }
-  }
-  return out;
+  // A1111 names a model file by its stem.
+  return [...modelFiles(modelsRoot, 'upscaler')].map((f) => ({ name: basename(f.name, extname(f.name)), kind: 'model', path: f.path, folder: f.folder }));
 }
 
 export function listUpscalers(modelsRoot: string): UpscalerInfo[] {
@@ -67,7 +44,7 @@ export function listUpscalers(modelsRoot: string): UpscalerInfo[] {
 export function findUpscaler(name: string, modelsRoot: string): UpscalerInfo | undefined {
   const hit = listUpscalers(modelsRoot).find((u) => u.name.toLowerCase() === name.toLowerCase());
   if (hit) return hit;
-  if (MODEL_EXTS.has(extname(name).toLowerCase()) || name.endsWith('model.json')) {
+  if (hasKindExtension(name, 'upscaler') || name.endsWith('model.json')) {
     const path = resolve(name);
     if (existsSync(path)) return { name: basename(path, extname(path)), kind: 'model', path };
   }

@@ -4,8 +4,7 @@
 // keep face scores above a threshold, hard NMS, scale the fractional boxes back to the image.
 // The "_without_postprocessing" exports (raw SSD locations) are not supported: their outputs would need the prior
 // boxes and variances of the training config, and A1111 users do not have them; say so instead of guessing.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { MODEL_KINDS } from '../../models/registry';
 import type { ModelSession, SessionPool } from '../../models/sessions';
 import { modelError } from '../errors';
 import { resizeRgb } from '../image/encode';
@@ -42,7 +41,7 @@ const IN_W = 320;
 const IN_H = 240;
 
 /** File names of the supported detectors, best first (RFB is the more accurate of the two). */
-export const DETECTOR_FILES = ['version-RFB-320.onnx', 'version-slim-320.onnx'] as const;
+export const DETECTOR_FILES = MODEL_KINDS.faceDetector.fileNames;
 
 /**
  * The 5 points of a mean face as fractions of a detector box (x of the box width from its left edge, y of its
@@ -198,25 +197,4 @@ export class FaceDetector {
       scores.push(s[2 * i + 1]!);
     }
   }
-}
-
-/**
- * Where the detector ONNX lives for a user: `<modelsRoot>/facedetect/`, or beside the restorers in `GFPGAN/` or
- * `Codeformer/` (A1111 keeps facexlib's detector weights there). `modelsRoot` may be the models folder or an
- * A1111 install (then `models/` is looked in). Returns undefined when none is found; the caller names the places.
- */
-export function detectorSearchDirs(modelsRoot: string): string[] {
-  const roots = [modelsRoot, join(modelsRoot, 'models')];
-  const dirs: string[] = [];
-  for (const r of roots) for (const d of ['facedetect', 'GFPGAN', 'Codeformer']) dirs.push(join(r, d));
-  return dirs;
-}
-
-export function findDetector(modelsRoot: string): string | undefined {
-  for (const dir of detectorSearchDirs(modelsRoot)) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
-    const files = readdirSync(dir);
-    for (const want of DETECTOR_FILES) if (files.includes(want)) return join(dir, want);
-  }
-  return undefined;
 }

@@ -4,39 +4,30 @@
 // astype(uint8), i.e. truncation. CodeFormer exports carry the fidelity weight as a second input (`weight`,
 // float64 [1] in the common facefusion export; `w` in others), which A1111 passes straight through as `w`.
 // `.pth` weights are not converted here (no GFPGAN/CodeFormer graph builder yet): the error says so.
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeFolder, filesInFolder, modelFolders } from '../../models/registry';
 import type { HostTensor, ModelSession, SessionPool, TensorSpec } from '../../models/sessions';
 import { modelError, notFound } from '../errors';
 import type { RgbImage } from '../image/rgbImage';
 
 export type FaceRestorerKind = 'gfpgan' | 'codeformer';
 
-/** A1111's folder for each restorer, and what a file in it is called (for finding and for error messages). */
-export const RESTORER_FOLDERS: Record<FaceRestorerKind, { folder: string; expected: string; pattern: RegExp }> = {
-  gfpgan: { folder: 'GFPGAN', expected: 'a GFPGAN ONNX export such as GFPGANv1.4.onnx', pattern: /gfpgan/i },
-  codeformer: { folder: 'Codeformer', expected: 'a CodeFormer ONNX export such as codeformer.onnx', pattern: /codeformer/i },
+/** What a restorer file is called (for picking one and for error messages). */
+const RESTORER_FILES: Record<FaceRestorerKind, { expected: string; pattern: RegExp }> = {
+  gfpgan: { expected: 'a GFPGAN ONNX export such as GFPGANv1.4.onnx', pattern: /gfpgan/i },
+  codeformer: { expected: 'a CodeFormer ONNX export such as codeformer.onnx', pattern: /codeformer/i },
 };
 
-/** The restorer's folder: `<root>/<Folder>` or, for an A1111 install, `<root>/models/<Folder>`. */
-export function restorerFolder(modelsRoot: string, kind: FaceRestorerKind): string | undefined {
-  const { folder } = RESTORER_FOLDERS[kind];
-  for (const dir of [join(modelsRoot, folder), join(modelsRoot, 'models', folder)]) {
-    if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
-  }
-  return undefined;
-}
-
 /**
- * The ONNX file to use: one whose name says gfpgan / codeformer if any, else the only other .onnx in the folder
- * (detector files that live beside the restorers are skipped). Errors name the folder and the expected files.
+ * The ONNX file to use from the restorer's folder (models/registry.ts): one whose name says gfpgan / codeformer if
+ * any, else the only other .onnx in the folder (the face detector files that live beside the restorers are
+ * skipped). Errors name the folder and the expected files.
  */
 export function findRestorerModel(modelsRoot: string, kind: FaceRestorerKind): string {
-  const { folder, expected, pattern } = RESTORER_FOLDERS[kind];
-  const where = modelsRoot ? join(modelsRoot, folder) : `${folder}/ (modelsRoot is not set)`;
-  const dir = modelsRoot ? restorerFolder(modelsRoot, kind) : undefined;
-  if (!dir) throw notFound(where, `${kind === 'gfpgan' ? 'GFPGAN' : 'CodeFormer'} model folder (expected ${expected})`);
-  const files = readdirSync(dir).sort();
+  const { expected, pattern } = RESTORER_FILES[kind];
+  const dir = modelFolders(modelsRoot, kind)[0];
+  if (!dir) throw notFound(describeFolder(modelsRoot, kind), `${kind === 'gfpgan' ? 'GFPGAN' : 'CodeFormer'} model folder (expected ${expected})`);
+  const files = [...filesInFolder(dir, kind)].map((f) => f.name);
   const onnx = files.filter((f) => f.toLowerCase().endsWith('.onnx') && !/^version-(rfb|slim)-/i.test(f));
   const named = onnx.filter((f) => pattern.test(f));
   const pick = named[0] ?? (onnx.length === 1 ? onnx[0] : undefined);

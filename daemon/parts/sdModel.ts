@@ -1,6 +1,7 @@
 import { ClipTokenizer } from '../prompt/clipTokenizer';
 import { ModelLayoutError, readDiffusersOnnxLayout, requirePart, requireTokenizer, type DiffusersOnnxLayout, type PartName } from '../../models/diffusersOnnx';
 import { SessionPool, type ExecutionProvider, type ModelSession } from '../../models/sessions';
+import { hasKindExtension } from '../../models/registry';
 import { invalidParam, modelError, RpcError } from '../errors';
 import { physicalCores } from '../settings';
 import { TextEncoder } from './textEncoder';
@@ -13,8 +14,6 @@ export interface CheckpointVariant {
   loras?: readonly LoraApply[];
   vae?: string | false;
 }
-
-const CHECKPOINT_RE = /\.(safetensors|ckpt|pt|pth|bin)$/i;
 
 /** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
 export interface SdModel {
@@ -52,7 +51,7 @@ export class ModelManager {
   async get(dir: string, variant: CheckpointVariant = {}): Promise<SdModel> {
     if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
     const active = (variant.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
-    const isFile = CHECKPOINT_RE.test(dir);
+    const isFile = hasKindExtension(dir, 'checkpoint');
     const v: CheckpointVariant = isFile ? { loras: active, ...(variant.vae !== undefined ? { vae: variant.vae } : {}) } : {};
     const key = isFile && (active.length || v.vae !== undefined) ? `${dir}\0${JSON.stringify(v)}` : dir;
     if (this.current?.dir === key) return this.current.model;
@@ -81,7 +80,7 @@ export class ModelManager {
   private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = CHECKPOINT_RE.test(dir) ? await (await import('./checkpointModel')).modelLayout(dir, variant) : readDiffusersOnnxLayout(dir);
+      const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant) : readDiffusersOnnxLayout(dir);
       const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);

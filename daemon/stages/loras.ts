@@ -3,7 +3,8 @@
 // from the text the encoder sees by the conditioning stage (parseExtraNetworks); the infotext keeps the prompt
 // as written.
 import { hashFile } from '../../models/hash';
-import { findLoraFile, type LoraApply } from '../../models/lora';
+import type { LoraApply } from '../../models/lora';
+import { describeFolder, findModelFile } from '../../models/registry';
 import { invalidParam } from '../errors';
 import { parseExtraNetworks, readLora } from '../prompt';
 
@@ -19,9 +20,9 @@ export async function resolvePromptLoras(prompt: string, modelsRoot: string): Pr
     if (tag.type !== 'lora' && tag.type !== 'lyco') continue;
     const r = readLora(tag);
     if ('error' in r) throw invalidParam('prompt', `<${tag.type}:${tag.items.join(':')}>: ${r.error}`);
-    const file = findLoraFile(modelsRoot, r.lora.name);
+    const file = findModelFile(modelsRoot, 'lora', r.lora.name);
     if (!file) {
-      throw invalidParam('prompt', modelsRoot ? `LoRA "${r.lora.name}" not found in ${modelsRoot}/Lora` : `LoRA "${r.lora.name}": no models root set (setting sdStudio.modelsRoot) to look for it in`);
+      throw invalidParam('prompt', modelsRoot ? `LoRA "${r.lora.name}" not found in ${describeFolder(modelsRoot, 'lora')}` : `LoRA "${r.lora.name}": no models root set (setting sdStudio.modelsRoot) to look for it in`);
     }
     apply.push({ name: r.lora.name, file, te: r.lora.weight, unet: r.lora.unetWeight });
   }

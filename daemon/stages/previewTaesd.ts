@@ -11,23 +11,12 @@ import { writeExternalModel } from '../../models/arch/externalModel';
 import { buildDirAtomic } from '../../models/formats/atomicFile';
 import { openWeights, stateDict } from '../../models/formats/open';
 import { defaultCacheDir, hashFile } from '../../models/hash';
+import { findFixedModelFile } from '../../models/registry';
 import { SessionPool, type ModelSession } from '../../models/sessions';
 import type { JobContext } from '../jobs';
 import type { DaemonSettings } from '../protocol';
 import { physicalCores } from '../settings';
 import { cheapPreviewPng } from './preview';
-
-/** `<root>/VAE-approx/taesd_decoder.*` or, for an A1111 install, `<root>/models/VAE-approx/…`. */
-export function findTaesdDecoder(modelsRoot: string): string | undefined {
-  if (!modelsRoot) return undefined;
-  for (const dir of [join(modelsRoot, 'VAE-approx'), join(modelsRoot, 'models', 'VAE-approx')]) {
-    for (const name of ['taesd_decoder.safetensors', 'taesd_decoder.pth']) {
-      const p = join(dir, name);
-      if (existsSync(p)) return p;
-    }
-  }
-  return undefined;
-}
 
 /** Builds (or finds in the cache) the decoder graph of a TAESD file; returns model.onnx. */
 export async function buildTaesdDecoder(file: string, cacheDir = join(defaultCacheDir(), 'taesd')): Promise<string> {
@@ -93,7 +82,7 @@ const cheap: LivePreview = {
 /** The preview method in force: TAESD when asked for and its decoder file exists, else the cheap one. */
 export async function livePreviewFor(settings: DaemonSettings): Promise<LivePreview> {
   if (settings.previewMethod !== 'taesd') return cheap;
-  const file = findTaesdDecoder(settings.modelsRoot);
+  const file = findFixedModelFile(settings.modelsRoot, 'taesdDecoder');
   if (!file) return cheap;
   let session: ModelSession;
   try {

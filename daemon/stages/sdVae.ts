@@ -3,25 +3,19 @@
 // extension as A1111's vae_dict names them; "Automatic" = a VAE whose file name starts with the checkpoint's
 // name (`<checkpoint>.vae.safetensors` beside it, or `<modelsRoot>/VAE/<checkpoint>…`), else the checkpoint's
 // own. Infotext: "VAE hash" (sha256[0:10]) and "VAE" (file name) when a separate VAE is loaded.
-import { existsSync } from 'node:fs';
-import { filesUnder } from '../../models/folderWalk';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { hashFile } from '../../models/hash';
+import { describeFolder, hasKindExtension, modelFiles, vaeFilesBeside } from '../../models/registry';
 import { invalidParam } from '../errors';
 
-const VAE_EXTS = ['.pt', '.ckpt', '.safetensors'];
-
 /**
- * A1111's vae_dict: file name → path; `<modelsRoot>/VAE` (or `models/VAE` of an install, recursively), then
- * `*.vae.*` files beside the checkpoint.
+ * A1111's vae_dict: file name → path; the VAE folder (models/registry.ts, recursively), then `*.vae.*` files
+ * beside the checkpoint.
  */
 export function listVaeFiles(modelsRoot: string, checkpoint?: string): Map<string, string> {
   const out = new Map<string, string>();
-  const dirs = modelsRoot ? [join(modelsRoot, 'VAE'), join(modelsRoot, 'models', 'VAE')].filter((d) => existsSync(d)) : [];
-  for (const d of dirs) for (const f of filesUnder(d, VAE_EXTS)) if (!out.has(f.name)) out.set(f.name, f.path);
-  if (checkpoint) {
-    for (const f of filesUnder(dirname(checkpoint), VAE_EXTS, { maxDepth: 0 })) if (/\.vae\.(pt|ckpt|safetensors)$/i.test(f.name) && !out.has(f.name)) out.set(f.name, f.path);
-  }
+  for (const f of modelFiles(modelsRoot, 'vae')) if (!out.has(f.name)) out.set(f.name, f.path);
+  if (checkpoint) for (const f of vaeFilesBeside(checkpoint)) if (!out.has(f.name)) out.set(f.name, f.path);
   return out;
 }
 
@@ -30,7 +24,7 @@ export function listVaeFiles(modelsRoot: string, checkpoint?: string): Map<strin
  * that is not a checkpoint file (ONNX folders carry their VAE).
  */
 export function resolveSdVae(setting: string | undefined, modelsRoot: string, model: string): string | false | undefined {
-  if (!/\.(safetensors|ckpt|pt|pth|bin)$/i.test(model)) return undefined;
+  if (!hasKindExtension(model, 'checkpoint')) return undefined;
   const choice = setting?.trim() || 'Automatic';
   if (choice === 'None') return false;
   const vaes = listVaeFiles(modelsRoot, model);
@@ -43,7 +37,7 @@ export function resolveSdVae(setting: string | undefined, modelsRoot: string, mo
   const hit = vaes.get(choice) ?? [...vaes.entries()].find(([n]) => n.replace(/\.[^.]*$/, '') === choice)?.[1];
   if (!hit) {
     const known = [...vaes.keys()];
-    throw invalidParam('sdVae', `VAE "${choice}" not found in ${modelsRoot ? join(modelsRoot, 'VAE') : '(no models root set)'} or beside the checkpoint${known.length ? `; found: ${known.join(', ')}` : ''}`, '"Automatic", "None" or a VAE file name');
+    throw invalidParam('sdVae', `VAE "${choice}" not found in ${modelsRoot ? describeFolder(modelsRoot, 'vae') : '(no models root set)'} or beside the checkpoint${known.length ? `; found: ${known.join(', ')}` : ''}`, '"Automatic", "None" or a VAE file name');
   }
   return hit;
 }

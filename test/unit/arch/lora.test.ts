@@ -11,7 +11,8 @@ import { buildUnet } from '../../../models/arch/unet';
 import { buildClipText } from '../../../models/arch/clipText';
 import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
 import { hashFile } from '../../../models/hash';
-import { convertDiffusersNameToCompvis, findLoraFile, mergeLoras, type LoraApply } from '../../../models/lora';
+import { convertDiffusersNameToCompvis, mergeLoras, type LoraApply } from '../../../models/lora';
+import { findModelFile } from '../../../models/registry';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
@@ -111,8 +112,8 @@ describe('LoRA through checkpoints and the pipeline', () => {
   });
 
   it('finds <modelsRoot>/Lora files in subfolders by name', () => {
-    assert.equal(findLoraFile(env.root, 'lora-sd1'), join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors'));
-    assert.equal(findLoraFile(env.root, 'nope'), undefined);
+    assert.equal(findModelFile(env.root, 'lora', 'lora-sd1'), join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors'));
+    assert.equal(findModelFile(env.root, 'lora', 'nope'), undefined);
   });
 
   it('checkpointToOnnx: a LoRA variant is its own cache folder; weight 0 reuses the plain build; the user folders are untouched', async () => {

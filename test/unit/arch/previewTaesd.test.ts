@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { SessionPool } from '../../../models/sessions';
-import { buildTaesdDecoder, findTaesdDecoder, taesdToRgba } from '../../../daemon/stages/previewTaesd';
+import { buildTaesdDecoder, taesdToRgba } from '../../../daemon/stages/previewTaesd';
+import { findFixedModelFile } from '../../../models/registry';
 import type { JobPreviewNotification } from '../../../daemon/protocol';
 import { startDaemon } from '../../daemon/harness';
 import { cleanup, fixture, io, tempDir } from './archHelpers';
@@ -29,9 +30,9 @@ after(cleanup);
 
 describe('TAESD live preview', () => {
   it('finds the decoder, builds it once, and decodes the fixture latent like PyTorch (clamped to [0,1], 8-bit)', async () => {
-    const file = findTaesdDecoder(env.root);
+    const file = findFixedModelFile(env.root, 'taesdDecoder');
     assert.equal(file, join(env.root, 'VAE-approx', 'taesd_decoder.safetensors'));
-    assert.equal(findTaesdDecoder(env.user), undefined);
+    assert.equal(findFixedModelFile(env.user, 'taesdDecoder'), undefined);
     const cacheDir = join(env.cache, 'taesd');
     const model = await buildTaesdDecoder(file!, cacheDir);
     const built = statSync(model).mtimeMs;

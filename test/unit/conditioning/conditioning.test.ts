@@ -11,7 +11,8 @@ import { readSafetensors } from '../../../models/formats/safetensors';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { deriveTextEncoder } from '../../../models/textEncoderSurgery';
 import { drawDemoImage } from '../../../daemon/cli/demoImage';
-import { EmbeddingDatabase, embeddingDirs } from '../../../daemon/embeddings';
+import { EmbeddingDatabase } from '../../../daemon/embeddings';
+import { modelFolders } from '../../../models/registry';
 import type { JobContext } from '../../../daemon/jobs';
 import { ModelManager, type SdModel } from '../../../daemon/parts/sdModel';
 import { runImg2Img } from '../../../daemon/pipelines/img2img';
@@ -321,7 +322,7 @@ describe('textual inversion', () => {
   });
 
   it('reads A1111 .pt, .safetensors (emb_params) and diffusers .bin by file name; other widths are skipped', async () => {
-    const db = new EmbeddingDatabase(embeddingDirs(root));
+    const db = new EmbeddingDatabase(modelFolders(root, 'embedding'));
     assert.deepEqual(Object.fromEntries(await db.vectorCounts(D)), { concept: 1, copycat: 2, mystyle: 2, glow: 3 });
     assert.equal((await db.vectorCounts()).get('wide'), 1);
     assert.equal(db.problems.length, 1);
@@ -330,7 +331,7 @@ describe('textual inversion', () => {
   });
 
   it('an embedding whose vectors are the token rows of "photo of" encodes exactly like "photo of"', async () => {
-    const db = new EmbeddingDatabase(embeddingDirs(root));
+    const db = new EmbeddingDatabase(modelFolders(root, 'embedding'));
     const viaEmb = (await encodeJobConditioning({ model, prompt: 'a copycat cat', negativePrompt: '', totalSteps: 10, embeddings: db })).at(0);
     const plain = (await encodeJobConditioning({ model, prompt: 'a photo of cat', negativePrompt: '', totalSteps: 10 })).at(0);
     const err = viaEmb.conds[0]!.cond.hidden.reduce((m, v, i) => Math.max(m, Math.abs(v - plain.conds[0]!.cond.hidden[i]!)), 0);
@@ -338,8 +339,8 @@ describe('textual inversion', () => {
   });
 
   it('a different embedding changes the conditioning from its token positions on, never before; TI hashes in A1111 order', async () => {
-    const a = await encodeJobConditioning({ model, prompt: 'a cat mystyle dog', negativePrompt: 'glow', totalSteps: 10, embeddings: new EmbeddingDatabase(embeddingDirs(root)) });
-    const b = await encodeJobConditioning({ model, prompt: 'a cat mystyle dog', negativePrompt: 'glow', totalSteps: 10, embeddings: new EmbeddingDatabase(embeddingDirs(other)) });
+    const a = await encodeJobConditioning({ model, prompt: 'a cat mystyle dog', negativePrompt: 'glow', totalSteps: 10, embeddings: new EmbeddingDatabase(modelFolders(root, 'embedding')) });
+    const b = await encodeJobConditioning({ model, prompt: 'a cat mystyle dog', negativePrompt: 'glow', totalSteps: 10, embeddings: new EmbeddingDatabase(modelFolders(other, 'embedding')) });
     const ha = a.at(0).conds[0]!.cond.hidden;
     const hb = b.at(0).conds[0]!.cond.hidden;
     const at = 1 + model.tokenizer.encode('a cat').length; // BOS + "a cat"
@@ -377,7 +378,7 @@ describe('textual inversion', () => {
     const encodeChunk = pw.textEncoder.encodeChunk;
     pw.textEncoder.encodeChunk = (i, o) => (overrides.push(o?.overrides?.length ?? 0), encodeChunk.call(pw.textEncoder, i, o));
     const cond = async (prompt: string, dir?: string): Promise<Float32Array> =>
-      (await encodeJobConditioning({ model: pw, prompt, negativePrompt: '', totalSteps: 10, embeddings: dir ? new EmbeddingDatabase(embeddingDirs(dir)) : null })).at(0).conds[0]!.cond.hidden;
+      (await encodeJobConditioning({ model: pw, prompt, negativePrompt: '', totalSteps: 10, embeddings: dir ? new EmbeddingDatabase(modelFolders(dir, 'embedding')) : null })).at(0).conds[0]!.cond.hidden;
     let plain: Float32Array, viaSt: Float32Array, viaPt: Float32Array;
     try {
       plain = await cond('a cat photo of dog'); // "photo of" is 2 tokens: the same positions the embedding takes
