@@ -157,14 +157,21 @@ export class EmbeddingDatabase {
   }
 }
 
-const databases = new Map<string, EmbeddingDatabase>();
+/** One database per embeddings folder set, shared by generation and the prompt inspector (daemon/services.ts). */
+export class EmbeddingDatabases {
+  private readonly databases = new Map<string, EmbeddingDatabase>();
 
-/** The shared database for a models root (null when it has no embeddings folder). */
-export function embeddingDatabaseFor(modelsRoot: string): EmbeddingDatabase | null {
-  const dirs = modelFolders(modelsRoot, 'embedding');
-  if (dirs.length === 0) return null;
-  const key = dirs.join('|');
-  let db = databases.get(key);
-  if (!db) databases.set(key, (db = new EmbeddingDatabase(dirs)));
-  return db;
+  /** The database for a models root (null when it has no embeddings folder). */
+  forRoot(modelsRoot: string): EmbeddingDatabase | null {
+    const dirs = modelFolders(modelsRoot, 'embedding');
+    if (dirs.length === 0) return null;
+    const key = dirs.join('|');
+    let db = this.databases.get(key);
+    if (!db) this.databases.set(key, (db = new EmbeddingDatabase(dirs)));
+    return db;
+  }
+
+  clear(): void {
+    this.databases.clear();
+  }
 }

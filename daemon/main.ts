@@ -3,6 +3,7 @@ import { registerHandlers } from './handlers';
 import { SDPROMPT_TRIGGER_CHARACTERS } from './language';
 import { ErrorCodes, PROTOCOL_VERSION, type InitializationOptions, type InitializeResultExtras } from './protocol';
 import { DaemonServer } from './server';
+import { Services } from './services';
 import { defaultSettings } from './settings';
 
 export const DAEMON_VERSION = '0.1.0';
@@ -41,7 +42,9 @@ export function serveStdio(): void {
     };
   });
 
-  registerHandlers(server);
+  const services = new Services(() => server.settings, (m) => server.log(`warning: ${m}`));
+  connection.onShutdown(() => services.dispose());
+  registerHandlers(server, services);
   // The daemon serves exactly one client over stdio: when that pipe closes (client gone or crashed), exit.
   process.stdin.on('end', () => process.exit(0));
   connection.onExit(() => process.exit(0));

@@ -1,29 +1,60 @@
-import { SessionPool } from '../models/sessions';
+// Every long-lived resource of the daemon, created here and nowhere else, released by one dispose() at shutdown:
+// the ONNX Runtime session pools (one per model family, so switching SD models never drops the upscaler's), the
+// loaded SD model, the upscaler networks, face restoration, the TAESD preview decoder, and the caches several
+// requests share (tokenizers, embedding databases, the language server's file index and hover hashes). Handlers
+// receive this object; stages and pipelines get the one piece they need as an argument.
+import { SessionPool, type SessionSettings } from '../models/sessions';
+import { EmbeddingDatabases } from './embeddings';
+import { FaceRestoration } from './extras/faceRestore';
+import { HoverHashes } from './language/index';
+import { NetworkIndexCache } from './language/modelFolders';
 import { ModelManager } from './parts/sdModel';
-import type { DaemonServer } from './server';
+import { UpscalerModels } from './parts/upscaler';
+import { TokenizerStore } from './prompt/tokenizerStore';
+import type { DaemonSettings } from './protocol';
 import { physicalCores } from './settings';
-import { configureFaceRestoration } from './extras/faceRestore';
+import { TaesdDecoders } from './stages/previewTaesd';
 
-/** Long-lived things the handlers share: one loaded SD model (GBs) for every pipeline, one session pool for faces. */
-export interface Services {
-  models: ModelManager;
-}
+export class Services {
+  readonly tokenizers = new TokenizerStore();
+  readonly embeddings = new EmbeddingDatabases();
+  readonly networks = new NetworkIndexCache();
+  readonly hoverHashes = new HoverHashes();
+  /** The SD model in use (text encoder, UNet, VAE): GBs, one at a time. */
+  readonly models: ModelManager;
+  readonly upscalers: UpscalerModels;
+  readonly faces: FaceRestoration;
+  readonly taesd: TaesdDecoders;
+  private readonly pools: SessionPool[];
 
-const perServer = new WeakMap<DaemonServer, Services>();
-
-export function services(server: DaemonServer): Services {
-  let s = perServer.get(server);
-  if (!s) {
-    const warn = (message: string): void => server.log(`warning: ${message}`);
-    const models = new ModelManager(() => server.settings.executionProvider, () => server.settings.threads, warn);
-    const facePool = new SessionPool({ provider: server.settings.executionProvider, threads: server.settings.threads || physicalCores() }, warn);
-    configureFaceRestoration({ pool: facePool });
-    server.connection.onShutdown(async () => {
-      await models.dispose();
-      await facePool.disposeAll();
-    });
-    s = { models };
-    perServer.set(server, s);
+  /**
+   * `settings`: the settings in force (read when a session is made: provider and threads need a daemon restart
+   * to change, and the client sends them at initialize, after the handlers are registered).
+   */
+  constructor(settings: () => DaemonSettings, warn: (message: string) => void) {
+    const pool = (threads: (s: DaemonSettings) => number): SessionPool =>
+      new SessionPool((): SessionSettings => ({ provider: settings().executionProvider, threads: threads(settings()) }), warn);
+    // ONNX Runtime picks its own thread count for upscalers (0); the rest use the physical cores when unset.
+    const cores = (s: DaemonSettings): number => s.threads || physicalCores();
+    const sd = pool(cores);
+    const upscaler = pool((s) => s.threads);
+    const faces = pool(cores);
+    const taesd = pool(cores);
+    this.pools = [sd, upscaler, faces, taesd];
+    this.models = new ModelManager(sd, this.tokenizers);
+    this.upscalers = new UpscalerModels(upscaler);
+    this.faces = new FaceRestoration(faces);
+    this.taesd = new TaesdDecoders(taesd);
   }
-  return s;
+
+  /** Releases every session and empties every cache (daemon shutdown). */
+  async dispose(): Promise<void> {
+    await Promise.all([this.models.dispose(), this.upscalers.dispose()]);
+    this.taesd.clear();
+    await Promise.all(this.pools.map((p) => p.disposeAll()));
+    this.tokenizers.clear();
+    this.embeddings.clear();
+    this.networks.clear();
+    this.hoverHashes.clear();
+  }
 }

@@ -95,9 +95,8 @@ async function readEntries(file: string): Promise<Record<string, CacheEntry>> {
   }
 }
 
-let sharedCache: HashCache | undefined;
-const cacheFor = (opt: HashCache | false | undefined): HashCache | undefined =>
-  opt === false ? undefined : (opt ?? (sharedCache ??= new HashCache()));
+/** The cache to use: the caller's, none (`false`), or the cache file in defaultCacheDir() (read when used). */
+const cacheFor = (opt: HashCache | false | undefined): HashCache | undefined => (opt === false ? undefined : (opt ?? new HashCache()));
 
 /** All of a file's hashes; reads the whole file once unless the cache holds it. */
 export async function hashFile(path: string, opts: HashOptions = {}): Promise<FileHashes> {

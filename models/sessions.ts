@@ -85,7 +85,8 @@ class OrtModelSession implements ModelSession {
 
 /**
  * Sessions are expensive (seconds to minutes for a real UNet): create each once per (file, provider) and reuse.
- * A provider that is not available falls back to CPU, and says so through `warn`.
+ * A provider that is not available falls back to CPU, and says so through `warn`. `settings` may be a function:
+ * the daemon's pools exist from start-up and read the provider and threads in force when a session is made.
  */
 export class SessionPool {
   private readonly sessions = new Map<string, Promise<ModelSession>>();
@@ -93,9 +94,13 @@ export class SessionPool {
   private providerFailed = false;
 
   constructor(
-    private readonly settings: SessionSettings,
+    private readonly settingsSource: SessionSettings | (() => SessionSettings),
     private readonly warn: (message: string) => void = () => undefined,
   ) {}
+
+  private get settings(): SessionSettings {
+    return typeof this.settingsSource === 'function' ? this.settingsSource() : this.settingsSource;
+  }
 
   get(path: string): Promise<ModelSession> {
     let s = this.sessions.get(path);
@@ -108,16 +113,17 @@ export class SessionPool {
   }
 
   private async create(path: string): Promise<ModelSession> {
-    const wanted = this.settings.provider;
+    const settings = this.settings;
+    const wanted = settings.provider;
     if (wanted !== 'cpu' && !this.providerFailed) {
       try {
-        return new OrtModelSession(path, await createOne(path, this.settings, wanted), wanted);
+        return new OrtModelSession(path, await createOne(path, settings, wanted), wanted);
       } catch (e) {
         if (!this.providerFailed) this.warn(`execution provider "${wanted}" is not available (${(e as Error).message.split('\n')[0]}); running on CPU instead`);
         this.providerFailed = true;
       }
     }
-    return new OrtModelSession(path, await createOne(path, this.settings, 'cpu'), 'cpu');
+    return new OrtModelSession(path, await createOne(path, settings, 'cpu'), 'cpu');
   }
 
   async disposeAll(): Promise<void> {

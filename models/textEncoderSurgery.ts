@@ -309,8 +309,6 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
-const inflight = new Map<string, Promise<DerivedTextEncoder>>();
-
 /** `${SD_STUDIO_CACHE_DIR or XDG cache}/sd-studio/surgery`. */
 export function surgeryCacheDir(): string {
   return join(defaultCacheDir(), 'surgery');
@@ -318,20 +316,10 @@ export function surgeryCacheDir(): string {
 
 /**
  * The derived model for `source` with `opts`, from the cache or made now (seconds for a real text encoder).
- * Throws SurgeryError when the export cannot support it.
+ * Throws SurgeryError when the export cannot support it. Callers that may ask twice at once keep the promise
+ * (daemon/parts/textEncoder.ts does, per variant).
  */
-export function deriveTextEncoder(source: string, opts: SurgeryOptions, cacheDir = surgeryCacheDir()): Promise<DerivedTextEncoder> {
-  const key = `${resolve(source)}|${variantName(opts)}|${cacheDir}`;
-  let p = inflight.get(key);
-  if (!p) {
-    p = derive(source, opts, cacheDir);
-    inflight.set(key, p);
-    p.catch(() => inflight.delete(key));
-  }
-  return p;
-}
-
-async function derive(source: string, opts: SurgeryOptions, cacheDir: string): Promise<DerivedTextEncoder> {
+export async function deriveTextEncoder(source: string, opts: SurgeryOptions, cacheDir = surgeryCacheDir()): Promise<DerivedTextEncoder> {
   const sha = (await sha256Full(source)).slice(0, 16);
   const base = join(cacheDir, `${sha}.v${SURGERY_VERSION}`);
   const modelPath = `${base}.${variantName(opts)}.onnx`;

@@ -27,19 +27,11 @@ export interface BuiltUpscaler {
 
 export const upscalerCacheDir = (env: NodeJS.ProcessEnv = process.env): string => join(defaultCacheDir(env), 'upscalers');
 
-const inFlight = new Map<string, Promise<BuiltUpscaler>>();
-
-/** The runnable ONNX for an upscaler source: `.onnx` (as is), a TF.js `model.json`, or `.pth`/`.pt`/`.safetensors` weights. */
-export function upscalerOnnx(source: string, cacheDir = upscalerCacheDir()): Promise<BuiltUpscaler> {
-  let p = inFlight.get(source);
-  if (!p) {
-    p = resolveOne(source, cacheDir).finally(() => inFlight.delete(source));
-    inFlight.set(source, p);
-  }
-  return p;
-}
-
-async function resolveOne(source: string, cacheDir: string): Promise<BuiltUpscaler> {
+/**
+ * The runnable ONNX for an upscaler source: `.onnx` (as is), a TF.js `model.json`, or `.pth`/`.pt`/`.safetensors`
+ * weights. Callers that may ask twice at once keep the promise (daemon/parts/upscaler.ts does, per source).
+ */
+export async function upscalerOnnx(source: string, cacheDir = upscalerCacheDir()): Promise<BuiltUpscaler> {
   if (extname(source).toLowerCase() === '.onnx') {
     // Info of a user's ONNX is learnt when it runs (scale from the first tile, as A1111 does); RGB as exporters use.
     return { onnxPath: source, info: { arch: 'ONNX', scale: 0, multipleOf: 1, context: 16, channelOrder: 'rgb' }, built: false };

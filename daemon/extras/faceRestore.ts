@@ -1,4 +1,4 @@
-import { SessionPool } from '../../models/sessions';
+import type { SessionPool } from '../../models/sessions';
 import { CancelledError, notFound, throwIfAborted } from '../errors';
 import { findFixedModelFile, folderCandidates } from '../../models/registry';
 import { DETECTOR_FILES, FaceDetector } from '../parts/faceDetector';
@@ -7,38 +7,57 @@ import type { RgbImage } from '../image/rgbImage';
 import { alignFace } from './faces/align';
 import { pasteFaces, type RestoredFace } from './faces/pasteBack';
 
-/**
- * The seam between the extras pipeline and face restoration. The extras pipeline calls `restoreFaces` at A1111's
- * point (after the upscale). It runs facexlib's steps as A1111's restore_with_face_helper: detect → align to the
- * FFHQ template → restore each face → paste back with a feathered mask, then Image.blend with `visibility`.
- * `setFaceRestorer` replaces the built-in implementation (tests, or another backend).
- */
+/** Which restorer, how strongly, and where its files are. */
 export interface FaceRestoreOptions { model: 'gfpgan' | 'codeformer'; visibility: number; codeformerWeight: number; modelsRoot: string }
-/** Returns the image with every face restored at full strength; `restoreFaces` applies the visibility blend. */
-export type FaceRestorer = (image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal) => Promise<RgbImage>;
-let impl: FaceRestorer | undefined;
-export function setFaceRestorer(f: FaceRestorer | undefined): void { impl = f; }
 
-/** Where sessions come from and, optionally, which detector file to use (else it is looked up under modelsRoot). */
-export interface FaceRestoreEnv {
-  pool?: SessionPool;
-  detectorPath?: string;
-}
-let env: FaceRestoreEnv = {};
-let defaultPool: SessionPool | undefined;
-
-/** The daemon passes its SessionPool here so restorer sessions share its provider settings and lifetime. */
-export function configureFaceRestoration(e: FaceRestoreEnv): void { env = { ...e }; }
-
-function pool(): SessionPool {
-  return env.pool ?? (defaultPool ??= new SessionPool({ provider: 'cpu', threads: 0 }));
+/** What the extras pipeline calls at A1111's point (after the upscale); another backend or a test may stand in. */
+export interface FaceRestorer {
+  restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal): Promise<RgbImage>;
 }
 
-function detectorPath(modelsRoot: string): string {
-  const p = env.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
-  if (p) return p;
-  const where = modelsRoot ? folderCandidates(modelsRoot, 'faceDetector').join(', ') : 'modelsRoot (not set)';
-  throw notFound(where, `face detector (${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`);
+/**
+ * Face restoration as A1111's restore_with_face_helper runs facexlib's steps: detect → align to the FFHQ template
+ * → restore each face → paste back with a feathered mask, then Image.blend with `visibility`. Sessions come from
+ * the face pool daemon/services.ts gives it; the detector file is `detectorPath`, else $SD_STUDIO_FACE_DETECTOR,
+ * else looked up under the models root (models/registry.ts).
+ */
+export class FaceRestoration implements FaceRestorer {
+  constructor(
+    private readonly pool: SessionPool,
+    private readonly detectorPath?: string,
+  ) {}
+
+  private detector(modelsRoot: string): string {
+    const p = this.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
+    if (p) return p;
+    const where = modelsRoot ? folderCandidates(modelsRoot, 'faceDetector').join(', ') : 'modelsRoot (not set)';
+    throw notFound(where, `face detector (${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`);
+  }
+
+  /** Detect, align, restore and paste back every face; no blending (the result image and tests use it). */
+  async restoreAll(image: RgbImage, opts: FaceRestoreOptions, signal?: AbortSignal): Promise<{ image: RgbImage; faces: number }> {
+    const restorerPath = findRestorerModel(opts.modelsRoot, opts.model);
+    const [detector, restorer] = await Promise.all([FaceDetector.open(this.pool, this.detector(opts.modelsRoot)), FaceRestorerModel.open(this.pool, restorerPath, opts.model)]);
+    throwIfAborted(signal);
+    const faces = await detector.detect(image);
+    const restored: RestoredFace[] = [];
+    for (const f of faces) {
+      throwIfAborted(signal);
+      const aligned = alignFace(image, f.landmarks, restorer.size);
+      restored.push({ face: await restorer.restore(aligned.face, opts.codeformerWeight), inverse: aligned.inverse });
+    }
+    throwIfAborted(signal);
+    return { image: pasteFaces(image, restored), faces: faces.length };
+  }
+
+  async restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal): Promise<RgbImage> {
+    // A1111 skips the restorer entirely at visibility 0, so the output is the input byte for byte.
+    if (opts.visibility <= 0) return image;
+    if (signal.aborted) throw new CancelledError();
+    const res = (await this.restoreAll(image, opts, signal)).image;
+    // postprocessing_gfpgan / _codeformer: `if visibility < 1.0: res = Image.blend(pp.image, res, visibility)`.
+    return opts.visibility < 1 ? blendImages(image, res, opts.visibility) : res;
+  }
 }
 
 /** PIL Image.blend(a, b, alpha) on uint8: a + alpha·(b − a) in float, truncated (Pillow's Blend.c). */
@@ -52,29 +71,4 @@ export function blendImages(a: RgbImage, b: RgbImage, alpha: number): RgbImage {
     out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
   }
   return { data: out, width: a.width, height: a.height };
-}
-
-/** Detect, align, restore and paste back every face; no blending. Exported for tests and the result image. */
-export async function restoreAllFaces(image: RgbImage, opts: FaceRestoreOptions, signal?: AbortSignal): Promise<{ image: RgbImage; faces: number }> {
-  const restorerPath = findRestorerModel(opts.modelsRoot, opts.model);
-  const [detector, restorer] = await Promise.all([FaceDetector.open(pool(), detectorPath(opts.modelsRoot)), FaceRestorerModel.open(pool(), restorerPath, opts.model)]);
-  throwIfAborted(signal);
-  const faces = await detector.detect(image);
-  const restored: RestoredFace[] = [];
-  for (const f of faces) {
-    throwIfAborted(signal);
-    const aligned = alignFace(image, f.landmarks, restorer.size);
-    restored.push({ face: await restorer.restore(aligned.face, opts.codeformerWeight), inverse: aligned.inverse });
-  }
-  throwIfAborted(signal);
-  return { image: pasteFaces(image, restored), faces: faces.length };
-}
-
-export async function restoreFaces(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal): Promise<RgbImage> {
-  // A1111 skips the restorer entirely at visibility 0, so the output is the input byte for byte.
-  if (opts.visibility <= 0) return image;
-  if (signal.aborted) throw new CancelledError();
-  const res = impl ? await impl(image, opts, signal) : (await restoreAllFaces(image, opts, signal)).image;
-  // postprocessing_gfpgan / _codeformer: `if visibility < 1.0: res = Image.blend(pp.image, res, visibility)`.
-  return opts.visibility < 1 ? blendImages(image, res, opts.visibility) : res;
 }

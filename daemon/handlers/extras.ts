@@ -1,22 +1,17 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalidParam, notFound } from '../errors';
-import { UpscalerModels } from '../parts/upscaler';
 import { runExtras, type ResolvedExtras } from '../pipelines/extras';
 import type { DaemonSettings, ExtrasParams, UpscalerInfo } from '../protocol';
 import type { DaemonServer } from '../server';
+import type { Services } from '../services';
 import { findUpscaler, listUpscalers } from '../extras/upscalerRegistry';
 
 /** `sd/extras` (a job on the one worker) and `sd/upscalers.list` (quick). Upscaler sessions stay loaded. */
-export function registerExtrasHandlers(server: DaemonServer): void {
-  const upscalers = new UpscalerModels(
-    () => server.settings.executionProvider,
-    () => server.settings.threads,
-    (m) => server.log(`warning: ${m}`),
-  );
-  server.connection.onShutdown(() => upscalers.dispose());
+export function registerExtrasHandlers(server: DaemonServer, services: Services): void {
+  const { upscalers, faces } = services;
   server.onRequest('sd/upscalers.list', (_p, { settings }) => ({ upscalers: listUpscalers(settings.modelsRoot), defaultUpscaler: settings.defaultUpscaler }));
-  server.onJobRequest('sd/extras', 'extras', (params, { job, settings }) => runExtras(resolveExtras(params, settings), job, { upscalers }));
+  server.onJobRequest('sd/extras', 'extras', (params, { job, settings }) => runExtras(resolveExtras(params, settings), job, { upscalers, faces }));
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

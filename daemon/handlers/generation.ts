@@ -1,12 +1,9 @@
-import { services } from '../services';
 import { runImg2Img } from '../pipelines/img2img';
 import type { DaemonServer } from '../server';
-import { modelHashForFolder } from '../modelHash';
+import type { Services } from '../services';
+import { pipelineDeps } from './pipelineDeps';
 
 /** `sd/img2img`: one job per request, on the one worker. Models stay loaded between jobs. */
-export function registerGenerationHandlers(server: DaemonServer): void {
-  const { models } = services(server);
-  server.onJobRequest('sd/img2img', 'img2img', (params, ctx) =>
-    runImg2Img(params, ctx.job, { models, settings: ctx.settings, modelHash: modelHashForFolder }),
-  );
+export function registerGenerationHandlers(server: DaemonServer, services: Services): void {
+  server.onJobRequest('sd/img2img', 'img2img', (params, ctx) => runImg2Img(params, ctx.job, pipelineDeps(services, ctx.settings)));
 }

@@ -1,4 +1,5 @@
 import type { DaemonServer } from '../server';
+import type { Services } from '../services';
 import { registerCoreHandlers } from './core';
 import { registerGenerationHandlers } from './generation';
 import { registerPngInfoHandlers } from './pngInfo';
@@ -9,16 +10,16 @@ import { registerExtrasHandlers } from './extras';
 import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
 
-/** Every area registers its protocol methods here: one line each. */
-export function registerHandlers(server: DaemonServer): void {
+/** Every area registers its protocol methods here: one line each. `services` holds what they share. */
+export function registerHandlers(server: DaemonServer, services: Services): void {
   registerCoreHandlers(server);
-  registerGenerationHandlers(server);
+  registerGenerationHandlers(server, services);
   registerModelsHandlers(server);
   registerPngInfoHandlers(server);
-  registerPromptHandlers(server);
-  registerExtrasHandlers(server);
-  registerLanguageFeatures(server); // .sdprompt language server (daemon/language)
+  registerPromptHandlers(server, services);
+  registerExtrasHandlers(server, services);
+  registerLanguageFeatures(server, services); // .sdprompt language server (daemon/language)
   registerConvertOnnxHandlers(server);
-  registerInpaintHandlers(server);
+  registerInpaintHandlers(server, services);
   // <handlers>
 }

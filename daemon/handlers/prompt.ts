@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalidParam, modelError, notFound } from '../errors';
-import { embeddingDatabaseFor } from '../embeddings';
-import { ClipTokenizer, inspectPrompt } from '../prompt';
+import { inspectPrompt, type ClipTokenizer } from '../prompt';
 import type { DaemonSettings, PromptInspectParams, PromptInspectResult } from '../protocol';
 import type { DaemonServer } from '../server';
-
-/** Loaded tokenizers by folder: loading one takes ~150 ms, and the inspector runs on every keystroke later. */
-const tokenizers = new Map<string, ClipTokenizer>();
+import type { Services } from '../services';
 
 const hasTokenizerFiles = (dir: string): boolean => existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
 
@@ -30,21 +27,15 @@ export function resolveTokenizerDir(params: PromptInspectParams, settings: Daemo
   return null;
 }
 
-function loadTokenizer(dir: string): ClipTokenizer {
-  let t = tokenizers.get(dir);
-  if (!t) {
+/** `sd/prompt.inspect`: the prompt inspector (pure work on the request thread, no job). */
+export function registerPromptHandlers(server: DaemonServer, services: Services): void {
+  const loadTokenizer = (dir: string): ClipTokenizer => {
     try {
-      t = ClipTokenizer.fromDir(dir);
+      return services.tokenizers.get(dir);
     } catch (e) {
       throw modelError(dir, `cannot read the CLIP tokenizer: ${(e as Error).message}`);
     }
-    tokenizers.set(dir, t);
-  }
-  return t;
-}
-
-/** `sd/prompt.inspect`: the prompt inspector (pure work on the request thread, no job). */
-export function registerPromptHandlers(server: DaemonServer): void {
+  };
   server.onRequest('sd/prompt.inspect', async (params, ctx): Promise<PromptInspectResult> => {
     if (typeof params.text !== 'string') throw invalidParam('text', 'expected the prompt as a string');
     const steps = params.steps ?? 20;
@@ -53,7 +44,7 @@ export function registerPromptHandlers(server: DaemonServer): void {
     const dir = resolveTokenizerDir(params, ctx.settings);
     const tokenizer = dir ? loadTokenizer(dir) : null;
     // Embeddings from <modelsRoot>/embeddings by file name (every width: the inspector has no text encoder).
-    const embeddings = tokenizer ? await embeddingDatabaseFor(ctx.settings.modelsRoot)?.vectorCounts() : undefined;
+    const embeddings = tokenizer ? await services.embeddings.forRoot(ctx.settings.modelsRoot)?.vectorCounts() : undefined;
     const r = inspectPrompt(params.text, { steps, tokenizer, negative: params.negative === true, embeddings });
     return { ...r.inspection, tokenizer: dir, diagnostics: r.diagnostics };
   });

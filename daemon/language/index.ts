@@ -14,17 +14,17 @@ import { readInfoOrProblem } from '../handlers/pngInfo';
 import { resolveTokenizerDir } from '../handlers/prompt';
 import { printSdPrompt } from '../infotext/sdprompt';
 import { specFromInfo } from '../infotext/toSpec';
-import { ClipTokenizer } from '../prompt';
 import type { DaemonSettings } from '../protocol';
 import { samplerCatalog, schedulerNames } from '../sampling';
 import type { DaemonServer } from '../server';
+import type { Services } from '../services';
 import { sdPromptCodeLenses } from './codeLens';
 import { sdPromptCompletions } from './completion';
 import { sdPromptDiagnostics } from './diagnostics';
 import { analyzeSdPrompt, type SdPromptModel } from './document';
 import type { FileHashSummary, LanguageEnv } from './env';
 import { sdPromptHover } from './hover';
-import { networkIndex } from './modelFolders';
+
 
 const DIAGNOSTICS_DELAY_MS = 250;
 const HASH_MAX_BYTES = 2 * 1024 ** 3;
@@ -41,42 +41,36 @@ export function docDirOf(uri: string): string | null {
   }
 }
 
-const tokenizers = new Map<string, ClipTokenizer | null>();
-function tokenizerFor(settings: DaemonSettings): ClipTokenizer | null {
-  let dir: string | null;
-  try {
-    dir = resolveTokenizerDir({ text: '' }, settings);
-  } catch {
-    dir = null;
+/** Hashes computed in the background for hovers (owned by daemon/services.ts); a hover shows them once ready. */
+export class HoverHashes {
+  private readonly hashes = new Map<string, FileHashSummary | 'pending' | null>();
+
+  summary(path: string, size: number): FileHashSummary | 'pending' | null {
+    const known = this.hashes.get(path);
+    if (known !== undefined) return known;
+    if (size > HASH_MAX_BYTES) return null;
+    this.hashes.set(path, 'pending');
+    hashFile(path).then(
+      (h) => this.hashes.set(path, { sha256: h.sha256, autoV2: h.autoV2, lora: h.lora, ti: h.ti }),
+      () => this.hashes.set(path, null),
+    );
+    return 'pending';
   }
-  if (!dir) return null;
-  if (!tokenizers.has(dir)) {
-    try {
-      tokenizers.set(dir, ClipTokenizer.fromDir(dir));
-    } catch {
-      tokenizers.set(dir, null);
-    }
+
+  clear(): void {
+    this.hashes.clear();
   }
-  return tokenizers.get(dir) ?? null;
 }
 
-/** Hashes computed in the background for hovers; a hover shows them once they are ready. */
-const hashes = new Map<string, FileHashSummary | 'pending' | null>();
-function hashSummary(path: string, size: number): FileHashSummary | 'pending' | null {
-  const known = hashes.get(path);
-  if (known !== undefined) return known;
-  if (size > HASH_MAX_BYTES) return null;
-  hashes.set(path, 'pending');
-  hashFile(path).then(
-    (h) => hashes.set(path, { sha256: h.sha256, autoV2: h.autoV2, lora: h.lora, ti: h.ti }),
-    () => hashes.set(path, null),
-  );
-  return 'pending';
-}
-
-export function languageEnv(settings: DaemonSettings, uri: string): LanguageEnv {
-  const nets = networkIndex(settings.modelsRoot);
+export function languageEnv(settings: DaemonSettings, uri: string, services: Services): LanguageEnv {
+  const nets = services.networks.get(settings.modelsRoot);
   const sizes = new Map([...nets.loras.values(), ...nets.embeddings.values()].map((f) => [f.path, f.size]));
+  let tokenizerDir: string | null;
+  try {
+    tokenizerDir = resolveTokenizerDir({ text: '' }, settings);
+  } catch {
+    tokenizerDir = null;
+  }
   return {
     samplers: samplerCatalog(),
     schedulers: schedulerNames,
@@ -84,14 +78,14 @@ export function languageEnv(settings: DaemonSettings, uri: string): LanguageEnv 
     embeddings: nets.embeddings,
     loraFolders: nets.loraFolders,
     embeddingFolders: nets.embeddingFolders,
-    tokenizer: tokenizerFor(settings),
+    tokenizer: tokenizerDir ? services.tokenizers.tryGet(tokenizerDir) : null,
     docDir: docDirOf(uri),
     exists: existsSync,
-    hashes: (path) => hashSummary(path, sizes.get(path) ?? 0),
+    hashes: (path) => services.hoverHashes.summary(path, sizes.get(path) ?? 0),
   };
 }
 
-export function registerLanguageFeatures(server: DaemonServer): void {
+export function registerLanguageFeatures(server: DaemonServer, services: Services): void {
   const connection = server.connection;
   const documents = new TextDocuments(TextDocument);
   const models = new Map<string, { version: number; model: SdPromptModel }>();
@@ -105,7 +99,7 @@ export function registerLanguageFeatures(server: DaemonServer): void {
     return model;
   };
   const publish = (doc: TextDocument): void => {
-    const diagnostics = sdPromptDiagnostics(modelOf(doc), languageEnv(server.settings, doc.uri));
+    const diagnostics = sdPromptDiagnostics(modelOf(doc), languageEnv(server.settings, doc.uri, services));
     void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   };
   const schedule = (doc: TextDocument, delay: number): void => {
@@ -127,11 +121,11 @@ export function registerLanguageFeatures(server: DaemonServer): void {
 
   connection.onCompletion((p) => {
     const doc = documents.get(p.textDocument.uri);
-    return doc ? sdPromptCompletions(modelOf(doc), p.position, languageEnv(server.settings, doc.uri)) : [];
+    return doc ? sdPromptCompletions(modelOf(doc), p.position, languageEnv(server.settings, doc.uri, services)) : [];
   });
   connection.onHover((p) => {
     const doc = documents.get(p.textDocument.uri);
-    return doc ? sdPromptHover(modelOf(doc), p.position, languageEnv(server.settings, doc.uri)) : null;
+    return doc ? sdPromptHover(modelOf(doc), p.position, languageEnv(server.settings, doc.uri, services)) : null;
   });
   connection.onCodeLens((p) => {
     const doc = documents.get(p.textDocument.uri);

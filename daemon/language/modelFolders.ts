@@ -27,16 +27,28 @@ export interface NetworkIndex {
   embeddings: Map<string, NetworkFile>;
 }
 
-let cached: { root: string; at: number; index: NetworkIndex } | undefined;
-
-export function networkIndex(root: string, now = Date.now()): NetworkIndex {
-  if (cached && cached.root === root && now - cached.at < TTL_MS) return cached.index;
-  const index: NetworkIndex = {
+/** The LoRA and embedding files under `root`, scanned now. */
+export function networkIndex(root: string): NetworkIndex {
+  return {
     loraFolders: modelFolders(root, 'lora'),
     embeddingFolders: modelFolders(root, 'embedding'),
     loras: scan(root, 'lora'),
     embeddings: scan(root, 'embedding'),
   };
-  cached = { root, at: now, index };
-  return index;
+}
+
+/** The last scan, reused for a few seconds (owned by daemon/services.ts). */
+export class NetworkIndexCache {
+  private cached: { root: string; at: number; index: NetworkIndex } | undefined;
+
+  get(root: string, now = Date.now()): NetworkIndex {
+    if (this.cached && this.cached.root === root && now - this.cached.at < TTL_MS) return this.cached.index;
+    const index = networkIndex(root);
+    this.cached = { root, at: now, index };
+    return index;
+  }
+
+  clear(): void {
+    this.cached = undefined;
+  }
 }

@@ -11,9 +11,6 @@ import { invalidParam, modelError } from '../errors';
 import { LoraError } from '../../models/lora';
 import type { CheckpointVariant } from './sdModel';
 
-/** Last build per checkpoint, for the first-load / cached-load timings the daemon reports. */
-export const lastBuilds = new Map<string, { seconds: number; cached: boolean; summary: string }>();
-
 export async function modelLayout(model: string, variant: CheckpointVariant = {}): Promise<DiffusersOnnxLayout> {
   if (!isCheckpointFile(model)) return readDiffusersOnnxLayout(model);
   try {
@@ -21,7 +18,6 @@ export async function modelLayout(model: string, variant: CheckpointVariant = {}
     const r = await checkpointToOnnx({
       checkpoint: model, prediction: predictionOverride(), ...(loras.length ? { loras: [...loras] } : {}), ...(variant.vae !== undefined ? { vae: variant.vae } : {}),
     });
-    lastBuilds.set(model, { seconds: r.seconds, cached: r.cached, summary: r.detection.summary });
     if (r.tokenizer === 'missing') {
       throw modelError(model, 'no CLIP tokenizer found to go with it: set SD_STUDIO_TOKENIZER to a folder with vocab.json + merges.txt (openai/clip-vit-large-patch14)', 'a CLIP tokenizer');
     }

@@ -1,9 +1,9 @@
-import { ClipTokenizer } from '../prompt/clipTokenizer';
+import type { ClipTokenizer } from '../prompt/clipTokenizer';
+import type { TokenizerStore } from '../prompt/tokenizerStore';
 import { ModelLayoutError, readDiffusersOnnxLayout, requirePart, requireTokenizer, type DiffusersOnnxLayout, type PartName } from '../../models/diffusersOnnx';
-import { SessionPool, type ExecutionProvider, type ModelSession } from '../../models/sessions';
+import type { ModelSession, SessionPool } from '../../models/sessions';
 import { hasKindExtension } from '../../models/registry';
 import { invalidParam, modelError, RpcError } from '../errors';
-import { physicalCores } from '../settings';
 import { TextEncoder } from './textEncoder';
 import { Unet } from './unet';
 import { VaeDecoder, VaeEncoder } from './vae';
@@ -33,14 +33,16 @@ function asRpc(e: unknown): unknown {
   return e;
 }
 
-/** Keeps the current model's sessions; switching models releases the previous ones (memory: GBs each). */
+/**
+ * Keeps the current model's sessions in the SD session pool (given by daemon/services.ts); switching models
+ * releases the previous ones (memory: GBs each).
+ */
 export class ModelManager {
-  private current: { dir: string; model: Promise<SdModel>; pool: SessionPool } | undefined;
+  private current: { dir: string; model: Promise<SdModel> } | undefined;
 
   constructor(
-    private readonly provider: () => ExecutionProvider,
-    private readonly threads: () => number,
-    private readonly warn: (message: string) => void,
+    private readonly pool: SessionPool,
+    private readonly tokenizers: TokenizerStore,
   ) {}
 
   /**
@@ -59,29 +61,28 @@ export class ModelManager {
       throw invalidParam('prompt', `LoRA ${active.map((l) => `"${l.name}"`).join(', ')}: LoRAs are merged into single-file checkpoints (.safetensors/.ckpt) only, and ${dir} is an ONNX folder`);
     }
     await this.dispose();
-    const pool = new SessionPool({ provider: this.provider(), threads: this.threads() || physicalCores() }, this.warn);
-    const model = this.load(dir, pool, v);
-    this.current = { dir: key, model, pool };
+    const model = this.load(dir, this.pool, v);
+    this.current = { dir: key, model };
     model.catch(() => {
       if (this.current?.model === model) {
         this.current = undefined;
-        void pool.disposeAll();
+        void this.pool.disposeAll();
       }
     });
     return model;
   }
 
+  /** Releases the current model's sessions. */
   async dispose(): Promise<void> {
-    const cur = this.current;
     this.current = undefined;
-    if (cur) await cur.pool.disposeAll();
+    await this.pool.disposeAll();
   }
 
   private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
       const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant) : readDiffusersOnnxLayout(dir);
-      const tokenizer = ClipTokenizer.fromDir(requireTokenizer(layout));
+      const tokenizer = this.tokenizers.get(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);
       let encoder: Promise<VaeEncoder> | undefined;

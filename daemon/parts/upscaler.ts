@@ -4,7 +4,7 @@ import { UnsupportedArchitectureError } from '../../models/arch/detectUpscaler';
 import { TfjsModelError } from '../../models/arch/esrganSlim';
 import { WeightsError } from '../../models/formats/tensorRecord';
 import { f16BitsToF32, f32ToF16Bits } from '../../models/graph/float16';
-import { SessionPool, type ExecutionProvider, type ModelSession } from '../../models/sessions';
+import type { ModelSession, SessionPool } from '../../models/sessions';
 import { upscalerOnnx } from '../../models/upscalerCache';
 import { modelError, notFound } from '../errors';
 import type { TileNetwork } from '../image/tiles';
@@ -14,14 +14,12 @@ export interface UpscalerNetwork extends TileNetwork {
   arch: string;
 }
 
+/** The upscaler networks in use, their sessions in the upscaler pool (given by daemon/services.ts). */
 export class UpscalerModels {
-  private pool: SessionPool | undefined;
   private readonly networks = new Map<string, Promise<UpscalerNetwork>>();
 
   constructor(
-    private readonly provider: () => ExecutionProvider,
-    private readonly threads: () => number,
-    private readonly warn: (message: string) => void,
+    private readonly pool: SessionPool,
     private readonly cacheDir?: string,
   ) {}
 
@@ -38,16 +36,14 @@ export class UpscalerModels {
 
   private async load(source: string): Promise<UpscalerNetwork> {
     const built = await mapModelErrors(source, () => upscalerOnnx(source, ...(this.cacheDir ? [this.cacheDir] : [])));
-    this.pool ??= new SessionPool({ provider: this.provider(), threads: this.threads() }, this.warn);
-    const session = await mapModelErrors(source, () => this.pool!.get(built.onnxPath));
+    const session = await mapModelErrors(source, () => this.pool.get(built.onnxPath));
     if (session.inputs.length !== 1 || session.outputs.length < 1) throw modelError(source, `an upscaler has one image input and one output; this model has ${session.inputs.length} inputs`);
     return { source, arch: built.info.arch, multipleOf: built.info.multipleOf, context: built.info.context, channelOrder: built.info.channelOrder, run: (d, h, w) => runSession(session, d, h, w) };
   }
 
   async dispose(): Promise<void> {
     this.networks.clear();
-    await this.pool?.disposeAll();
-    this.pool = undefined;
+    await this.pool.disposeAll();
   }
 }
 

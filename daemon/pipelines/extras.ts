@@ -15,7 +15,7 @@ import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
 import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
-import { restoreFaces } from '../extras/faceRestore';
+import type { FaceRestorer } from '../extras/faceRestore';
 import { upscaleTiled } from '../image/tiles';
 import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
 
@@ -42,6 +42,7 @@ export interface ResolvedExtras {
 
 export interface ExtrasDeps {
   upscalers: UpscalerModels;
+  faces: FaceRestorer;
 }
 
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
@@ -65,7 +66,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
     throwIfAborted(job.signal);
     const input = p.inputs[index]!;
     try {
-      images.push(await processOne(input, p, job, up1, up2));
+      images.push(await processOne(input, p, job, deps.faces, up1, up2));
     } catch (e) {
       if (e instanceof CancelledError || job.signal.aborted) throw new CancelledError();
       images.push({ source: input.label, error: e instanceof RpcError || e instanceof Error ? e.message : String(e) });
@@ -75,7 +76,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
   return { jobId: job.id, images, failed: images.filter((i) => i.error !== undefined).length };
 }
 
-async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, up1: UpscalerStep, up2: UpscalerStep | undefined): Promise<ExtrasImageResult> {
+async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: FaceRestorer, up1: UpscalerStep, up2: UpscalerStep | undefined): Promise<ExtrasImageResult> {
   let image: RgbImage = await loadImage(input.ref, input.label);
   const info = new Map<string, InfotextValue>();
   image = await upscaleStage(image, up1, up2, p.upscaler2Visibility, p.upscale, info, () => job.signal.aborted);
@@ -83,11 +84,11 @@ async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedEx
   // A1111 script order: upscale (1000), GFPGAN (2000), CodeFormer (3000); each skipped at visibility 0.
   const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot };
   if (p.gfpganVisibility > 0) {
-    image = await restoreFaces(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal);
+    image = await faces.restore(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal);
     info.set('GFPGAN visibility', p.gfpganVisibility);
   }
   if (p.codeformerVisibility > 0) {
-    image = await restoreFaces(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal);
+    image = await faces.restore(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal);
     info.set('CodeFormer visibility', p.codeformerVisibility);
     info.set('CodeFormer weight', p.codeformerWeight);
   }

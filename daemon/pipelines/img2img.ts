@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../errors';
 import type { JobContext } from '../jobs';
 import type { ModelManager } from '../parts/sdModel';
+import type { EmbeddingDatabases } from '../embeddings';
 import type { DaemonSettings, GeneratedImage, GenerationResult, Img2ImgParams } from '../protocol';
 import { createImageNoise, discreteSchedule, resolveSampler, samplerInfo, samplers, type RngSource } from '../sampling';
 import { planSigmas } from '../stages/planSigmas';
@@ -9,10 +10,9 @@ import { denoise } from '../stages/denoise';
 import { writeImage } from '../output/writeImage';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
-import { embeddingDatabaseFor } from '../embeddings';
 import { img2imgInfotext } from '../output/infotext';
 import { encodeInitImages } from '../stages/initLatents';
-import { livePreviewFor } from '../stages/previewTaesd';
+import { livePreviewFor, type TaesdDecoders } from '../stages/previewTaesd';
 import { resolvePromptLoras } from '../stages/loras';
 import { resolveSdVae, vaeInfotext } from '../stages/sdVae';
 import { resolveImg2Img } from '../validate';
@@ -22,6 +22,10 @@ import { invalidParam } from '../errors';
 
 export interface PipelineDeps {
   models: ModelManager;
+  /** TAESD live previews (setting previewMethod). */
+  taesd: TaesdDecoders;
+  /** Textual-inversion embeddings by models root. */
+  embeddings: EmbeddingDatabases;
   settings: DaemonSettings;
   /** Short A1111 model hash (10 hex) of the model, if known. */
   modelHash?: (dir: string) => Promise<string | undefined>;
@@ -45,7 +49,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const vae = resolveSdVae(deps.settings.sdVae, deps.settings.modelsRoot, p.model);
   const model = await deps.models.get(p.model, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}) });
   const vaeInfo = await vaeInfotext(vae);
-  const preview = await livePreviewFor(deps.settings);
+  const preview = await livePreviewFor(deps.settings, deps.taesd);
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
@@ -54,7 +58,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
 
   const conds = await encodeJobConditioning({
     model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
-    clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: embeddingDatabaseFor(deps.settings.modelsRoot), signal: job.signal,
+    clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(deps.settings.modelsRoot), signal: job.signal,
   });
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);

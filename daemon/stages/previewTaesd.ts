@@ -12,10 +12,9 @@ import { buildDirAtomic } from '../../models/formats/atomicFile';
 import { openWeights, stateDict } from '../../models/formats/open';
 import { defaultCacheDir, hashFile } from '../../models/hash';
 import { findFixedModelFile } from '../../models/registry';
-import { SessionPool, type ModelSession } from '../../models/sessions';
+import type { ModelSession, SessionPool } from '../../models/sessions';
 import type { JobContext } from '../jobs';
 import type { DaemonSettings } from '../protocol';
-import { physicalCores } from '../settings';
 import { cheapPreviewPng } from './preview';
 
 /** Builds (or finds in the cache) the decoder graph of a TAESD file; returns model.onnx. */
@@ -47,23 +46,29 @@ export async function taesdToRgba(session: ModelSession, latent: Float32Array, h
   return { rgba, width: W, height: H };
 }
 
-let loaded: { key: string; session: Promise<ModelSession>; pool: SessionPool } | undefined;
+/** The TAESD decoder session of the models root's file, in the TAESD pool (given by daemon/services.ts). */
+export class TaesdDecoders {
+  private loaded: { file: string; session: Promise<ModelSession> } | undefined;
 
-async function taesdSession(file: string, settings: DaemonSettings): Promise<ModelSession> {
-  const key = `${file}\0${settings.executionProvider}\0${settings.threads}`;
-  if (loaded?.key !== key) {
-    const old = loaded;
-    loaded = undefined;
-    if (old) void old.pool.disposeAll();
-    const pool = new SessionPool({ provider: settings.executionProvider, threads: settings.threads || physicalCores() });
-    const session = buildTaesdDecoder(file).then((m) => pool.get(m));
-    const entry = { key, session, pool };
-    loaded = entry;
-    session.catch(() => {
-      if (loaded === entry) loaded = undefined;
-    });
+  constructor(private readonly pool: SessionPool) {}
+
+  session(file: string): Promise<ModelSession> {
+    if (this.loaded?.file !== file) {
+      // another file (the models root changed): the old decoder's session goes
+      if (this.loaded) void this.pool.disposeAll();
+      const session = buildTaesdDecoder(file).then((m) => this.pool.get(m));
+      const entry = { file, session };
+      this.loaded = entry;
+      session.catch(() => {
+        if (this.loaded === entry) this.loaded = undefined;
+      });
+    }
+    return this.loaded.session;
   }
-  return loaded!.session;
+
+  clear(): void {
+    this.loaded = undefined;
+  }
 }
 
 /** What the pipeline calls per wanted preview; `flush` before the image is finished so no preview comes late. */
@@ -80,13 +85,13 @@ const cheap: LivePreview = {
 };
 
 /** The preview method in force: TAESD when asked for and its decoder file exists, else the cheap one. */
-export async function livePreviewFor(settings: DaemonSettings): Promise<LivePreview> {
+export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders): Promise<LivePreview> {
   if (settings.previewMethod !== 'taesd') return cheap;
   const file = findFixedModelFile(settings.modelsRoot, 'taesdDecoder');
   if (!file) return cheap;
   let session: ModelSession;
   try {
-    session = await taesdSession(file, settings);
+    session = await decoders.session(file);
   } catch {
     return cheap; // a broken TAESD file must not stop generation: the cheap preview still works
   }

@@ -238,8 +238,8 @@ function toF32(data: TypedArray, from: DType): Float32Array {
       for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
       return out;
     }
-    case 'F8_E4M3': return lookup(data as Uint8Array, (e4m3 ??= f8Table(4, 3, 7, true)));
-    case 'F8_E5M2': return lookup(data as Uint8Array, (e5m2 ??= f8Table(5, 2, 15, false)));
+    case 'F8_E4M3': return lookup(data as Uint8Array, E4M3);
+    case 'F8_E5M2': return lookup(data as Uint8Array, E5M2);
     case 'I64': case 'U64': {
       const out = new Float32Array(data.length);
       const src = data as BigInt64Array;
@@ -260,9 +260,6 @@ export function f32ToBf16(src: Float32Array): Uint16Array {
   }
   return out;
 }
-
-let e4m3: Float32Array | undefined;
-let e5m2: Float32Array | undefined;
 
 function lookup(src: Uint8Array, t: Float32Array): Float32Array {
   const out = new Float32Array(src.length);
@@ -287,3 +284,7 @@ function f8Table(eBits: number, mBits: number, bias: number, fn: boolean): Float
   }
   return t;
 }
+
+/** The value of every code of the two 8-bit float formats (constants, built at load). */
+const E4M3 = f8Table(4, 3, 7, true);
+const E5M2 = f8Table(5, 2, 15, false);

@@ -1,6 +1,6 @@
 // IEEE 754 half-precision conversion for the fp16 model boundary. Both directions work on whole arrays with no
 // per-element allocation: f32→f16 reads the float bits through one Uint32Array view and rounds to nearest even;
-// f16→f32 is a single lookup in a 65,536-entry table built on first use (256 KiB, shared by every call).
+// f16→f32 is a single lookup in a 65,536-entry table built once at load (256 KiB, a constant).
 
 /** Converts floats to half-precision bit patterns (round to nearest, ties to even; overflow → ±inf; NaN stays NaN). */
 export function f32ToF16Bits(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
@@ -39,8 +39,6 @@ export function f32ToF16Bits(src: Float32Array, out: Uint16Array = new Uint16Arr
   return out;
 }
 
-let table: Uint32Array | undefined;
-
 /** float32 bit pattern of every half value, exact (every half is representable in float32). */
 function buildTable(): Uint32Array {
   const t = new Uint32Array(65536);
@@ -67,10 +65,12 @@ function buildTable(): Uint32Array {
   return t;
 }
 
+const F16_TO_F32_BITS = buildTable();
+
 /** Converts half-precision bit patterns to floats (exact). */
 export function f16BitsToF32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
   if (out.length < src.length) throw new RangeError(`f16BitsToF32: output holds ${out.length}, need ${src.length}`);
-  const t = (table ??= buildTable());
+  const t = F16_TO_F32_BITS;
   const dst = new Uint32Array(out.buffer, out.byteOffset, src.length);
   for (let i = 0; i < src.length; i++) dst[i] = t[src[i]!]!; // the table has an entry for every 16-bit pattern
   return out;

@@ -12,12 +12,9 @@ export type F16Op = 'weighted-sum' | 'add-difference';
 // ---------------------------------------------------------------------------------------------------------
 // Scalar reference (also the fallback where WebAssembly SIMD is unavailable, and the < 8-element tails).
 
-let table: Float32Array | undefined;
 const BLOCK = 16384;
-const tmp = new Float32Array(BLOCK);
-const tmpBits = new Uint32Array(tmp.buffer);
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
+/** Every half's float value (a constant, built at load). */
+const HALF_VALUES = f16BitsToF32(Uint16Array.from({ length: 65536 }, (_, i) => i));
 
 /**
  * out[i] = half(m0·a[i] + m·b[i]) (weighted sum, m0 = 1 − m) or half(a[i] + m·(b[i] − c[i])) (add difference);
@@ -25,9 +22,14 @@ const scratchBits = new Uint32Array(scratch.buffer);
  * over cache-sized blocks, round with branch-light bit arithmetic (F. Giesen's float_to_half_fast3_rtne).
  */
 export function f16MergeScalar(op: F16Op, m: number, a: Uint16Array, b: Uint16Array | null, c: Uint16Array | null, out: Uint16Array): void {
-  const T = (table ??= f16BitsToF32(Uint16Array.from({ length: 65536 }, (_, i) => i)));
+  const T = HALF_VALUES;
   const m0 = 1 - m;
   const len = out.length;
+  // Per-call scratch: a block of f32 sums and one float for the subnormal rounding, seen through their bits.
+  const tmp = new Float32Array(Math.min(BLOCK, len));
+  const tmpBits = new Uint32Array(tmp.buffer);
+  const scratch = new Float32Array(1);
+  const scratchBits = new Uint32Array(scratch.buffer);
   for (let s = 0; s < len; s += BLOCK) {
     const n = Math.min(BLOCK, len - s);
     if (op === 'weighted-sum') for (let j = 0; j < n; j++) tmp[j] = m0 * T[a[s + j]!]! + m * T[b![s + j]!]!;

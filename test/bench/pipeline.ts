@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { writeTinySdModel, type TinySdVariant } from '../../models/testModel/tinySd';
-import { ModelManager } from '../../daemon/parts/sdModel';
+import { testModelManager } from '../fixtures/testServices';
 import { PromptEncoder } from '../../daemon/stages/encodePrompt';
 import { denoise } from '../../daemon/stages/denoise';
 import { cheapPreviewPng } from '../../daemon/stages/preview';
@@ -17,7 +17,7 @@ async function measure(label: string, variant: Partial<TinySdVariant>): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'sd-bench-'));
   try {
     await writeTinySdModel(join(dir, 'm'), variant);
-    const models = new ModelManager(() => 'cpu', () => 0, () => undefined);
+    const models = testModelManager(0);
     const model = await models.get(join(dir, 'm'));
     const schedule = discreteSchedule(model.layout.scheduler);
     const prompts = new PromptEncoder(model);

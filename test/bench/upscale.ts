@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadImage } from '../../daemon/image/decode';
 import { encodePng, resizeRgb } from '../../daemon/image/encode';
 import type { RgbImage } from '../../daemon/image/rgbImage';
+import { SessionPool } from '../../models/sessions';
 import { UpscalerModels } from '../../daemon/parts/upscaler';
 import { upscaleTiled } from '../../daemon/image/tiles';
 import { builtinModelsDir } from '../../daemon/extras/upscalerRegistry';
@@ -30,7 +31,7 @@ export const upscaleBench: Bench = {
   async run() {
     const outDir = process.env.SD_STUDIO_BENCH_OUT ?? '/tmp/sd-studio-bench-upscale';
     mkdirSync(outDir, { recursive: true });
-    const models = new UpscalerModels(() => 'cpu', () => 0, (m) => console.warn(m));
+    const models = new UpscalerModels(new SessionPool({ provider: 'cpu', threads: 0 }, (m) => console.warn(m)));
     const slim = join(builtinModelsDir()!, 'x4', 'model.json');
     const net = await models.get(slim);
     const photo = await loadImage(sharedPath('models-fixtures/face-detector-ulfd/test-photo-two-faces.jpg'), 'photo');

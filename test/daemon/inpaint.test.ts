@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { drawDemoImage } from '../../daemon/cli/demoImage';
-import { ModelManager } from '../../daemon/parts/sdModel';
+import { testModelManager, testPipelineDeps } from '../fixtures/testServices';
 import { runImg2Img } from '../../daemon/pipelines/img2img';
 import { ErrorCodes, type DaemonSettings } from '../../daemon/protocol';
 import { blurMask } from '../../daemon/image/mask/blur';
@@ -121,7 +121,7 @@ describe('inpainting keeps everything outside the blurred mask', () => {
 describe('9-channel inpainting models', () => {
   it('the UNet gets [latent 4, mask 1, masked-image latent 4] on every call, uncond and cond alike', async () => {
     const settings = { model: model9Dir, outputDir: join(work, 'out9'), filenamePattern: '', directoryPattern: '', randnSource: 'GPU', etaNoiseSeedDelta: 0, img2imgFixSteps: false } as unknown as DaemonSettings;
-    const models = new ModelManager(() => 'cpu', () => 1, () => undefined);
+    const models = testModelManager();
     const model = await models.get(model9Dir);
     assert.equal(model.unet.inChannels, 9);
     const calls: Array<{ x: Float32Array; n: number; c: number }> = [];
@@ -131,7 +131,7 @@ describe('9-channel inpainting models', () => {
       return predict(x, n, c, h, w, t, ctx, tokens, dim);
     };
     const job = fakeJob('j');
-    const r = await runImg2Img({ ...base, steps: 3, model: model9Dir, init_images: [source], mask: maskFile, save_images: false, send_images: true }, job, { models, settings });
+    const r = await runImg2Img({ ...base, steps: 3, model: model9Dir, init_images: [source], mask: maskFile, save_images: false, send_images: true }, job, testPipelineDeps(models, settings));
     assert.match(r.images[0]!.infotext, /Denoising strength: 0\.9, Conditional mask weight: 1, Mask blur: 4/);
     const h = S / 8;
     const plane = h * h;

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinySdModel } from '../../models/testModel/tinySd';
-import { ModelManager } from '../../daemon/parts/sdModel';
+import { testModelManager } from '../fixtures/testServices';
 import { PromptEncoder } from '../../daemon/stages/encodePrompt';
 import { denoise } from '../../daemon/stages/denoise';
 import { createRng, discreteSchedule, samplers, samplerSigmas } from '../../daemon/sampling';
@@ -13,7 +13,7 @@ import { availableProviders, type ExecutionProvider } from '../../models/session
 
 async function sample(dir: string, provider: ExecutionProvider, size: number): Promise<{ out: Float32Array; ms: number; warnings: string[]; ran: string }> {
   const warnings: string[] = [];
-  const models = new ModelManager(() => provider, () => 0, (m) => warnings.push(m));
+  const models = testModelManager(0, provider, (m) => warnings.push(m));
   const model = await models.get(dir);
   const schedule = discreteSchedule(model.layout.scheduler);
   const prompts = new PromptEncoder(model);

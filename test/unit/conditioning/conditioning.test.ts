@@ -14,7 +14,8 @@ import { drawDemoImage } from '../../../daemon/cli/demoImage';
 import { EmbeddingDatabase } from '../../../daemon/embeddings';
 import { modelFolders } from '../../../models/registry';
 import type { JobContext } from '../../../daemon/jobs';
-import { ModelManager, type SdModel } from '../../../daemon/parts/sdModel';
+import type { ModelManager, SdModel } from '../../../daemon/parts/sdModel';
+import { testModelManager, testPipelineDeps } from '../../fixtures/testServices';
 import { runImg2Img } from '../../../daemon/pipelines/img2img';
 import { ErrorCodes, type Img2ImgParams } from '../../../daemon/protocol';
 import { discreteSchedule, samplers } from '../../../daemon/sampling';
@@ -27,10 +28,10 @@ import { fakeJob } from '../../fixtures/fakeJob';
 
 const work = mkdtempSync(join(tmpdir(), 'sd-cond-'));
 process.env.SD_STUDIO_CACHE_DIR = join(work, 'cache');
-const models = new ModelManager(() => 'cpu', () => 1, () => undefined);
+const models = testModelManager();
 // A manager holds one model at a time: one each for the variants.
-const dynModels = new ModelManager(() => 'cpu', () => 1, () => undefined);
-const pwModels = new ModelManager(() => 'cpu', () => 1, () => undefined);
+const dynModels = testModelManager();
+const pwModels = testModelManager();
 let model: SdModel;
 /** The tiny model with a dynamic UNet token dim ("sequence"), for prompts over 75 tokens. */
 let dyn: SdModel;
@@ -65,10 +66,7 @@ async function contexts(params: Img2ImgParams): Promise<{ cond: Float32Array; to
     return new Float32Array(x.length / n * n);
   };
   try {
-    await runImg2Img({ width: 64, height: 64, seed: 1, cfg_scale: 7, save_images: false, sampler_name: 'Euler', negative_prompt: '', ...params }, job, {
-      models: { get: async () => model } as unknown as ModelManager,
-      settings: { ...defaultSettings({}), outputDir: join(work, 'out') },
-    });
+    await runImg2Img({ width: 64, height: 64, seed: 1, cfg_scale: 7, save_images: false, sampler_name: 'Euler', negative_prompt: '', ...params }, job, testPipelineDeps({ get: async () => model } as unknown as ModelManager, { ...defaultSettings({}), outputDir: join(work, 'out') }));
   } finally {
     model.unet.predict = predict;
   }
@@ -229,10 +227,7 @@ describe('AND, chunks and padding', () => {
         return predict.call(dyn.unet, x, n, c, h, w, t, ctx, tokens, dim);
       };
       try {
-        const r = await runImg2Img({ prompt: long, negative_prompt: '', width: 64, height: 64, seed: 1, steps: 3, cfg_scale: 7, save_images: false, sampler_name: 'Euler', override_settings }, job, {
-          models: { get: async () => dyn } as unknown as ModelManager,
-          settings: { ...defaultSettings({}), outputDir: join(work, 'out') },
-        });
+        const r = await runImg2Img({ prompt: long, negative_prompt: '', width: 64, height: 64, seed: 1, steps: 3, cfg_scale: 7, save_images: false, sampler_name: 'Euler', override_settings }, job, testPipelineDeps({ get: async () => dyn } as unknown as ModelManager, { ...defaultSettings({}), outputDir: join(work, 'out') }));
         return { infotext: r.images[0]!.infotext, calls };
       } finally {
         dyn.unet.predict = predict;
@@ -263,10 +258,7 @@ describe('AND, chunks and padding', () => {
     model.unet.predict = async (...a) => (unetCalls++, predict.apply(model.unet, a));
     try {
       await assert.rejects(
-        runImg2Img({ prompt: long, width: 64, height: 64, seed: 1, steps: 3, save_images: false, sampler_name: 'Euler' }, job, {
-          models: { get: async () => model } as unknown as ModelManager,
-          settings: { ...defaultSettings({}), outputDir: join(work, 'out') },
-        }),
+        runImg2Img({ prompt: long, width: 64, height: 64, seed: 1, steps: 3, save_images: false, sampler_name: 'Euler' }, job, testPipelineDeps({ get: async () => model } as unknown as ModelManager, { ...defaultSettings({}), outputDir: join(work, 'out') })),
         message('the prompt'),
       );
     } finally {

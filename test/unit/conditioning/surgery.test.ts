@@ -9,13 +9,14 @@ import { buildClipText } from '../../../models/arch/clipText';
 import { writeExternalModel } from '../../../models/arch/externalModel';
 import { encodeModelProto } from '../../../models/graph';
 import { deriveTextEncoder, loadModelInline, surgeTextEncoder } from '../../../models/textEncoderSurgery';
-import { ModelManager, type SdModel } from '../../../daemon/parts/sdModel';
+import type { SdModel } from '../../../daemon/parts/sdModel';
+import { testModelManager } from '../../fixtures/testServices';
 import { writeTinySdModel } from '../../../models/testModel/tinySd';
 import { cleanup, io, maxAbsDiff, tempDir, weights } from '../arch/archHelpers';
 
 const work = mkdtempSync(join(tmpdir(), 'sd-surgery-'));
 process.env.SD_STUDIO_CACHE_DIR = join(work, 'cache');
-const models = new ModelManager(() => 'cpu', () => 1, () => undefined);
+const models = testModelManager();
 let model: SdModel;
 
 before(async () => {

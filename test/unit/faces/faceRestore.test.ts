@@ -8,7 +8,7 @@ import { loadImage } from '../../../daemon/image/decode';
 import { encodePng } from '../../../daemon/image/encode';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
 import { findRestorerModel } from '../../../daemon/parts/faceRestorer';
-import { blendImages, configureFaceRestoration, restoreAllFaces, restoreFaces, type FaceRestoreOptions } from '../../../daemon/extras/faceRestore';
+import { blendImages, FaceRestoration, type FaceRestoreOptions } from '../../../daemon/extras/faceRestore';
 import { writeTinyFaceRestorers } from '../../fixtures/tinyFaceRestorer';
 import { sharedPath } from '../../sharedPath';
 
@@ -43,6 +43,9 @@ function diffCount(a: RgbImage, b: RgbImage): number {
 
 describe('face restoration end to end (real detector, tiny restorers with the GFPGAN / CodeFormer contract)', () => {
   const pool = new SessionPool({ provider: 'cpu', threads: 1 });
+  const faces = new FaceRestoration(pool, `${dir}/version-RFB-320.onnx`);
+  const restoreAllFaces = faces.restoreAll.bind(faces);
+  const restoreFaces = faces.restore.bind(faces);
   let tmp: string;
   let tintRoot: string;
   let identityRoot: string;
@@ -54,11 +57,9 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
     tmp = mkdtempSync(join(tmpdir(), 'sd-faces-'));
     tintRoot = await writeTinyFaceRestorers(join(tmp, 'tint'), 'tint');
     identityRoot = await writeTinyFaceRestorers(join(tmp, 'identity'), 'identity');
-    configureFaceRestoration({ pool, detectorPath: `${dir}/version-RFB-320.onnx` });
     photo = await loadImage(`${dir}/test-photo-two-faces.jpg`, 'photo');
   });
   after(async () => {
-    configureFaceRestoration({});
     await pool.disposeAll();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -134,11 +135,7 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
   });
 
   it('a missing detector names the files it looked for', async () => {
-    configureFaceRestoration({ pool });
-    try {
-      await assert.rejects(restoreAllFaces(photo, opts({}), signal), /face detector \(version-RFB-320\.onnx or version-slim-320\.onnx.*not found: .*facedetect/);
-    } finally {
-      configureFaceRestoration({ pool, detectorPath: `${dir}/version-RFB-320.onnx` });
-    }
+    const noDetector = new FaceRestoration(pool);
+    await assert.rejects(noDetector.restoreAll(photo, opts({}), signal), /face detector \(version-RFB-320\.onnx or version-slim-320\.onnx.*not found: .*facedetect/);
   });
 });

@@ -29,7 +29,7 @@ function modelsRoot(): string {
 }
 
 function env(over: Partial<LanguageEnv> = {}): LanguageEnv {
-  const nets = networkIndex(modelsRoot(), 0);
+  const nets = networkIndex(modelsRoot());
   return emptyEnv({ samplers: samplerCatalog(), schedulers: schedulerNames, ...nets, tokenizer, docDir: '/docs', exists: (p) => p === '/docs/cat.png', ...over });
 }
 
