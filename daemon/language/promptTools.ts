@@ -4,9 +4,7 @@
  * with A1111's attention tokens so that offsets stay in the file's coordinates. Pure.
  */
 import { parsePrompt, tokenizeChunks, walkSyntax, type ClipTokenizer, type PromptDocument, type PromptPart } from '../prompt';
-
-const RE_ATTENTION = /\\\(|\\\)|\\\[|\\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|\]|[^\\()[\]:]+|:/gu;
-const RE_BREAK = /(?<![\p{L}\p{N}_])BREAK(?![\p{L}\p{N}_])/gu;
+import { RE_ATTENTION, RE_BREAK_WORD } from '../prompt/attention';
 /** CLIP's pre-tokenizer pattern (words, single digits, punctuation runs). */
 const RE_CLIP_WORD = /'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 const WORD_CHAR = /[\p{L}\p{N}_'-]/u;
@@ -125,7 +123,7 @@ function tokenOffset(body: string, k: number, tokenizer: ClipTokenizer): number 
     if (tok === '(' || tok === '[' || tok === ')' || tok === ']' || m[1] !== undefined || tok === '\\') continue;
     const piece = tok.startsWith('\\') ? tok.slice(1) : tok;
     const base = m.index! + (tok.startsWith('\\') ? 1 : 0);
-    const noBreak = piece.replace(RE_BREAK, (b) => ' '.repeat(b.length));
+    const noBreak = piece.replace(RE_BREAK_WORD, (b) => ' '.repeat(b.length));
     for (const w of noBreak.matchAll(RE_CLIP_WORD)) {
       count += tokenizer.encode(w[0]).length;
       if (count > k) return base + w.index!;

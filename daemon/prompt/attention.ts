@@ -17,13 +17,16 @@ export class AttentionWeightError extends Error {
  * `re_attention`, one alternative per line, in A1111's order (first match wins, as in Python's `re`).
  * Group 1 is the weight of `:w)`.
  */
-const RE_ATTENTION = /\\\(|\\\)|\\\[|\\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|\]|[^\\()[\]:]+|:/gu;
+export const RE_ATTENTION = /\\\(|\\\)|\\\[|\\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|\]|[^\\()[\]:]+|:/gu;
 
 /**
  * `\s*\bBREAK\b\s*` with Python's Unicode `\b` (JS `\b` is ASCII-only, so "éBREAK" would differ).
  * Python's `\w` for str is alphanumerics (letters, numbers) and underscore.
  */
 export const RE_BREAK = /\s*(?<![\p{L}\p{N}_])BREAK(?![\p{L}\p{N}_])\s*/gu;
+
+/** The word BREAK alone (Python's Unicode word boundaries), without the spaces RE_BREAK takes with it. */
+export const RE_BREAK_WORD = /(?<![\p{L}\p{N}_])BREAK(?![\p{L}\p{N}_])/gu;
 
 const ROUND = 1.1;
 const SQUARE = 1 / 1.1;
