@@ -4,7 +4,7 @@
 // requests share (tokenizers, embedding databases, the language server's file index and hover hashes). Handlers
 // receive this object; stages and pipelines get the one piece they need as an argument.
 import { SessionPool, type SessionSettings } from '../models/sessions';
-import { EmbeddingDatabases } from './embeddings';
+import { EmbeddingDatabases } from './modelFiles/embeddings';
 import { FaceRestoration } from './extras/faceRestore';
 import { HoverHashes } from './language/index';
 import { NetworkIndexCache } from './language/modelFolders';
@@ -13,7 +13,7 @@ import { UpscalerModels } from './parts/upscaler';
 import { TokenizerStore } from './prompt/tokenizerStore';
 import type { DaemonSettings } from './protocol';
 import { physicalCores } from './settings';
-import { TaesdDecoders } from './stages/previewTaesd';
+import { TaesdDecoders } from './parts/taesd';
 
 export class Services {
   readonly tokenizers = new TokenizerStore();

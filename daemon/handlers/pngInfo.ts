@@ -1,21 +1,10 @@
 import { existsSync } from 'node:fs';
 import { invalidParam, notFound, RpcError } from '../errors';
-import { emptyResult } from '../infotext/generationInfo';
-import { readGenerationInfoFile, type FileInfo } from '../infotext/readInfo';
+import { readInfoOrProblem } from '../infotext/readInfo';
 import { sendToExtras, sendToImg2Img, sendToInpaint } from '../infotext/sendTo';
 import { ImageWriteError, writeInfotextFile } from '../infotext/writeInfo';
 import { ErrorCodes } from '../protocol';
 import type { DaemonServer } from '../server';
-
-/** A file that cannot be opened still gets an entry, so one bad path does not fail a batch. */
-export function readInfoOrProblem(file: string): FileInfo {
-  try {
-    return readGenerationInfoFile(file);
-  } catch (e) {
-    const { problems: _p, infotext: _i, ...rest } = emptyResult('none', null);
-    return { ...rest, file, container: 'unknown', infotext: null, raw: {}, problems: [`cannot read file: ${(e as Error).message}`] };
-  }
-}
 
 /** `sd/pngInfo.read` and `sd/pngInfo.write`: PNG Info over the protocol (pure file work, no job queue). */
 export function registerPngInfoHandlers(server: DaemonServer): void {

@@ -3,7 +3,7 @@
 
 import { basename } from 'node:path';
 import { fileSource, memorySource } from './byteSource';
-import type { GenerationInfo } from './generationInfo';
+import { emptyResult, type GenerationInfo } from './generationInfo';
 import { readImageMeta, type Container } from './imageMeta';
 import { interpretMetadata } from './interpret';
 
@@ -32,4 +32,14 @@ export function readGenerationInfoBytes(bytes: Uint8Array, name = 'image'): File
 /** Whether the file gave generation settings without damage (the CLI's exit status counts the others). */
 export function isReadOk(info: GenerationInfo): boolean {
   return info.format !== 'none' && info.problems.length === 0;
+}
+
+/** A file that cannot be opened still gets an entry, so one bad path does not fail a batch. */
+export function readInfoOrProblem(file: string): FileInfo {
+  try {
+    return readGenerationInfoFile(file);
+  } catch (e) {
+    const { problems: _p, infotext: _i, ...rest } = emptyResult('none', null);
+    return { ...rest, file, container: 'unknown', infotext: null, raw: {}, problems: [`cannot read file: ${(e as Error).message}`] };
+  }
 }

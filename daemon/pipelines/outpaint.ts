@@ -1,4 +1,4 @@
-// Outpainting (reference §2.9): build the grown canvas and its mask (stages/outpaint.ts), then run the same
+// Outpainting (reference §2.9): build the grown canvas and its mask (image/outpaint.ts), then run the same
 // img2img-with-mask pipeline on it.
 import { invalidParam } from '../errors';
 import { loadImage } from '../image/decode';

@@ -2,7 +2,7 @@
 // out of the positive prompt, AND split (positive only), prompt-editing schedules over the sampler's total steps,
 // then each prompt's scheduled texts encoded together (chunks, embeddings, emphasis, CLIP skip). The negative
 // prompt is encoded first, then the AND parts, which is also the order A1111 builds "TI hashes" in.
-import type { EmbeddingDatabase } from '../embeddings';
+import type { EmbeddingDatabase } from '../modelFiles/embeddings';
 import type { SdModel } from '../parts/sdModel';
 import { getLearnedConditioningPromptSchedules, getMulticondPromptList, parseExtraNetworks } from '../prompt';
 import type { StepConditioning } from './denoise';

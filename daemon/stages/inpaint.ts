@@ -14,7 +14,7 @@ import { compositeOverOriginal } from '../image/mask/composite';
 import { onlyMaskedRegion, maskBBox } from '../image/mask/geometry';
 import { cropGray, cropRgb, doubleGray, invertGray, type Box, type GrayImage } from '../image/mask/gray';
 import { latentMask } from '../image/mask/latentMask';
-import { latentBlend } from '../image/mask/latentBlend';
+import { latentBlend } from './latentBlend';
 import { loadMask, maskFromAlpha, maskTransparency } from '../image/mask/loadMask';
 import { pilResizeGray } from '../image/mask/pilResize';
 import { resizeMask } from '../image/mask/resizeMask';

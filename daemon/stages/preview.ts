@@ -1,4 +1,12 @@
+// Live previews of the latent being sampled: A1111's "Approx cheap" (a fixed linear map, here) or "TAESD" (setting
+// previewMethod 'taesd': the tiny decoder of daemon/parts/taesd.ts at full size) when its file is in the models
+// root's VAE-approx folder; without the file, or if it fails, the cheap preview is used.
 import { PNG } from 'pngjs';
+import { findFixedModelFile } from '../../models/registry';
+import type { ModelSession } from '../../models/sessions';
+import type { JobContext } from '../jobs';
+import { taesdToRgba, type TaesdDecoders } from '../parts/taesd';
+import type { DaemonSettings } from '../protocol';
 
 /**
  * A1111's "Approx cheap" live preview: a fixed 4×3 linear map per latent pixel (reference §12), giving an RGB
@@ -32,4 +40,48 @@ export function cheapPreviewPng(latent: Float32Array, h: number, w: number): str
   const png = new PNG({ width: w, height: h });
   png.data = Buffer.from(latentToRgbaCheap(latent, h, w));
   return PNG.sync.write(png).toString('base64');
+}
+
+/** What the pipeline calls per wanted preview; `flush` before the image is finished so no preview comes late. */
+export interface LivePreview {
+  readonly method: 'cheap' | 'taesd';
+  send(job: JobContext, image: number, step: number, latent: Float32Array, h: number, w: number): void;
+  flush(): Promise<void>;
+}
+
+const cheap: LivePreview = {
+  method: 'cheap',
+  send: (job, image, step, latent, h, w) => job.preview({ image, step, width: w, height: h, png: cheapPreviewPng(latent, h, w) }),
+  flush: async () => undefined,
+};
+
+/** The preview method in force: TAESD when asked for and its decoder file exists, else the cheap one. */
+export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders): Promise<LivePreview> {
+  if (settings.previewMethod !== 'taesd') return cheap;
+  const file = findFixedModelFile(settings.modelsRoot, 'taesdDecoder');
+  if (!file) return cheap;
+  let session: ModelSession;
+  try {
+    session = await decoders.session(file);
+  } catch {
+    return cheap; // a broken TAESD file must not stop generation: the cheap preview still works
+  }
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    method: 'taesd',
+    send(job, image, step, latent, h, w) {
+      const copy = latent.slice();
+      chain = chain.then(async () => {
+        try {
+          const { rgba, width, height } = await taesdToRgba(session, copy, h, w);
+          const png = new PNG({ width, height });
+          png.data = Buffer.from(rgba);
+          job.preview({ image, step, width, height, png: PNG.sync.write(png).toString('base64') });
+        } catch {
+          cheap.send(job, image, step, copy, h, w);
+        }
+      });
+    },
+    flush: () => chain,
+  };
 }

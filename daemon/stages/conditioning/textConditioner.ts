@@ -2,7 +2,7 @@
 // 75-token chunks (BREAK, comma backtrack, embedding slots), pad the batch to one chunk count with empty chunks,
 // encode each chunk (embeddings injected, CLIP skip), apply "Original" emphasis over the whole batch per chunk,
 // and concatenate the chunks along the token axis.
-import type { EmbeddingDatabase } from '../../embeddings';
+import type { EmbeddingDatabase } from '../../modelFiles/embeddings';
 import { invalidParam, throwIfAborted } from '../../errors';
 import type { SdModel } from '../../parts/sdModel';
 import { CONTEXT_TOKENS, type EmbeddingOverride } from '../../parts/textEncoder';

@@ -11,7 +11,7 @@ import { readTensor } from '../../../models/formats/tensorRecord';
 import { hashFile } from '../../../models/hash';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
-import { resolveSdVae } from '../../../daemon/stages/sdVae';
+import { resolveSdVae } from '../../../daemon/modelFiles/sdVae';
 import { runCli } from '../../daemon/harness';
 import { cleanup, fixture, weights } from './archHelpers';
 import { tinyCheckpointEnv } from './tinyCheckpoint';

@@ -11,7 +11,7 @@ import { readSafetensors } from '../../../models/formats/safetensors';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { deriveTextEncoder } from '../../../models/textEncoderSurgery';
 import { drawDemoImage } from '../../../daemon/cli/demoImage';
-import { EmbeddingDatabase } from '../../../daemon/embeddings';
+import { EmbeddingDatabase } from '../../../daemon/modelFiles/embeddings';
 import { modelFolders } from '../../../models/registry';
 import type { JobContext } from '../../../daemon/jobs';
 import type { ModelManager, SdModel } from '../../../daemon/parts/sdModel';

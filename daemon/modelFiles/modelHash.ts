@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Short } from '../models/hash';
+import { sha256Short } from '../../models/hash';
 
 /**
  * A1111's "Model hash" is the short SHA-256 of the checkpoint file. An ONNX folder has no single checkpoint:

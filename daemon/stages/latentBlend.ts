@@ -2,8 +2,8 @@
 // k-diffusion samplers blend each call's x₀ prediction; timestep samplers (DDIM/PLMS/UniPC) blend the noisy input
 // before the model call (A1111 `mask_before_denoising`); after sampling one last blend. Soft inpainting replaces
 // the per-step blend and skips the last one.
-import { vpScale, type SamplerKind } from '../../sampling';
-import { softBlend, type SoftInpaintSettings } from '../../stages/softInpaint';
+import { vpScale, type SamplerKind } from '../sampling';
+import { softBlend, type SoftInpaintSettings } from './softInpaint';
 
 export interface LatentBlend {
   /** In place on each call's x₀ prediction (k-diffusion, LCM). */

@@ -5,11 +5,11 @@
 // headers at scan time, vectors on first use.
 import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { filesUnder } from '../models/folderWalk';
-import { openWeights } from '../models/formats/open';
-import { readTensor, type TensorRecord } from '../models/formats/tensorRecord';
-import { hashFile } from '../models/hash';
-import { MODEL_KINDS, modelFolders } from '../models/registry';
+import { filesUnder } from '../../models/folderWalk';
+import { openWeights } from '../../models/formats/open';
+import { readTensor, type TensorRecord } from '../../models/formats/tensorRecord';
+import { hashFile } from '../../models/hash';
+import { MODEL_KINDS, modelFolders } from '../../models/registry';
 
 export interface EmbeddingInfo {
   name: string;
