@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors';
-import { paramsFromInfotext } from '../params';
+import { paramsFromInfotext } from '../infotext/pasteParams';
 import { samplerCatalog, schedulerNames } from '../sampling';
 import type { DaemonServer } from '../server';
 

@@ -1,8 +1,8 @@
 // "Send to img2img": GenerationInfo → `sd/img2img` params, shared by the CLI, the daemon and the panels.
-// A1111 infotexts go through the same mapping as A1111's paste (daemon/params.ts); other generators' names
+// A1111 infotexts go through the same mapping as A1111's paste (pasteParams.ts); other generators' names
 // for samplers and schedules are translated to A1111's display names.
 
-import { paramsFromInfotext } from '../params';
+import { paramsFromInfotext } from './pasteParams';
 import type { ExtrasParams, Img2ImgParams } from '../protocol';
 import type { GenerationInfo } from './generationInfo';
 

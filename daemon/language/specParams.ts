@@ -1,10 +1,10 @@
 /**
- * A `.sdprompt` spec → `sd/img2img` params: the infotext read as A1111's paste reads it (daemon/params.ts),
+ * A `.sdprompt` spec → `sd/img2img` params: the infotext read as A1111's paste reads it (daemon/infotext/pasteParams.ts),
  * plus the SD Studio keys (`@init`, `@resize-mode`, `@outdir`) with paths made absolute against the file's folder.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { specInfotext, type ParsedSpec } from '../infotext/sdprompt';
-import { paramsFromInfotext } from '../params';
+import { paramsFromInfotext } from '../infotext/pasteParams';
 import type { Img2ImgParams, ResizeMode } from '../protocol';
 
 export const RESIZE_MODES: Record<string, ResizeMode> = {

@@ -7,7 +7,7 @@ import { readGenerationInfoFile } from '../infotext/readInfo';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
-import { paramsFromInfotext } from '../params';
+import { paramsFromInfotext } from '../infotext/pasteParams';
 import type { BatchFileReport, BatchParams, BatchResult, Img2ImgParams } from '../protocol';
 import { fixedSeed } from '../validate';
 import { runImg2Img, type PipelineDeps } from './img2img';

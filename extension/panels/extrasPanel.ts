@@ -5,7 +5,9 @@ import type { ExtrasParams } from '../../daemon/protocol';
 import type { ExtrasOptionKey, ImageInput, ImageView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
 import type { PanelDef } from './singletonPanel';
-import { followJob, galleryOps, jobTracker, resultViews, type SendToRouter } from './sharedOps';
+import { galleryOps } from './galleryIntents';
+import { resultViews, type SendToRouter } from './generationIntents';
+import { followJob, jobTracker } from './panelJobs';
 import { imageRef, imageView, isAllowedPath, viewRef } from './webviewHost';
 
 export const EXTRAS_VIEW = 'sdStudio.extras';

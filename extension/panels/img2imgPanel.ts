@@ -1,8 +1,9 @@
 // The img2img panel: source image, prompts with token counters, every Img2ImgParams field, Generate / Interrupt,
-// progress with live previews, and a gallery with send-to buttons. Logic lives in the daemon and sharedOps.
+// progress with live previews, and a gallery with send-to buttons. Logic lives in the daemon and generationIntents.ts.
 import { panelDefaults } from '../config';
 import type { PanelDef } from './singletonPanel';
-import { generationOps, jobTracker, type SendToRouter } from './sharedOps';
+import { generationOps, type SendToRouter } from './generationIntents';
+import { jobTracker } from './panelJobs';
 
 export const IMG2IMG_VIEW = 'sdStudio.img2img';
 

@@ -9,7 +9,7 @@ import { INPAINT_VIEW, inpaintPanel } from './inpaintPanel';
 import { MERGER_VIEW, mergerPanel } from './mergerPanel';
 import { registerPngInfo } from './pngInfoEditor';
 import { PREVIEW_VIEW, revivePreview, showPreview } from './previewPanel';
-import type { SendToRouter } from './sharedOps';
+import type { SendToRouter } from './generationIntents';
 import { createOrShow, type PanelDef, revive } from './singletonPanel';
 
 let router: { ctx: SdContext } | undefined;

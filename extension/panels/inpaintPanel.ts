@@ -2,7 +2,8 @@
 // daemon as PNG bytes in `mask`, blur and crop are the daemon's job.
 import { panelDefaults } from '../config';
 import type { PanelDef } from './singletonPanel';
-import { generationOps, jobTracker, type SendToRouter } from './sharedOps';
+import { generationOps, type SendToRouter } from './generationIntents';
+import { jobTracker } from './panelJobs';
 
 export const INPAINT_VIEW = 'sdStudio.inpaint';
 

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { PngInfoView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
-import { galleryOps, type SendToRouter } from './sharedOps';
+import { galleryOps } from './galleryIntents';
+import type { SendToRouter } from './generationIntents';
 import { imageView, isAllowedPath, viewRef, WebviewHost } from './webviewHost';
 
 export const PNG_INFO_VIEW = 'sdStudio.pngInfo';

@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import type { GenerationResult } from '../../daemon/protocol';
 import type { PreviewState, ResultView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
-import { galleryOps, resultViews, type SendToRouter } from './sharedOps';
+import { galleryOps } from './galleryIntents';
+import { resultViews, type SendToRouter } from './generationIntents';
 import { isAllowedPath, viewRef, WebviewHost, webviewOptions } from './webviewHost';
 
 export const PREVIEW_VIEW = 'sdStudio.preview';

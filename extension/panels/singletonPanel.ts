@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { PanelKind, SeedView } from '../../webviews/common/messages';
 import type { PanelSeed, SdContext } from '../sdContext';
-import { seedView } from './sharedOps';
+import { seedView } from './generationIntents';
 import { type Handlers, type InitFields, WebviewHost, webviewOptions } from './webviewHost';
 
 export interface PanelDef {

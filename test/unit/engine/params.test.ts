@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { paramsFromInfotext } from '../../../daemon/params';
+import { paramsFromInfotext } from '../../../daemon/infotext/pasteParams';
 import { sendToExtras, sendToInpaint } from '../../../daemon/infotext/sendTo';
 import { emptyResult } from '../../../daemon/infotext/generationInfo';
 

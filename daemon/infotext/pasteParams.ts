@@ -1,5 +1,5 @@
-import { parseGenerationParameters } from './infotext/a1111';
-import type { Img2ImgParams, InfotextParseResult } from './protocol';
+import { parseGenerationParameters } from './a1111';
+import type { Img2ImgParams, InfotextParseResult } from '../protocol';
 
 /** A1111's "Masked content" labels by `inpainting_fill` index. */
 const MASKED_CONTENT = ['fill', 'original', 'latent noise', 'latent nothing'];

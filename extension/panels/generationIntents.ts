@@ -1,12 +1,14 @@
-// Intents several panels share (generation, prompt stats, image picking, gallery actions). Each handler is a thin
-// mapping onto the daemon protocol or a VS Code command; the webview only renders and asks.
+// The img2img and inpaint panels' intents (generate, prompt stats, image picking, cancel/skip, send-to) and the
+// views they and the other panels share (a seed, generated results). Each handler is a thin mapping onto the
+// daemon protocol or a VS Code command; the webview only renders and asks.
 import * as vscode from 'vscode';
-import { writeFile } from 'node:fs/promises';
-import { basename, dirname, relative } from 'node:path';
+import { basename } from 'node:path';
 import type { Img2ImgParams } from '../../daemon/protocol';
-import type { HostOps, ImageView, PanelKind, ResultView, SeedView } from '../../webviews/common/messages';
+import type { ImageView, PanelKind, ResultView, SeedView } from '../../webviews/common/messages';
 import type { PanelSeed, SdContext } from '../sdContext';
-import { type Handlers, imageRef, imageView, isAllowedPath, pngView, viewPath, viewRef, type WebviewHost } from './webviewHost';
+import { galleryOps } from './galleryIntents';
+import { followJob, type JobTracker } from './panelJobs';
+import { type Handlers, imageRef, imageView, pngView, viewRef, type WebviewHost } from './webviewHost';
 
 /** Where send-to buttons go; set by index.ts so panel files never import each other. */
 export type SendToRouter = (target: 'img2img' | 'inpaint' | 'extras', seed: PanelSeed) => Promise<void>;
@@ -25,49 +27,6 @@ export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: Pa
     }
   };
   return { image: await view(seed.image), mask: await view(seed.mask), params: seed.params };
-}
-
-/** Live progress and previews of one job, forwarded to a webview while the job runs. */
-export function followJob(ctx: SdContext, host: WebviewHost, jobId: string): vscode.Disposable {
-  const subs = [
-    ctx.daemon.onNotification('sd/job.progress', (p) => {
-      if (p.jobId === jobId) host.post({ type: 'progress', progress: p });
-    }),
-    ctx.daemon.onNotification('sd/job.preview', (p) => {
-      if (p.jobId === jobId) host.post({ type: 'livePreview', jobId, image: p.image, step: p.step, src: `data:image/png;base64,${p.png}` });
-    }),
-  ];
-  return { dispose: () => subs.forEach((s) => s.dispose()) };
-}
-
-export interface JobTracker {
-  readonly running: Set<string>;
-  /** Cancel every job still running (a panel closed mid-generation). */
-  cancelAll(): void;
-}
-
-export function jobTracker(ctx: SdContext): JobTracker {
-  const running = new Set<string>();
-  return {
-    running,
-    cancelAll() {
-      if (!running.size) return;
-      const ids = new Set(running);
-      // log how each job ended (`sd/job.state`), so a closed panel's jobs can be followed in the output channel
-      const ended = ctx.daemon.onNotification('sd/job.state', (s) => {
-        if (!ids.has(s.jobId) || s.state === 'queued' || s.state === 'running') return;
-        ctx.log.info(`panel closed mid-run: job ${s.jobId} ended ${s.state}`);
-        ids.delete(s.jobId);
-        if (!ids.size) { ended.dispose(); clearTimeout(timer); }
-      });
-      const timer = setTimeout(() => ended.dispose(), 10 * 60_000);
-      for (const jobId of running) {
-        ctx.log.info(`panel closed mid-run: cancelling job ${jobId}`);
-        ctx.daemon.request('sd/job.cancel', { jobId }).catch((e) => ctx.log.info(`cancel ${jobId}: ${String(e)}`));
-      }
-      running.clear();
-    },
-  };
 }
 
 export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[]): Promise<ResultView[]> {
@@ -138,43 +97,3 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     ...galleryOps(ctx),
   };
 }
-
-/** Gallery buttons: open, PNG info, reveal, save as .sdprompt, copy. */
-export function galleryOps(ctx: SdContext): Handlers {
-  const requirePath = (image: ImageView): string => {
-    const p = viewPath(ctx, image);
-    if (!p) throw new Error('This image is not saved inside the workspace or output folder.');
-    return p;
-  };
-  return {
-    openImage: async ({ image }) => {
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(requirePath(image)), vscode.ViewColumn.Beside);
-    },
-    openPngInfo: async ({ image }) => {
-      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(requirePath(image)), 'sdStudio.pngInfo', vscode.ViewColumn.Beside);
-    },
-    reveal: async ({ image }) => {
-      const uri = vscode.Uri.file(requirePath(image));
-      // the explorer when the file is in the workspace, else the OS file manager (desktop only)
-      if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
-      else await vscode.commands.executeCommand('revealFileInOS', uri);
-    },
-    copy: async ({ text }) => {
-      await vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage('$(copy) Copied', 2000);
-    },
-    saveSpec: async ({ infotext, image }) => {
-      const src = image ? viewPath(ctx, image) : undefined;
-      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const defaultUri = src ? vscode.Uri.file(src.replace(/\.\w+$/, '.sdprompt')) : folder ? vscode.Uri.joinPath(folder, 'spec.sdprompt') : undefined;
-      const target = await vscode.window.showSaveDialog({ defaultUri, filters: { 'SD prompt': ['sdprompt'] } });
-      if (!target) return null;
-      const from = src && isAllowedPath(ctx, target.fsPath) ? relative(dirname(target.fsPath), src) : 'SD Studio';
-      await writeFile(target.fsPath, `# from ${from}\n${infotext.trim()}\n`, 'utf8');
-      await vscode.window.showTextDocument(target, { preview: false });
-      return basename(target.fsPath);
-    },
-  };
-}
-
-export type { HostOps };
