@@ -6,7 +6,7 @@
 import { CompletionItemKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver';
 import { STUDIO_KEYS } from '../infotext/sdprompt';
 import type { SdPromptModel } from './document';
-import type { LanguageEnv } from './env';
+import type { LanguageEnv } from './languageEnv';
 
 /** Parameter keys of A1111's infotext that a spec is likely to hold, with a line of help. */
 export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [

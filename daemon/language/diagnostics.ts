@@ -8,7 +8,7 @@ import { parseExtraNetworks, parsePrompt } from '../prompt';
 import { resolveSampler } from '../sampling';
 import type { ParsedSpec } from '../infotext/sdprompt';
 import type { SdPromptModel, PromptRegion } from './document';
-import { findNetwork, type LanguageEnv } from './env';
+import { findNetwork, type LanguageEnv } from './languageEnv';
 import { chunkCrossings } from './promptTools';
 import { RESIZE_MODES, specPath } from './specParams';
 

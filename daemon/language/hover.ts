@@ -7,7 +7,7 @@ import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { inspectPrompt, parseExtraNetworks, readLora } from '../prompt';
 import { PARAM_KEYS } from './completion';
 import { inRange, regionAt, type PromptRegion, type SdPromptModel } from './document';
-import { findNetwork, type LanguageEnv, type NetworkFile } from './env';
+import { findNetwork, type LanguageEnv, type NetworkFile } from './languageEnv';
 import { weightAt } from './promptTools';
 
 const fmtWeight = (w: number): string => (Number.isInteger(w) ? w.toFixed(1) : String(Math.round(w * 10000) / 10000));

@@ -22,7 +22,7 @@ import { sdPromptCodeLenses } from './codeLens';
 import { sdPromptCompletions } from './completion';
 import { sdPromptDiagnostics } from './diagnostics';
 import { analyzeSdPrompt, type SdPromptModel } from './document';
-import type { FileHashSummary, LanguageEnv } from './env';
+import type { FileHashSummary, LanguageEnv } from './languageEnv';
 import { sdPromptHover } from './hover';
 
 

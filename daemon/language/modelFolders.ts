@@ -4,7 +4,7 @@
  */
 import { basename, extname } from 'node:path';
 import { modelFiles, modelFolders, type ModelKind } from '../../models/registry';
-import type { NetworkFile } from './env';
+import type { NetworkFile } from './languageEnv';
 
 const TTL_MS = 5000;
 const MAX_FILES = 20_000;

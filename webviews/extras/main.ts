@@ -2,7 +2,7 @@
 // visibility and weight; a before/after slider. The daemon upscales; this page only asks.
 import '../common/style.css';
 import { button, clear, fields, type FormValues, h, section } from '../common/dom';
-import { imageSlot } from '../common/image';
+import { imageSlot } from '../common/imageSlot';
 import type { ExtrasOptions, HostMessage, ImageView } from '../common/messages';
 import { progressBar } from '../common/progress';
 import { getState, onMessage, ready, request, setState } from '../common/vscodeApi';

@@ -1,7 +1,7 @@
 // img2img panel: an image slot as the source, the shared generation body.
 import '../common/style.css';
 import { generationPanel } from '../common/generationPanel';
-import { imageSlot } from '../common/image';
+import { imageSlot } from '../common/imageSlot';
 import type { ImageView } from '../common/messages';
 
 let current: ImageView | undefined;

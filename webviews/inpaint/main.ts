@@ -3,7 +3,7 @@
 import '../common/style.css';
 import { fields, h, section, type FormValues } from '../common/dom';
 import { generationPanel } from '../common/generationPanel';
-import { imageSlot } from '../common/image';
+import { imageSlot } from '../common/imageSlot';
 import type { ImageView, OutpaintOptions } from '../common/messages';
 import { maskPainter } from './maskPainter';
 

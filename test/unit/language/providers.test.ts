@@ -9,7 +9,7 @@ import { sdPromptCodeLenses } from '../../../daemon/language/codeLens';
 import { sdPromptCompletions } from '../../../daemon/language/completion';
 import { sdPromptDiagnostics } from '../../../daemon/language/diagnostics';
 import { analyzeSdPrompt } from '../../../daemon/language/document';
-import { emptyEnv, type LanguageEnv } from '../../../daemon/language/env';
+import { emptyEnv, type LanguageEnv } from '../../../daemon/language/languageEnv';
 import { sdPromptHover } from '../../../daemon/language/hover';
 import { networkIndex } from '../../../daemon/language/modelFolders';
 import { chunkCrossings, weightAt } from '../../../daemon/language/promptTools';
