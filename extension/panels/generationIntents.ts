@@ -6,8 +6,10 @@ import { basename } from 'node:path';
 import type { Img2ImgParams } from '../../daemon/protocol';
 import type { ImageView, PanelKind, ResultView, SeedView } from '../../webviews/common/messages';
 import type { PanelSeed, SdContext } from '../sdContext';
+import { panelDefaults } from '../config';
 import { galleryOps } from './galleryIntents';
-import { followJob, type JobTracker } from './panelJobs';
+import { followJob, jobTracker, type JobTracker } from './panelJobs';
+import type { PanelDef } from './singletonPanel';
 import { type Handlers, imageRef, imageView, pngView, viewRef, type WebviewHost } from './webviewHost';
 
 /** Where send-to buttons go; set by index.ts so panel files never import each other. */
@@ -95,5 +97,19 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
       await sendTo(target, { image: viewRef(ctx, image), params });
     },
     ...galleryOps(ctx),
+  };
+}
+
+/** The img2img and inpaint panels differ by their webview only: the host side is this one definition. */
+export function generationPanelDef(kind: 'img2img' | 'inpaint', viewType: string, title: string, sendTo: SendToRouter): PanelDef {
+  return {
+    viewType,
+    kind,
+    title,
+    initFields: () => ({ defaults: panelDefaults() }),
+    handlers(ctx, host) {
+      const jobs = jobTracker(ctx);
+      return { handlers: generationOps(ctx, host, kind, jobs, sendTo), onDispose: () => jobs.cancelAll() };
+    },
   };
 }

@@ -1,21 +1,8 @@
 // The inpaint panel: img2img plus the mask painter (in the webview) and the inpaint options; the mask reaches the
 // daemon as PNG bytes in `mask`, blur and crop are the daemon's job.
-import { panelDefaults } from '../config';
 import type { PanelDef } from './singletonPanel';
-import { generationOps, type SendToRouter } from './generationIntents';
-import { jobTracker } from './panelJobs';
+import { generationPanelDef, type SendToRouter } from './generationIntents';
 
 export const INPAINT_VIEW = 'sdStudio.inpaint';
 
-export function inpaintPanel(sendTo: SendToRouter): PanelDef {
-  return {
-    viewType: INPAINT_VIEW,
-    kind: 'inpaint',
-    title: 'Inpaint',
-    initFields: () => ({ defaults: panelDefaults() }),
-    handlers(ctx, host) {
-      const jobs = jobTracker(ctx);
-      return { handlers: generationOps(ctx, host, 'inpaint', jobs, sendTo), onDispose: () => jobs.cancelAll() };
-    },
-  };
-}
+export const inpaintPanel = (sendTo: SendToRouter): PanelDef => generationPanelDef('inpaint', INPAINT_VIEW, 'Inpaint', sendTo);
