@@ -2,10 +2,11 @@
 // CLIP tokenizer. The tokenizer is never invented: it is copied from a folder the user names, env
 // SD_STUDIO_TOKENIZER, or the Hugging Face cache A1111 installs fill (openai/clip-vit-large-patch14, whose BPE
 // SD 2.x shares); otherwise the caller is told that tokenizer/ is missing.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Prediction } from './arch/archConfig';
+import { writeFileAtomicSync } from './formats/atomicFile';
 import type { SdFamily } from './detect';
 
 const hasTokenizer = (dir: string): boolean => existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
@@ -24,11 +25,12 @@ export function findTokenizerDir(given?: string, env: NodeJS.ProcessEnv = proces
 export function writeTokenizer(from: string, dir: string, family: SdFamily): void {
   const out = join(dir, 'tokenizer');
   mkdirSync(out, { recursive: true });
-  for (const f of ['vocab.json', 'merges.txt']) copyFileSync(join(from, f), join(out, f));
+  // Written atomically: a cached model folder may be completed while another process reads it.
+  for (const f of ['vocab.json', 'merges.txt']) writeFileAtomicSync(join(out, f), readFileSync(join(from, f)));
   const pad = family === 'sd2' ? '!' : '<|endoftext|>';
   const special = { bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: pad };
-  writeFileSync(join(out, 'special_tokens_map.json'), JSON.stringify(special, null, 2));
-  writeFileSync(join(out, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'CLIPTokenizer', model_max_length: 77, do_lower_case: true, ...special }, null, 2));
+  writeFileAtomicSync(join(out, 'special_tokens_map.json'), JSON.stringify(special, null, 2));
+  writeFileAtomicSync(join(out, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'CLIPTokenizer', model_max_length: 77, do_lower_case: true, ...special }, null, 2));
 }
 
 /** SD 1.x/2.x training schedule (both families): scaled_linear 0.00085 → 0.012 over 1000 steps. */
@@ -46,7 +48,7 @@ export function writeSchedulerAndIndex(dir: string, prediction: Prediction, hasT
     steps_offset: 1,
     clip_sample: false,
   };
-  writeFileSync(join(dir, 'scheduler', 'scheduler_config.json'), JSON.stringify(scheduler, null, 2));
+  writeFileAtomicSync(join(dir, 'scheduler', 'scheduler_config.json'), JSON.stringify(scheduler, null, 2));
   const index: Record<string, unknown> = {
     _class_name: 'OnnxStableDiffusionPipeline',
     _diffusers_version: '0.14.0',
@@ -61,5 +63,5 @@ export function writeSchedulerAndIndex(dir: string, prediction: Prediction, hasT
     requires_safety_checker: false,
   };
   if (hasTokenizerDir) index.tokenizer = ['transformers', 'CLIPTokenizer'];
-  writeFileSync(join(dir, 'model_index.json'), JSON.stringify(index, null, 2));
+  writeFileAtomicSync(join(dir, 'model_index.json'), JSON.stringify(index, null, 2));
 }

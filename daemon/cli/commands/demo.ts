@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeFileAtomicSync } from '../../../models/formats/atomicFile';
 import { writeTinySdModel } from '../../../models/testModel/tinySd';
 import { parseFlags, usageText, type FlagSpec } from '../args';
 import { DaemonClient } from '../client';
@@ -42,7 +43,7 @@ export const demoCommand: CliCommand = {
     const work = join(cacheDir(), 'demo');
     mkdirSync(work, { recursive: true });
     const source = join(work, 'sample-dusk.png');
-    writeFileSync(source, await drawDemoImage(512, 512));
+    writeFileAtomicSync(source, await drawDemoImage(512, 512));
     const size = real ? 512 : 256;
     const params = {
       prompt: 'a lighthouse on a hill at dusk, (warm light:1.2), oil painting',
