@@ -69,8 +69,9 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
       const jobId = params.jobId ?? `${kind}-${Date.now().toString(36)}`;
       const full: Img2ImgParams & Record<string, unknown> = { ...params, jobId };
       full.init_images = init ? [imageRef(ctx, init)] : [];
+      // Outpainting runs A1111's script with its own mask and blur (and masked content "fill"), not the inpaint form's.
       if (mask && !outpaint) full.mask = imageRef(ctx, mask);
-      if (inpaint) Object.assign(full, inpaint);
+      if (inpaint && !outpaint) Object.assign(full, inpaint);
       jobs.running.add(jobId);
       const follow = followJob(ctx, host, jobId);
       try {
