@@ -11,7 +11,8 @@ import { buildTfjsLayersUpscaler } from './arch/esrganSlim';
 import { detectUpscaler, type UpscalerGraphInfo } from './arch/detectUpscaler';
 import { writeFileAtomic } from './formats/atomicFile';
 import { openWeights } from './formats/open';
-import { TensorReader } from './formats/tensorRecord';
+import { TensorReader, type TensorRecord } from './formats/tensorRecord';
+import type { GraphBuilder } from './graph';
 import { defaultCacheDir, sha256Full } from './hash';
 
 /** Bump when a builder's output changes, so old cached graphs are not reused. */
@@ -64,10 +65,14 @@ async function tfjsKey(modelJson: string): Promise<string> {
   return `tfjs-${h.digest('hex')}-v${BUILDER_VERSION}`;
 }
 
-async function buildFromWeights(path: string) {
-  const file = await openWeights(path);
-  const spec = detectUpscaler(file.tensors, path);
-  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+async function buildFromWeights(path: string): Promise<{ graph: GraphBuilder; info: UpscalerGraphInfo }> {
+  return buildUpscalerFromTensors((await openWeights(path)).tensors, path);
+}
+
+/** An ESRGAN-family graph from a file's tensor records (`file` labels errors); only the tensors used are read. */
+export async function buildUpscalerFromTensors(tensors: readonly TensorRecord[], file: string): Promise<{ graph: GraphBuilder; info: UpscalerGraphInfo }> {
+  const spec = detectUpscaler(tensors, file);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
   const reader = new TensorReader();
   const loaded = new Map<string, HostWeight>();
   try {

@@ -1,9 +1,9 @@
-// GFPGAN / CodeFormer as ONNX files from the user's A1111 folders (`GFPGAN/`, `Codeformer/` under modelsRoot).
-// Both networks take the aligned 512×512 face as RGB NCHW float in [-1, 1] ((x/255 − 0.5)/0.5, as A1111's
-// restore_with_face_helper normalises) and return the same range; A1111 clamps to [-1, 1] and converts with
-// astype(uint8), i.e. truncation. CodeFormer exports carry the fidelity weight as a second input (`weight`,
-// float64 [1] in the common facefusion export; `w` in others), which A1111 passes straight through as `w`.
-// `.pth` weights are not converted here (no GFPGAN/CodeFormer graph builder yet): the error says so.
+// GFPGAN / CodeFormer sessions. The model is either built from A1111's own weights (GFPGANv1.4.pth,
+// codeformer-v0.1.0.pth; models/networkKinds.ts) or a user's ONNX export. Both networks take the aligned 512×512
+// face as RGB NCHW float in [-1, 1] ((x/255 − 0.5)/0.5, as A1111's restore_with_face_helper normalises) and return
+// the same range; A1111 clamps to [-1, 1] and converts with astype(uint8), i.e. truncation. CodeFormer takes the
+// fidelity weight as a second input (`w` in our graphs; `weight`, float64 [1], in the common facefusion export),
+// which A1111 passes straight through as `w`.
 import { join } from 'node:path';
 import { describeFolder, filesInFolder, modelFolders } from '../../models/registry';
 import type { HostTensor, ModelSession, SessionPool, TensorSpec } from '../../models/sessions';
@@ -12,33 +12,33 @@ import type { RgbImage } from '../image/rgbImage';
 
 export type FaceRestorerKind = 'gfpgan' | 'codeformer';
 
-/** What a restorer file is called (for picking one and for error messages). */
-const RESTORER_FILES: Record<FaceRestorerKind, { expected: string; pattern: RegExp }> = {
-  gfpgan: { expected: 'a GFPGAN ONNX export such as GFPGANv1.4.onnx', pattern: /gfpgan/i },
-  codeformer: { expected: 'a CodeFormer ONNX export such as codeformer.onnx', pattern: /codeformer/i },
+/** The file A1111's loader prefers in each restorer folder, and what else counts as the restorer. */
+const RESTORER_FILES: Record<FaceRestorerKind, { preferred: string; pattern: RegExp; label: string }> = {
+  gfpgan: { preferred: 'GFPGANv1.4.pth', pattern: /gfpgan/i, label: 'GFPGAN' },
+  codeformer: { preferred: 'codeformer-v0.1.0.pth', pattern: /codeformer/i, label: 'CodeFormer' },
 };
 
 /**
- * The ONNX file to use from the restorer's folder (models/registry.ts): one whose name says gfpgan / codeformer if
- * any, else the only other .onnx in the folder (the face detector files that live beside the restorers are
- * skipped). Errors name the folder and the expected files.
+ * The restorer in its folder (models/registry.ts), best first: A1111's own file name, other `.pth`/`.safetensors`
+ * named like the kind, then an ONNX export named like it (or the only .onnx that is not a detector). facexlib's
+ * detector / parser files in the same folder are never picked. Errors name the folder and the expected files.
  */
 export function findRestorerModel(modelsRoot: string, kind: FaceRestorerKind): string {
-  const { expected, pattern } = RESTORER_FILES[kind];
+  const { preferred, pattern, label } = RESTORER_FILES[kind];
+  const expected = `${preferred} (A1111's file) or an ONNX export`;
   const dir = modelFolders(modelsRoot, kind)[0];
-  if (!dir) throw notFound(describeFolder(modelsRoot, kind), `${kind === 'gfpgan' ? 'GFPGAN' : 'CodeFormer'} model folder (expected ${expected})`);
-  const files = [...filesInFolder(dir, kind)].map((f) => f.name);
-  const onnx = files.filter((f) => f.toLowerCase().endsWith('.onnx') && !/^version-(rfb|slim)-/i.test(f));
-  const named = onnx.filter((f) => pattern.test(f));
-  const pick = named[0] ?? (onnx.length === 1 ? onnx[0] : undefined);
+  if (!dir) throw notFound(describeFolder(modelsRoot, kind), `${label} model folder (expected ${expected})`);
+  const files = [...filesInFolder(dir, kind)].map((f) => f.name).sort();
+  const named = (ext: RegExp): string[] => files.filter((f) => ext.test(f) && pattern.test(f));
+  const onnx = files.filter((f) => /\.onnx$/i.test(f) && !/^version-(rfb|slim)-/i.test(f));
+  const pick = [
+    ...files.filter((f) => f === preferred),
+    ...named(/\.(pth|pt|safetensors)$/i),
+    ...named(/\.onnx$/i),
+    ...(onnx.length === 1 ? onnx : []),
+  ][0];
   if (pick) return join(dir, pick);
-  const pth = files.filter((f) => /\.(pth|safetensors)$/i.test(f));
-  const why = pth.length
-    ? `only ${pth.join(', ')} found; .pth restorer weights are not supported yet, export them to ONNX`
-    : onnx.length > 1
-      ? `several .onnx files (${onnx.join(', ')}) and none is named like ${pattern.source}`
-      : 'no .onnx file in the folder';
-  throw modelError(dir, why, expected);
+  throw modelError(dir, `no ${label} weights in the folder${onnx.length > 1 ? ` (several .onnx files, none named like ${pattern.source})` : ''}`, expected);
 }
 
 /** The first 4-D float input/output (the face); CodeFormer's weight is the input named w / weight. */
@@ -79,13 +79,7 @@ export class FaceRestorerModel {
   async restore(face: RgbImage, weight = 0.5): Promise<RgbImage> {
     const n = this.size * this.size;
     if (face.width !== this.size || face.height !== this.size) throw new Error(`face crop is ${face.width}×${face.height}, the restorer wants ${this.size}×${this.size}`);
-    const x = new Float32Array(3 * n);
-    const src = face.data;
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      x[i] = src[j]! / 127.5 - 1;
-      x[n + i] = src[j + 1]! / 127.5 - 1;
-      x[2 * n + i] = src[j + 2]! / 127.5 - 1;
-    }
+    const x = faceInputFromRgb(face);
     const feeds: Record<string, HostTensor> = { [this.input.name]: { type: 'float32', data: x, dims: [1, 3, this.size, this.size] } };
     if (this.weight) feeds[this.weight.name] = scalarFeed(this.weight, weight);
     const out = await this.session.run(feeds, [this.output.name]);
@@ -100,6 +94,20 @@ export class FaceRestorerModel {
     }
     return { data: img, width: this.size, height: this.size };
   }
+}
+
+/**
+ * A face crop as the restorers take it: RGB planes in [-1, 1], computed as A1111 / GFPGANer do it
+ * (`img / 255.` in float64 rounded to float32, then normalize(0.5, 0.5) in float32).
+ */
+export function faceInputFromRgb(face: RgbImage): Float32Array {
+  const n = face.width * face.height;
+  const x = new Float32Array(3 * n);
+  const src = face.data;
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    for (let c = 0; c < 3; c++) x[c * n + i] = Math.fround(Math.fround(src[j + c]! / 255) - 0.5) * 2;
+  }
+  return x;
 }
 
 /** A one-element weight feed in the element type and rank the export declares. */

@@ -1,6 +1,7 @@
 // Which upscaler architecture a weights file holds, read from tensor names and shapes only (no values):
 // RRDBNet (ESRGAN) in its three key layouts and SRVGGNetCompact (Real-ESRGAN "compact"). Anything else is an
 // error that names the keys nobody recognised, so a user with a SwinIR .pth learns why it is not listed.
+import { stateDictKeys } from '../formats/netStateDict';
 
 export interface WeightInfo {
   name: string;
@@ -53,23 +54,6 @@ export class UnsupportedArchitectureError extends Error {
     super(message);
     this.name = 'UnsupportedArchitectureError';
   }
-}
-
-/**
- * Torch files name tensors by their path in the pickle tree (`params_ema/conv_first.weight`). Real-ESRGAN saves
- * both `params` and `params_ema`; like spandrel we take the EMA weights. `module.` is DataParallel's prefix.
- */
-export function stateDictKeys(names: readonly string[]): Map<string, string> {
-  const groups = ['params_ema/', 'params/', 'state_dict/', 'model_state_dict/'];
-  const group = groups.find((g) => names.some((n) => n.startsWith(g)));
-  const out = new Map<string, string>();
-  for (const n of names) {
-    if (group && !n.startsWith(group)) continue;
-    let key = group ? n.slice(group.length) : n;
-    if (key.startsWith('module.')) key = key.slice('module.'.length);
-    out.set(key.replace(/\//g, '.'), n);
-  }
-  return out;
 }
 
 const NEW_RULES: Array<[RegExp, (m: RegExpMatchArray) => string]> = [

@@ -2,6 +2,7 @@
 // `attn1.to_q.weight` [out, in] (and `.bias` when the checkpoint has one). Weights stay in the checkpoint's own
 // layout (Linear is MatMul with a Transpose of the initializer, which ONNX Runtime folds at load) so they can be
 // read in place from the file.
+import { attr } from '../graph';
 import type { Params } from './params';
 
 /** PyTorch Linear over the last axis. */
@@ -75,4 +76,15 @@ export function causalMask(p: Params, t: number): string {
 
 export function nearestUp2(p: Params, x: string): string {
   return p.g.resize(x, { mode: 'nearest', scales: [1, 1, 2, 2], coordinateTransformationMode: 'asymmetric', nearestMode: 'floor' });
+}
+
+/** BatchNorm2d in eval mode (running statistics; PyTorch's eps 1e-5). ORT folds it into the conv before it. */
+export function batchNorm(p: Params, key: string, x: string, eps = 1e-5): string {
+  const w = (n: string): string => p.get(`${key}.${n}`);
+  return p.g.op('BatchNormalization', [x, w('weight'), w('bias'), w('running_mean'), w('running_var')], { epsilon: attr.float(eps) });
+}
+
+/** LeakyReLU, or ReLU at slope 0 (what nn.LeakyReLU(0) computes). */
+export function leaky(p: Params, x: string, slope: number): string {
+  return slope === 0 ? p.g.relu(x) : p.g.leakyRelu(x, slope);
 }

@@ -17,15 +17,21 @@ export interface CkptTensor {
   data: Uint8Array;
 }
 
-/** Writes `{"state_dict": {...}}` as torch.save would (stored zip, pickle protocol 2). */
-export function writeTorchCkpt(path: string, tensors: readonly CkptTensor[]): void {
+/**
+ * Writes `{"state_dict": {...}}` as torch.save would (stored zip, pickle protocol 2); `wrapper` names the outer
+ * key (`params_ema` for basicsr-trained networks), null saves the bare state dict.
+ */
+export function writeTorchCkpt(path: string, tensors: readonly CkptTensor[], wrapper: string | null = 'state_dict'): void {
   const p = new Pickle();
-  p.op(EMPTY_DICT).str('state_dict').op(EMPTY_DICT, MARK);
+  p.op(EMPTY_DICT);
+  if (wrapper !== null) p.str(wrapper).op(EMPTY_DICT);
+  p.op(MARK);
   tensors.forEach((t, i) => {
     p.str(t.name);
     pickleTensor(p, String(i), t.dtype, t.shape);
   });
-  p.op(SETITEMS, SETITEM);
+  p.op(SETITEMS);
+  if (wrapper !== null) p.op(SETITEM);
   const members: Array<[string, Buffer]> = [['archive/data.pkl', p.bytes()]];
   tensors.forEach((t, i) => members.push([`archive/data/${i}`, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)]));
   members.push(['archive/byteorder', Buffer.from('little')], ['archive/version', Buffer.from('3\n')]);
