@@ -221,6 +221,11 @@ export interface Img2ImgParams {
   inpaint_full_res_padding?: number;
   /** A1111 initial noise multiplier for img2img (infotext "Noise multiplier"), default 1. */
   initial_noise_multiplier?: number;
+  /**
+   * A1111 "Restore faces": run the face restorer (override_settings.face_restoration_model, else the
+   * `defaultFaceRestorer` setting) on each decoded image before the inpaint composite; infotext "Face restoration".
+   */
+  restore_faces?: boolean;
   /** A1111's Soft inpainting (built-in extension); absent or `enabled: false` = off. */
   soft_inpainting?: SoftInpaintingParams;
   /** Beyond A1111, against seams: match the generated colours to the original's in the blend band only. */
@@ -231,9 +236,13 @@ export interface Img2ImgParams {
    * A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`,
    * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1, `CLIP_stop_at_last_layers`,
    * `pad_cond_uncond` = "Pad prompt/negative prompt", default false: pad cond/uncond of different chunk counts
-   * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True").
+   * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True"),
+   * `face_restoration_model` ("CodeFormer" or "GFPGAN") and `code_former_weight` (0..1, default 0.5) for restore_faces.
    */
-  override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean }>;
+  override_settings?: Partial<{
+    img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
+    face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number;
+  }>;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */
@@ -448,13 +457,20 @@ export interface ModelsConvertResult {
   shortHash: string;
 }
 
-/** Params of `models/convertOnnx`: a single-file SD 1.x/2.x checkpoint → a diffusers ONNX folder, as a job. */
+/**
+ * Params of `models/convertOnnx`, as a job: a single-file SD 1.x/2.x checkpoint → a diffusers ONNX folder, or a
+ * network weights file (GFPGAN, CodeFormer, RetinaFace, facexlib ParseNet, ESRGAN-family upscaler; `.pth` with
+ * or without a params_ema / params wrapper, or .safetensors) → `out/model.onnx` + `out/model.json`.
+ */
 export interface ModelsConvertOnnxParams {
-  /** .safetensors or .ckpt. */
+  /** .safetensors, .ckpt, .pth or .pt. */
   checkpoint: string;
   /** Output folder; must not exist or be empty. */
   out: string;
-  /** Architecture description for head counts the weights cannot give (sd-tiny *.config.json form or ldm .yaml). */
+  /**
+   * SD: architecture description for head counts the weights cannot give (sd-tiny *.config.json form or ldm
+   * .yaml). Networks: a JSON object whose `n_head` (or `config.n_head`) sets CodeFormer's attention heads.
+   */
   config?: string;
   /** Separate VAE file baked into vae_encoder/vae_decoder. */
   vae?: string;
@@ -468,8 +484,10 @@ export interface ModelsConvertOnnxParams {
   workDoneToken?: string | number;
 }
 
-export interface ModelsConvertOnnxResult {
+/** A Stable Diffusion checkpoint converted to a diffusers ONNX folder. */
+export interface SdConvertOnnxResult {
   jobId: string;
+  kind: 'sd';
   dir: string;
   /** "SD 1.x inpainting, fp16 weights, epsilon". */
   summary: string;
@@ -486,6 +504,26 @@ export interface ModelsConvertOnnxResult {
   parts: Record<string, { pointed: number; converted: number; convertedBytes: number }>;
   seconds: number;
 }
+
+/** A network file converted to `dir/model.onnx`, its contract in `dir/model.json`. */
+export interface NetworkConvertOnnxResult {
+  jobId: string;
+  kind: 'network';
+  dir: string;
+  network: 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'esrgan';
+  /** "GFPGANv1Clean 512 px, style 512×16, sft_half". */
+  arch: string;
+  /** The image input and how the caller normalises it (model.json `input`). */
+  input: { name: string; shape: Array<number | string>; channels: 'RGB' | 'BGR'; preprocess: string };
+  /** Output names, main output first. */
+  outputs: string[];
+  sha256: string;
+  pointed: number;
+  converted: number;
+  seconds: number;
+}
+
+export type ModelsConvertOnnxResult = SdConvertOnnxResult | NetworkConvertOnnxResult;
 
 // <models-section>
 
@@ -650,6 +688,8 @@ export interface ExtrasParams {
   codeformer_weight?: number;
   /** Visibility for the `defaultFaceRestorer` setting's restorer (the CLI's --face-visibility without --face-restorer). */
   face_visibility?: number;
+  /** Debug: write every aligned face crop and its restored face as PNGs into this folder. */
+  faces_debug_dir?: string;
   /** Return each result's PNG as base64 (default false). */
   send_images?: boolean;
   /** Write the PNGs (default true). */
@@ -676,6 +716,8 @@ export interface ExtrasResult {
   images: ExtrasImageResult[];
   /** How many inputs failed. */
   failed: number;
+  /** Things the user should know about the whole job (e.g. the fallback face detector is in use), once each. */
+  notices?: string[];
 }
 
 /** One entry of `sd/upscalers.list`. */
@@ -756,7 +798,7 @@ export interface RequestTypes {
   'sd/upscalers.list': { params: Record<string, never>; result: UpscalersListResult };
   /** An image's settings as a `.sdprompt` spec ("Regenerate from image…"). */
   'sd/sdprompt.fromImage': { params: SdPromptFromImageParams; result: SdPromptFromImageResult };
-  /** Build a diffusers ONNX folder from a single-file checkpoint as a job (graphs built in TypeScript). */
+  /** Build a diffusers ONNX folder from a checkpoint, or model.onnx + model.json from a network file, as a job (graphs built in TypeScript). */
   'models/convertOnnx': { params: ModelsConvertOnnxParams; result: ModelsConvertOnnxResult };
   /** Outpaint (resize-and-fill, Outpainting mk2, Poor man's outpainting) as one img2img job with a mask. */
   'sd/outpaint': { params: OutpaintParams; result: GenerationResult };

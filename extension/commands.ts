@@ -61,7 +61,7 @@ const batch: Record<string, Command> = {
     if (r) void vscode.window.showInformationMessage(`Wrote ${path.basename(r.out)} (${r.tensors} tensors); the pickle was read, never run.`);
   },
   'sdStudio.convertToOnnx': (ctx) => async (uri?: vscode.Uri) => {
-    const checkpoint = uri ?? (await pickFile('Convert a checkpoint to an ONNX folder', { Checkpoints: ['safetensors', 'ckpt'] }));
+    const checkpoint = uri ?? (await pickFile('Convert a checkpoint or a face/upscaler network to an ONNX folder', { 'Checkpoints and networks': ['safetensors', 'ckpt', 'pth', 'pt'] }));
     if (!checkpoint) return;
     const out = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Into which (empty) folder?' }))?.[0];
     if (!out) return;

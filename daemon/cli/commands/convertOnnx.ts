@@ -5,8 +5,8 @@ import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 
 const flags: Record<string, FlagSpec> = {
-  out: { kind: 'string', help: 'output folder (diffusers ONNX layout); must not exist or be empty' },
-  config: { kind: 'string', help: 'architecture description for head counts the weights cannot give (*.config.json form or ldm .yaml)' },
+  out: { kind: 'string', help: 'output folder (diffusers ONNX layout, or model.onnx + model.json for a network); must not exist or be empty' },
+  config: { kind: 'string', help: 'head counts the weights cannot give: *.config.json form or ldm .yaml (SD); JSON with n_head (CodeFormer)' },
   vae: { kind: 'string', help: 'a separate VAE file to use instead of the checkpoint\'s' },
   fp16: { kind: 'boolean', help: 'fp16 text encoder and UNet for GPU providers (the VAE stays fp32)' },
   tokenizer: { kind: 'string', help: 'folder with vocab.json + merges.txt to copy as tokenizer/ (default: SD_STUDIO_TOKENIZER or the Hugging Face cache)' },
@@ -14,14 +14,18 @@ const flags: Record<string, FlagSpec> = {
   json: { kind: 'boolean', help: 'print the result as JSON' },
 };
 
-/** `sd-studio convert-onnx CHECKPOINT --out DIR`: the graphs the daemon builds, as a folder any ONNX tool reads. */
+/**
+ * `sd-studio convert-onnx FILE [--config C] --out DIR`: the graphs the daemon builds, as a folder any ONNX tool
+ * reads: an SD checkpoint → diffusers ONNX folder; GFPGAN / CodeFormer / RetinaFace / ParseNet / ESRGAN weights →
+ * DIR/model.onnx + DIR/model.json.
+ */
 export const convertOnnxCommand: CliCommand = {
   name: 'convert-onnx',
-  summary: 'single-file SD 1.x/2.x checkpoint (.safetensors/.ckpt) → diffusers ONNX folder, built without Python',
-  usage: () => usageText('convert-onnx', 'CHECKPOINT --out DIR', flags),
+  summary: 'SD 1.x/2.x checkpoint → diffusers ONNX folder; GFPGAN/CodeFormer/RetinaFace/ParseNet/ESRGAN .pth → model.onnx + model.json; built without Python',
+  usage: () => usageText('convert-onnx', 'FILE --out DIR', flags),
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flags, true);
-    if (positionals.length !== 1) throw new UsageError('expected one CHECKPOINT');
+    if (positionals.length !== 1) throw new UsageError('expected one FILE (checkpoint or network weights)');
     if (typeof f.out !== 'string' || !f.out) throw new UsageError('--out DIR is required');
     const prediction = f.prediction === undefined ? undefined : String(f.prediction);
     if (prediction !== undefined && prediction !== 'epsilon' && prediction !== 'v_prediction') throw new UsageError('--prediction: expected epsilon or v_prediction');
@@ -39,7 +43,9 @@ export const convertOnnxCommand: CliCommand = {
       }
       const r = outcome.result;
       if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      else {
+      else if (r.kind === 'network') {
+        process.stdout.write(`${r.dir}  ${r.network}: ${r.arch}; input "${r.input.name}" ${r.input.channels} ${r.input.preprocess}; outputs ${r.outputs.join(', ')}; ${r.pointed} weights read in place, ${r.converted} converted, ${r.seconds.toFixed(1)} s\n`);
+      } else {
         const pointed = Object.values(r.parts).reduce((a, p) => a + p.pointed, 0);
         const converted = Object.values(r.parts).reduce((a, p) => a + p.converted, 0);
         process.stdout.write(`${r.dir}  ${r.summary} (prediction: ${r.predictionSource}), ${pointed} weights read in place, ${converted} converted, ${r.seconds.toFixed(1)} s\n`);
