@@ -51,6 +51,7 @@ export class Services {
   async dispose(): Promise<void> {
     await Promise.all([this.models.dispose(), this.upscalers.dispose()]);
     this.taesd.clear();
+    this.faces.clear();
     await Promise.all(this.pools.map((p) => p.disposeAll()));
     this.tokenizers.clear();
     this.embeddings.clear();

@@ -33,6 +33,13 @@ export const MODEL_KINDS = {
   codeformer: { folders: ['Codeformer'], extensions: ['.onnx', '.pth', '.safetensors'], recursive: false },
   /** Ultra-Light-Fast-Generic-Face-Detector (MIT): its own folder, or beside the restorers as facexlib's weights are. */
   faceDetector: { folders: ['facedetect', 'GFPGAN', 'Codeformer'], extensions: ['.onnx'], recursive: false, fileNames: ['version-RFB-320.onnx', 'version-slim-320.onnx'] },
+  /**
+   * facexlib's RetinaFace detector and face parser, which A1111's face restoration downloads beside the restorers
+   * (face_restoration_utils.patch_facexlib); installs before 1.8 kept CodeFormer's own copies in
+   * repositories/CodeFormer/weights/facelib (beside models/ when the root is the models folder).
+   */
+  retinaFace: { folders: ['GFPGAN', 'Codeformer', 'facedetect', 'repositories/CodeFormer/weights/facelib'], extensions: ['.pth'], recursive: false, besideModelsFolder: true, fileNames: ['detection_Resnet50_Final.pth'] },
+  faceParser: { folders: ['GFPGAN', 'Codeformer', 'facedetect', 'repositories/CodeFormer/weights/facelib'], extensions: ['.pth'], recursive: false, besideModelsFolder: true, fileNames: ['parsing_parsenet.pth'] },
   /** TAESD live previews (A1111's "VAE-approx" folder). */
   taesdDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesd_decoder.safetensors', 'taesd_decoder.pth'] },
 } as const satisfies Record<string, ModelKindSpec>;

@@ -1,62 +1,115 @@
+// Face restoration as A1111's modules/face_restoration_utils.py: restore_with_face_helper runs facexlib's
+// FaceRestoreHelper: detect (RetinaFace, landmarks) → align each face to the FFHQ 512 template → restore it →
+// paste back (with the parsing network's face mask where parsing_parsenet.pth is there, use_parse=True), then the
+// Extras scripts blend with `visibility` (postprocessing_gfpgan / _codeformer). The extras pipeline calls
+// `restore` at A1111's point (after the upscale), img2img's "Restore faces" on each decoded image.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { SessionPool } from '../../models/sessions';
-import { CancelledError, notFound, throwIfAborted } from '../errors';
-import { findFixedModelFile, folderCandidates } from '../../models/registry';
-import { DETECTOR_FILES, FaceDetector } from '../parts/faceDetector';
-import { FaceRestorerModel, findRestorerModel } from '../parts/faceRestorer';
+import { CancelledError, throwIfAborted } from '../errors';
+import { encodePng } from '../image/encode';
 import type { RgbImage } from '../image/rgbImage';
+import { FaceModels, type FaceHooks, type FaceModelsOptions } from '../parts/faceModels';
 import { alignFace } from './faces/align';
+import { parseMask } from './faces/parseMask';
 import { pasteFaces, type RestoredFace } from './faces/pasteBack';
 
-/** Which restorer, how strongly, and where its files are. */
-export interface FaceRestoreOptions { model: 'gfpgan' | 'codeformer'; visibility: number; codeformerWeight: number; modelsRoot: string }
+export type { FaceHooks } from '../parts/faceModels';
 
-/** What the extras pipeline calls at A1111's point (after the upscale); another backend or a test may stand in. */
-export interface FaceRestorer {
-  restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal): Promise<RgbImage>;
+/** Which restorer, how strongly, and where its files are. */
+export interface FaceRestoreOptions {
+  model: 'gfpgan' | 'codeformer';
+  visibility: number;
+  /** CodeFormer's w: 0 = strongest restoration, 1 = closest to the input. */
+  codeformerWeight: number;
+  modelsRoot: string;
+  /** Debug: write each aligned crop and its restored face here (facexlib's save_cropped_path). */
+  debugDir?: string;
 }
 
-/**
- * Face restoration as A1111's restore_with_face_helper runs facexlib's steps: detect → align to the FFHQ template
- * → restore each face → paste back with a feathered mask, then Image.blend with `visibility`. Sessions come from
- * the face pool daemon/services.ts gives it; the detector file is `detectorPath`, else $SD_STUDIO_FACE_DETECTOR,
- * else looked up under the models root (models/registry.ts).
- */
-export class FaceRestoration implements FaceRestorer {
-  constructor(
-    private readonly pool: SessionPool,
-    private readonly detectorPath?: string,
-  ) {}
+/** What the pipelines call; another backend or a test may stand in. */
+export interface FaceRestorer {
+  restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal, hooks?: FaceHooks): Promise<RgbImage>;
+}
 
-  private detector(modelsRoot: string): string {
-    const p = this.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
-    if (p) return p;
-    const where = modelsRoot ? folderCandidates(modelsRoot, 'faceDetector').join(', ') : 'modelsRoot (not set)';
-    throw notFound(where, `face detector (${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`);
+/** One restored face: where it was found and how it went back (for debugging and tests). */
+export interface FaceTrace {
+  box: [number, number, number, number];
+  landmarks: Float64Array;
+  /** Crop → image. */
+  inverse: Float64Array;
+  /** The parse mask in crop coordinates, when pasted with one. */
+  mask?: Float32Array;
+}
+
+export interface FacesRestored {
+  image: RgbImage;
+  faces: number;
+  trace: FaceTrace[];
+  /** Landmark-aligned (RetinaFace) or box-aligned (fallback detector). */
+  precise: boolean;
+  /** Pasted with the parsing network's mask. */
+  parsed: boolean;
+}
+
+async function writeDebug(dir: string, name: string, img: RgbImage): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  const png = await encodePng(img);
+  // A rerun into the same folder gets numbered names instead of replacing earlier crops.
+  for (let n = 0; !writeNewFileSync(n ? path.replace(/\.png$/, `-${n}.png`) : path, png); n++);
+}
+
+/** The face parts come from FaceModels on the face pool daemon/services.ts gives. */
+export class FaceRestoration implements FaceRestorer {
+  private readonly models: FaceModels;
+
+  constructor(pool: SessionPool, o: FaceModelsOptions = {}) {
+    this.models = new FaceModels(pool, o);
   }
 
-  /** Detect, align, restore and paste back every face; no blending (the result image and tests use it). */
-  async restoreAll(image: RgbImage, opts: FaceRestoreOptions, signal?: AbortSignal): Promise<{ image: RgbImage; faces: number }> {
-    const restorerPath = findRestorerModel(opts.modelsRoot, opts.model);
-    const [detector, restorer] = await Promise.all([FaceDetector.open(this.pool, this.detector(opts.modelsRoot)), FaceRestorerModel.open(this.pool, restorerPath, opts.model)]);
+  /** Detect, align, restore and paste back every face, at full strength. */
+  async restoreAll(image: RgbImage, opts: FaceRestoreOptions, signal?: AbortSignal, hooks: FaceHooks = {}): Promise<FacesRestored> {
+    const [detector, restorer, parser] = await Promise.all([
+      this.models.detector(opts.modelsRoot, hooks),
+      this.models.restorer(opts.modelsRoot, opts.model, hooks),
+      this.models.parser(opts.modelsRoot, hooks),
+    ]);
     throwIfAborted(signal);
     const faces = await detector.detect(image);
     const restored: RestoredFace[] = [];
-    for (const f of faces) {
+    const trace: FaceTrace[] = [];
+    for (const [i, f] of faces.entries()) {
       throwIfAborted(signal);
+      hooks.report?.(`${opts.model === 'gfpgan' ? 'GFPGAN' : 'CodeFormer'}: face ${i + 1}/${faces.length}`);
       const aligned = alignFace(image, f.landmarks, restorer.size);
-      restored.push({ face: await restorer.restore(aligned.face, opts.codeformerWeight), inverse: aligned.inverse });
+      const face = await restorer.restore(aligned.face, opts.codeformerWeight);
+      const mask = parser ? parseMask(await parser.classes(face), face.width) : undefined;
+      if (opts.debugDir) {
+        const tag = `${opts.model}-${String(i).padStart(2, '0')}`;
+        await writeDebug(opts.debugDir, `${tag}-aligned.png`, aligned.face);
+        await writeDebug(opts.debugDir, `${tag}-restored.png`, face);
+      }
+      restored.push({ face, inverse: aligned.inverse, ...(mask ? { mask } : {}) });
+      trace.push({ box: f.box, landmarks: f.landmarks, inverse: aligned.inverse, ...(mask ? { mask } : {}) });
     }
     throwIfAborted(signal);
-    return { image: pasteFaces(image, restored), faces: faces.length };
+    return { image: pasteFaces(image, restored), faces: faces.length, trace, precise: detector.precise, parsed: parser !== undefined };
   }
 
-  async restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal): Promise<RgbImage> {
+  async restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal, hooks: FaceHooks = {}): Promise<RgbImage> {
     // A1111 skips the restorer entirely at visibility 0, so the output is the input byte for byte.
     if (opts.visibility <= 0) return image;
     if (signal.aborted) throw new CancelledError();
-    const res = (await this.restoreAll(image, opts, signal)).image;
+    const res = (await this.restoreAll(image, opts, signal, hooks)).image;
     // postprocessing_gfpgan / _codeformer: `if visibility < 1.0: res = Image.blend(pp.image, res, visibility)`.
     return opts.visibility < 1 ? blendImages(image, res, opts.visibility) : res;
+  }
+
+  /** Forgets loaded parts (the pool's owner releases the sessions). */
+  clear(): void {
+    this.models.clear();
   }
 }
 

@@ -74,6 +74,7 @@ export function resolveExtras(p: ExtrasParams, settings: DaemonSettings): Resolv
     codeformerVisibility: num(p, 'codeformer_visibility', codeformerDefault, 0, 1),
     codeformerWeight: num(p, 'codeformer_weight', 0, 0, 1),
     ...(p.output_dir ? { outputDir: resolve(p.output_dir) } : {}),
+    ...(p.faces_debug_dir ? { facesDebugDir: resolve(p.faces_debug_dir) } : {}),
     outRoot: resolve(p.outdir ?? settings.outputDir),
     save: p.save_images ?? true,
     send: p.send_images ?? false,

@@ -36,6 +36,10 @@ export interface DetectOptions {
   tiles?: boolean;
 }
 
+/** Said once per job when this detector stands in for RetinaFace. */
+export const FACE_DETECTOR_FALLBACK_NOTICE =
+  "face detection: facexlib's detection_Resnet50_Final.pth (RetinaFace, A1111's detector) was not found, so the Ultra-Light detector is used; it gives no landmarks, so faces are aligned from their boxes (coarser: no rotation)";
+
 /** The detector's fixed input size (the 320 variants). */
 const IN_W = 320;
 const IN_H = 240;

@@ -15,7 +15,7 @@ import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
 import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
-import type { FaceRestorer } from '../extras/faceRestore';
+import type { FaceHooks, FaceRestorer } from '../extras/faceRestore';
 import { upscaleTiled } from '../image/tiles';
 import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
 
@@ -38,6 +38,8 @@ export interface ResolvedExtras {
   tileSize: number;
   tileOverlap: number;
   modelsRoot: string;
+  /** Debug folder for aligned / restored face crops. */
+  facesDebugDir?: string;
 }
 
 export interface ExtrasDeps {
@@ -61,34 +63,39 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
   });
   const up1 = stepFor(p.upscaler1);
   const up2 = p.upscaler2 ? stepFor(p.upscaler2) : undefined;
+  // Face stages report while a graph is built or faces are restored; notices (fallback detector) once per job.
+  const notices = new Set<string>();
+  const hooks: FaceHooks = { report: (m) => job.report(index, p.inputs.length, `image ${index + 1}/${p.inputs.length} · ${m}`), notice: (m) => notices.add(m) };
 
   for (; index < p.inputs.length; index++) {
     throwIfAborted(job.signal);
     const input = p.inputs[index]!;
     try {
-      images.push(await processOne(input, p, job, deps.faces, up1, up2));
+      images.push(await processOne(input, p, job, { restorer: deps.faces, hooks }, up1, up2));
     } catch (e) {
       if (e instanceof CancelledError || job.signal.aborted) throw new CancelledError();
       images.push({ source: input.label, error: e instanceof RpcError || e instanceof Error ? e.message : String(e) });
     }
     job.report(index + 1, p.inputs.length, `image ${index + 1}/${p.inputs.length} done`);
   }
-  return { jobId: job.id, images, failed: images.filter((i) => i.error !== undefined).length };
+  return { jobId: job.id, images, failed: images.filter((i) => i.error !== undefined).length, ...(notices.size ? { notices: [...notices] } : {}) };
 }
 
-async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: FaceRestorer, up1: UpscalerStep, up2: UpscalerStep | undefined): Promise<ExtrasImageResult> {
+async function processOne(
+  input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: { restorer: FaceRestorer; hooks: FaceHooks }, up1: UpscalerStep, up2: UpscalerStep | undefined,
+): Promise<ExtrasImageResult> {
   let image: RgbImage = await loadImage(input.ref, input.label);
   const info = new Map<string, InfotextValue>();
   image = await upscaleStage(image, up1, up2, p.upscaler2Visibility, p.upscale, info, () => job.signal.aborted);
   throwIfAborted(job.signal);
   // A1111 script order: upscale (1000), GFPGAN (2000), CodeFormer (3000); each skipped at visibility 0.
-  const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot };
+  const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot, ...(p.facesDebugDir ? { debugDir: p.facesDebugDir } : {}) };
   if (p.gfpganVisibility > 0) {
-    image = await faces.restore(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal);
+    image = await faces.restorer.restore(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal, faces.hooks);
     info.set('GFPGAN visibility', p.gfpganVisibility);
   }
   if (p.codeformerVisibility > 0) {
-    image = await faces.restore(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal);
+    image = await faces.restorer.restore(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal, faces.hooks);
     info.set('CodeFormer visibility', p.codeformerVisibility);
     info.set('CodeFormer weight', p.codeformerWeight);
   }

@@ -21,6 +21,7 @@ const flags: Record<string, FlagSpec> = {
   'face-restorer': { kind: 'string', help: 'gfpgan or codeformer' },
   'face-visibility': { kind: 'number', help: 'face restoration strength 0..1 (default 1 with --face-restorer)' },
   'codeformer-weight': { kind: 'number', help: 'CodeFormer weight 0..1, 0 = strongest (default 0)' },
+  'faces-debug': { kind: 'string', help: 'write each aligned face crop and its restored face as PNGs into this folder' },
   out: { kind: 'string', short: 'o', help: 'output folder (results keep their source names)' },
   'tile-size': { kind: 'int', help: 'upscaler tile size in pixels, 0 = no tiling (default 192)' },
   'tile-overlap': { kind: 'int', help: 'upscaler tile overlap in pixels (default 8)' },
@@ -60,6 +61,7 @@ export function extrasParamsFromFlags(f: FlagValues, files: string[]): ExtrasPar
   else if (restorer === 'codeformer') p.codeformer_visibility = visibility ?? 1;
   else if (visibility !== undefined) p.face_visibility = visibility;
   if (f['codeformer-weight'] !== undefined) p.codeformer_weight = f['codeformer-weight'] as number;
+  if (typeof f['faces-debug'] === 'string') p.faces_debug_dir = resolve(f['faces-debug']);
   return p;
 }
 
@@ -87,6 +89,7 @@ export const extrasCommand: CliCommand = {
       }
       const r = outcome.result;
       if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      for (const n of r.notices ?? []) process.stderr.write(`sd-studio: note: ${n}\n`);
       for (const img of r.images) {
         if (img.error !== undefined) process.stderr.write(`sd-studio: ${img.source}: ${img.error}\n`);
         else if (!f.json) process.stdout.write(`${img.path ?? '(not saved)'}\n`);

@@ -187,6 +187,30 @@ export function warpOnesMask(srcW: number, srcH: number, m: Affine, out: Float32
   }
 }
 
+/**
+ * cv2.warpAffine of a one-channel float map with INTER_LINEAR and a 0 border (facexlib warps the parse mask with
+ * flags=3, INTER_AREA, which warpAffine treats as linear). Writes `rect` of the outW-wide `out`.
+ */
+export function warpGray(src: Float32Array, sw: number, sh: number, m: Affine, out: Float32Array, outW: number, rect: Rect): void {
+  const inv = invertAffine(m);
+  const at = (x: number, y: number): number => (x < 0 || y < 0 || x >= sw || y >= sh ? 0 : src[y * sw + x]!);
+  for (let y = rect.y0; y < rect.y1; y++) {
+    let fx = inv[0]! * rect.x0 + inv[1]! * y + inv[2]!;
+    let fy = inv[3]! * rect.x0 + inv[4]! * y + inv[5]!;
+    for (let x = rect.x0, o = y * outW + rect.x0; x < rect.x1; x++, o++, fx += inv[0]!, fy += inv[3]!) {
+      const x0 = Math.floor(fx);
+      const y0 = Math.floor(fy);
+      if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) {
+        out[o] = 0;
+        continue;
+      }
+      const ax = fx - x0;
+      const ay = fy - y0;
+      out[o] = (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1));
+    }
+  }
+}
+
 export interface AlignedFace {
   /** The restorer's input crop, size×size. */
   face: RgbImage;

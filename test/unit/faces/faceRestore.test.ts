@@ -8,7 +8,7 @@ import { loadImage } from '../../../daemon/image/decode';
 import { encodePng } from '../../../daemon/image/encode';
 import type { RgbImage } from '../../../daemon/image/rgbImage';
 import { findRestorerModel } from '../../../daemon/parts/faceRestorer';
-import { blendImages, FaceRestoration, type FaceRestoreOptions } from '../../../daemon/extras/faceRestore';
+import { blendImages, FaceRestoration, type FacesRestored, type FaceRestoreOptions } from '../../../daemon/extras/faceRestore';
 import { writeTinyFaceRestorers } from '../../fixtures/tinyFaceRestorer';
 import { sharedPath } from '../../sharedPath';
 
@@ -43,7 +43,7 @@ function diffCount(a: RgbImage, b: RgbImage): number {
 
 describe('face restoration end to end (real detector, tiny restorers with the GFPGAN / CodeFormer contract)', () => {
   const pool = new SessionPool({ provider: 'cpu', threads: 1 });
-  const faces = new FaceRestoration(pool, `${dir}/version-RFB-320.onnx`);
+  const faces = new FaceRestoration(pool, { detectorPath: `${dir}/version-RFB-320.onnx` });
   const restoreAllFaces = faces.restoreAll.bind(faces);
   const restoreFaces = faces.restore.bind(faces);
   let tmp: string;
@@ -65,8 +65,8 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
   });
 
   // One full-strength tiny-GFPGAN run shared by the tests below (each run restores ~40 faces at 512×512).
-  let gfpRun: Promise<{ image: RgbImage; faces: number }> | undefined;
-  const gfpgan = (): Promise<{ image: RgbImage; faces: number }> => (gfpRun ??= restoreAllFaces(photo, opts({}), signal));
+  let gfpRun: Promise<FacesRestored> | undefined;
+  const gfpgan = (): Promise<FacesRestored> => (gfpRun ??= restoreAllFaces(photo, opts({}), signal));
 
   it('restores every face of the real photo with the tiny GFPGAN and leaves the rest alone', async () => {
     const { image, faces } = await gfpgan();
@@ -124,18 +124,20 @@ describe('face restoration end to end (real detector, tiny restorers with the GF
     await assert.rejects(restoreFaces(photo, opts({ modelsRoot: root }), signal), (e: Error) => {
       assert.match(e.message, /GFPGAN model folder/);
       assert.ok(e.message.includes(join(root, 'GFPGAN')), e.message);
-      assert.match(e.message, /GFPGANv1\.4\.onnx/);
+      assert.match(e.message, /GFPGANv1\.4\.pth/);
       return true;
     });
-    assert.throws(() => findRestorerModel(root, 'codeformer'), /Codeformer.*codeformer\.onnx|codeformer\.onnx.*Codeformer/s);
+    assert.throws(() => findRestorerModel(root, 'codeformer'), /codeformer-v0\.1\.0\.pth.*Codeformer/s);
     assert.throws(() => findRestorerModel('', 'gfpgan'), /modelsRoot is not set/);
     mkdirSync(join(root, 'Codeformer'));
     writeFileSync(join(root, 'Codeformer', 'codeformer-v0.1.0.pth'), 'x');
-    assert.throws(() => findRestorerModel(root, 'codeformer'), /codeformer-v0\.1\.0\.pth.*not supported yet.*export them to ONNX/);
+    // A1111's own weights are picked (and built into a graph); a file that is not one says so, naming it.
+    assert.equal(findRestorerModel(root, 'codeformer'), join(root, 'Codeformer', 'codeformer-v0.1.0.pth'));
+    await assert.rejects(restoreAllFaces(photo, opts({ modelsRoot: root, model: 'codeformer' }), signal), /codeformer-v0\.1\.0\.pth.*(truncated|not a weights file)/);
   });
 
   it('a missing detector names the files it looked for', async () => {
     const noDetector = new FaceRestoration(pool);
-    await assert.rejects(noDetector.restoreAll(photo, opts({}), signal), /face detector \(version-RFB-320\.onnx or version-slim-320\.onnx.*not found: .*facedetect/);
+    await assert.rejects(noDetector.restoreAll(photo, opts({}), signal), /face detector \(detection_Resnet50_Final\.pth.*version-RFB-320\.onnx or version-slim-320\.onnx.*not found: .*facedetect/);
   });
 });
