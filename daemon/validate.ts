@@ -43,6 +43,8 @@ export interface ResolvedImg2Img {
   initialNoiseMultiplier: number;
   /** Inpainting settings; `mask` undefined when there is no mask. */
   inpaint: ResolvedInpaint;
+  /** A1111 "Restore faces": the restorer and CodeFormer's weight; undefined when off. */
+  restoreFaces?: { model: 'gfpgan' | 'codeformer'; codeformerWeight: number };
 }
 
 /** The inpaint fields of img2img after defaults (A1111's UI defaults, reference §1.1). */
@@ -175,5 +177,13 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     padCondUncond: bool('override_settings.pad_cond_uncond', overrides.pad_cond_uncond, false),
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
     inpaint: resolveInpaint(p, overrides),
+    ...(bool('restore_faces', p.restore_faces, false) ? { restoreFaces: resolveRestoreFaces(overrides, settings) } : {}),
   };
+}
+
+/** A1111 opts.face_restoration_model (display names) and opts.code_former_weight (default 0.5). */
+function resolveRestoreFaces(o: NonNullable<Img2ImgParams['override_settings']>, settings: DaemonSettings): NonNullable<ResolvedImg2Img['restoreFaces']> {
+  const name = str('override_settings.face_restoration_model', o.face_restoration_model, settings.defaultFaceRestorer === 'gfpgan' ? 'GFPGAN' : 'CodeFormer');
+  if (name !== 'CodeFormer' && name !== 'GFPGAN') throw invalidParam('override_settings.face_restoration_model', `unknown face restorer "${name}"`, 'CodeFormer or GFPGAN');
+  return { model: name === 'GFPGAN' ? 'gfpgan' : 'codeformer', codeformerWeight: num('override_settings.code_former_weight', o.code_former_weight, 0.5, 0, 1) };
 }

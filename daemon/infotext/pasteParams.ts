@@ -51,6 +51,11 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const clipSkip = toInt(f['Clip skip']);
   if (clipSkip !== undefined && clipSkip > 1) overrides.CLIP_stop_at_last_layers = clipSkip;
   if (f['Pad conds'] === 'True') overrides.pad_cond_uncond = true;
+  const restorer = f['Face restoration'];
+  if (restorer === 'CodeFormer' || restorer === 'GFPGAN') {
+    params.restore_faces = true;
+    overrides.face_restoration_model = restorer;
+  }
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;

@@ -35,6 +35,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Schedule type', f.scheduleLabel],
     ['CFG scale', p.cfgScale],
     ['Seed', f.seed],
+    ['Face restoration', p.restoreFaces ? (p.restoreFaces.model === 'gfpgan' ? 'GFPGAN' : 'CodeFormer') : undefined],
     ['Size', `${p.width}x${p.height}`],
     ['Model hash', f.modelHash],
     ['Model', f.modelName],

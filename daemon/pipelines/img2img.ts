@@ -20,6 +20,7 @@ import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
+import type { FaceRestorer } from '../extras/faceRestore';
 
 export interface PipelineDeps {
   models: ModelManager;
@@ -27,6 +28,8 @@ export interface PipelineDeps {
   taesd: TaesdDecoders;
   /** Textual-inversion embeddings by models root. */
   embeddings: EmbeddingDatabases;
+  /** Face restoration ("Restore faces"). */
+  faces: FaceRestorer;
   settings: DaemonSettings;
   /** Short A1111 model hash (10 hex) of the model, if known. */
   modelHash?: (dir: string) => Promise<string | undefined>;
@@ -104,7 +107,15 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     if (!sampled && !latest) continue; // skipped before its first step: nothing to show
     const result = sampled ? finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind) : latest!.slice();
     stages?.afterSampling(result, first, p.batchSize);
-    const raw = await decodeLatents(model, result, p.batchSize, h, w);
+    let raw = await decodeLatents(model, result, p.batchSize, h, w);
+    // A1111 process_images_inner: face restoration on the decoded samples, before the inpaint overlay composite.
+    const rf = p.restoreFaces;
+    if (rf) {
+      const faceOpts = { model: rf.model, visibility: 1, codeformerWeight: rf.codeformerWeight, modelsRoot: deps.settings.modelsRoot };
+      const restored = [];
+      for (const img of raw) restored.push(await deps.faces.restore(img, faceOpts, job.signal, { report: (m) => job.report(iter, p.nIter, m) }));
+      raw = restored;
+    }
     const decoded = stages ? await stages.finish(raw, result, first) : raw;
     for (let i = 0; i < decoded.length; i++) {
       throwIfAborted(job.signal);

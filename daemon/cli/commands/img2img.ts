@@ -47,6 +47,9 @@ const flags: Record<string, FlagSpec> = {
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
   'clip-skip': { kind: 'int', help: 'CLIP skip: stop at the last N layers of the text encoder (default 1 = off)' },
+  'restore-faces': { kind: 'boolean', help: 'A1111 "Restore faces": restore faces in each result (infotext "Face restoration")' },
+  'face-restorer': { kind: 'string', help: 'with --restore-faces: CodeFormer or GFPGAN (default: the defaultFaceRestorer setting)' },
+  'codeformer-weight': { kind: 'number', help: 'with --restore-faces: CodeFormer weight 0..1, 0 = strongest (default 0.5)' },
   'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
@@ -91,6 +94,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('inpaint_full_res', f['inpaint-full-res']);
   put('inpaint_full_res_padding', f['inpaint-full-res-padding']);
   put('initial_noise_multiplier', f['initial-noise-multiplier']);
+  put('restore_faces', f['restore-faces']);
   if (f['soft-inpainting']) p.soft_inpainting = { enabled: true };
   if (typeof f['colour-match'] === 'string') {
     if (!['on', 'off'].includes(f['colour-match'])) throw new UsageError(`--colour-match: expected on or off, got "${f['colour-match']}"`);
@@ -125,6 +129,12 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   if (f['inpainting-mask-weight'] !== undefined) o.inpainting_mask_weight = f['inpainting-mask-weight'] as number;
   if (typeof f['clip-skip'] === 'number') o.CLIP_stop_at_last_layers = f['clip-skip'];
   if (f['pad-cond-uncond'] === true) o.pad_cond_uncond = true;
+  if (typeof f['face-restorer'] === 'string') {
+    const name = { codeformer: 'CodeFormer', gfpgan: 'GFPGAN' }[f['face-restorer'].toLowerCase()];
+    if (!name) throw new UsageError(`--face-restorer: expected CodeFormer or GFPGAN, got "${f['face-restorer']}"`);
+    o.face_restoration_model = name as 'CodeFormer' | 'GFPGAN';
+  }
+  if (typeof f['codeformer-weight'] === 'number') o.code_former_weight = f['codeformer-weight'];
   if (Object.keys(o).length) p.override_settings = o;
   return p;
 }
