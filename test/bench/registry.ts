@@ -3,6 +3,7 @@ import { samplersBench } from './samplers';
 import { mergeBench } from './merge';
 import { upscaleBench } from './upscale';
 import { unetBench } from './unet';
+import { facesBench } from './faces';
 
 export interface Bench {
   summary: string;
@@ -18,5 +19,6 @@ export const benches: Record<string, Bench> = {
   samplers: samplersBench,
   upscale: upscaleBench,
   unet: unetBench,
+  faces: facesBench,
   // <benches>
 };
