@@ -61,6 +61,8 @@ export function extrasPanel(sendTo: SendToRouter): PanelDef {
             try {
               const res = await ctx.runJob('sd/extras', params, 'Extras');
               if (!res) return null;
+              // e.g. the fallback face detector is in use: said once per job, beside the panel.
+              for (const n of res.notices ?? []) void vscode.window.showWarningMessage(`SD Studio: ${n}`);
               const before: ImageView[] = [];
               const after: ImageView[] = [];
               const errors: string[] = [];
