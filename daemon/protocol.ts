@@ -228,6 +228,33 @@ export interface Img2ImgParams {
   restore_faces?: boolean;
   /** A1111's Soft inpainting (built-in extension); absent or `enabled: false` = off. */
   soft_inpainting?: SoftInpaintingParams;
+  /**
+   * txt2img "Hires. fix": after the first pass, upscale (in latent space or with an image upscaler) and run an
+   * img2img pass at the larger size with `denoising_strength`. Ignored with init images (img2img has no hires pass).
+   */
+  enable_hr?: boolean;
+  /** "Upscale by", 1..8, default 2 (used when hr_resize_x and hr_resize_y are both 0). */
+  hr_scale?: number;
+  /**
+   * "Upscaler": a latent mode ("Latent" (default), "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic
+   * antialiased)", "Latent (nearest)", "Latent (nearest-exact)") or an image upscaler from `sd/upscalers.list`.
+   */
+  hr_upscaler?: string;
+  /** "Hires steps"; 0 (default) = the first pass's steps. */
+  hr_second_pass_steps?: number;
+  /** "Resize width to" / "Resize height to": 0 = keep the aspect ratio from the other side. */
+  hr_resize_x?: number;
+  hr_resize_y?: number;
+  /** Hires sampler / schedule type; absent or "Use same sampler" / "Use same scheduler" = the first pass's. */
+  hr_sampler_name?: string;
+  hr_scheduler?: string;
+  /** Hires prompt / negative prompt; empty = the first pass's. */
+  hr_prompt?: string;
+  hr_negative_prompt?: string;
+  /** Hires CFG scale (Forge's "Hires CFG Scale"); absent = the first pass's. */
+  hr_cfg?: number;
+  /** Hires checkpoint (a model folder or checkpoint file); absent or "Use same checkpoint" = the same model. */
+  hr_checkpoint_name?: string;
   /** Beyond A1111, against seams: match the generated colours to the original's in the blend band only. */
   inpaint_colour_match?: boolean;
   /** Beyond A1111: latent mask by PIL bicubic resize (A1111's) or by the max over each 8×8 block (thin masks survive). */
@@ -541,6 +568,11 @@ export interface PromptInspectParams {
   text: string;
   /** Sampling steps the schedules are computed for; default 20 (A1111's). */
   steps?: number;
+  /**
+   * Steps of a hires-fix second pass: `schedules` are then the second pass's, counted over both passes as A1111's
+   * `get_learned_conditioning_prompt_schedules(prompts, steps, hires_steps)` counts them.
+   */
+  hiresSteps?: number;
   /** A diffusers model folder whose `tokenizer/` to use; else env SD_STUDIO_TOKENIZER, else the configured model. */
   model?: string;
   /** A negative prompt: no AND split. */

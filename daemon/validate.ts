@@ -45,6 +45,61 @@ export interface ResolvedImg2Img {
   inpaint: ResolvedInpaint;
   /** A1111 "Restore faces": the restorer and CodeFormer's weight; undefined when off. */
   restoreFaces?: { model: 'gfpgan' | 'codeformer'; codeformerWeight: number };
+  /** txt2img hires fix; undefined when off (and always for img2img, which has no hires pass in A1111). */
+  hires?: ResolvedHires;
+}
+
+/** A1111's latent upscale modes (`shared.latent_upscale_modes`): torch interpolate mode and antialias. */
+export const LATENT_UPSCALE_MODES: Readonly<Record<string, { mode: 'nearest' | 'nearest-exact' | 'bilinear' | 'bicubic'; antialias: boolean }>> = {
+  Latent: { mode: 'bilinear', antialias: false },
+  'Latent (antialiased)': { mode: 'bilinear', antialias: true },
+  'Latent (bicubic)': { mode: 'bicubic', antialias: false },
+  'Latent (bicubic antialiased)': { mode: 'bicubic', antialias: true },
+  'Latent (nearest)': { mode: 'nearest', antialias: false },
+  'Latent (nearest-exact)': { mode: 'nearest-exact', antialias: false },
+};
+
+/** The hires fix fields (`StableDiffusionProcessingTxt2Img`) after defaults; "Use same …" became undefined. */
+export interface ResolvedHires {
+  /** "Upscale by" (used when both resize sides are 0). */
+  scale: number;
+  /** "Resize width to" / "Resize height to"; 0 = follow the other side (both 0: use `scale`). */
+  resizeX: number;
+  resizeY: number;
+  /** The upscaler as given; undefined = A1111's default latent mode ("Latent"), and no "Hires upscaler" key. */
+  upscaler: string | undefined;
+  /** 0 = as many as the first pass ("Hires steps" is written only when > 0). */
+  steps: number;
+  denoisingStrength: number;
+  samplerName: string | undefined;
+  scheduler: string | undefined;
+  /** '' = the prompt / negative prompt of the first pass. */
+  prompt: string;
+  negativePrompt: string;
+  /** Forge's "Hires CFG Scale"; undefined = the first pass's CFG scale. */
+  cfgScale: number | undefined;
+  checkpoint: string | undefined;
+}
+
+const SAME = (v: string | undefined, word: string): string | undefined => (v === undefined || v === '' || v === `Use same ${word}` ? undefined : v);
+
+function resolveHires(p: Img2ImgParams): ResolvedHires | undefined {
+  if (!bool('enable_hr', p.enable_hr, false) || (p.init_images?.length ?? 0) > 0) return undefined;
+  const upscaler = str('hr_upscaler', p.hr_upscaler, '') || undefined;
+  return {
+    scale: num('hr_scale', p.hr_scale, 2, 1, 8),
+    resizeX: int('hr_resize_x', p.hr_resize_x, 0, 0, 16384),
+    resizeY: int('hr_resize_y', p.hr_resize_y, 0, 0, 16384),
+    upscaler,
+    steps: int('hr_second_pass_steps', p.hr_second_pass_steps, 0, 0, 1000),
+    denoisingStrength: num('denoising_strength', p.denoising_strength, 0.75, 0, 1),
+    samplerName: SAME(str('hr_sampler_name', p.hr_sampler_name, ''), 'sampler'),
+    scheduler: SAME(str('hr_scheduler', p.hr_scheduler, ''), 'scheduler'),
+    prompt: str('hr_prompt', p.hr_prompt, ''),
+    negativePrompt: str('hr_negative_prompt', p.hr_negative_prompt, ''),
+    cfgScale: p.hr_cfg === undefined || p.hr_cfg === null ? undefined : num('hr_cfg', p.hr_cfg, 7, 0, 100),
+    checkpoint: SAME(str('hr_checkpoint_name', p.hr_checkpoint_name, ''), 'checkpoint'),
+  };
 }
 
 /** The inpaint fields of img2img after defaults (A1111's UI defaults, reference §1.1). */
@@ -178,6 +233,7 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
     inpaint: resolveInpaint(p, overrides),
     ...(bool('restore_faces', p.restore_faces, false) ? { restoreFaces: resolveRestoreFaces(overrides, settings) } : {}),
+    hires: resolveHires(p),
   };
 }
 

@@ -40,6 +40,19 @@ export async function upscaleBy(img: RgbImage, up: UpscalerStep, scale: number, 
   return cur.width !== destW || cur.height !== destH ? resizeRgb(cur, destW, destH) : cur;
 }
 
+/**
+ * `images.resize_image(0, im, W, H, upscaler_name)`: no upscaler (or None) is a Lanczos resize; otherwise, when
+ * the image must grow, the upscaler runs at max(W/w, H/h) and a Lanczos resize gives the exact size.
+ */
+export async function resizeWithUpscaler(img: RgbImage, W: number, H: number, up: UpscalerStep | undefined, interrupted?: () => boolean): Promise<RgbImage> {
+  let cur = img;
+  if (up && !up.isNone) {
+    const scale = Math.max(W / img.width, H / img.height);
+    if (scale > 1) cur = await upscaleBy(img, up, scale, interrupted);
+  }
+  return cur.width !== W || cur.height !== H ? resizeRgb(cur, W, H) : cur;
+}
+
 /** `limit_size_by_one_dimention`: the longer side becomes the limit, the other is floor-divided. */
 export function limitSizeByOneDimension(w: number, h: number, limit: number): [number, number] {
   if (h > w && h > limit) return [Math.trunc(Math.floor((limit * w) / h)), limit];

@@ -1,4 +1,5 @@
 import { resizeRgb } from './encode';
+import { interpolate } from './interpolate';
 import { pasteInto } from './paste';
 import { blankRgb, type RgbImage } from './rgbImage';
 import type { ResizeMode } from '../protocol';
@@ -73,40 +74,6 @@ export async function resizeForImg2Img(img: RgbImage, mode: ResizeMode, W: numbe
   return canvas;
 }
 
-/**
- * torch `interpolate(mode="bilinear", align_corners=False)` without antialias, per channel: the latent-upscale
- * resize of mode 3.
- */
-export function resizeLatentBilinear(src: Float32Array, c: number, h: number, w: number, H: number, W: number): Float32Array {
-  const out = new Float32Array(c * H * W);
-  const sy = h / H;
-  const sx = w / W;
-  const x0s = new Int32Array(W);
-  const x1s = new Int32Array(W);
-  const fxs = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5);
-    x0s[x] = Math.min(w - 1, Math.floor(fx));
-    x1s[x] = Math.min(w - 1, x0s[x]! + 1);
-    fxs[x] = fx - x0s[x]!;
-  }
-  for (let ch = 0; ch < c; ch++) {
-    const sb = ch * h * w;
-    const db = ch * H * W;
-    for (let y = 0; y < H; y++) {
-      const fy = Math.max(0, (y + 0.5) * sy - 0.5);
-      const y0 = Math.min(h - 1, Math.floor(fy));
-      const y1 = Math.min(h - 1, y0 + 1);
-      const ly = fy - y0;
-      for (let x = 0; x < W; x++) {
-        const a = src[sb + y0 * w + x0s[x]!]!;
-        const b = src[sb + y0 * w + x1s[x]!]!;
-        const cc = src[sb + y1 * w + x0s[x]!]!;
-        const d = src[sb + y1 * w + x1s[x]!]!;
-        const lx = fxs[x]!;
-        out[db + y * W + x] = (a * (1 - lx) + b * lx) * (1 - ly) + (cc * (1 - lx) + d * lx) * ly;
-      }
-    }
-  }
-  return out;
-}
+/** torch `interpolate(mode="bilinear", align_corners=False)` per channel: the latent-upscale resize of mode 3. */
+export const resizeLatentBilinear = (src: Float32Array, c: number, h: number, w: number, H: number, W: number): Float32Array =>
+  interpolate(src, c, h, w, H, W, 'bilinear');

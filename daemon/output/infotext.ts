@@ -25,6 +25,8 @@ export interface ImageFacts {
   textConditioning?: { tiHashes?: string; padConds?: boolean };
   /** A1111 "Lora hashes" (`name: 12hex, …`), added by the Lora extension when it activates: after the extras. */
   loraHashes?: string;
+  /** The hires fix's entries ("Hires upscale", "Hires steps", …) in A1111's insertion order, after the extras. */
+  hires?: Array<[string, InfotextValue]>;
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -44,12 +46,14 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Variation seed', p.subseedStrength !== 0 ? f.subseed : undefined],
     ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
     ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],
-    ['Denoising strength', p.denoisingStrength],
+    // txt2img writes it only with the hires fix (its second pass's strength).
+    ['Denoising strength', p.denoisingStrength ?? p.hires?.denoisingStrength],
     ['Conditional mask weight', f.conditionalMaskWeight],
     ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
     ...(f.extra ?? []),
+    ...(f.hires ?? []),
     ['Lora hashes', f.loraHashes],
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],

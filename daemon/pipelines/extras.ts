@@ -16,8 +16,8 @@ import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
 import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
 import type { FaceHooks, FaceRestorer } from '../extras/faceRestore';
-import { upscaleTiled } from '../image/tiles';
-import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
+import { upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
+import { upscalerStep } from '../extras/upscalerStep';
 
 /** Params after defaults and checks (handlers/extras.ts makes them). */
 export interface ResolvedExtras {
@@ -50,16 +50,9 @@ export interface ExtrasDeps {
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
   const images: ExtrasImageResult[] = [];
   let index = 0;
-  const stepFor = (u: UpscalerInfo): UpscalerStep => ({
-    name: u.name,
-    isNone: u.kind === 'none',
-    async pass(img, scale) {
-      if (u.kind === 'lanczos' || u.kind === 'nearest') return resizePass(img, scale, u.kind === 'lanczos' ? 'lanczos3' : 'nearest');
-      if (u.kind === 'none') return img;
-      const net = await deps.upscalers.get(u.path!);
-      const label = `image ${index + 1}/${p.inputs.length} · ${u.name}`;
-      return upscaleTiled(img, net, { tileSize: p.tileSize, overlap: p.tileOverlap, signal: job.signal, onTile: (d, t) => job.report(d, t, `${label} · tile ${d}/${t}`) });
-    },
+  const stepFor = (u: UpscalerInfo): UpscalerStep => upscalerStep(u, {
+    upscalers: deps.upscalers, tileSize: p.tileSize, tileOverlap: p.tileOverlap, signal: job.signal,
+    onTile: (d, t, name) => job.report(d, t, `image ${index + 1}/${p.inputs.length} · ${name} · tile ${d}/${t}`),
   });
   const up1 = stepFor(p.upscaler1);
   const up2 = p.upscaler2 ? stepFor(p.upscaler2) : undefined;

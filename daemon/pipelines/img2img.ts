@@ -14,8 +14,9 @@ import { img2imgInfotext } from '../output/infotext';
 import { encodeInitImages } from '../stages/initLatents';
 import { livePreviewFor } from '../stages/preview';
 import type { TaesdDecoders } from '../parts/taesd';
-import { resolvePromptLoras } from '../modelFiles/loras';
-import { resolveSdVae, vaeInfotext } from '../modelFiles/sdVae';
+import type { UpscalerModels } from '../parts/upscaler';
+import { prepareHires } from './hires';
+import { modelFor } from './modelFor';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   embeddings: EmbeddingDatabases;
   /** Face restoration ("Restore faces"). */
   faces: FaceRestorer;
+  /** Image upscalers (the hires fix's non-latent upscalers). */
+  upscalers: UpscalerModels;
   settings: DaemonSettings;
   /** Short A1111 model hash (10 hex) of the model, if known. */
   modelHash?: (dir: string) => Promise<string | undefined>;
@@ -49,16 +52,16 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
-  const loras = await resolvePromptLoras(p.prompt, deps.settings.modelsRoot);
-  const vae = resolveSdVae(deps.settings.sdVae, deps.settings.modelsRoot, p.model);
-  const model = await deps.models.get(p.model, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}) });
-  const vaeInfo = await vaeInfotext(vae);
+  const loaded = await modelFor(deps, p.model, p.prompt);
+  const { model, vaeInfo } = loaded;
   const preview = await livePreviewFor(deps.settings, deps.taesd);
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
   const plan = planSigmas(choice, schedule, p.steps, p.denoisingStrength, p.fixSteps);
   const { sigmas, stepsRun } = plan;
+  const hires = p.hires ? prepareHires(p, choice, schedule, deps) : undefined;
+  const totalRun = stepsRun + (hires?.stepsRun ?? 0);
 
   const conds = await encodeJobConditioning({
     model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
@@ -77,6 +80,8 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const saveTarget = { root: p.outdir, tab: p.isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
+    // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
+    if (hires && iter > 0) await modelFor(deps, p.model, p.prompt);
     const first = iter * p.batchSize;
     const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
     const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
@@ -94,7 +99,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
         latest = denoised;
-        job.progress(i + 1, stepsRun, iter, p.nIter);
+        job.progress(i + 1, totalRun, iter, p.nIter);
         if (job.wantsPreview(i + 1, stepsRun)) preview.send(job, first, i + 1, denoised.subarray(0, per), h, w);
       },
     }).catch((e: unknown) => {
@@ -107,7 +112,17 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     if (!sampled && !latest) continue; // skipped before its first step: nothing to show
     const result = sampled ? finishLatents(sampled, sigmas[sigmas.length - 1]!, choice.kind) : latest!.slice();
     stages?.afterSampling(result, first, p.batchSize);
-    let raw = await decodeLatents(model, result, p.batchSize, h, w);
+    // Hires fix: the second pass replaces the decode (skipped in the first pass: A1111 decodes what it has).
+    const second = hires && sampled ? await hires.run({
+      latents: result, n: p.batchSize, h, w, seeds, subseeds, firstModel: model, signal: batchSignal,
+      onStep: (i, denoised, hh, ww) => {
+        job.progress(stepsRun + i + 1, totalRun, iter, p.nIter);
+        if (job.wantsPreview(stepsRun + i + 1, totalRun)) preview.send(job, first, stepsRun + i + 1, denoised.subarray(0, 4 * hh * ww), hh, ww);
+      },
+    }) : undefined;
+    await preview.flush();
+    throwIfAborted(job.signal);
+    let raw = second ?? await decodeLatents(model, result, p.batchSize, h, w);
     // A1111 process_images_inner: face restoration on the decoded samples, before the inpaint overlay composite.
     const rf = p.restoreFaces;
     if (rf) {
@@ -116,18 +131,19 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
       for (const img of raw) restored.push(await deps.faces.restore(img, faceOpts, job.signal, { report: (m) => job.report(iter, p.nIter, m) }));
       raw = restored;
     }
-    const decoded = stages ? await stages.finish(raw, result, first) : raw;
+    const decoded = stages && !second ? await stages.finish(raw, result, first) : raw;
     for (let i = 0; i < decoded.length; i++) {
       throwIfAborted(job.signal);
       const infotext = img2imgInfotext(p, {
         seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
-        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loras.hashes, ...vaeInfo,
+        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
         samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
+        ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
       });
       const image = await writeImage(decoded[i]!, seeds[i]!, infotext, {
         seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
         modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
-        denoising: p.denoisingStrength, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
+        denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
       }, { target: p.saveImages ? saveTarget : undefined, send: p.sendImages });
       images.push(image);
     }

@@ -23,6 +23,11 @@ export interface PromptInspection {
 export interface InspectOptions {
   /** Sampling steps the schedules are computed for (A1111's default 20). */
   steps?: number;
+  /**
+   * Steps of a hires second pass: the schedules are then the hires pass's, as A1111 builds them with
+   * `hires_steps` (`when` counted over both passes: `[a:b:12]` with 10 + 10 steps switches at hires step 2).
+   */
+  hiresSteps?: number | null;
   tokenizer?: ClipTokenizer | null;
   /** Embedding name → vector count. */
   embeddings?: ReadonlyMap<string, number>;
@@ -45,7 +50,7 @@ export function inspectPrompt(text: string, options: InspectOptions = {}): Inspe
   const { text: stripped, networks } = parseExtraNetworks(text);
   const multi = options.negative ? { indexes: [[[0, 1] as [number, number]]], flat: [stripped] } : getMulticondPromptList([stripped]);
   const and = multi.indexes[0]!.map(([i, weight]) => ({ text: multi.flat[i]!, weight }));
-  const schedules = getLearnedConditioningPromptSchedules(multi.flat, steps)
+  const schedules = getLearnedConditioningPromptSchedules(multi.flat, steps, options.hiresSteps ?? null)
     .flat()
     .map(([end, t]) => {
       const a = tryParsePromptAttention(t);

@@ -17,6 +17,11 @@ export interface JobConditioningRequest {
   negativePrompt: string;
   /** A1111's `total_steps`: the steps the schedules are built for (2 × steps for second-order samplers). */
   totalSteps: number;
+  /**
+   * A hires fix second pass: its own `total_steps`. The schedules are then the second pass's, with `when` counted
+   * from the end of the first pass (`totalSteps`), as A1111's `calculate_hr_conds` builds them.
+   */
+  hiresTotalSteps?: number;
   /** `CLIP_stop_at_last_layers` (1 = off). */
   clipSkip?: number;
   embeddings?: EmbeddingDatabase | null;
@@ -50,7 +55,7 @@ export async function encodeJobConditioning(req: JobConditioningRequest): Promis
 
   const groups: GroupResult[] = [];
   const encodeSchedule = async (prompt: string, field: string): Promise<EncodedSchedule> => {
-    const schedule = getLearnedConditioningPromptSchedules([prompt], steps)[0]!;
+    const schedule = getLearnedConditioningPromptSchedules([prompt], steps, req.hiresTotalSteps ?? null)[0]!;
     const g = await conditioner.encodeGroup(schedule.map(([, text]) => text), field);
     // Fixed-77 UNet exports fail inside ONNX Runtime on longer conditioning: say so before sampling starts.
     req.model.unet.checkContextTokens(g.conds[0]!.tokens, field === 'negative_prompt' ? 'the negative prompt' : 'the prompt');

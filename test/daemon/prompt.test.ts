@@ -27,6 +27,18 @@ test('prompt --json: exactly the issue\'s shape, tokens from SD_STUDIO_TOKENIZER
   assert.deepEqual(j.embeddings, []);
 });
 
+test('prompt --hires-steps: the second pass\'s schedules, when counted over both passes as A1111 does', { skip: !built }, () => {
+  // get_learned_conditioning_prompt_schedules(["a [b:1.5] c [x:y:12]"], 10, 10): fractions after 1.0 and steps
+  // after 10 fall in the hires pass.
+  const r = runCli(['prompt', 'a [b:1.5] c [x:y:12]', '--steps', '10', '--hires-steps', '10', '--json'], { SD_STUDIO_TOKENIZER: '' });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(j), ['schedules', 'and', 'chunks', 'tokenCount', 'loras', 'embeddings']);
+  assert.deepEqual(j.schedules.map((s: { end: number; text: string }) => [s.end, s.text]), [[2, 'a  c x'], [5, 'a  c y'], [10, 'a b c y']]);
+  const text = runCli(['prompt', 'a [b:1.5] c', '--steps', '10', '--hires-steps', '4'], { SD_STUDIO_TOKENIZER: '' });
+  assert.match(text.stdout, /hires pass schedule[^\n]*\n  until hires step 2: "a  c"\n/);
+});
+
 test('prompt --model DIR reads DIR/tokenizer; a folder without one is an error', { skip: !built }, () => {
   const bad = runCli(['prompt', 'a cat', '--model', tempDir(), '--json']);
   assert.equal(bad.code, 1);

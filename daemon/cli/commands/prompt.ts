@@ -6,6 +6,7 @@ import type { CliCommand } from '../command';
 
 const flags: Record<string, FlagSpec> = {
   steps: { kind: 'int', help: 'sampling steps for the schedules (default 20)' },
+  'hires-steps': { kind: 'int', help: 'hires fix second-pass steps: print the second pass\'s schedules, counted over both passes as A1111 does' },
   model: { kind: 'string', help: 'diffusers model folder whose tokenizer/ counts the tokens' },
   negative: { kind: 'boolean', help: 'read it as a negative prompt (no AND split)' },
   json: { kind: 'boolean', help: 'print the inspection as one JSON object' },
@@ -20,15 +21,15 @@ function jsonOf(r: PromptInspectResult): object {
 
 const fmt = (w: number): string => String(Number(w.toFixed(4)));
 
-function textOf(r: PromptInspectResult): string {
+function textOf(r: PromptInspectResult, hires: boolean): string {
   const out: string[] = [];
   if (r.and.length > 1) {
     out.push('AND parts:');
     for (const a of r.and) out.push(`  ${fmt(a.weight)} × ${JSON.stringify(a.text)}`);
   }
-  out.push('schedule:');
+  out.push(hires ? 'hires pass schedule (when counted over both passes):' : 'schedule:');
   for (const s of r.schedules) {
-    out.push(`  until step ${s.end}: ${JSON.stringify(s.text)}`);
+    out.push(`  until ${hires ? 'hires ' : ''}step ${s.end}: ${JSON.stringify(s.text)}`);
     const att = s.attention ? s.attention.map(([t, w]) => (t === 'BREAK' && w === -1 ? 'BREAK' : `${JSON.stringify(t)}×${fmt(w)}`)).join('  ') : '(A1111 would stop: bad emphasis weight)';
     out.push(`    ${att}`);
   }
@@ -47,24 +48,27 @@ function textOf(r: PromptInspectResult): string {
 export const promptCommand: CliCommand = {
   name: 'prompt',
   summary: 'inspect a prompt as A1111 reads it: schedules, emphasis, AND, tokens per chunk, LoRA tags, problems',
-  usage: () => usageText('prompt', '"<text>" [--steps N] [--model DIR] [--negative] [--json]', flags),
+  usage: () => usageText('prompt', '"<text>" [--steps N] [--hires-steps M] [--model DIR] [--negative] [--json]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flags, true);
     if (positionals.length !== 1) throw new UsageError('give the prompt as one argument (quote it)');
     const steps = (f.steps as number | undefined) ?? 20;
     if (steps < 1) throw new UsageError('--steps: expected at least 1');
+    const hiresSteps = f['hires-steps'] as number | undefined;
+    if (hiresSteps !== undefined && hiresSteps < 1) throw new UsageError('--hires-steps: expected at least 1');
     const client = await DaemonClient.start();
     try {
       const r = await client.request('sd/prompt.inspect', {
         text: positionals[0]!,
         steps,
+        ...(hiresSteps !== undefined ? { hiresSteps } : {}),
         ...(typeof f.model === 'string' ? { model: resolve(f.model) } : {}),
         negative: f.negative === true,
       });
       if (f.json) {
         process.stdout.write(`${JSON.stringify(jsonOf(r))}\n`);
         if (r.tokenCount === null) process.stderr.write(`${TOKENS_UNAVAILABLE}\n`);
-      } else process.stdout.write(textOf(r));
+      } else process.stdout.write(textOf(r, hiresSteps !== undefined));
       return 0;
     } catch (e) {
       process.stderr.write(`sd-studio prompt: ${errorMessage(e)}\n`);
