@@ -8,6 +8,34 @@ const toInt = (v: string | undefined): number | undefined => (v !== undefined &&
 const toNum = (v: string | undefined): number | undefined => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
 /**
+ * The hires fix keys (`txt2img` paste): present "Hires upscale" or a non-zero "Hires resize" turn it on. The parse
+ * fills "Use same …" and empty Hires prompts by default; those mean "the first pass's" and are left out.
+ */
+function pasteHires(f: Record<string, string>, params: Img2ImgParams): void {
+  const rx = toInt(f['Hires resize-1']) ?? 0;
+  const ry = toInt(f['Hires resize-2']) ?? 0;
+  const scale = toNum(f['Hires upscale']);
+  if (scale === undefined && rx === 0 && ry === 0) return;
+  params.enable_hr = true;
+  if (scale !== undefined) params.hr_scale = scale;
+  if (rx || ry) Object.assign(params, { hr_resize_x: rx, hr_resize_y: ry });
+  const steps = toInt(f['Hires steps']);
+  if (steps !== undefined) params.hr_second_pass_steps = steps;
+  if (f['Hires upscaler'] !== undefined) params.hr_upscaler = f['Hires upscaler'];
+  const same = (v: string | undefined, what: string): string | undefined => (v === undefined || v === '' || v === `Use same ${what}` ? undefined : v);
+  const sampler = same(f['Hires sampler'], 'sampler');
+  if (sampler) params.hr_sampler_name = sampler;
+  const scheduler = same(f['Hires schedule type'], 'scheduler');
+  if (scheduler) params.hr_scheduler = scheduler;
+  const checkpoint = same(f['Hires checkpoint'], 'checkpoint');
+  if (checkpoint) params.hr_checkpoint_name = checkpoint;
+  if (f['Hires prompt']) params.hr_prompt = f['Hires prompt'];
+  if (f['Hires negative prompt']) params.hr_negative_prompt = f['Hires negative prompt'];
+  const cfg = toNum(f['Hires CFG Scale']);
+  if (cfg !== undefined) params.hr_cfg = cfg;
+}
+
+/**
  * An A1111 infotext → img2img params, as A1111's "paste" does: the fields it carries override, the rest stay
  * at their defaults. Every key is also returned raw (`fields`), unknown ones included.
  */
@@ -43,6 +71,7 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
     set('inpaint_full_res_padding', toInt(f['Masked area padding']));
   }
   set('initial_noise_multiplier', toNum(f['Noise multiplier']));
+  pasteHires(f, params);
   const overrides: NonNullable<Img2ImgParams['override_settings']> = {};
   const rng = f['RNG'];
   if (rng === 'GPU' || rng === 'CPU' || rng === 'NV') overrides.randn_source = rng;

@@ -43,6 +43,18 @@ const flags: Record<string, FlagSpec> = {
   outdir: { kind: 'string', short: 'o', help: 'output root (default ./outputs)' },
   infotext: { kind: 'string', help: 'take every setting from an A1111 infotext ("@FILE" reads a file); flags given too win' },
   'infotext-from': { kind: 'string', help: 'take every setting from an image\'s own PNG info (A1111, ComfyUI, InvokeAI, NovelAI, ...); flags given too win' },
+  'enable-hr': { kind: 'boolean', help: 'txt2img hires fix: upscale the first pass and run a second img2img pass (--denoising-strength)' },
+  'hr-scale': { kind: 'number', help: 'hires: upscale by (default 2)' },
+  'hr-upscaler': { kind: 'string', help: 'hires: "Latent" (default), "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic antialiased)", "Latent (nearest)", "Latent (nearest-exact)" or an upscaler name (sd-studio extras --list-upscalers)' },
+  'hr-steps': { kind: 'int', help: 'hires: second-pass steps (default 0 = same as --steps)' },
+  'hr-resize-x': { kind: 'int', help: 'hires: resize width to (instead of --hr-scale)' },
+  'hr-resize-y': { kind: 'int', help: 'hires: resize height to (instead of --hr-scale)' },
+  'hr-sampler': { kind: 'string', help: 'hires: sampler of the second pass (default: the same)' },
+  'hr-scheduler': { kind: 'string', help: 'hires: schedule type of the second pass (default: the same)' },
+  'hr-prompt': { kind: 'string', help: 'hires: prompt of the second pass (default: the same)' },
+  'hr-negative-prompt': { kind: 'string', help: 'hires: negative prompt of the second pass (default: the same)' },
+  'hr-cfg': { kind: 'number', help: 'hires: CFG scale of the second pass (default: the same)' },
+  'hr-checkpoint': { kind: 'string', help: 'hires: checkpoint of the second pass (file, folder or name; default: the same)' },
   'fix-steps': { kind: 'boolean', help: 'img2img: do exactly the number of steps given' },
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
@@ -118,6 +130,20 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('batch_size', f['batch-size']);
   put('model', f.model);
   put('outdir', f.outdir);
+  put('enable_hr', f['enable-hr']);
+  put('hr_scale', f['hr-scale']);
+  put('hr_upscaler', f['hr-upscaler']);
+  put('hr_second_pass_steps', f['hr-steps']);
+  put('hr_resize_x', f['hr-resize-x']);
+  put('hr_resize_y', f['hr-resize-y']);
+  put('hr_sampler_name', f['hr-sampler']);
+  put('hr_scheduler', f['hr-scheduler']);
+  put('hr_prompt', f['hr-prompt']);
+  put('hr_negative_prompt', f['hr-negative-prompt']);
+  put('hr_cfg', f['hr-cfg']);
+  put('hr_checkpoint_name', f['hr-checkpoint']);
+  // Any hires setting given on its own turns the fix on, as filling A1111's hires section does.
+  if (p.enable_hr === undefined && ['hr-scale', 'hr-upscaler', 'hr-steps', 'hr-resize-x', 'hr-resize-y'].some((k) => f[k] !== undefined)) p.enable_hr = true;
   const o = { ...(p.override_settings ?? {}) };
   if (f['fix-steps'] !== undefined) o.img2img_fix_steps = f['fix-steps'] as boolean;
   if (typeof f.rng === 'string') {
@@ -193,6 +219,17 @@ export const img2imgCommand: CliCommand = {
     if (typeof f.infotext === 'string') source = { infotext: f.infotext.startsWith('@') ? readFileSync(f.infotext.slice(1), 'utf8') : f.infotext };
     else if (typeof f['infotext-from'] === 'string') source = { image: f['infotext-from'] };
     return runImg2ImgCli(paramsFromFlags(f), daemonSettingsFromFlags(f), f.json === true, source);
+  },
+};
+
+/** `txt2img`: the same command without init images (A1111's txt2img tab), hires fix flags included. */
+export const txt2imgCommand: CliCommand = {
+  name: 'txt2img',
+  summary: 'txt2img with every A1111 parameter as a flag (hires fix: --enable-hr, --hr-scale, --hr-upscaler, ...)',
+  usage: () => usageText('txt2img', '[options]', flags),
+  async run(argv) {
+    if (argv.some((a) => a === '-i' || a.startsWith('--init-image') || a.startsWith('--mask'))) throw new UsageError('txt2img takes no init image or mask: use sd-studio img2img');
+    return img2imgCommand.run(argv);
   },
 };
 

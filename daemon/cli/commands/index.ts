@@ -1,6 +1,6 @@
 import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
-import { img2imgCommand } from './img2img';
+import { img2imgCommand, txt2imgCommand } from './img2img';
 import { serveCommand } from './serve';
 import { hashCommand } from './hash';
 import { mergeCommand } from './merge';
@@ -15,6 +15,7 @@ import { batchCommand } from './batch';
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
   img2imgCommand,
+  txt2imgCommand,
   demoCommand,
   serveCommand,
   hashCommand,
