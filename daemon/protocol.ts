@@ -96,6 +96,43 @@ export interface DaemonSettings {
   sdVae: string;
   /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';
+  /** A1111 "File format for images" (`samples_format`): png (default), jpg or webp. */
+  samplesFormat: 'png' | 'jpg' | 'webp';
+  /** A1111 "File format for grids" (`grid_format`). */
+  gridFormat: 'png' | 'jpg' | 'webp';
+  /** A1111 "Quality for saved jpeg and avif images" (`jpeg_quality`, also lossy WebP), 1..100, default 80. */
+  jpegQuality: number;
+  /** A1111 "Use lossless compression for webp images" (`webp_lossless`). */
+  webpLossless: boolean;
+  /** A1111 "Create a text file with infotext next to every image" (`save_txt`). */
+  saveTxt: boolean;
+  /** A1111 "Always save all generated image grids" (`grid_save`), per tab: txt2img and img2img. */
+  gridSaveTxt2Img: boolean;
+  gridSaveImg2Img: boolean;
+  /** A1111 "Save a copy of image before doing face restoration / applying highres fix / color correction". */
+  saveBeforeFaceRestoration: boolean;
+  saveBeforeHighresFix: boolean;
+  saveBeforeColorCorrection: boolean;
+  /** A1111 "Apply color correction to img2img results to match original colors" (`img2img_color_correction`). */
+  img2imgColorCorrection: boolean;
+  /** A1111's styles.csv; empty = `styles.csv` of the A1111 install the models root belongs to. */
+  stylesFile: string;
+}
+
+/** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
+export interface SaveOverrides {
+  samples_format?: 'png' | 'jpg' | 'webp';
+  grid_format?: 'png' | 'jpg' | 'webp';
+  jpeg_quality?: number;
+  webp_lossless?: boolean;
+  save_txt?: boolean;
+  grid_save?: boolean;
+  samples_filename_pattern?: string;
+  directories_filename_pattern?: string;
+  save_images_before_highres_fix?: boolean;
+  save_images_before_face_restoration?: boolean;
+  save_images_before_color_correction?: boolean;
+  img2img_color_correction?: boolean;
 }
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
@@ -269,7 +306,11 @@ export interface Img2ImgParams {
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
     face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number;
-  }>;
+  }> & SaveOverrides;
+  /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
+  styles?: string[];
+  /** A1111 `do_not_save_grid`: no grid for this job even with `grid_save` on. */
+  do_not_save_grid?: boolean;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */
@@ -360,6 +401,8 @@ export interface GeneratedImage {
 export interface GenerationResult {
   jobId: string;
   images: GeneratedImage[];
+  /** The grid of a job of two or more images (A1111 `grid_save`), or a script's grid (X/Y/Z, prompt matrix). */
+  grids?: GeneratedImage[];
   /** Params after defaults, random seed and infotext were resolved. */
   parameters: Img2ImgParams;
 }

@@ -23,6 +23,18 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     defaultFaceRestorer: 'gfpgan',
     sdVae: env.SD_STUDIO_VAE ?? 'Automatic',
     previewMethod: env.SD_STUDIO_PREVIEW === 'taesd' ? 'taesd' : 'cheap',
+    samplesFormat: 'png',
+    gridFormat: 'png',
+    jpegQuality: 80,
+    webpLossless: false,
+    saveTxt: false,
+    gridSaveTxt2Img: true,
+    gridSaveImg2Img: true,
+    saveBeforeFaceRestoration: false,
+    saveBeforeHighresFix: false,
+    saveBeforeColorCorrection: false,
+    img2imgColorCorrection: false,
+    stylesFile: env.SD_STUDIO_STYLES ?? '',
   };
 }
 

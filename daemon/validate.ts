@@ -1,5 +1,6 @@
 import { invalidParam } from './errors';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
+import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
 
 /** img2img params after A1111's defaults are applied and every field is checked. */
 export interface ResolvedImg2Img {
@@ -47,6 +48,14 @@ export interface ResolvedImg2Img {
   restoreFaces?: { model: 'gfpgan' | 'codeformer'; codeformerWeight: number };
   /** txt2img hires fix; undefined when off (and always for img2img, which has no hires pass in A1111). */
   hires?: ResolvedHires;
+  /** A1111 styles to apply (names in styles.csv), in order; the pipeline applies them to the prompts. */
+  styles: string[];
+  /** The prompt as given, before styles (`[prompt_no_styles]`). */
+  promptNoStyles: string;
+  /** A1111's saving options for this job (settings with `override_settings` on top). */
+  save: SaveOptions;
+  /** A1111 `do_not_save_grid`. */
+  noGrid: boolean;
 }
 
 /** A1111's latent upscale modes (`shared.latent_upscale_modes`): torch interpolate mode and antialias. */
@@ -176,6 +185,12 @@ function str(field: string, v: unknown, def: string): string {
   return v;
 }
 
+function strings(field: string, v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalidParam(field, `expected a list of names, got ${JSON.stringify(v)}`, 'string[]');
+  return v as string[];
+}
+
 function bool(field: string, v: unknown, def: boolean): boolean {
   if (v === undefined || v === null) return def;
   if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
@@ -234,6 +249,10 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     inpaint: resolveInpaint(p, overrides),
     ...(bool('restore_faces', p.restore_faces, false) ? { restoreFaces: resolveRestoreFaces(overrides, settings) } : {}),
     hires: resolveHires(p),
+    styles: strings('styles', p.styles),
+    promptNoStyles: str('prompt', p.prompt, ''),
+    save: resolveSaveOptions(settings, overrides, initImages.length > 0 ? 'img2img' : 'txt2img'),
+    noGrid: bool('do_not_save_grid', p.do_not_save_grid, false),
   };
 }
 

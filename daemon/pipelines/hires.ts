@@ -34,6 +34,8 @@ export interface HiresBatch {
   firstModel: SdModel;
   /** The batch's signal (cancel or Skip). */
   signal: AbortSignal;
+  /** "Save a copy of image before applying highres fix": the first pass's images, decoded. */
+  beforeUpscale?: (images: RgbImage[]) => Promise<void>;
   onStep(i: number, denoised: Float32Array, h: number, w: number): void;
 }
 
@@ -73,9 +75,8 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
   let conds: JobConditioning | undefined;
   let title: string | undefined;
 
-  const upscale = async (b: HiresBatch, model: SdModel): Promise<HiresLatents & { upscaled?: RgbImage[] }> => {
+  const upscale = async (b: HiresBatch, decoded: RgbImage[], model: SdModel): Promise<HiresLatents & { upscaled?: RgbImage[] }> => {
     if (latentMode) return upscaleLatents(b.latents, b.n, b.h, b.w, target, latentMode);
-    const decoded = await decodeLatents(b.firstModel, b.latents, b.n, b.h, b.w);
     const step = upscalerStep(upscaler!, { upscalers: deps.upscalers, tileSize: deps.settings.upscalerTileSize, tileOverlap: deps.settings.upscalerTileOverlap, signal: b.signal });
     return upscaleImages(model, decoded, target, (img, w, hh) => resizeWithUpscaler(img, w, hh, step, () => b.signal.aborted), createRng(rngSource, b.seeds[0]!), b.signal);
   };
@@ -84,12 +85,14 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
     stepsRun,
     async run(b) {
       throwIfAborted(b.signal);
-      // The checkpoint switch happens before the upscale, as in A1111 (the image upscaler's result is encoded by
-      // the hires model's VAE).
+      // The first pass's images are decoded by its own model; then the checkpoint switch, as in A1111 (the image
+      // upscaler's result is encoded by the hires model's VAE).
+      const decoded = !latentMode || b.beforeUpscale ? await decodeLatents(b.firstModel, b.latents, b.n, b.h, b.w) : [];
+      await b.beforeUpscale?.(decoded);
       const loaded = await modelFor(deps, modelPath, prompt);
       const model = loaded.model;
       if (h.checkpoint && title === undefined) title = checkpointTitle(model.layout.name, await deps.modelHash?.(model.layout.dir));
-      const up = await upscale(b, model);
+      const up = await upscale(b, decoded, model);
       throwIfAborted(b.signal);
       conds ??= await encodeJobConditioning({
         model, prompt, negativePrompt, totalSteps: totalStepsOf(first, p.steps), hiresTotalSteps: totalStepsOf(choice, steps),

@@ -7,7 +7,10 @@ import { createImageNoise, discreteSchedule, resolveSampler, samplerInfo, sample
 import { planSigmas } from '../stages/planSigmas';
 import { finishLatents, startLatents } from '../stages/startLatents';
 import { denoise } from '../stages/denoise';
-import { writeImage } from '../output/writeImage';
+import { jobImages, type ImageNames } from '../output/jobImages';
+import { applyJobStyles } from '../modelFiles/styles';
+import type { FaceRestorer } from '../extras/faceRestore';
+import { prepareImageFinish } from './imageFinish';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
 import { img2imgInfotext } from '../output/infotext';
@@ -21,7 +24,7 @@ import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
-import type { FaceRestorer } from '../extras/faceRestore';
+import type { RgbImage } from '../image/rgbImage';
 
 export interface PipelineDeps {
   models: ModelManager;
@@ -43,7 +46,7 @@ export interface PipelineDeps {
  * params → load model → encode prompts → encode init images → per batch: noise, denoise, decode, save.
  */
 export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<GenerationResult> {
-  const p = resolveImg2Img(raw, deps.settings);
+  const p = applyJobStyles(resolveImg2Img(raw, deps.settings), deps.settings.stylesFile, deps.settings.modelsRoot);
   let choice;
   try {
     choice = resolveSampler(p.samplerName, p.scheduler);
@@ -77,7 +80,23 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const modelHash = await deps.modelHash?.(model.layout.dir);
 
   const images: GeneratedImage[] = [];
-  const saveTarget = { root: p.outdir, tab: p.isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
+  const outputs: RgbImage[] = [];
+  const out = jobImages(p);
+  const finish = await prepareImageFinish(p, out, deps.faces, deps.settings.modelsRoot, job.signal);
+  const jobStart = new Date();
+  const allSeeds = Array.from({ length: p.nIter * p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + i : p.seed));
+  const names = (seed: number, i: number, first: number): ImageNames => ({
+    seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler, modelHash, modelName: model.layout.name,
+    prompt: p.prompt, negativePrompt: p.negativePrompt, promptNoStyles: p.promptNoStyles, styles: p.styles, clipSkip: p.clipSkip, vaeFile: vaeInfo.vaeName,
+    denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
+    allSeeds, date: new Date(), jobTimestamp: jobStart,
+  });
+  const infotextOf = (seed: number, subseed: number): string => img2imgInfotext(p, {
+    seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
+    textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
+    samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
+    ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
+  });
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
@@ -115,6 +134,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     // Hires fix: the second pass replaces the decode (skipped in the first pass: A1111 decodes what it has).
     const second = hires && sampled ? await hires.run({
       latents: result, n: p.batchSize, h, w, seeds, subseeds, firstModel: model, signal: batchSignal,
+      ...(p.save.beforeHighresFix ? { beforeUpscale: (imgs: RgbImage[]) => Promise.all(imgs.map((img, i) => out.intermediate(img, infotextOf(seeds[i]!, subseeds[i]!), names(seeds[i]!, i, first), '-before-highres-fix'))).then(() => undefined) } : {}),
       onStep: (i, denoised, hh, ww) => {
         job.progress(stepsRun + i + 1, totalRun, iter, p.nIter);
         if (job.wantsPreview(stepsRun + i + 1, totalRun)) preview.send(job, first, stepsRun + i + 1, denoised.subarray(0, 4 * hh * ww), hh, ww);
@@ -122,35 +142,21 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     }) : undefined;
     await preview.flush();
     throwIfAborted(job.signal);
-    let raw = second ?? await decodeLatents(model, result, p.batchSize, h, w);
-    // A1111 process_images_inner: face restoration on the decoded samples, before the inpaint overlay composite.
-    const rf = p.restoreFaces;
-    if (rf) {
-      const faceOpts = { model: rf.model, visibility: 1, codeformerWeight: rf.codeformerWeight, modelsRoot: deps.settings.modelsRoot };
-      const restored = [];
-      for (const img of raw) restored.push(await deps.faces.restore(img, faceOpts, job.signal, { report: (m) => job.report(iter, p.nIter, m) }));
-      raw = restored;
-    }
-    const decoded = stages && !second ? await stages.finish(raw, result, first) : raw;
+    const raw = second ?? await decodeLatents(model, result, p.batchSize, h, w);
+    const finished: RgbImage[] = [];
+    for (let i = 0; i < raw.length; i++) finished.push(await finish.apply(raw[i]!, first + i, () => infotextOf(seeds[i]!, subseeds[i]!), names(seeds[i]!, i, first), (m) => job.report(iter, p.nIter, m)));
+    const decoded = stages && !second ? await stages.finish(finished, result, first) : finished;
     for (let i = 0; i < decoded.length; i++) {
       throwIfAborted(job.signal);
-      const infotext = img2imgInfotext(p, {
-        seed: seeds[i]!, subseed: subseeds[i]!, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
-        textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
-        samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
-        ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
-      });
-      const image = await writeImage(decoded[i]!, seeds[i]!, infotext, {
-        seed: seeds[i]!, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
-        modelHash, modelName: model.layout.name, prompt: p.prompt, negativePrompt: p.negativePrompt,
-        denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, generationNumber: first + i + 1, date: new Date(),
-      }, { target: p.saveImages ? saveTarget : undefined, send: p.sendImages });
-      images.push(image);
+      images.push(await out.image(decoded[i]!, seeds[i]!, infotextOf(seeds[i]!, subseeds[i]!), names(seeds[i]!, i, first)));
+      outputs.push(decoded[i]!);
     }
   }
+  const grid = images.length ? await out.grid(outputs, infotextOf(p.seed, p.subseed), names(p.seed, 0, 0)) : undefined;
   return {
     jobId: job.id,
     images,
+    ...(grid ? { grids: [grid] } : {}),
     parameters: { ...raw, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
   };
 }

@@ -23,7 +23,20 @@ describe('A1111 file names (reference §10)', () => {
   });
   it('skip patterns drop the text before them', () => {
     assert.equal(applyFilenamePattern('[seed]-[batch_number]', ctx), '1234567890');
-    assert.equal(applyFilenamePattern('[seed]-[batch_number]', { ...ctx, batchSize: 2, batchNumber: 1 }), '1234567890-1');
+    assert.equal(applyFilenamePattern('[seed]-[batch_number]', { ...ctx, batchSize: 2, batchNumber: 0 }), '1234567890-1'); // batch_index + 1
+  });
+  it('the patterns A1111 users set: arguments, hashes, styles, hasprompt, clip skip, VAE file', () => {
+    const c = { ...ctx, batchSize: 2, allSeeds: [5, 6], styles: ['Film', 'Warm'], clipSkip: 2, vaeFile: '/m/VAE/kl-f8-anime.vae.pt', pixels: Uint8Array.of(1, 2, 3) };
+    assert.equal(applyFilenamePattern('[seed_first]-[seed_last]', c), '5-6');
+    assert.equal(applyFilenamePattern('[seed_last]x', ctx), 'x'); // batch of one: skipped with nothing before it
+    assert.equal(applyFilenamePattern('[styles]', c), 'Film, Warm');
+    assert.equal(applyFilenamePattern('[styles]', ctx), 'None');
+    assert.equal(applyFilenamePattern('[clip_skip]-[vae_filename]', c), '2-kl-f8-anime');
+    assert.equal(applyFilenamePattern('[image_hash<8>]', c), '039058c6');
+    assert.equal(applyFilenamePattern('[hasprompt<cat|nocat><dog|nodog>]', ctx), 'catnodog');
+    assert.equal(applyFilenamePattern('[prompt_words]', { ...ctx, prompt: 'a_cat (on) a-mat, 1girl' }), 'a cat on a mat 1girl');
+    assert.equal(applyFilenamePattern('[SEED] [Foo<x>]', ctx), '1234567890 [Foo]');
+    assert.equal(applyFilenamePattern('[scheduler]', { ...ctx, scheduler: 'SGM Uniform' }), 'Sgm uniform');
   });
   it('sanitizes like sanitize_filename_part', () => {
     assert.equal(sanitizeFilenamePart('  a/b\\c:d*e?f"g<h>i|j#k\n. '), 'a_b_c_d_e_f_g_h_i_j_k_');
@@ -32,6 +45,7 @@ describe('A1111 file names (reference §10)', () => {
   it('numbers continue after the largest leading number', () => {
     assert.equal(nextSequenceNumber([]), 0);
     assert.equal(nextSequenceNumber(['00003-1.png', '00010-2.png', 'grid-0001.png', 'notes.txt']), 11);
+    assert.equal(nextSequenceNumber(['00003-1.png', 'grid-0001.png', 'grid-0004-5.jpg', 'xyz_grid-0009.png'], 'grid'), 5);
   });
   it('saves into <root>/<tab>/<date>/NNNNN-seed.png atomically and never overwrites', () => {
     const root = mkdtempSync(join(tmpdir(), 'sd-save-'));
