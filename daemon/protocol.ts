@@ -834,6 +834,34 @@ export interface SdPromptFromImageResult {
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
+// Styles (A1111's styles.csv) and scripts: X/Y/Z plot, prompt matrix, prompts from file or textbox
+// ---------------------------------------------------------------------------------------------------------
+
+/** One A1111 style: `{prompt}` in its prompt marks where the prompt goes; otherwise the style text is appended. */
+export interface PromptStyleInfo {
+  name: string;
+  prompt: string;
+  negative_prompt: string;
+}
+
+export interface StylesListResult {
+  /** The styles.csv read (the `stylesFile` setting, or the A1111 install's); null when none can be located. */
+  file: string | null;
+  styles: PromptStyleInfo[];
+}
+
+/** Client → daemon: add a style to styles.csv (A1111's "Save style"); the old file is kept as styles.csv.bak. */
+export interface StylesSaveParams {
+  style: PromptStyleInfo;
+  /** Replace a style of the same name (default false: an existing name is an error). */
+  overwrite?: boolean;
+}
+
+export interface StylesDeleteParams {
+  name: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The method table: every request and notification once. Clients and the daemon are typed from it.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -879,6 +907,12 @@ export interface RequestTypes {
   'sd/outpaint': { params: OutpaintParams; result: GenerationResult };
   /** Batch img2img over a folder as one job; keeps going past bad files and reports each. */
   'sd/batch': { params: BatchParams; result: BatchResult };
+  /** The styles of A1111's styles.csv. */
+  'sd/styles.list': { params: Record<string, never>; result: StylesListResult };
+  /** Add (or replace) a style in styles.csv; returns the styles after the change. */
+  'sd/styles.save': { params: StylesSaveParams; result: StylesListResult };
+  /** Remove a style from styles.csv; returns the styles after the change. */
+  'sd/styles.delete': { params: StylesDeleteParams; result: StylesListResult };
   // <requests>
 }
 
