@@ -305,7 +305,7 @@ export interface Img2ImgParams {
    */
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
-    face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number;
+    face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number; sd_vae: string;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];
@@ -861,6 +861,82 @@ export interface StylesDeleteParams {
   name: string;
 }
 
+/** One axis of the X/Y/Z plot: an A1111 axis label ("Steps", "Sampler", "Prompt S/R", …) and its values text. */
+export interface XyzAxisParams {
+  type: string;
+  /** As A1111 writes them: comma-separated (CSV quotes allowed), `1-5` / `1-5 (+2)` ranges, `10-20 [5]` counts. */
+  values: string;
+}
+
+/**
+ * Params of `sd/xyz` (A1111's "X/Y/Z plot" script): one generation per cell of `params` with the axes' values
+ * applied (each saved with its own infotext), and the labelled grid. An absent axis is "Nothing".
+ */
+export interface XyzParams {
+  x?: XyzAxisParams;
+  y?: XyzAxisParams;
+  z?: XyzAxisParams;
+  /** "Draw legend", default true. */
+  draw_legend?: boolean;
+  /** "Keep -1 for seeds": each cell draws its own random seed (default false: one seed fixed for the plot). */
+  no_fixed_seeds?: boolean;
+  /** "Include Sub Grids": with several Z values, also save the grid of each. */
+  include_sub_grids?: boolean;
+  /** "Grid margins (px)" 0..500, default 0. */
+  margin_size?: number;
+  /** The job every cell starts from (txt2img without init images). */
+  params: Img2ImgParams;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/** One axis type of `sd/xyz.axes`. */
+export interface XyzAxisInfo {
+  label: string;
+  type: 'int' | 'float' | 'str' | 'permutations';
+  /** Only for this tab (A1111's txt2img-only and img2img-only axes). */
+  tab?: 'txt2img' | 'img2img';
+  /** The values A1111's fill button offers (samplers, schedules, checkpoints, VAEs, styles, upscalers). */
+  choices?: string[];
+}
+
+/**
+ * Params of `sd/promptMatrix` (A1111's "Prompt matrix" script): the prompt's `|` parts switched on and off, one
+ * image per combination, and the labelled grid.
+ */
+export interface PromptMatrixParams {
+  /** "Put variable parts at start of prompt". */
+  put_at_start?: boolean;
+  /** "Use different seed for each picture". */
+  different_seeds?: boolean;
+  /** "Select prompt": the positive (default) or negative prompt holds the `|` parts. */
+  prompt_type?: 'positive' | 'negative';
+  /** "Select joining char": comma (default) or space. */
+  variations_delimiter?: 'comma' | 'space';
+  margin_size?: number;
+  params: Img2ImgParams;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/**
+ * Params of `sd/promptsFromFile` (A1111's "Prompts from file or textbox"): one generation per non-empty line, a
+ * line being a prompt or `--prompt "…" --steps 30 …` options.
+ */
+export interface PromptsFromFileParams {
+  /** The lines (the file's text, or the textbox's). */
+  text: string;
+  /** "Iterate seed every line". */
+  iterate_seed?: boolean;
+  /** "Use same random seed for all lines". */
+  same_seed?: boolean;
+  /** "Insert prompts at the": start (default) or end of the job's own prompt. */
+  prompt_position?: 'start' | 'end';
+  params: Img2ImgParams;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The method table: every request and notification once. Clients and the daemon are typed from it.
 // ---------------------------------------------------------------------------------------------------------
@@ -913,6 +989,14 @@ export interface RequestTypes {
   'sd/styles.save': { params: StylesSaveParams; result: StylesListResult };
   /** Remove a style from styles.csv; returns the styles after the change. */
   'sd/styles.delete': { params: StylesDeleteParams; result: StylesListResult };
+  /** X/Y/Z plot as one job: every cell generated and saved, then the labelled grid(s). */
+  'sd/xyz': { params: XyzParams; result: GenerationResult };
+  /** The X/Y/Z axis types with the values each offers. */
+  'sd/xyz.axes': { params: { tab?: 'txt2img' | 'img2img' }; result: { axes: XyzAxisInfo[] } };
+  /** Prompt matrix as one job: one image per combination of `|` parts, then the labelled grid. */
+  'sd/promptMatrix': { params: PromptMatrixParams; result: GenerationResult };
+  /** Prompts from file or textbox as one job: one generation per line. */
+  'sd/promptsFromFile': { params: PromptsFromFileParams; result: GenerationResult };
   // <requests>
 }
 

@@ -56,6 +56,8 @@ export interface ResolvedImg2Img {
   save: SaveOptions;
   /** A1111 `do_not_save_grid`. */
   noGrid: boolean;
+  /** A1111 "SD VAE" for this job (`override_settings.sd_vae`, else the setting). */
+  sdVae: string;
 }
 
 /** A1111's latent upscale modes (`shared.latent_upscale_modes`): torch interpolate mode and antialias. */
@@ -253,6 +255,7 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     promptNoStyles: str('prompt', p.prompt, ''),
     save: resolveSaveOptions(settings, overrides, initImages.length > 0 ? 'img2img' : 'txt2img'),
     noGrid: bool('do_not_save_grid', p.do_not_save_grid, false),
+    sdVae: str('override_settings.sd_vae', overrides.sd_vae, settings.sdVae),
   };
 }
 

@@ -56,12 +56,15 @@ export async function runJobWithProgress<M extends RequestMethod>(
 }
 
 /** Print a generation job's outcome: output paths (or JSON with --json); errors to stderr. Returns the exit code. */
-export function printImagesOutcome(outcome: JobOutcome<'sd/img2img'> | JobOutcome<'sd/outpaint'>, json: boolean): number {
+export function printImagesOutcome(outcome: JobOutcome<'sd/img2img'> | JobOutcome<'sd/outpaint'> | JobOutcome<'sd/xyz'>, json: boolean): number {
   if (!outcome.result) {
     process.stderr.write(`sd-studio: ${outcome.error}\n`);
     return 1;
   }
   if (json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-  else for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
+  else {
+    for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
+    for (const g of outcome.result.grids ?? []) process.stdout.write(`grid: ${g.path ?? '(not saved)'}\n`);
+  }
   return 0;
 }

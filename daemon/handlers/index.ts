@@ -10,6 +10,7 @@ import { registerExtrasHandlers } from './extras';
 import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
 import { registerStylesHandlers } from './styles';
+import { registerScriptHandlers } from './scripts';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -23,5 +24,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerConvertOnnxHandlers(server);
   registerInpaintHandlers(server, services);
   registerStylesHandlers(server);
+  registerScriptHandlers(server, services);
   // <handlers>
 }

@@ -25,6 +25,8 @@ export interface ImageFacts {
   textConditioning?: { tiHashes?: string; padConds?: boolean };
   /** A1111 "Lora hashes" (`name: 12hex, …`), added by the Lora extension when it activates: after the extras. */
   loraHashes?: string;
+  /** Entries after all others, before "Version" (a script's grid keys: "Script", "X Type", "X Values", …). */
+  trailing?: Array<[string, InfotextValue]>;
   /** The hires fix's entries ("Hires upscale", "Hires steps", …) in A1111's insertion order, after the extras. */
   hires?: Array<[string, InfotextValue]>;
 }
@@ -57,6 +59,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Lora hashes', f.loraHashes],
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],
+    ...(f.trailing ?? []),
     ['Version', SD_STUDIO_VERSION],
   ];
   return buildInfotext(p.prompt, p.negativePrompt, params);

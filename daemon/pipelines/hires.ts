@@ -89,7 +89,7 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       // upscaler's result is encoded by the hires model's VAE).
       const decoded = !latentMode || b.beforeUpscale ? await decodeLatents(b.firstModel, b.latents, b.n, b.h, b.w) : [];
       await b.beforeUpscale?.(decoded);
-      const loaded = await modelFor(deps, modelPath, prompt);
+      const loaded = await modelFor(deps, modelPath, prompt, p.sdVae);
       const model = loaded.model;
       if (h.checkpoint && title === undefined) title = checkpointTitle(model.layout.name, await deps.modelHash?.(model.layout.dir));
       const up = await upscale(b, decoded, model);

@@ -19,7 +19,7 @@ import { livePreviewFor } from '../stages/preview';
 import type { TaesdDecoders } from '../parts/taesd';
 import type { UpscalerModels } from '../parts/upscaler';
 import { prepareHires } from './hires';
-import { modelFor } from './modelFor';
+import { modelFor, type InfoEntries } from './modelFor';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
@@ -46,6 +46,18 @@ export interface PipelineDeps {
  * params → load model → encode prompts → encode init images → per batch: noise, denoise, decode, save.
  */
 export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<GenerationResult> {
+  return (await runImg2ImgJob(raw, job, deps)).result;
+}
+
+/** A generation job as scripts see it: the result, the decoded outputs, and its infotext with a script's keys. */
+export interface Img2ImgRun {
+  result: GenerationResult;
+  outputs: RgbImage[];
+  /** The first image's infotext with `extra` entries at the end (A1111's grid infotext of a script). */
+  infotextWith(extra: InfoEntries): string;
+}
+
+export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<Img2ImgRun> {
   const p = applyJobStyles(resolveImg2Img(raw, deps.settings), deps.settings.stylesFile, deps.settings.modelsRoot);
   let choice;
   try {
@@ -55,7 +67,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
-  const loaded = await modelFor(deps, p.model, p.prompt);
+  const loaded = await modelFor(deps, p.model, p.prompt, p.sdVae);
   const { model, vaeInfo } = loaded;
   const preview = await livePreviewFor(deps.settings, deps.taesd);
   throwIfAborted(job.signal);
@@ -91,7 +103,8 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
-  const infotextOf = (seed: number, subseed: number): string => img2imgInfotext(p, {
+  const infotextOf = (seed: number, subseed: number, trailing?: InfoEntries): string => img2imgInfotext(p, {
+    ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
     samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
@@ -100,7 +113,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
-    if (hires && iter > 0) await modelFor(deps, p.model, p.prompt);
+    if (hires && iter > 0) await modelFor(deps, p.model, p.prompt, p.sdVae);
     const first = iter * p.batchSize;
     const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
     const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
@@ -153,10 +166,11 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
     }
   }
   const grid = images.length ? await out.grid(outputs, infotextOf(p.seed, p.subseed), names(p.seed, 0, 0)) : undefined;
-  return {
+  const result: GenerationResult = {
     jobId: job.id,
     images,
     ...(grid ? { grids: [grid] } : {}),
     parameters: { ...raw, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
   };
+  return { result, outputs, infotextWith: (extra) => infotextOf(p.seed, p.subseed, extra) };
 }

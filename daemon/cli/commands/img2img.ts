@@ -55,6 +55,14 @@ const flags: Record<string, FlagSpec> = {
   'hr-negative-prompt': { kind: 'string', help: 'hires: negative prompt of the second pass (default: the same)' },
   'hr-cfg': { kind: 'number', help: 'hires: CFG scale of the second pass (default: the same)' },
   'hr-checkpoint': { kind: 'string', help: 'hires: checkpoint of the second pass (file, folder or name; default: the same)' },
+  style: { kind: 'strings', help: 'A1111 style from styles.csv (repeat for several, applied in order)' },
+  'color-correction': { kind: 'boolean', help: 'img2img: match the result\'s colours to the init image (A1111 img2img_color_correction)' },
+  format: { kind: 'string', help: 'file format: png (default), jpg, webp (infotext in EXIF UserComment for jpg/webp)' },
+  quality: { kind: 'int', help: 'jpg / lossy webp quality 1..100 (default 80)' },
+  'webp-lossless': { kind: 'boolean', help: 'lossless webp' },
+  'save-txt': { kind: 'boolean', help: 'write the infotext to a .txt beside each image' },
+  'no-grid': { kind: 'boolean', help: 'no grid image for a job of two or more images' },
+  'filename-pattern': { kind: 'string', help: 'A1111 images filename pattern, e.g. "[seed]-[prompt_words]" (default [seed])' },
   'fix-steps': { kind: 'boolean', help: 'img2img: do exactly the number of steps given' },
   rng: { kind: 'string', help: 'random source: GPU (default, A1111\'s), CPU, NV' },
   ensd: { kind: 'int', help: 'eta noise seed delta' },
@@ -161,6 +169,14 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
     o.face_restoration_model = name as 'CodeFormer' | 'GFPGAN';
   }
   if (typeof f['codeformer-weight'] === 'number') o.code_former_weight = f['codeformer-weight'];
+  if (typeof f.format === 'string') o.samples_format = f.format.toLowerCase() as 'png';
+  if (typeof f.quality === 'number') o.jpeg_quality = f.quality;
+  if (f['webp-lossless'] !== undefined) o.webp_lossless = f['webp-lossless'] as boolean;
+  if (f['save-txt'] !== undefined) o.save_txt = f['save-txt'] as boolean;
+  if (f['color-correction'] !== undefined) o.img2img_color_correction = f['color-correction'] as boolean;
+  if (typeof f['filename-pattern'] === 'string') o.samples_filename_pattern = f['filename-pattern'];
+  put('styles', f.style);
+  if (f['no-grid']) p.do_not_save_grid = true;
   if (Object.keys(o).length) p.override_settings = o;
   return p;
 }

@@ -11,6 +11,7 @@ import { promptCommand } from './prompt';
 import { extrasCommand } from './extras';
 import { outpaintCommand } from './outpaint';
 import { batchCommand } from './batch';
+import { promptMatrixCommand, promptsFromFileCommand, xyzCommand } from './scripts';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -27,5 +28,8 @@ export const commands: CliCommand[] = [
   convertOnnxCommand,
   outpaintCommand,
   batchCommand,
+  xyzCommand,
+  promptMatrixCommand,
+  promptsFromFileCommand,
   // <commands>
 ];
