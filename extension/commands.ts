@@ -2,7 +2,7 @@
 // call the panels module, the daemon or small helpers below. Ids are fixed (package.json, e2e tests).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Img2ImgParams } from '../daemon/protocol';
+import type { Img2ImgParams, XyzParams } from '../daemon/protocol';
 import { generationDefaults } from './config';
 import type { Ctx } from './ctx';
 import { openExtras, openImg2Img, openInpaint, openMerger, showPreviewBeside } from './panels';
@@ -36,7 +36,7 @@ const daemon: Record<string, Command> = {
 
 // --- .sdprompt --------------------------------------------------------------------------------------------
 const sdprompt: Record<string, Command> = {
-  'sdStudio.generateSpec': (ctx) => (uri?: string, index?: number, params?: Img2ImgParams) => generateSpec(ctx, 1, uri, index, params),
+  'sdStudio.generateSpec': (ctx) => (uri?: string, index?: number, params?: Img2ImgParams, _span?: unknown, xyz?: SpecXyz) => generateSpec(ctx, 1, uri, index, params, xyz),
   'sdStudio.generateSpecSeeds': (ctx) => (uri?: string, index?: number, params?: Img2ImgParams) => generateSpec(ctx, 4, uri, index, params),
   'sdStudio.regenerateFromImage': (ctx) => (uri?: vscode.Uri) => regenerateFromImage(ctx, uri),
 };
@@ -116,11 +116,15 @@ async function pickJob(ctx: Ctx): Promise<string | undefined> {
   return pick?.jobId;
 }
 
+/** A spec's X/Y/Z axes (its `@xyz` lines), as the daemon's code lens passes them. */
+type SpecXyz = Pick<XyzParams, 'x' | 'y' | 'z'>;
+
 interface SpecLensArgs {
   uri: string;
   index: number;
   params: Img2ImgParams;
   span?: { startLine: number; endLine: number };
+  xyz?: SpecXyz;
 }
 
 /** The daemon's code lenses carry each spec's resolved params; asking again gives the current text's. */
@@ -129,19 +133,19 @@ async function specLenses(uri: vscode.Uri): Promise<SpecLensArgs[]> {
   return lenses
     .filter((l) => l.command?.command === 'sdStudio.generateSpec' && Array.isArray(l.command.arguments))
     .map((l) => {
-      const [u, index, params, span] = l.command!.arguments as [string, number, Img2ImgParams, SpecLensArgs['span']];
-      return { uri: u, index, params, span };
+      const [u, index, params, span, xyz] = l.command!.arguments as [string, number, Img2ImgParams, SpecLensArgs['span'], SpecXyz | undefined];
+      return { uri: u, index, params, span, ...(xyz ? { xyz } : {}) };
     });
 }
 
-async function generateSpec(ctx: Ctx, seeds: number, uri?: string, index?: number, params?: Img2ImgParams): Promise<void> {
+async function generateSpec(ctx: Ctx, seeds: number, uri?: string, index?: number, params?: Img2ImgParams, xyz?: SpecXyz): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   const doc = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : editor?.document;
   if (!doc || doc.languageId !== 'sdprompt') throw new Error('Open a .sdprompt file and put the cursor in a spec (or use the "▶ Generate" lens).');
   const lenses = await specLenses(doc.uri);
   const line = editor?.document === doc ? editor.selection.active.line : 0;
   const spec = index !== undefined
-    ? lenses.find((l) => l.index === index) ?? (params ? { uri: doc.uri.toString(), index, params } : undefined)
+    ? lenses.find((l) => l.index === index) ?? (params ? { uri: doc.uri.toString(), index, params, ...(xyz ? { xyz } : {}) } : undefined)
     : lenses.find((l) => l.span && line >= l.span.startLine && line <= l.span.endLine) ?? lenses[0];
   if (!spec) throw new Error('This .sdprompt file has no spec to generate (a prompt or a parameters line).');
   const job: Img2ImgParams = { ...generationDefaults(), ...spec.params };
@@ -149,8 +153,9 @@ async function generateSpec(ctx: Ctx, seeds: number, uri?: string, index?: numbe
   if (!job.init_images?.length) delete job.denoising_strength;
   await showPreviewBeside(ctx, doc, spec.index);
   const title = `SD Studio: ${path.basename(doc.fileName)} spec ${spec.index + 1}${seeds > 1 ? ` ×${seeds} seeds` : ''}`;
-  const result = await ctx.runJob('sd/img2img', job, title);
-  if (result) await showPreviewBeside(ctx, doc, spec.index, result);
+  // A spec with `@xyz` lines is an X/Y/Z plot: the grid is shown first, then the cells.
+  const result = spec.xyz ? await ctx.runJob('sd/xyz', { ...spec.xyz, params: job }, `${title} · X/Y/Z plot`) : await ctx.runJob('sd/img2img', job, title);
+  if (result) await showPreviewBeside(ctx, doc, spec.index, { ...result, images: [...(result.grids ?? []), ...result.images] });
 }
 
 async function regenerateFromImage(ctx: Ctx, uri?: vscode.Uri): Promise<void> {

@@ -10,7 +10,7 @@ export interface Pos { line: number; character: number }
 export interface Range { start: Pos; end: Pos }
 
 /** SD Studio keys an infotext lacks; paths are relative to the .sdprompt file. */
-export const STUDIO_KEYS = ['init', 'mask', 'resize-mode', 'outdir'] as const;
+export const STUDIO_KEYS = ['init', 'mask', 'resize-mode', 'outdir', 'style', 'xyz'] as const;
 
 export interface Directive { key: string; value: string }
 

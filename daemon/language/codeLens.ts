@@ -1,11 +1,12 @@
 /**
- * "▶ Generate" and "Generate ×4 seeds" above each spec. The command ids are the extension's (package.json);
- * the arguments are the document URI, the spec index (`---` lines above it), the spec's `sd/img2img` params
- * (resolved here so the extension never parses `.sdprompt` itself) and the spec's line span. Pure.
+ * "▶ Generate" and "Generate ×4 seeds" above each spec ("▶ Generate X/Y/Z plot" for a spec with `@xyz` lines).
+ * The command ids are the extension's (package.json); the arguments are the document URI, the spec index (`---`
+ * lines above it), the spec's `sd/img2img` params (resolved here so the extension never parses `.sdprompt`
+ * itself), the spec's line span, and its X/Y/Z axes when it has any. Pure.
  */
 import type { CodeLens } from 'vscode-languageserver';
 import type { SdPromptModel } from './document';
-import { specParams } from './specParams';
+import { specParams, specXyz } from './specParams';
 
 const SEPARATOR = /^---[ \t]*$/;
 
@@ -23,9 +24,10 @@ export function sdPromptCodeLenses(model: SdPromptModel, uri: string, docDir: st
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
     // The index counts `---` lines above the spec, as the preview panel's cursor tracking does.
     const index = model.lines.slice(0, spec.range.start.line).filter((l) => SEPARATOR.test(l)).length;
-    const args = [uri, index, specParams(spec, docDir), { startLine: spec.range.start.line, endLine: spec.range.end.line }];
-    out.push({ range, command: { title: '▶ Generate', command: GENERATE_COMMAND, arguments: args } });
-    out.push({ range, command: { title: 'Generate ×4 seeds', command: GENERATE_SEEDS_COMMAND, arguments: args } });
+    const xyz = specXyz(spec);
+    const args = [uri, index, specParams(spec, docDir), { startLine: spec.range.start.line, endLine: spec.range.end.line }, ...(xyz ? [xyz] : [])];
+    out.push({ range, command: { title: xyz ? '▶ Generate X/Y/Z plot' : '▶ Generate', command: GENERATE_COMMAND, arguments: args } });
+    if (!xyz) out.push({ range, command: { title: 'Generate ×4 seeds', command: GENERATE_SEEDS_COMMAND, arguments: args } });
   }
   return out;
 }

@@ -7,6 +7,8 @@ import { CompletionItemKind, type CompletionItem, type Position, type Range } fr
 import { STUDIO_KEYS } from '../infotext/sdprompt';
 import type { SdPromptModel } from './document';
 import type { LanguageEnv } from './languageEnv';
+import { AXIS_OPTIONS } from '../scripts/xyzAxes';
+import { LATENT_UPSCALE_MODES } from '../validate';
 
 /** Parameter keys of A1111's infotext that a spec is likely to hold, with a line of help. */
 export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
@@ -30,6 +32,16 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
   ['ENSD', 'Eta noise seed delta'],
   ['RNG', 'Random number generator source'],
   ['Eta', 'Eta of ancestral samplers'],
+  ['Hires upscale', 'Hires fix: upscale by (turns the hires fix on)'],
+  ['Hires resize', 'Hires fix: resize to WIDTHxHEIGHT (0 = keep the aspect)'],
+  ['Hires steps', 'Hires fix: second-pass steps (0 = same as Steps)'],
+  ['Hires upscaler', 'Hires fix: a latent mode or an image upscaler'],
+  ['Hires sampler', 'Hires fix: second-pass sampler'],
+  ['Hires schedule type', 'Hires fix: second-pass schedule type'],
+  ['Hires prompt', 'Hires fix: second-pass prompt'],
+  ['Hires negative prompt', 'Hires fix: second-pass negative prompt'],
+  ['Hires CFG Scale', 'Hires fix: second-pass CFG scale'],
+  ['Hires checkpoint', 'Hires fix: second-pass checkpoint'],
 ];
 
 /** Values of parameter keys that have a fixed set (samplers and schedules come from the env). */
@@ -48,6 +60,8 @@ const DIRECTIVE_HELP: Record<string, string> = {
   mask: 'Inpainting mask (white = repaint), relative to this file',
   'resize-mode': 'How the init image is fitted to Size',
   outdir: 'Output folder, relative to this file',
+  style: 'A1111 style from styles.csv (one per line, applied in order)',
+  xyz: 'X/Y/Z plot axis "Type: values" (first line X, then Y, then Z), e.g. "Steps: 10-30 [3]"',
 };
 
 const KNOWN_KEYS = new Set(PARAM_KEYS.map(([k]) => k));
@@ -74,7 +88,8 @@ export function sdPromptCompletions(model: SdPromptModel, pos: Position, env: La
         textEdit: { range: rangeOn(pos.line, 0, pos.character), newText: `@${k}: ` },
       }));
     }
-    const values = DIRECTIVE_VALUES[m[1]!] ?? [];
+    if (m[1] === 'xyz') return xyzCompletions(m[3]!, pos, env);
+    const values = m[1] === 'style' ? env.styles ?? [] : DIRECTIVE_VALUES[m[1]!] ?? [];
     const from = pos.character - m[3]!.length;
     return values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
   }
@@ -105,10 +120,32 @@ function paramCompletions(before: string, pos: Position, env: LanguageEnv): Comp
       documentation: s.aliases.length ? `aliases: ${s.aliases.join(', ')}` : undefined, sortText: String(i).padStart(3, '0'), filterText: s.name, textEdit: edit(s.name),
     }));
   }
-  if (key === 'Schedule type') {
+  if (key === 'Hires upscaler') return [...Object.keys(LATENT_UPSCALE_MODES), ...env.upscalers].map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: edit(v) }));
+  if (key === 'Hires sampler') return env.samplers.map((s, i) => ({ label: s.name, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: s.name, textEdit: edit(s.name) }));
+  if (key === 'Schedule type' || key === 'Hires schedule type') {
     return env.schedulers.map((s, i) => ({ label: s, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: s, textEdit: edit(s) }));
   }
   return (ENUM_VALUES[key] ?? []).map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, filterText: v, textEdit: edit(v) }));
+}
+
+/** `@xyz: ` → the axis types; `@xyz: Sampler: ` → that axis's values (samplers, schedules, upscalers, styles). */
+function xyzCompletions(value: string, pos: Position, env: LanguageEnv): CompletionItem[] {
+  const colon = value.indexOf(':');
+  if (colon < 0) {
+    const from = pos.character - value.length;
+    return AXIS_OPTIONS.filter((o) => o.label !== 'Nothing').map((o, i) => ({
+      label: o.label, kind: CompletionItemKind.EnumMember, detail: `${o.type}${o.tab ? ` · ${o.tab} only` : ''}`, sortText: String(i).padStart(3, '0'),
+      filterText: o.label, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: `${o.label}: ` },
+    }));
+  }
+  const label = value.slice(0, colon).trim();
+  const choices = label === 'Sampler' || label === 'Hires sampler' ? env.samplers.map((s) => s.name)
+    : label === 'Schedule type' ? [...env.schedulers]
+      : label === 'Hires upscaler' ? [...Object.keys(LATENT_UPSCALE_MODES), ...env.upscalers]
+        : label === 'Styles' ? [...(env.styles ?? [])] : label === 'RNG source' ? ['GPU', 'CPU', 'NV'] : [];
+  const item = /[^,]*$/.exec(value.slice(colon + 1))![0];
+  const from = pos.character - item.replace(/^\s+/, '').length;
+  return choices.map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: /[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v } }));
 }
 
 function promptCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {

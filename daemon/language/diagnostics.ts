@@ -10,7 +10,8 @@ import type { ParsedSpec } from '../infotext/sdprompt';
 import type { SdPromptModel, PromptRegion } from './document';
 import { findNetwork, type LanguageEnv } from './languageEnv';
 import { chunkCrossings } from './promptTools';
-import { RESIZE_MODES, specPath } from './specParams';
+import { RESIZE_MODES, specPath, xyzAxisOf } from './specParams';
+import { AXIS_OPTIONS, axisValues, findAxis } from '../scripts/xyzAxes';
 
 const SOURCE = 'sd-studio';
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
@@ -118,6 +119,22 @@ function paramDiagnostics(spec: ParsedSpec): Diagnostic[] {
   return out;
 }
 
+/** What is wrong with one `@xyz: Type: values` line (as the plot would report it), or undefined. */
+function xyzProblem(value: string): string | undefined {
+  const axis = xyzAxisOf(value);
+  if (!axis) return 'Expected "Type: values", e.g. "Steps: 10, 20, 30" or "Sampler: Euler a, DPM++ 2M".';
+  const opt = findAxis(axis.type);
+  if (!opt) return `Unknown X/Y/Z axis "${axis.type}" (${AXIS_OPTIONS.map((o) => o.label).join(', ')}).`;
+  try {
+    const values = axisValues(opt, axis.values);
+    if (values.length === 0) return `No values for ${opt.label}.`;
+    if (opt.label === 'Sampler' || opt.label === 'Hires sampler') for (const v of values) resolveSampler(String(v));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
 function directiveDiagnostics(spec: ParsedSpec, env: LanguageEnv): Diagnostic[] {
   const out: Diagnostic[] = [];
   spec.directives.forEach((d, i) => {
@@ -132,6 +149,11 @@ function directiveDiagnostics(spec: ParsedSpec, env: LanguageEnv): Diagnostic[] 
       else if (!env.exists(p)) out.push({ range, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'path-not-found', message: `${d.key === 'init' ? 'Init image' : 'Mask'} not found: ${p}` });
     } else if (d.key === 'resize-mode' && RESIZE_MODES[d.value.trim()] === undefined) {
       out.push({ range, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'bad-resize-mode', message: `Unknown resize mode "${d.value}" (just-resize, crop-and-resize, resize-and-fill, latent-upscale).` });
+    } else if (d.key === 'style' && env.styles && !env.styles.includes(d.value.trim())) {
+      out.push({ range, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'unknown-style', message: `Style "${d.value.trim()}" is not in styles.csv${env.styles.length ? ` (${env.styles.join(', ')})` : ''}.` });
+    } else if (d.key === 'xyz') {
+      const problem = xyzProblem(d.value);
+      if (problem) out.push({ range, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'bad-xyz-axis', message: problem });
     }
   });
   return out;

@@ -13,6 +13,8 @@ import { invalidParam } from '../errors';
 import { readInfoOrProblem } from '../infotext/readInfo';
 import { resolveTokenizerDir } from '../modelFiles/tokenizerDir';
 import { printSdPrompt } from '../infotext/sdprompt';
+import { readStyles, stylesFilePath } from '../modelFiles/styles';
+import { listUpscalers } from '../extras/upscalerRegistry';
 import { specFromInfo } from '../infotext/toSpec';
 import type { DaemonSettings } from '../protocol';
 import { samplerCatalog, schedulerNames } from '../sampling';
@@ -62,6 +64,24 @@ export class HoverHashes {
   }
 }
 
+function stylesOrNull(settings: DaemonSettings): string[] | null {
+  const file = stylesFilePath(settings.stylesFile, settings.modelsRoot);
+  if (!file || !existsSync(file)) return null;
+  try {
+    return readStyles(file).map((s) => s.name);
+  } catch {
+    return null;
+  }
+}
+
+function upscalerNames(modelsRoot: string): string[] {
+  try {
+    return listUpscalers(modelsRoot).map((u) => u.name);
+  } catch {
+    return [];
+  }
+}
+
 export function languageEnv(settings: DaemonSettings, uri: string, services: Services): LanguageEnv {
   const nets = services.networks.get(settings.modelsRoot);
   const sizes = new Map([...nets.loras.values(), ...nets.embeddings.values()].map((f) => [f.path, f.size]));
@@ -79,6 +99,8 @@ export function languageEnv(settings: DaemonSettings, uri: string, services: Ser
     loraFolders: nets.loraFolders,
     embeddingFolders: nets.embeddingFolders,
     tokenizer: tokenizerDir ? services.tokenizers.tryGet(tokenizerDir) : null,
+    styles: stylesOrNull(settings),
+    upscalers: upscalerNames(settings.modelsRoot),
     docDir: docDirOf(uri),
     exists: existsSync,
     hashes: (path) => services.hoverHashes.summary(path, sizes.get(path) ?? 0),

@@ -23,6 +23,10 @@ export interface LanguageEnv {
   loraFolders: readonly string[];
   embeddingFolders: readonly string[];
   tokenizer: ClipTokenizer | null;
+  /** Style names of A1111's styles.csv; null when no styles file can be located (unknown names are not reported). */
+  styles: readonly string[] | null;
+  /** Image upscaler names (the hires fix's and X/Y/Z's "Hires upscaler" values besides the latent modes). */
+  upscalers: readonly string[];
   /** Folder of the `.sdprompt` file (null for an unsaved one): `@init`/`@mask` are relative to it. */
   docDir: string | null;
   exists(path: string): boolean;
@@ -42,7 +46,7 @@ export interface FileHashSummary {
 export function emptyEnv(over: Partial<LanguageEnv> = {}): LanguageEnv {
   return {
     samplers: [], schedulers: [], loras: new Map(), embeddings: new Map(), loraFolders: [], embeddingFolders: [],
-    tokenizer: null, docDir: null, exists: () => false, ...over,
+    tokenizer: null, styles: null, upscalers: [], docDir: null, exists: () => false, ...over,
   };
 }
 

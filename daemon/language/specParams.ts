@@ -1,11 +1,12 @@
 /**
  * A `.sdprompt` spec → `sd/img2img` params: the infotext read as A1111's paste reads it (daemon/infotext/pasteParams.ts),
- * plus the SD Studio keys (`@init`, `@resize-mode`, `@outdir`) with paths made absolute against the file's folder.
+ * plus the SD Studio keys (`@init`, `@resize-mode`, `@outdir`, `@style`) with paths made absolute against the file's
+ * folder; `@xyz` lines make the spec an X/Y/Z plot (`specXyz`).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { specInfotext, type ParsedSpec } from '../infotext/sdprompt';
 import { paramsFromInfotext } from '../infotext/pasteParams';
-import type { Img2ImgParams, ResizeMode } from '../protocol';
+import type { Img2ImgParams, ResizeMode, XyzAxisParams } from '../protocol';
 
 export const RESIZE_MODES: Record<string, ResizeMode> = {
   'just-resize': 0, 'crop-and-resize': 1, 'resize-and-fill': 2, 'latent-upscale': 3, '0': 0, '1': 1, '2': 2, '3': 3,
@@ -36,5 +37,21 @@ export function specParams(spec: ParsedSpec, docDir: string | null): Img2ImgPara
     const p = specPath(outdir, docDir);
     if (p) params.outdir = p;
   }
+  const styles = spec.directives.filter((d) => d.key === 'style' && d.value.trim()).map((d) => d.value.trim());
+  if (styles.length) params.styles = styles;
   return params;
+}
+
+/** One `@xyz: Type: values` line → an axis; null when it has no "Type:" part. */
+export function xyzAxisOf(value: string): XyzAxisParams | null {
+  const colon = value.indexOf(':');
+  return colon < 0 ? null : { type: value.slice(0, colon).trim(), values: value.slice(colon + 1).trim() };
+}
+
+/** A spec's `@xyz` lines, in order X, Y, Z; undefined when it has none (an ordinary generation). */
+export function specXyz(spec: ParsedSpec): { x?: XyzAxisParams; y?: XyzAxisParams; z?: XyzAxisParams } | undefined {
+  const axes = spec.directives.filter((d) => d.key === 'xyz').map((d) => xyzAxisOf(d.value)).filter((a): a is XyzAxisParams => a !== null);
+  if (axes.length === 0) return undefined;
+  const [x, y, z] = axes;
+  return { ...(x ? { x } : {}), ...(y ? { y } : {}), ...(z ? { z } : {}) };
 }

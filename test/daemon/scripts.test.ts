@@ -85,11 +85,11 @@ describe('prompt matrix and prompts from file', () => {
   it('prompts from file: a line per job, options per line, seeds iterated', async () => {
     const text = 'a red door\n\n--prompt "a blue door" --steps 3 --seed 40\n--negative_prompt fog --cfg_scale 4';
     const r = await daemon.request('sd/promptsFromFile', { text, iterate_seed: true, params: { prompt: 'photo', steps: 2, width: 64, height: 64, seed: 10, save_images: false } });
-    const f = r.images.map((i) => ({ ...parseGenerationParameters(i.infotext), ...parseGenerationParameters(i.infotext).fields }));
+    const f = r.images.map((i) => parseGenerationParameters(i.infotext));
     assert.deepEqual(f.map((x) => x.prompt), ['a red door photo', 'a blue door photo', 'photo']);
-    assert.deepEqual(f.map((x) => x['Steps']), ['2', '3', '2']);
+    assert.deepEqual(f.map((x) => x.fields['Steps']), ['2', '3', '2']);
     assert.deepEqual(r.images.map((i) => i.seed), [10, 40, 12]);
     assert.equal(f[2]!.negativePrompt, 'fog');
-    assert.equal(f[2]!['CFG scale'], '4');
+    assert.equal(f[2]!.fields['CFG scale'], '4');
   });
 });

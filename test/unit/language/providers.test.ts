@@ -136,3 +136,21 @@ test('code lenses: two per spec with uri, index, resolved params and span', () =
   });
   assert.equal(lenses[2]!.command!.arguments![1], 2); // two `---` above
 });
+
+test('@style and @xyz: completions, diagnostics and the X/Y/Z code lens', () => {
+  const e = env({ styles: ['Film', 'Warm light'], upscalers: ['Lanczos', 'R-ESRGAN 4x+'] });
+  const labels = (text: string, line: number, ch: number) => sdPromptCompletions(analyzeSdPrompt(text), { line, character: ch }, e).map((c) => c.label);
+  assert.ok(labels('@', 0, 1).includes('@xyz'));
+  assert.deepEqual(labels('@style: ', 0, 8), ['Film', 'Warm light']);
+  assert.ok(labels('@xyz: ', 0, 6).includes('Steps'));
+  assert.ok(labels('@xyz: Sampler: Euler a, ', 0, 24).includes('DPM++ 2M'));
+  assert.ok(labels('@xyz: Hires upscaler: ', 0, 22).includes('Latent (nearest-exact)'));
+  assert.ok(labels('a cat\nSteps: 20, Hires upscaler: ', 1, 30).includes('R-ESRGAN 4x+'));
+  const text = '@style: Film\n@style: Nope\n@xyz: Steps: 10-20 [3]\n@xyz: Sampler: Euler a, Euler b\n@xyz: Sideways: 1\na cat\nSteps: 20, Sampler: Euler, CFG scale: 7';
+  assert.deepEqual(codes(text, e).filter((c) => c === 'unknown-style' || c === 'bad-xyz-axis'), ['unknown-style', 'bad-xyz-axis', 'bad-xyz-axis']);
+  const lenses = sdPromptCodeLenses(analyzeSdPrompt('@style: Film\n@xyz: Steps: 10, 20\n@xyz: CFG Scale: 5-7\na cat\nSteps: 20, Sampler: Euler, CFG scale: 7'), 'file:///docs/a.sdprompt', '/docs');
+  assert.deepEqual(lenses.map((l) => l.command!.title), ['▶ Generate X/Y/Z plot']);
+  const [, , params, , xyz] = lenses[0]!.command!.arguments!;
+  assert.deepEqual((params as { styles: string[] }).styles, ['Film']);
+  assert.deepEqual(xyz, { x: { type: 'Steps', values: '10, 20' }, y: { type: 'CFG Scale', values: '5-7' } });
+});
