@@ -40,6 +40,18 @@ export interface SdStudioConfig {
   img2imgFixSteps: boolean;
   randnSource: DaemonSettings['randnSource'];
   etaNoiseSeedDelta: number;
+  samplesFormat: DaemonSettings['samplesFormat'];
+  gridFormat: DaemonSettings['gridFormat'];
+  jpegQuality: number;
+  webpLossless: boolean;
+  saveTxt: boolean;
+  gridSaveTxt2Img: boolean;
+  gridSaveImg2Img: boolean;
+  saveBeforeHighresFix: boolean;
+  saveBeforeFaceRestoration: boolean;
+  saveBeforeColorCorrection: boolean;
+  img2imgColorCorrection: boolean;
+  stylesFile: string;
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -49,6 +61,8 @@ export const RESTART_SETTINGS: ReadonlyArray<keyof SdStudioConfig> = ['execution
 const DAEMON_KEYS = [
   'modelsRoot', 'model', 'sdVae', 'outputDir', 'filenamePattern', 'directoryPattern', 'executionProvider', 'threads', 'previewEvery',
   'upscalerTileSize', 'upscalerTileOverlap', 'defaultUpscaler', 'defaultFaceRestorer', 'img2imgFixSteps', 'randnSource', 'etaNoiseSeedDelta',
+  'samplesFormat', 'gridFormat', 'jpegQuality', 'webpLossless', 'saveTxt', 'gridSaveTxt2Img', 'gridSaveImg2Img', 'saveBeforeHighresFix',
+  'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {
@@ -80,6 +94,7 @@ export function daemonSettings(storage: vscode.Uri): Partial<DaemonSettings> {
   out.modelsRoot = resolvePath(get('modelsRoot'));
   out.model = resolvePath(get('model'));
   out.outputDir = outputDir(storage);
+  out.stylesFile = resolvePath(get('stylesFile'));
   if (get('previewMethod') === 'None') out.previewEvery = 0;
   out.previewMethod = get('previewMethod') === 'TAESD' ? 'taesd' : 'cheap';
   return out as Partial<DaemonSettings>;

@@ -20,12 +20,11 @@ async function runScript(method: 'sd/xyz' | 'sd/promptMatrix' | 'sd/promptsFromF
   }
 }
 
-const axisFlags: Record<string, FlagSpec> = {};
-for (const a of ['x', 'y', 'z']) {
-  axisFlags[a] = { kind: 'string', help: `${a.toUpperCase()} axis as "Type: values", e.g. "Steps: 10-30 [3]", "Sampler: Euler a, DPM++ 2M"` };
-  axisFlags[`${a}-type`] = { kind: 'string', help: `${a.toUpperCase()} axis type (A1111 label: Seed, Steps, CFG Scale, Sampler, Prompt S/R, Checkpoint name, …)` };
-  axisFlags[`${a}-values`] = { kind: 'string', help: `${a.toUpperCase()} axis values: "1, 2, 3", "1-5", "1-5 (+2)", "10-20 [5]"` };
-}
+const axisFlags: Record<string, FlagSpec> = Object.fromEntries(['x', 'y', 'z'].flatMap((a) => [
+  [a, { kind: 'string', help: `${a.toUpperCase()} axis as "Type: values", e.g. "Steps: 10-30 [3]", "Sampler: Euler a, DPM++ 2M"` }],
+  [`${a}-type`, { kind: 'string', help: `${a.toUpperCase()} axis type (A1111 label: Seed, Steps, CFG Scale, Sampler, Prompt S/R, Checkpoint name, …)` }],
+  [`${a}-values`, { kind: 'string', help: `${a.toUpperCase()} axis values: "1, 2, 3", "1-5", "1-5 (+2)", "10-20 [5]"` }],
+]));
 
 /** `--x "Steps: 10, 20"` or `--x-type Steps --x-values "10, 20"`. */
 function axis(f: FlagValues, a: string): XyzAxisParams | undefined {
