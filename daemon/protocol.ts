@@ -861,6 +861,13 @@ export interface StylesDeleteParams {
   name: string;
 }
 
+/** Client → daemon: A1111's "Apply styles" button — the styles' texts merged into the prompts. */
+export interface StylesApplyParams {
+  prompt: string;
+  negative_prompt: string;
+  styles: string[];
+}
+
 /** One axis of the X/Y/Z plot: an A1111 axis label ("Steps", "Sampler", "Prompt S/R", …) and its values text. */
 export interface XyzAxisParams {
   type: string;
@@ -987,6 +994,8 @@ export interface RequestTypes {
   'sd/styles.list': { params: Record<string, never>; result: StylesListResult };
   /** Add (or replace) a style in styles.csv; returns the styles after the change. */
   'sd/styles.save': { params: StylesSaveParams; result: StylesListResult };
+  /** The prompts with styles applied (A1111's "Apply styles"); an unknown style name is an error. */
+  'sd/styles.apply': { params: StylesApplyParams; result: { prompt: string; negative_prompt: string } };
   /** Remove a style from styles.csv; returns the styles after the change. */
   'sd/styles.delete': { params: StylesDeleteParams; result: StylesListResult };
   /** X/Y/Z plot as one job: every cell generated and saved, then the labelled grid(s). */

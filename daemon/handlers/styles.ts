@@ -1,5 +1,5 @@
 import { invalidParam } from '../errors';
-import { readStyles, stylesFilePath, writeStyles } from '../modelFiles/styles';
+import { applyNamedStyles, readStyles, stylesFilePath, writeStyles } from '../modelFiles/styles';
 import type { PromptStyle } from '../prompt/styles';
 import type { DaemonSettings, PromptStyleInfo, StylesListResult } from '../protocol';
 import type { DaemonServer } from '../server';
@@ -32,6 +32,13 @@ export function registerStylesHandlers(server: DaemonServer): void {
     else styles.push(style);
     writeStyles(file, styles);
     return list(ctx.settings);
+  });
+  server.onRequest('sd/styles.apply', (params, ctx) => {
+    if (typeof params?.prompt !== 'string' || typeof params.negative_prompt !== 'string') throw invalidParam('prompt', 'expected prompt and negative_prompt strings');
+    if (!Array.isArray(params.styles)) throw invalidParam('styles', 'expected a list of style names');
+    const file = stylesFilePath(ctx.settings.stylesFile, ctx.settings.modelsRoot);
+    const r = applyNamedStyles(params.styles, file ? readStyles(file) : [], file, params.prompt, params.negative_prompt);
+    return { prompt: r.prompt, negative_prompt: r.negativePrompt };
   });
   server.onRequest('sd/styles.delete', (params, ctx) => {
     const file = located(ctx.settings);

@@ -3,8 +3,8 @@
 // daemon protocol or a VS Code command; the webview only renders and asks.
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import type { Img2ImgParams } from '../../daemon/protocol';
-import type { ImageView, PanelKind, ResultView, SeedView } from '../../webviews/common/messages';
+import type { GenerationResult, Img2ImgParams, PromptMatrixParams, PromptsFromFileParams, XyzParams } from '../../daemon/protocol';
+import type { ImageView, PanelKind, ResultView, ScriptOptions, SeedView } from '../../webviews/common/messages';
 import type { PanelSeed, SdContext } from '../sdContext';
 import { panelDefaults } from '../config';
 import { galleryOps } from './galleryIntents';
@@ -65,7 +65,11 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
       if (!uri || uri.scheme !== 'file' || !/\.(png|jpe?g|webp)$/i.test(uri.fsPath)) return null;
       return imageView(ctx, webview, uri.fsPath);
     },
-    generate: async ({ params, init, mask, inpaint, outpaint }) => {
+    styles: () => ctx.daemon.request('sd/styles.list', {}),
+    saveStyle: ({ style }) => ctx.daemon.request('sd/styles.save', { style }),
+    applyStyles: (args) => ctx.daemon.request('sd/styles.apply', args),
+    xyzAxes: () => ctx.daemon.request('sd/xyz.axes', { tab: kind === 'img2img' ? undefined : 'img2img' }),
+    generate: async ({ params, init, mask, inpaint, outpaint, script }) => {
       const jobId = params.jobId ?? `${kind}-${Date.now().toString(36)}`;
       const full: Img2ImgParams & Record<string, unknown> = { ...params, jobId };
       full.init_images = init ? [imageRef(ctx, init)] : [];
@@ -76,11 +80,13 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
       const follow = followJob(ctx, host, jobId);
       try {
         // Outpainting is the daemon's: it grows the canvas and masks the new area (sd/outpaint), then inpaints.
-        const res = outpaint
-          ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
-          : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
+        // A script runs the job as its base (X/Y/Z plot, prompt matrix, prompts from file); grids come first.
+        const res = script ? await runScript(ctx, script, { ...full, jobId: undefined }, jobId)
+          : outpaint
+            ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
+            : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
         if (!res) return null;
-        return { jobId, results: await resultViews(ctx, webview, res.images) };
+        return { jobId, results: await resultViews(ctx, webview, [...(res.grids ?? []), ...res.images]) };
       } finally {
         follow.dispose();
         jobs.running.delete(jobId);
@@ -99,6 +105,14 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     },
     ...galleryOps(ctx),
   };
+}
+
+/** A script job from the panel's Script dropdown. */
+function runScript(ctx: SdContext, script: ScriptOptions, params: Img2ImgParams, jobId: string): Promise<GenerationResult | undefined> {
+  const { kind, ...options } = script;
+  if (kind === 'xyz') return ctx.runJob('sd/xyz', { ...options, params, jobId } as XyzParams, 'X/Y/Z plot');
+  if (kind === 'promptMatrix') return ctx.runJob('sd/promptMatrix', { ...options, params, jobId } as PromptMatrixParams, 'Prompt matrix');
+  return ctx.runJob('sd/promptsFromFile', { ...options, params, jobId } as PromptsFromFileParams, 'Prompts from file');
 }
 
 /** The img2img and inpaint panels differ by their webview only: the host side is this one definition. */

@@ -5,6 +5,7 @@ import { button, fields, type FieldSpec, type FormValues, h, section } from './d
 import { gallery } from './gallery';
 import type { GenerationDefaults, HostMessage, ImageInput, ImageView, InpaintOptions, OutpaintOptions, ResultView, SeedView } from './messages';
 import { progressBar } from './progress';
+import { toolSections } from './toolSections';
 import { getState, onMessage, ready, request, setState } from './vscodeApi';
 
 export interface Source {
@@ -91,7 +92,20 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     { key: 'sampler_name', label: 'Sampling method', type: 'select', options: samplerList?.samplers.map((x) => x.name) ?? [String(values.sampler_name ?? '')] },
     { key: 'scheduler', label: 'Schedule type', type: 'select', options: samplerList?.schedulers ?? [String(values.scheduler ?? '')] },
   ];
-  const renderSamplers = () => samplerHolder.replaceChildren(fields(samplerSpecs(), values, save));
+  const renderSamplers = () => {
+    samplerHolder.replaceChildren(fields(samplerSpecs(), values, save));
+    if (samplerList) tools.load(samplerList.samplers.map((x) => x.name), samplerList.schedulers);
+  };
+  const promptArea = (k: 'prompt' | 'negative_prompt') => document.getElementById(k) as HTMLTextAreaElement | null;
+  const tools = toolSections(values, save, {
+    get: () => [promptArea('prompt')?.value ?? '', promptArea('negative_prompt')?.value ?? ''],
+    set: (prompt, negative) => {
+      for (const [k, v] of [['prompt', prompt], ['negative_prompt', negative]] as const) {
+        const ta = promptArea(k);
+        if (ta) { ta.value = v; ta.dispatchEvent(new Event('input')); }
+      }
+    },
+  });
   const params: FieldSpec[] = [
     { key: 'steps', label: 'Sampling steps', type: 'range', min: 1, max: 150, step: 1 },
     { key: 'resize_mode', label: 'Resize mode', type: 'select', options: [['0', 'Just resize'], ['1', 'Crop and resize'], ['2', 'Resize and fill'], ['3', 'Just resize (latent upscale)']] },
@@ -140,11 +154,13 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     if (outpaint && !init) { say('Load an image to outpaint first.', true); return; }
     if (outpaint && outpaint.directions?.length === 0) { say('Choose at least one outpainting direction.', true); return; }
     if (kind === 'inpaint' && !mask && !outpaint) { say('Paint a mask first (or upload one), or choose an outpainting method.', true); return; }
-    const p: Img2ImgParams = {};
+    let p: Img2ImgParams = {};
     for (const [k, v] of Object.entries(values)) {
       if (k.startsWith('mask_') || k.startsWith('inpaint')) continue;
       (p as Record<string, unknown>)[k] = NUMERIC.has(k) ? Number(v) : v;
     }
+    p = tools.apply(p);
+    const script = tools.script();
     p.resize_mode = Number(values.resize_mode) as Img2ImgParams['resize_mode'];
     p.jobId = `${kind}-${crypto.randomUUID()}`;
     const inpaint: InpaintOptions | undefined = kind === 'inpaint' ? {
@@ -161,7 +177,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     progress.start(init ? 'Starting…' : 'Starting (no source image: txt2img)…');
     say('');
     try {
-      const res = await request('generate', { params: p, init, mask, inpaint, outpaint });
+      const res = await request('generate', { params: p, init, mask, inpaint, outpaint, ...(script ? { script } : {}) });
       if (!res) { progress.done('Cancelled', 'error'); return; }
       results = [...res.results, ...results].slice(0, 64);
       selected = 0;
@@ -196,6 +212,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     section('Generation', true, samplerHolder, paramsEl, seedTools),
     extra ? extra(values, save) : null,
     section('Variation seed', false, fields(variation, values, save)),
+    ...tools.sections,
   );
   app.append(h('div', { class: `layout ${kind}` }, left, right));
   app.removeAttribute('aria-busy');

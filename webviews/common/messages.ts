@@ -4,7 +4,8 @@
 // (to a request id), and pushed events (progress, preview, seed, result).
 import type {
   ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
-  PromptDiagnosticInfo, SamplersListResult, UpscalersListResult,
+  PromptDiagnosticInfo, PromptMatrixParams, PromptsFromFileParams, PromptStyleInfo, SamplersListResult, StylesListResult, UpscalersListResult,
+  XyzAxisInfo, XyzParams,
 } from '../../daemon/protocol';
 
 export type PanelKind = 'img2img' | 'inpaint' | 'extras' | 'pngInfo' | 'merger' | 'preview';
@@ -48,6 +49,12 @@ export type OutpaintOptions = Pick<OutpaintParams, 'outpaint_method' | 'pixels' 
  */
 export type GenerationDefaults = Pick<Img2ImgParams, 'sampler_name' | 'scheduler' | 'steps' | 'cfg_scale' | 'denoising_strength' | 'mask_blur'>;
 
+/** The Script dropdown's choice: the script's own options; the host adds the job's params. */
+export type ScriptOptions =
+  | ({ kind: 'xyz' } & Omit<XyzParams, 'params' | 'jobId' | 'workDoneToken'>)
+  | ({ kind: 'promptMatrix' } & Omit<PromptMatrixParams, 'params' | 'jobId' | 'workDoneToken'>)
+  | ({ kind: 'promptsFromFile' } & Omit<PromptsFromFileParams, 'params' | 'jobId' | 'workDoneToken'>);
+
 /** The Extras form: `sd/extras` params (ExtrasParams) less the inputs, which the host fills from `mode`. */
 export type ExtrasOptionKey =
   | 'resize_mode' | 'upscaling_resize' | 'upscaling_resize_w' | 'upscaling_resize_h' | 'upscaling_crop' | 'max_side_length'
@@ -67,8 +74,12 @@ export interface HostOps {
   inspectPrompt: { args: { text: string; negative: boolean; steps?: number }; result: PromptStats };
   pickImages: { args: { many: boolean; folder?: boolean }; result: ImageView[] };
   activeEditorImage: { args: Record<string, never>; result: ImageView | null };
+  styles: { args: Record<string, never>; result: StylesListResult };
+  saveStyle: { args: { style: PromptStyleInfo }; result: StylesListResult };
+  applyStyles: { args: { prompt: string; negative_prompt: string; styles: string[] }; result: { prompt: string; negative_prompt: string } };
+  xyzAxes: { args: Record<string, never>; result: { axes: XyzAxisInfo[] } };
   generate: {
-    args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintOptions };
+    args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintOptions; script?: ScriptOptions };
     result: { jobId: string; results: ResultView[] } | null;
   };
   cancel: { args: { jobId: string }; result: void };
