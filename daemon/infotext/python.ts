@@ -135,3 +135,47 @@ export function compareVersions(a: PyVersion, b: PyVersion): number {
   }
   return 0;
 }
+
+/**
+ * Python's `csv.reader` rows (excel dialect): a quote starts a quoted field only as the field's first character
+ * (after spaces too with `skipinitialspace`), `""` is a quote inside one, quoted fields may hold newlines.
+ */
+export function pyCsvRows(text: string, skipInitialSpace = false): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && atStart) {
+      quoted = true;
+      atStart = false;
+    } else if (ch === ',') {
+      row.push(field);
+      field = '';
+      atStart = true;
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = [];
+      field = '';
+      atStart = true;
+    } else if (!(atStart && skipInitialSpace && ch === ' ')) {
+      field += ch;
+      atStart = false;
+    }
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}

@@ -145,7 +145,7 @@ function xyzCompletions(value: string, pos: Position, env: LanguageEnv): Complet
         : label === 'Styles' ? [...(env.styles ?? [])] : label === 'RNG source' ? ['GPU', 'CPU', 'NV'] : [];
   const item = /[^,]*$/.exec(value.slice(colon + 1))![0];
   const from = pos.character - item.replace(/^\s+/, '').length;
-  return choices.map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: /[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v } }));
+  return choices.map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
 }
 
 function promptCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../../models/formats/atomicFile';
 import { invalidParam } from '../errors';
+import { pyCsvRows } from '../infotext/python';
 import { applyStylesToPrompt, type PromptStyle } from '../prompt/styles';
 
 /** Where styles.csv is: the setting, else the install's (`<root>/styles.csv`, or beside a `models/` root). */
@@ -16,34 +17,12 @@ export function stylesFilePath(setting: string, modelsRoot: string): string | nu
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
-/** Python csv.reader rows (doubled quotes, quoted newlines) with `skipinitialspace=True`. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let atStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
-    } else if (ch === '"' && atStart) { quoted = true; atStart = false; } else if (ch === ',') { row.push(field); field = ''; atStart = true; } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.length > 1 || row[0] !== '') rows.push(row);
-      row = []; field = ''; atStart = true;
-    } else if (atStart && ch === ' ') { /* skipinitialspace */ } else { field += ch; atStart = false; }
-  }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
-
 const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** Every style of the file in order (old "name, text" files too); rows whose name starts with "#" are skipped. */
 export function readStyles(file: string): PromptStyle[] {
   if (!existsSync(file)) return [];
-  const rows = parseCsv(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  const rows = pyCsvRows(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), true);
   const header = rows.shift() ?? [];
   const col = (name: string): number => header.indexOf(name);
   const [n, p, t, neg] = [col('name'), col('prompt'), col('text'), col('negative_prompt')];

@@ -34,8 +34,8 @@ function format(field: string, v: unknown): ImageFormat {
   return norm as ImageFormat;
 }
 
-function flag(field: string, v: unknown, def: boolean): boolean {
-  if (v === undefined || v === null) return def;
+function flag(field: string, v: unknown, def: boolean | undefined): boolean {
+  if (v === undefined || v === null) return def ?? false;
   if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
   return v;
 }
@@ -46,20 +46,23 @@ function text(field: string, v: unknown, def: string): string {
   return v;
 }
 
-/** The options in force for a job of `tab`; bad override values throw InvalidParams naming the field. */
-export function resolveSaveOptions(s: DaemonSettings, o: SaveOverrides = {}, tab: 'txt2img' | 'img2img' = 'img2img'): SaveOptions {
+/**
+ * The options in force for a job of `tab`; bad override values throw InvalidParams naming the field. Settings a
+ * caller left out (an older client, a test's partial settings) take A1111's defaults.
+ */
+export function resolveSaveOptions(s: Partial<DaemonSettings>, o: SaveOverrides = {}, tab: 'txt2img' | 'img2img' = 'img2img'): SaveOptions {
   const f = (k: keyof SaveOverrides): string => `override_settings.${k}`;
-  const quality = o.jpeg_quality ?? s.jpegQuality;
+  const quality = o.jpeg_quality ?? s.jpegQuality ?? 80;
   if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) throw invalidParam(f('jpeg_quality'), `${JSON.stringify(quality)} is out of range`, 'integer 1..100');
   return {
-    format: format(f('samples_format'), o.samples_format ?? s.samplesFormat),
-    gridFormat: format(f('grid_format'), o.grid_format ?? s.gridFormat),
+    format: format(f('samples_format'), o.samples_format ?? s.samplesFormat ?? 'png'),
+    gridFormat: format(f('grid_format'), o.grid_format ?? s.gridFormat ?? 'png'),
     quality,
     webpLossless: flag(f('webp_lossless'), o.webp_lossless, s.webpLossless),
     saveTxt: flag(f('save_txt'), o.save_txt, s.saveTxt),
-    saveGrid: flag(f('grid_save'), o.grid_save, tab === 'txt2img' ? s.gridSaveTxt2Img : s.gridSaveImg2Img),
-    filenamePattern: text(f('samples_filename_pattern'), o.samples_filename_pattern, s.filenamePattern),
-    directoryPattern: text(f('directories_filename_pattern'), o.directories_filename_pattern, s.directoryPattern),
+    saveGrid: flag(f('grid_save'), o.grid_save, (tab === 'txt2img' ? s.gridSaveTxt2Img : s.gridSaveImg2Img) ?? true),
+    filenamePattern: text(f('samples_filename_pattern'), o.samples_filename_pattern, s.filenamePattern ?? ''),
+    directoryPattern: text(f('directories_filename_pattern'), o.directories_filename_pattern, s.directoryPattern ?? '[date]'),
     beforeHighresFix: flag(f('save_images_before_highres_fix'), o.save_images_before_highres_fix, s.saveBeforeHighresFix),
     beforeFaceRestoration: flag(f('save_images_before_face_restoration'), o.save_images_before_face_restoration, s.saveBeforeFaceRestoration),
     beforeColorCorrection: flag(f('save_images_before_color_correction'), o.save_images_before_color_correction, s.saveBeforeColorCorrection),

@@ -1,7 +1,7 @@
 // The X/Y/Z plot's axes (`scripts/xyz_grid.py`): A1111's axis labels, how a values text becomes a list
 // (`csv_string_to_list_strip`, `1-5 (+2)` and `10-20 [5]` ranges, np.arange / np.linspace), how each value is set
 // on a job's params, and how it is labelled in the legend. Pure: the runner is pipelines/xyz.ts.
-import { pyFloatStr } from '../infotext/python';
+import { pyCsvRows, pyFloatStr, pyStrip } from '../infotext/python';
 import type { Img2ImgParams } from '../protocol';
 
 export type AxisValue = number | string | string[];
@@ -104,23 +104,8 @@ export function axisLabel(o: AxisOption, x: AxisValue): string {
   return `${o.label}: ${v}`;
 }
 
-/** `csv_string_to_list_strip`: Python's csv reader over the text (quotes allowed), each value stripped. */
-export function csvValues(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    let field = '';
-    let quoted = false;
-    let started = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
-      } else if (ch === '"' && !started) { quoted = true; started = true; } else if (ch === ',') { out.push(field.trim()); field = ''; started = false; } else { field += ch; if (ch !== ' ') started = true; }
-    }
-    if (line.length) out.push(field.trim());
-  }
-  return out;
-}
+/** `csv_string_to_list_strip`: Python's csv reader over the text, every value stripped. */
+export const csvValues = (text: string): string[] => pyCsvRows(text).flat().map((v) => pyStrip(v));
 
 const RE_RANGE = /^\s*([+-]?\s*\d+)\s*-\s*([+-]?\s*\d+)(?:\s*\(([+-]\d+)\s*\))?\s*$/;
 const RE_RANGE_FLOAT = /^\s*([+-]?\s*\d+(?:.\d*)?)\s*-\s*([+-]?\s*\d+(?:.\d*)?)(?:\s*\(([+-]\d+(?:.\d*)?)\s*\))?\s*$/;

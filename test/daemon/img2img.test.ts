@@ -155,9 +155,9 @@ describe('img2img through the daemon', () => {
     const secondBatch = seen.filter((p) => p.image === 1).length;
     assert.ok(firstBatch < 150, `batch 1 ran ${firstBatch} steps after a skip at step 2`);
     assert.equal(secondBatch, 150);
-    assert.equal(listFiles(join(outdir, 'img2img-images')).length, 2);
+    assert.equal(listFiles(join(outdir, 'txt2img-images')).length, 2);
     assert.equal(r.grids?.length, 1); // A1111's grid_save (on by default): a grid of the job's two images
-    assert.match(r.grids![0]!.path!, /img2img-grids[/\\]\d{4}-\d\d-\d\d[/\\]grid-0000\.png$/);
+    assert.match(r.grids![0]!.path!, /txt2img-grids[/\\]\d{4}-\d\d-\d\d[/\\]grid-0000\.png$/);
     const jobs = await daemon.request('sd/jobs.list', {});
     assert.equal(jobs.jobs.find((j) => j.jobId === 'to-skip')?.state, 'done');
   });

@@ -34,7 +34,7 @@ describe('X/Y/Z plot', () => {
   it('sd-studio xyz: a 2×3 grid over steps and sampler with labels, 6 singles with their own infotexts, the axes in the grid infotext', async () => {
     const outdir = join(work, 'xyz');
     const r = runCli(['xyz', '--model', modelDir, '--outdir', outdir, '-p', 'a lighthouse', '-W', '64', '-H', '64', '--seed', '5',
-      '--x', 'Steps: 2-3', '--y', 'Sampler: Euler a, Euler, "DPM++ 2M"']);
+      '--x', 'Steps: 2-3', '--y', 'Sampler: Euler a, Euler,"DPM++ 2M"']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     const singles = lines.filter((l) => !l.startsWith('grid: '));
@@ -55,7 +55,7 @@ describe('X/Y/Z plot', () => {
     assert.equal(f['X Type'], 'Steps');
     assert.equal(f['X Values'], '2-3');
     assert.equal(f['Y Type'], 'Sampler');
-    assert.equal(f['Y Values'], 'Euler a, Euler, "DPM++ 2M"');
+    assert.equal(f['Y Values'], 'Euler a, Euler,"DPM++ 2M"');
     assert.equal(f['Steps'], '2');
     assert.equal(f['Sampler'], 'Euler a');
   });

@@ -29,7 +29,8 @@ test('float axes: np.arange and np.linspace as A1111 calls them', () => {
 });
 
 test('string axes: CSV with quotes, Prompt S/R, Prompt order permutations', () => {
-  assert.deepEqual(csvValues('a, "b, c" ,d'), ['a', 'b, c', 'd']);
+  assert.deepEqual(csvValues('a,"b, c" ,d'), ['a', 'b, c', 'd']);
+  assert.deepEqual(csvValues('a, "b, c"'), ['a', '"b', 'c"']); // Python's csv: a quote after a space is a character
   assert.deepEqual(values('Prompt order', 'x, y, z').map((v) => (v as string[]).join('')), ['xyz', 'xzy', 'yxz', 'yzx', 'zxy', 'zyx']);
   const p = { prompt: 'a cat in a hat', negative_prompt: 'cat hair' };
   findAxis('Prompt S/R')!.apply(p, 'dog', ['cat', 'dog']);
