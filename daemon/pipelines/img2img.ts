@@ -68,7 +68,8 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
   const loaded = await modelFor(deps, p.model, p.prompt, p.sdVae);
-  const { model, vaeInfo } = loaded;
+  const { vaeInfo } = loaded;
+  let model = loaded.model;
   const preview = await livePreviewFor(deps.settings, deps.taesd);
   throwIfAborted(job.signal);
 
@@ -113,7 +114,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
-    if (hires && iter > 0) await modelFor(deps, p.model, p.prompt, p.sdVae);
+    if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
     const first = iter * p.batchSize;
     const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
     const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);

@@ -75,6 +75,20 @@ describe('hires fix', () => {
     assert.equal(back.params.hr_upscaler, 'Lanczos');
   });
 
+  it('a hires checkpoint: the second pass on another model, the first model again for the next batch', async () => {
+    const other = join(work, 'tiny-v');
+    await writeTinySdModel(other, { predictionType: 'v_prediction' });
+    const job = { prompt: 'a lighthouse', sampler_name: 'Euler', steps: 2, seed: 8, width: 64, height: 64, enable_hr: true, hr_scale: 1.5, denoising_strength: 0.5, save_images: false, send_images: true };
+    const r = await daemon.request('sd/img2img', { ...job, n_iter: 2, hr_checkpoint_name: other });
+    assert.equal(r.images.length, 2);
+    assert.deepEqual([r.images[1]!.width, r.images[1]!.height], [96, 96]);
+    assert.match(parseGenerationParameters(r.images[0]!.infotext).fields['Hires checkpoint'] ?? '', /^tiny-v \[[0-9a-f]{10}\]$/);
+    const same = await daemon.request('sd/img2img', { ...job, n_iter: 2 });
+    assert.notEqual(r.images[0]!.png, same.images[0]!.png, 'the hires model made no difference');
+    const single = await daemon.request('sd/img2img', { ...job, seed: 9, hr_checkpoint_name: other });
+    assert.equal(r.images[1]!.png, single.images[0]!.png, 'batch 2 did not run the first pass on the first model again');
+  });
+
   it('an unknown hires upscaler is an error that names the field', async () => {
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', steps: 2, width: 64, height: 64, enable_hr: true, hr_upscaler: 'Latent (sideways)', save_images: false }),
       (e: { data?: { field?: string } }) => e.data?.field === 'hr_upscaler');
