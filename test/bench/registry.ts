@@ -4,6 +4,7 @@ import { mergeBench } from './merge';
 import { upscaleBench } from './upscale';
 import { unetBench } from './unet';
 import { facesBench } from './faces';
+import { toolsBench } from './tools';
 
 export interface Bench {
   summary: string;
@@ -20,5 +21,6 @@ export const benches: Record<string, Bench> = {
   upscale: upscaleBench,
   unet: unetBench,
   faces: facesBench,
+  tools: toolsBench,
   // <benches>
 };
