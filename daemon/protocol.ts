@@ -301,7 +301,9 @@ export interface Img2ImgParams {
    * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1, `CLIP_stop_at_last_layers`,
    * `pad_cond_uncond` = "Pad prompt/negative prompt", default false: pad cond/uncond of different chunk counts
    * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True"),
-   * `face_restoration_model` ("CodeFormer" or "GFPGAN") and `code_former_weight` (0..1, default 0.5) for restore_faces.
+   * `face_restoration_model` ("CodeFormer" or "GFPGAN") and `code_former_weight` (0..1, default 0.5) for restore_faces,
+   * `sd_vae` = "SD VAE" for this job, and A1111's saving options (`SaveOverrides`: samples_format, jpeg_quality,
+   * webp_lossless, save_txt, grid_save, filename patterns, save_images_before_*, img2img_color_correction).
    */
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
