@@ -57,6 +57,14 @@ function applyOrder(p: Img2ImgParams, x: AxisValue): void {
   p.prompt = parts.map((part, i) => part + tokens[i]).join('') + prompt;
 }
 
+/** `apply_face_restore`: CodeFormer / GFPGAN pick the restorer; true/yes/y/1 turn it on with the default one. */
+function applyFaceRestore(p: Img2ImgParams, x: AxisValue): void {
+  const v = String(x).toLowerCase();
+  const model = v === 'codeformer' ? 'CodeFormer' : v === 'gfpgan' ? 'GFPGAN' : undefined;
+  p.restore_faces = model !== undefined || ['true', 'yes', 'y', '1'].includes(v);
+  if (model) p.override_settings = { ...p.override_settings, face_restoration_model: model };
+}
+
 function applySize(p: Img2ImgParams, x: AxisValue): void {
   const m = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/i.exec(String(x));
   if (!m) throw new Error(`Size: expected WIDTHxHEIGHT, got "${String(x)}"`);
@@ -87,7 +95,7 @@ export const AXIS_OPTIONS: readonly AxisOption[] = [
   { label: 'Cond. Image Mask Weight', type: 'float', tab: 'img2img', apply: override('inpainting_mask_weight') },
   { label: 'VAE', type: 'str', apply: override('sd_vae'), cost: 0.7 },
   { label: 'Styles', type: 'str', apply: (p, x) => { p.styles = [...(p.styles ?? []), ...String(x).split(',')]; } },
-  { label: 'Face restore', type: 'str', apply: (p, x) => { p.restore_faces = ['true', 'yes', 'y', '1', 'codeformer', 'gfpgan'].includes(String(x).toLowerCase()); }, format: valueOnly },
+  { label: 'Face restore', type: 'str', apply: applyFaceRestore, format: valueOnly },
   { label: 'Size', type: 'str', apply: applySize, format: valueOnly },
   { label: 'RNG source', type: 'str', apply: override('randn_source') },
 ];
