@@ -115,6 +115,8 @@ export interface JobInfo {
   state: JobState;
   /** Set once the job ends in `failed`. */
   error?: string;
+  /** The backend running (or that ran) the job: "local" or a name from the `backends` setting. */
+  backend?: string;
 }
 
 /** Daemon → client: a job changed state. */
@@ -717,6 +719,33 @@ export interface SdPromptFromImageResult {
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
+// A1111's HTTP API served by the daemon, and remote backends
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Params of `sd/api.start` (sent by the extension when `sdStudio.api.enabled` is on): serve A1111's `/sdapi/v1`
+ * from this daemon, on its job queue. Binds 127.0.0.1 unless `listen`, which requires `auth`.
+ */
+export interface ApiStartParams {
+  /** Default 7860 (A1111's); 0 picks a free port. */
+  port?: number;
+  /** Serve every network interface (A1111 --listen); refused without `auth`. */
+  listen?: boolean;
+  /** A1111 --api-auth "USER:PASS[,USER2:PASS2]" (HTTP basic auth). */
+  auth?: string;
+  /** A1111 --cors-allow-origins: browser origins allowed to call the API; none by default. */
+  corsOrigins?: string[];
+}
+
+export interface ApiStatus {
+  running: boolean;
+  /** "http://127.0.0.1:7860" while running. */
+  url?: string;
+}
+
+// <api-section>
+
+// ---------------------------------------------------------------------------------------------------------
 // The method table: every request and notification once. Clients and the daemon are typed from it.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -762,6 +791,10 @@ export interface RequestTypes {
   'sd/outpaint': { params: OutpaintParams; result: GenerationResult };
   /** Batch img2img over a folder as one job; keeps going past bad files and reports each. */
   'sd/batch': { params: BatchParams; result: BatchResult };
+  /** Start (or restart with new options) A1111's HTTP API on this daemon. */
+  'sd/api.start': { params: ApiStartParams; result: ApiStatus };
+  /** Stop the HTTP API. */
+  'sd/api.stop': { params: Record<string, never>; result: ApiStatus };
   // <requests>
 }
 

@@ -9,6 +9,7 @@ import { registerConvertOnnxHandlers } from './convertOnnx';
 import { registerExtrasHandlers } from './extras';
 import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
+import { registerApiHandlers } from './api';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -21,5 +22,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerLanguageFeatures(server, services); // .sdprompt language server (daemon/language)
   registerConvertOnnxHandlers(server);
   registerInpaintHandlers(server, services);
+  registerApiHandlers(server);
   // <handlers>
 }

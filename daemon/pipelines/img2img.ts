@@ -74,6 +74,7 @@ export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: Pipe
   const saveTarget = { root: p.outdir, tab: p.isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: deps.settings.directoryPattern, filenamePattern: deps.settings.filenamePattern } as const;
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
+    if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
     const first = iter * p.batchSize;
     const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
     const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
