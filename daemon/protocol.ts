@@ -96,6 +96,23 @@ export interface DaemonSettings {
   sdVae: string;
   /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';
+  /**
+   * Engines generation jobs may run on; empty = this daemon only. With entries, each job goes to the least busy
+   * one that has its model (list `{ kind: 'local' }` to keep this machine in the pool).
+   */
+  backends: BackendConfig[];
+}
+
+/** One engine of the `backends` setting. */
+export interface BackendConfig {
+  /** Shown in panels and the status bar; the CLI's `--backend NAME`. */
+  name: string;
+  /** `a1111`: A1111, Forge, reForge, SD.Next or another `sd-studio serve --api`; `comfyui`: a ComfyUI server. */
+  kind: 'local' | 'a1111' | 'comfyui';
+  /** Base URL, e.g. "http://gpu-box:7860" (a1111) or "http://gpu-box:8188" (comfyui). */
+  url?: string;
+  /** "USER:PASS" (HTTP basic auth, A1111's --api-auth) or "Bearer TOKEN". */
+  auth?: string;
 }
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
@@ -236,6 +253,8 @@ export interface Img2ImgParams {
    * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True").
    */
   override_settings?: Partial<{ img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean }>;
+  /** Run on this backend only (a name from the `backends` setting); default: the least busy one with the model. */
+  backend?: string;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */
@@ -325,6 +344,8 @@ export interface GeneratedImage {
 /** Result of `sd/img2img`. */
 export interface GenerationResult {
   jobId: string;
+  /** The backend that ran the job ("local" or a name from the `backends` setting). */
+  backend?: string;
   images: GeneratedImage[];
   /** Params after defaults, random seed and infotext were resolved. */
   parameters: Img2ImgParams;
@@ -743,6 +764,21 @@ export interface ApiStatus {
   url?: string;
 }
 
+/** One entry of `sd/backends.list`. */
+export interface BackendStatus {
+  name: string;
+  kind: BackendConfig['kind'];
+  url?: string;
+  /** 'unknown' until the daemon has reached it once. */
+  state: 'up' | 'down' | 'unknown';
+  /** Running a job of this daemon now. */
+  busy: boolean;
+  /** Checkpoint names it offers (empty for `local`: it runs whatever model path it is given). */
+  models: string[];
+  /** Why it is down. */
+  error?: string;
+}
+
 // <api-section>
 
 // ---------------------------------------------------------------------------------------------------------
@@ -795,6 +831,8 @@ export interface RequestTypes {
   'sd/api.start': { params: ApiStartParams; result: ApiStatus };
   /** Stop the HTTP API. */
   'sd/api.stop': { params: Record<string, never>; result: ApiStatus };
+  /** The configured backends: reachable or not, busy, their models (refreshed by the request). */
+  'sd/backends.list': { params: Record<string, never>; result: { backends: BackendStatus[] } };
   // <requests>
 }
 

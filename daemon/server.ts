@@ -1,6 +1,6 @@
 import { CancellationTokenSource, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import { CancelledError, RpcError } from './errors';
-import { JobQueue, type JobContext } from './jobs';
+import { JobQueue, type JobContext, type LaneChooser } from './jobs';
 import { ErrorCodes, type DaemonSettings, type NotificationMethod, type NotificationTypes, type ParamsOf, type RequestMethod, type ResultOf } from './protocol';
 
 /** What a plain (non-job) handler gets besides its params. */
@@ -141,12 +141,15 @@ export class DaemonServer {
     method: M,
     kind: string,
     handler: (params: ParamsOf<M>, ctx: JobRequestContext) => Promise<ResultOf<M>>,
+    /** Which lanes (backends) may run the job; default the local worker. Throws for params naming no backend. */
+    lanes?: (params: ParamsOf<M>) => LaneChooser,
   ): void {
     this.bind(method, async (raw, token) => {
       const params = (raw ?? {}) as ParamsOf<M> & { jobId?: string; workDoneToken?: string | number };
       const settings = this.currentSettings;
       const reporter = params.workDoneToken !== undefined ? this.connection.window.attachWorkDoneProgress(params.workDoneToken) : undefined;
       try {
+        const chooser = lanes?.(params);
         const submitted = this.jobs.submit(kind, params.jobId, async (job) => {
           reporter?.begin(`SD Studio: ${kind}`, 0, 'starting', true);
           if (reporter) this.workDone.set(job.id, reporter);
@@ -155,7 +158,7 @@ export class DaemonServer {
           } finally {
             this.workDone.delete(job.id);
           }
-        });
+        }, chooser);
         const cancelSub = token.onCancellationRequested(() => this.jobs.cancel(submitted.id));
         try {
           return await submitted.done;

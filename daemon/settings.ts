@@ -23,6 +23,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     defaultFaceRestorer: 'gfpgan',
     sdVae: env.SD_STUDIO_VAE ?? 'Automatic',
     previewMethod: env.SD_STUDIO_PREVIEW === 'taesd' ? 'taesd' : 'cheap',
+    backends: [],
   };
 }
 
