@@ -63,5 +63,7 @@ export function printImagesOutcome(outcome: JobOutcome<'sd/img2img'> | JobOutcom
   }
   if (json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
   else for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
+  const backend = (outcome.result as { backend?: string }).backend;
+  if (!json && backend && backend !== 'local') process.stderr.write(`ran on backend "${backend}"\n`);
   return 0;
 }

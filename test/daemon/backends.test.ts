@@ -2,14 +2,14 @@
 // A batch of 8 jobs spreads over both and every result lands here with its infotext; one backend is killed
 // mid-batch and the batch still completes (its job retried on the other).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseGenerationParameters } from '../../daemon/infotext/a1111';
 import { readPngTextChunks } from '../../daemon/infotext/pngChunks';
 import type { GenerationResult, JobStateNotification } from '../../daemon/protocol';
 import { startApiServer, tinyModelsRoot, type ApiProcess } from './apiServer';
-import { startDaemon, tempDir, type TestDaemon } from './harness';
+import { runCli, startDaemon, tempDir, type TestDaemon } from './harness';
 
 const work = tempDir('sd-studio-backends-');
 let a: ApiProcess;
@@ -89,5 +89,18 @@ describe('a1111 backends', () => {
     const r = await front.request('sd/img2img', { prompt: 'pinned', seed: 1, steps: 2, width: 64, height: 64, backend: 'gpu-a' });
     assert.equal(r.backend, 'gpu-a');
     await assert.rejects(front.request('sd/img2img', { prompt: 'x', backend: 'nope' }), /no backend named "nope"/);
+  });
+
+  it('the CLI takes the backends from a file and --backend NAME', () => {
+    const file = join(work, 'backends.json');
+    writeFileSync(file, JSON.stringify([{ name: 'gpu-a', kind: 'a1111', url: a.url }]));
+    const r = runCli(['img2img', '--backends', file, '--backend', 'gpu-a', '--model', 'tiny', '-p', 'from the cli', '-s', '3', '--steps', '2', '-W', '64', '-H', '64', '-o', join(work, 'out-cli'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as GenerationResult;
+    assert.equal(out.backend, 'gpu-a');
+    assert.match(out.images[0]!.path!, /out-cli/);
+    const bad = runCli(['img2img', '--backends', join(work, 'missing.json'), '-p', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--backends .*missing\.json: no such file/);
   });
 });

@@ -1,6 +1,7 @@
 import { ApiConfigError, startApi } from '../../api';
 import { createHeadlessDaemon, serveStdio } from '../../main';
 import type { DaemonSettings } from '../../protocol';
+import { readBackends } from '../../settings';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
 import type { CliCommand } from '../command';
 
@@ -15,6 +16,7 @@ const apiFlags: Record<string, FlagSpec> = {
   'models-root': { kind: 'string', help: 'A1111 models folder or install (Stable-diffusion/, VAE/, Lora/, ...)' },
   model: { kind: 'string', short: 'm', help: 'checkpoint or ONNX model folder loaded by default' },
   outdir: { kind: 'string', short: 'o', help: 'output root for save_images (default ./outputs)' },
+  backends: { kind: 'string', help: 'JSON file listing backends this API spreads jobs over (default $SD_STUDIO_BACKENDS)' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
 };
@@ -30,6 +32,13 @@ async function serveApi(f: Record<string, unknown>): Promise<number> {
     settings.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') settings.threads = f.threads;
+  if (typeof f.backends === 'string') {
+    try {
+      settings.backends = readBackends(f.backends);
+    } catch (e) {
+      throw new UsageError(`--backends ${(e as Error).message}`);
+    }
+  }
   const listen = f.listen === true;
   const auth = typeof f['api-auth'] === 'string' ? f['api-auth'] : undefined;
   if (listen && !auth) {
