@@ -239,6 +239,8 @@ export class JobQueue {
     let lastPreview = 0;
     const events = this.events;
     const every = this.previewEvery;
+    // Panels, the status bar and the CLI show the message: say where a remote job runs.
+    const where = lane === LOCAL_LANE ? '' : ` · on ${lane}`;
     return {
       id: job.info.jobId,
       signal: job.controller.signal,
@@ -255,7 +257,7 @@ export class JobQueue {
         events.progress({
           jobId: job.info.jobId, step, steps, image, images,
           ...(etaSeconds === undefined ? {} : { etaSeconds }),
-          message: `step ${step}/${steps} · image ${image + 1}/${images}${eta}`,
+          message: `step ${step}/${steps} · image ${image + 1}/${images}${eta}${where}`,
         });
       },
       beginBatch() {
@@ -267,7 +269,7 @@ export class JobQueue {
         const elapsed = (Date.now() - started) / 1000;
         const etaSeconds = done > 0 ? (elapsed / done) * (total - done) : undefined;
         const eta = etaSeconds === undefined ? '' : ` · ${Math.ceil(etaSeconds)} s left`;
-        events.progress({ jobId: job.info.jobId, step: done, steps: total, image: 0, images: 1, ...(etaSeconds === undefined ? {} : { etaSeconds }), message: `${message}${eta}` });
+        events.progress({ jobId: job.info.jobId, step: done, steps: total, image: 0, images: 1, ...(etaSeconds === undefined ? {} : { etaSeconds }), message: `${message}${eta}${where}` });
       },
       wantsPreview(step, steps) {
         const n = every();
