@@ -677,6 +677,11 @@ export interface ExtrasParams {
   send_images?: boolean;
   /** Write the PNGs (default true). */
   save_images?: boolean;
+  /**
+   * Run the upscaler and face-restorer models on this backend (a name from the `backends` setting); default this
+   * machine. Upscaler names are then the backend's own.
+   */
+  backend?: string;
   jobId?: string;
   workDoneToken?: string | number;
 }

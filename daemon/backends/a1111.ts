@@ -1,7 +1,10 @@
 // An A1111-compatible server as a backend (A1111, Forge, reForge, SD.Next, another `sd-studio serve --api`):
 // the job's params become /sdapi/v1/txt2img or /img2img JSON, /progress is polled for progress and previews,
 // Skip and cancel become /skip and /interrupt, and the images come home with the server's own infotexts.
-import { readImageRef } from '../image/decode';
+import { decodeImage, readImageRef } from '../image/decode';
+import { encodePng } from '../image/encode';
+import type { RgbImage } from '../image/rgbImage';
+import type { RemoteExtras } from '../pipelines/extras';
 import { CancelledError, invalidParam, RpcError } from '../errors';
 import type { JobContext } from '../jobs';
 import { saveRemoteImage } from '../output/remoteImage';
@@ -56,6 +59,26 @@ export class A1111Backend implements RemoteBackend {
 
   constructor(readonly config: BackendConfig) {
     this.http = new RemoteHttp(config.name, config.url ?? '', config.auth);
+  }
+
+  /** Extras' model work through /sdapi/v1/extra-single-image: one upscaler, or one face restorer. */
+  readonly extras: RemoteExtras = {
+    upscale: (img, name, scale, signal) => this.extraSingle(img, { upscaler_1: name, upscaling_resize: scale, resize_mode: 0 }, signal),
+    restoreFaces: (img, model, visibility, weight, signal) =>
+      this.extraSingle(img, { upscaler_1: 'None', [`${model}_visibility`]: visibility, ...(model === 'codeformer' ? { codeformer_weight: weight } : {}) }, signal),
+  };
+
+  private async extraSingle(img: RgbImage, fields: Record<string, unknown>, signal: AbortSignal): Promise<RgbImage> {
+    const image = Buffer.from(await encodePng(img)).toString('base64');
+    let r: { image?: string };
+    try {
+      r = await this.http.json('POST', 'sdapi/v1/extra-single-image', { image, ...fields }, signal);
+    } catch (e) {
+      if (e instanceof RemoteError) throw new RpcError(ErrorCodes.JobFailed, e.message);
+      throw e;
+    }
+    if (!r.image) throw new RpcError(ErrorCodes.JobFailed, `${this.config.name}: extra-single-image returned no image`);
+    return decodeImage({ bytes: Buffer.from(r.image, 'base64'), label: `${this.config.name}: extras result` });
   }
 
   async listModels(): Promise<string[]> {

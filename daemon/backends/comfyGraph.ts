@@ -99,16 +99,12 @@ export function generationPrompt(g: GenerationGraph): ComfyPrompt {
   return n;
 }
 
-/** Upscale an uploaded image to width×height: a model from ComfyUI's upscale_models first, then Lanczos to size. */
-export function upscalePrompt(image: string, model: string | undefined, width: number, height: number): ComfyPrompt {
-  const n: ComfyPrompt = { '1': { class_type: 'LoadImage', inputs: { image } } };
-  let img: Link = ['1', 0];
-  if (model) {
-    n['2'] = { class_type: 'UpscaleModelLoader', inputs: { model_name: model } };
-    n['3'] = { class_type: 'ImageUpscaleWithModel', inputs: { upscale_model: ['2', 0], image: img } };
-    img = ['3', 0];
-  }
-  n['4'] = { class_type: 'ImageScale', inputs: { image: img, upscale_method: 'lanczos', width, height, crop: 'disabled' } };
-  n[OUTPUT_NODE] = { class_type: 'PreviewImage', inputs: { images: ['4', 0] } };
-  return n;
+/** One pass of an upscale model (ComfyUI's upscale_models) over an uploaded image, at the model's own scale. */
+export function upscalePrompt(image: string, model: string): ComfyPrompt {
+  return {
+    '1': { class_type: 'LoadImage', inputs: { image } },
+    '2': { class_type: 'UpscaleModelLoader', inputs: { model_name: model } },
+    '3': { class_type: 'ImageUpscaleWithModel', inputs: { upscale_model: ['2', 0], image: ['1', 0] } },
+    [OUTPUT_NODE]: { class_type: 'PreviewImage', inputs: { images: ['3', 0] } },
+  };
 }

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { ComfyApi } from '@saintno/comfyui-sdk';
 import sharp from 'sharp';
-import { readImageRef } from '../image/decode';
+import { decodeImage, readImageRef } from '../image/decode';
+import type { RemoteExtras } from '../pipelines/extras';
 import { encodePng } from '../image/encode';
 import { grayToRgb } from '../image/mask/gray';
 import { BackendLostError, CancelledError, invalidParam, RpcError } from '../errors';
@@ -16,7 +17,7 @@ import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImag
 import { resolveSampler } from '../sampling';
 import { inpaintSourceMask, maskedImg2ImgExtra, plainImg2ImgExtra } from '../stages/inpaint';
 import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
-import { generationPrompt, OUTPUT_NODE, type ComfyPrompt } from './comfyGraph';
+import { generationPrompt, OUTPUT_NODE, upscalePrompt, type ComfyPrompt } from './comfyGraph';
 import { modelKey, type RemoteBackend } from './types';
 import { ArrayBufferWebSocket } from './wsBinary';
 
@@ -26,6 +27,13 @@ const WS_SILENCE_MS = 120_000;
 
 /** How one prompt ended. */
 type Outcome = 'done' | 'interrupted';
+
+/** What to do with a prompt's messages: `stop` interrupts it; progress and previews are reported if wanted. */
+interface Follow {
+  stop: AbortSignal;
+  progress?(value: number, max: number): void;
+  preview?(png: string, width: number, height: number): void;
+}
 
 export class ComfyUiBackend implements RemoteBackend {
   private ready: Promise<ComfyApi> | undefined;
@@ -119,8 +127,14 @@ export class ComfyUiBackend implements RemoteBackend {
           ...(isImg2Img ? { init: { image: inits[k % inits.length]!, resizeMode: p.resizeMode as 0 | 1, denoise: p.denoisingStrength, fixSteps: p.fixSteps } } : {}),
           ...(mask ? { mask: { image: mask, fill: p.inpaint.fill } } : {}),
         });
-        const batch = job.beginBatch();
-        const outcome = await this.run(api, prompt, job, batch, k, total);
+        const outcome = await this.run(api, prompt, {
+          stop: job.beginBatch(),
+          progress: (v, max) => job.progress(v, max, k, total),
+          // ComfyUI decides when it sends a preview: forward it when previews are on (rate-limited by the job).
+          preview: (png, width, height) => {
+            if (job.wantsPreview(1, 1)) job.preview({ image: k, step: 0, width, height, png });
+          },
+        });
         if (job.signal.aborted) throw new CancelledError();
         if (outcome === 'interrupted') continue; // Skip: ComfyUI keeps no partial image
         const infotext = img2imgInfotext(p, {
@@ -139,19 +153,20 @@ export class ComfyUiBackend implements RemoteBackend {
   }
 
   /**
-   * Queue one prompt and follow it on the websocket until it ends. Listening starts before the prompt is queued:
-   * ComfyUI may run it (and send every message) before the HTTP answer with its id arrives.
+   * Queue one prompt and follow it on the websocket until it ends; `stop` firing sends /interrupt. Listening
+   * starts before the prompt is queued: ComfyUI may run it (and send every message) before the HTTP answer
+   * with its id arrives.
    */
-  private async run(api: ComfyApi, prompt: ComfyPrompt, job: JobContext, batch: AbortSignal, k: number, total: number): Promise<Outcome> {
+  private async run(api: ComfyApi, prompt: ComfyPrompt, follow: Follow): Promise<Outcome> {
     let id: string | undefined;
     const early: Array<() => void> = [];
     let settle!: { resolve: (o: Outcome) => void; reject: (e: unknown) => void };
     const ended = new Promise<Outcome>((resolve, reject) => (settle = { resolve, reject }));
     const offs: Array<() => void> = [];
-    const onSkip = (): void => void api.interrupt().catch(() => undefined);
+    const onStop = (): void => void api.interrupt().catch(() => undefined);
     const end = (f: () => void): void => {
       offs.forEach((off) => off());
-      batch.removeEventListener('abort', onSkip);
+      follow.stop.removeEventListener('abort', onStop);
       f();
     };
     /** Run `f` for messages of this prompt; those that come before its id is known wait for it. */
@@ -159,13 +174,14 @@ export class ComfyUiBackend implements RemoteBackend {
       if (id === undefined) early.push(() => e.detail.prompt_id === id && f(e.detail));
       else if (e.detail.prompt_id === id) f(e.detail);
     };
-    batch.addEventListener('abort', onSkip);
+    follow.stop.addEventListener('abort', onStop);
     offs.push(
-      api.on('progress', mine((d) => job.progress(d.value, d.max, k, total))),
+      api.on('progress', mine((d) => follow.progress?.(d.value, d.max))),
       api.on('b_preview', (e) => {
-        if (!job.wantsPreview(1, 1)) return;
+        if (!follow.preview) return;
+        const show = follow.preview;
         void e.detail.arrayBuffer().then((buf) => sharp(Buffer.from(buf)).png().toBuffer({ resolveWithObject: true })).then(
-          ({ data, info }) => job.preview({ image: k, step: 0, width: info.width, height: info.height, png: data.toString('base64') }),
+          ({ data, info }) => show(data.toString('base64'), info.width, info.height),
           () => undefined,
         );
       }),
@@ -186,6 +202,22 @@ export class ComfyUiBackend implements RemoteBackend {
     for (const f of early.splice(0)) f();
     return ended;
   }
+
+  /** Upscale model passes on ComfyUI (standard nodes have no face restorer). */
+  readonly extras: RemoteExtras = {
+    upscale: async (img, name, _scale, signal) => {
+      const api = await this.connect();
+      const defs = await this.http('listing upscale models', () => api.getNodeDefs('UpscaleModelLoader'));
+      const names = ((defs?.UpscaleModelLoader?.input?.required as Record<string, unknown> | undefined)?.model_name as [string[]] | undefined)?.[0] ?? [];
+      const model = names.find((n) => modelKey(n) === modelKey(name));
+      if (!model) throw invalidParam('upscaler_1', `backend "${this.config.name}" has no upscale model "${name}"`, names.join(' | ') || '(none in its models/upscale_models)');
+      const image = await this.upload(api, await encodePng(img), `sd-studio-upscale-${randomUUID()}.png`);
+      const prompt = upscalePrompt(image, model);
+      const outcome = await this.run(api, prompt, { stop: signal });
+      if (outcome === 'interrupted' || signal.aborted) throw new CancelledError();
+      return decodeImage({ bytes: Buffer.from(await this.output(api, prompt)), label: `${this.config.name}: upscale result` });
+    },
+  };
 
   /** The finished image of a prompt, from its history entry. */
   private async output(api: ComfyApi, prompt: ComfyPrompt): Promise<Uint8Array> {

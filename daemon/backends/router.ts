@@ -112,6 +112,15 @@ export class BackendRouter {
     };
   }
 
+  /** Lanes for a job that runs here unless it names a backend (extras: no model to match). */
+  lanesForNamed(backend: string | undefined): LaneChooser {
+    if (backend === undefined || backend === LOCAL_LANE) return () => [LOCAL_LANE];
+    this.sync();
+    const e = this.entries.get(backend);
+    if (!e) throw invalidParam('backend', `no backend named "${backend}"`, [LOCAL_LANE, ...this.entries.keys()].join(' | '));
+    return () => (e.state === 'down' ? [] : [e.backend ? e.config.name : LOCAL_LANE]);
+  }
+
   /** The remote engine of a lane; undefined for the local worker. */
   remote(lane: string): RemoteBackend | undefined {
     return this.entries.get(lane)?.backend;

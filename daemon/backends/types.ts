@@ -1,4 +1,5 @@
 import type { JobContext } from '../jobs';
+import type { RemoteExtras } from '../pipelines/extras';
 import type { BackendConfig, DaemonSettings, GenerationResult, Img2ImgParams } from '../protocol';
 
 /** A remote engine the job queue can send generation jobs to. */
@@ -11,6 +12,8 @@ export interface RemoteBackend {
    * job saves them. Throws BackendLostError when the engine goes away (the queue retries the job elsewhere).
    */
   generate(params: Img2ImgParams, job: JobContext, settings: DaemonSettings): Promise<GenerationResult>;
+  /** The engine's upscalers and face restorers, for extras jobs sent to it. */
+  readonly extras: RemoteExtras;
   dispose(): void;
 }
 

@@ -1,4 +1,4 @@
-import { BackendRouter } from '../backends/router';
+import type { BackendRouter } from '../backends/router';
 import { BackendLostError } from '../errors';
 import { runImg2Img } from '../pipelines/img2img';
 import type { DaemonServer } from '../server';
@@ -10,9 +10,7 @@ import { pipelineDeps } from './pipelineDeps';
  * the least busy engine that has its model (the daemon's own worker, or a remote one), and `sd/backends.list`
  * says which are up.
  */
-export function registerGenerationHandlers(server: DaemonServer, services: Services): void {
-  const router = new BackendRouter(() => server.settings, server.jobs, (m) => server.log(m));
-  server.onShutdown(() => router.dispose());
+export function registerGenerationHandlers(server: DaemonServer, services: Services, router: BackendRouter): void {
   server.onJobRequest(
     'sd/img2img',
     'img2img',

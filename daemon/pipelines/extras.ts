@@ -14,7 +14,7 @@ import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
-import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
+import { ErrorCodes, type ExtrasImageResult, type ExtrasResult, type UpscalerInfo } from '../protocol';
 import type { FaceRestorer } from '../extras/faceRestore';
 import { upscaleTiled } from '../image/tiles';
 import { resizePass, upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
@@ -40,9 +40,18 @@ export interface ResolvedExtras {
   modelsRoot: string;
 }
 
+/** A remote engine that runs the model work (the pipeline's sizes, crops, blends, infotext and saving stay here). */
+export interface RemoteExtras {
+  /** One upscaler pass with a model the engine knows by `name`; at least its native scale. */
+  upscale(img: RgbImage, name: string, scale: number, signal: AbortSignal): Promise<RgbImage>;
+  /** Face restoration at `visibility` (blended); absent when the engine has none. */
+  restoreFaces?(img: RgbImage, model: 'gfpgan' | 'codeformer', visibility: number, codeformerWeight: number, signal: AbortSignal): Promise<RgbImage>;
+}
+
 export interface ExtrasDeps {
   upscalers: UpscalerModels;
   faces: FaceRestorer;
+  remote?: RemoteExtras;
 }
 
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
@@ -54,6 +63,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
     async pass(img, scale) {
       if (u.kind === 'lanczos' || u.kind === 'nearest') return resizePass(img, scale, u.kind === 'lanczos' ? 'lanczos3' : 'nearest');
       if (u.kind === 'none') return img;
+      if (deps.remote) return deps.remote.upscale(img, u.name, scale, job.signal);
       const net = await deps.upscalers.get(u.path!);
       const label = `image ${index + 1}/${p.inputs.length} · ${u.name}`;
       return upscaleTiled(img, net, { tileSize: p.tileSize, overlap: p.tileOverlap, signal: job.signal, onTile: (d, t) => job.report(d, t, `${label} · tile ${d}/${t}`) });
@@ -66,7 +76,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
     throwIfAborted(job.signal);
     const input = p.inputs[index]!;
     try {
-      images.push(await processOne(input, p, job, deps.faces, up1, up2));
+      images.push(await processOne(input, p, job, deps.faces, up1, up2, deps.remote));
     } catch (e) {
       if (e instanceof CancelledError || job.signal.aborted) throw new CancelledError();
       images.push({ source: input.label, error: e instanceof RpcError || e instanceof Error ? e.message : String(e) });
@@ -76,19 +86,24 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
   return { jobId: job.id, images, failed: images.filter((i) => i.error !== undefined).length };
 }
 
-async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: FaceRestorer, up1: UpscalerStep, up2: UpscalerStep | undefined): Promise<ExtrasImageResult> {
+async function processOne(input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: FaceRestorer, up1: UpscalerStep, up2: UpscalerStep | undefined, remote?: RemoteExtras): Promise<ExtrasImageResult> {
   let image: RgbImage = await loadImage(input.ref, input.label);
   const info = new Map<string, InfotextValue>();
   image = await upscaleStage(image, up1, up2, p.upscaler2Visibility, p.upscale, info, () => job.signal.aborted);
   throwIfAborted(job.signal);
   // A1111 script order: upscale (1000), GFPGAN (2000), CodeFormer (3000); each skipped at visibility 0.
   const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot };
+  const restore = (img: RgbImage, model: 'gfpgan' | 'codeformer', visibility: number): Promise<RgbImage> => {
+    if (!remote) return faces.restore(img, { model, visibility, ...face }, job.signal);
+    if (!remote.restoreFaces) throw new RpcError(ErrorCodes.InvalidParams, `${model}_visibility: this backend has no face restorer`, { field: `${model}_visibility` });
+    return remote.restoreFaces(img, model, visibility, p.codeformerWeight, job.signal);
+  };
   if (p.gfpganVisibility > 0) {
-    image = await faces.restore(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal);
+    image = await restore(image, 'gfpgan', p.gfpganVisibility);
     info.set('GFPGAN visibility', p.gfpganVisibility);
   }
   if (p.codeformerVisibility > 0) {
-    image = await faces.restore(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal);
+    image = await restore(image, 'codeformer', p.codeformerVisibility);
     info.set('CodeFormer visibility', p.codeformerVisibility);
     info.set('CodeFormer weight', p.codeformerWeight);
   }

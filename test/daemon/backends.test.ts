@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { parseGenerationParameters } from '../../daemon/infotext/a1111';
 import { readPngTextChunks } from '../../daemon/infotext/pngChunks';
 import type { GenerationResult, JobStateNotification } from '../../daemon/protocol';
@@ -89,6 +90,17 @@ describe('a1111 backends', () => {
     const r = await front.request('sd/img2img', { prompt: 'pinned', seed: 1, steps: 2, width: 64, height: 64, backend: 'gpu-a' });
     assert.equal(r.backend, 'gpu-a');
     await assert.rejects(front.request('sd/img2img', { prompt: 'x', backend: 'nope' }), /no backend named "nope"/);
+  });
+
+  it('extras with backend: the upscale model runs on the A1111 server, the result is saved here with its extras text', async () => {
+    const src = join(work, 'small.png');
+    writeFileSync(src, await sharp({ create: { width: 16, height: 16, channels: 3, background: '#5a5' } }).png().toBuffer());
+    const r = await front.request('sd/extras', { images: [src], backend: 'gpu-a', upscaler_1: 'ESRGAN-Slim 2x', upscaling_resize: 2, outdir: join(work, 'out-front') });
+    assert.equal(r.failed, 0, JSON.stringify(r));
+    assert.equal(r.images[0]!.width, 32);
+    assert.equal(r.images[0]!.info, 'Postprocess upscale by: 2, Postprocess upscaler: ESRGAN-Slim 2x');
+    assert.ok(r.images[0]!.path!.startsWith(join(work, 'out-front', 'extras-images')));
+    await assert.rejects(front.request('sd/extras', { images: [src], backend: 'nope' }), /no backend named "nope"/);
   });
 
   it('the CLI takes the backends from a file and --backend NAME', () => {

@@ -99,6 +99,25 @@ describe('comfyui backend (recorded traffic)', () => {
     comfy.mode = 'run';
   });
 
+  it('extras with backend: the upscale model runs as a ComfyUI graph, sizes and saving stay here; no face restorer there', async () => {
+    const src = join(work, 'small.png');
+    await sharp(await png(16, 16, '#5a5')).toFile(src);
+    const before = comfy.prompts.length;
+    const r = await daemon.request('sd/extras', { images: [src], backend: 'comfy', upscaler_1: 'RealESRGAN_x4plus', upscaling_resize: 2, outdir: join(work, 'out') });
+    assert.equal(r.failed, 0, JSON.stringify(r));
+    const g = comfy.prompts[before]!;
+    assert.deepEqual(Object.values(g).map((n) => n.class_type), ['LoadImage', 'UpscaleModelLoader', 'ImageUpscaleWithModel', 'PreviewImage']);
+    assert.equal(Object.values(g).find((n) => n.class_type === 'UpscaleModelLoader')!.inputs.model_name, 'RealESRGAN_x4plus.pth');
+    const img = r.images[0]!;
+    assert.equal(img.width, 32);
+    assert.equal(img.info, 'Postprocess upscale by: 2, Postprocess upscaler: RealESRGAN_x4plus');
+    assert.match(img.path!, /extras-images/);
+    const faces = await daemon.request('sd/extras', { images: [src], backend: 'comfy', upscaler_1: 'None', gfpgan_visibility: 1 });
+    assert.match(faces.images[0]!.error ?? '', /no face restorer/);
+    const unknown = await daemon.request('sd/extras', { images: [src], backend: 'comfy', upscaler_1: 'Nope 4x' });
+    assert.match(unknown.images[0]!.error ?? '', /upscaler_1: backend "comfy" has no upscale model "Nope 4x"/);
+  });
+
   it('settings a standard graph cannot express are refused, naming the field', async () => {
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', sampler_name: 'Restart', steps: 4, width: 64, height: 64 }), /sampler_name: "Restart" has no ComfyUI equivalent/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', subseed_strength: 0.5, steps: 4, width: 64, height: 64 }), /subseed_strength/);

@@ -50,6 +50,7 @@ export async function startFakeComfy(image: Buffer, preview: Buffer): Promise<Fa
       if (req.method === 'GET' && url.pathname === '/prompt') return json(traffic.queue_status);
       if (req.method === 'GET' && url.pathname === '/system_stats') return json(traffic.system_stats);
       if (req.method === 'GET' && url.pathname === '/object_info/CheckpointLoaderSimple') return json(traffic.object_info_checkpoints);
+      if (req.method === 'GET' && url.pathname === '/object_info/UpscaleModelLoader') return json(traffic.object_info_upscalers);
       if (req.method === 'POST' && url.pathname === '/upload/image') {
         const name = /filename="([^"]+)"/.exec(body.toString('latin1'))?.[1] ?? 'upload.png';
         state.uploads.push(name);
