@@ -77,6 +77,10 @@ async function overrides(api: ApiContext, v: Values, p: Img2ImgParams): Promise<
   for (const k of keys) if (o[k] !== undefined && o[k] !== null) Object.assign(out, { [k]: o[k] });
   p.override_settings = out;
   if (p.initial_noise_multiplier === undefined && typeof o.initial_noise_multiplier === 'number') p.initial_noise_multiplier = o.initial_noise_multiplier;
+  // The VAE is a daemon setting (one per loaded model), not a per-job choice: asking for another one is refused.
+  if (typeof o.sd_vae === 'string' && o.sd_vae !== api.server.settings.sdVae) {
+    throw new HttpError(422, `override_settings.sd_vae: "${o.sd_vae}" differs from the daemon's SD VAE ("${api.server.settings.sdVae}"); set it with POST /sdapi/v1/options`);
+  }
   if (typeof o.sd_model_checkpoint === 'string' && o.sd_model_checkpoint) {
     const s = api.server.settings;
     const hit = findCheckpoint(await listCheckpoints(s.modelsRoot, s.model), o.sd_model_checkpoint);

@@ -118,6 +118,11 @@ describe('A1111 API: generation', () => {
     assert.match(tiny.title, /^tiny( \[[0-9a-f]{10}\])?$/);
     const r = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 3, override_settings: { sd_model_checkpoint: tiny.title, CLIP_stop_at_last_layers: 2 } });
     assert.match(JSON.parse(r.info).infotexts[0], /Clip skip: 2/);
+    const sameVae = await api.call('POST', '/sdapi/v1/txt2img', { ...small, seed: 3, override_settings: { sd_vae: 'Automatic' } });
+    assert.equal(sameVae.status, 200);
+    const otherVae = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_vae: 'other.vae.pt' } });
+    assert.equal(otherVae.status, 422);
+    assert.match(otherVae.json.detail, /override_settings\.sd_vae/);
     const missing = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_model_checkpoint: 'nope.safetensors' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.detail, 'Model not found');
