@@ -1,10 +1,8 @@
 // The GET lists of A1111's API, shaped as `modules/api/api.py` (and the built-in Lora extension's
 // `/sdapi/v1/loras`) return them, from what the daemon finds under its models root.
 import { freemem, totalmem } from 'node:os';
-import { basename, extname } from 'node:path';
-import { filesUnder } from '../../models/folderWalk';
-import { loraDirs } from '../../models/lora';
 import { listCheckpoints } from '../checkpointList';
+import { networkIndex } from '../language/modelFolders';
 import { embeddingDatabaseFor } from '../embeddings';
 import { listUpscalers } from '../extras/upscalerRegistry';
 import { findRestorerModel } from '../parts/faceRestorer';
@@ -75,17 +73,7 @@ export function faceRestorers(api: ApiContext): unknown[] {
 
 /** The Lora extension's `create_lora_json`: name, alias (the name: no metadata alias is read here), path. */
 export function loras(api: ApiContext): unknown[] {
-  const seen = new Set<string>();
-  const out: unknown[] = [];
-  for (const dir of loraDirs(root(api))) {
-    for (const f of filesUnder(dir, ['.safetensors', '.pt', '.ckpt'], { skipHidden: true })) {
-      const name = basename(f.name, extname(f.name));
-      if (seen.has(name)) continue;
-      seen.add(name);
-      out.push({ name, alias: name, path: f.path, metadata: {} });
-    }
-  }
-  return out;
+  return [...networkIndex(root(api)).loras.values()].map((f) => ({ name: f.name, alias: f.name, path: f.path, metadata: {} }));
 }
 
 export async function embeddings(api: ApiContext): Promise<unknown> {

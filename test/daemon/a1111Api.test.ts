@@ -1,7 +1,7 @@
 // An A1111 API client, written against A1111 1.10's documented JSON only (no SD Studio types), driving
 // `sd-studio serve --api` on the tiny model: every endpoint, its defaults, its error shapes.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,6 +47,8 @@ const small = { steps: 3, width: 64, height: 64, sampler_name: 'Euler a', cfg_sc
 
 before(async () => {
   await tinyModelsRoot(work);
+  mkdirSync(join(work, 'Lora', 'styles'), { recursive: true });
+  writeFileSync(join(work, 'Lora', 'styles', 'ink.safetensors'), 'a LoRA file is listed by name; it is not read');
   writeFileSync(join(work, 'styles.csv'), 'name,prompt,negative_prompt\nlighthouse,"{prompt}, at dusk","blurry, low quality"\n');
   server = await startApiServer(['--models-root', work, '--model', join(work, 'Stable-diffusion', 'tiny'), '--outdir', join(work, 'out')]);
   api = new A1111Client(server.url);
@@ -198,7 +200,7 @@ describe('A1111 API: extras, lists, errors', () => {
     assert.ok(ups.every((u: Json) => 'model_name' in u && 'model_path' in u && u.model_url === null && typeof u.scale === 'number'));
     assert.deepEqual((await api.ok('GET', '/sdapi/v1/latent-upscale-modes'))[0], { name: 'Latent' });
     assert.deepEqual((await api.ok('GET', '/sdapi/v1/face-restorers')).map((f: Json) => f.name), ['CodeFormer', 'GFPGAN']);
-    assert.deepEqual(await api.ok('GET', '/sdapi/v1/loras'), []);
+    assert.deepEqual(await api.ok('GET', '/sdapi/v1/loras'), [{ name: 'ink', alias: 'ink', path: join(work, 'Lora', 'styles', 'ink.safetensors'), metadata: {} }]);
     assert.deepEqual(await api.ok('GET', '/sdapi/v1/embeddings'), { loaded: {}, skipped: {} });
     assert.deepEqual(await api.ok('GET', '/sdapi/v1/sd-vae'), []);
     const mem = await api.ok('GET', '/sdapi/v1/memory');
