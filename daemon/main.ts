@@ -56,10 +56,11 @@ export function serveStdio(): void {
  * A daemon with no stdio client (`sd-studio serve --api`): the same handlers and job queue, reached in-process by
  * the HTTP API. Its connection reads nothing and drops what it writes; logs go to stderr.
  */
-export function createHeadlessDaemon(settings: Partial<DaemonSettings>): DaemonServer {
+export function createHeadlessDaemon(settings: Partial<DaemonSettings>): { server: DaemonServer; services: Services } {
   const discard = new Writable({ write: (_chunk, _enc, done) => done() });
   const connection = createConnection(new StreamMessageReader(new PassThrough()), new StreamMessageWriter(discard));
   const server = new DaemonServer(connection, { ...defaultSettings(), ...settings }, (m) => process.stderr.write(`${m}\n`));
-  registerHandlers(server, new Services(() => server.settings, (m) => server.log(`warning: ${m}`)));
-  return server;
+  const services = new Services(() => server.settings, (m) => server.log(`warning: ${m}`));
+  registerHandlers(server, services);
+  return { server, services };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Img2ImgParams, SoftInpaintingParams } from '../protocol';
 import { resolveSampler } from '../sampling';
-import { findCheckpoint, listCheckpoints } from '../checkpointList';
+import { findCheckpoint, listCheckpoints } from '../modelFiles/checkpoints';
 import { HttpError } from './errors';
 import { IMG2IMG_FIELDS, parseRequest, TXT2IMG_FIELDS } from './fields';
 import { processedInfo } from './info';

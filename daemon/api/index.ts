@@ -1,6 +1,7 @@
 // A1111's HTTP API on the daemon: the route table on Node's http server, every request mapped to the daemon's
 // own handlers (job methods queue on its job queue, one at a time, as A1111's queue_lock does).
 import type { DaemonServer } from '../server';
+import type { Services } from '../services';
 import type { ApiContext } from './context';
 import { startHttpApi, type HttpApiOptions, type RunningHttpApi } from './http';
 import { ApiOptions } from './options';
@@ -9,7 +10,7 @@ import { apiRoutes } from './routes';
 
 export { ApiConfigError, type HttpApiOptions } from './http';
 
-export async function startApi(server: DaemonServer, opts: HttpApiOptions): Promise<RunningHttpApi> {
+export async function startApi(server: DaemonServer, services: Services, opts: HttpApiOptions): Promise<RunningHttpApi> {
   const progress = new ProgressTracker();
   const events = server.onNotify((method, p) => {
     if (method === 'sd/job.state') progress.onState(p as never);
@@ -18,6 +19,7 @@ export async function startApi(server: DaemonServer, opts: HttpApiOptions): Prom
   });
   const api: ApiContext = {
     server,
+    services,
     progress,
     options: new ApiOptions({ settings: () => server.settings, update: (patch) => void server.updateSettings(patch) }),
   };

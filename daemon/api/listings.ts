@@ -1,13 +1,11 @@
 // The GET lists of A1111's API, shaped as `modules/api/api.py` (and the built-in Lora extension's
 // `/sdapi/v1/loras`) return them, from what the daemon finds under its models root.
 import { freemem, totalmem } from 'node:os';
-import { listCheckpoints } from '../checkpointList';
-import { networkIndex } from '../language/modelFolders';
-import { embeddingDatabaseFor } from '../embeddings';
+import { listCheckpoints } from '../modelFiles/checkpoints';
 import { listUpscalers } from '../extras/upscalerRegistry';
 import { findRestorerModel } from '../parts/faceRestorer';
 import { samplerCatalog, samplerInfo, schedulerNames } from '../sampling';
-import { listVaeFiles } from '../stages/sdVae';
+import { listVaeFiles } from '../modelFiles/sdVae';
 import type { ApiContext } from './context';
 import { readStyles, stylesFile } from './styles';
 
@@ -73,12 +71,12 @@ export function faceRestorers(api: ApiContext): unknown[] {
 
 /** The Lora extension's `create_lora_json`: name, alias (the name: no metadata alias is read here), path. */
 export function loras(api: ApiContext): unknown[] {
-  return [...networkIndex(root(api)).loras.values()].map((f) => ({ name: f.name, alias: f.name, path: f.path, metadata: {} }));
+  return [...api.services.networks.get(root(api)).loras.values()].map((f) => ({ name: f.name, alias: f.name, path: f.path, metadata: {} }));
 }
 
 export async function embeddings(api: ApiContext): Promise<unknown> {
   const loaded: Record<string, unknown> = {};
-  for (const e of (await embeddingDatabaseFor(root(api))?.list()) ?? []) {
+  for (const e of (await api.services.embeddings.forRoot(root(api))?.list()) ?? []) {
     const t = e.terms[0]!;
     loaded[e.name] = { step: null, sd_checkpoint: null, sd_checkpoint_name: null, shape: t.width, vectors: t.vectors };
   }

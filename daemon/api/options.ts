@@ -4,7 +4,7 @@
 // `override_settings` defaults; a few options that only describe fixed behaviour (PNG output with infotext) are
 // reported as they are and accepted only at their value.
 import type { DaemonSettings } from '../protocol';
-import { findCheckpoint, listCheckpoints } from '../checkpointList';
+import { findCheckpoint, listCheckpoints } from '../modelFiles/checkpoints';
 import { HttpError } from './errors';
 
 type Value = string | number | boolean;

@@ -99,7 +99,7 @@ export class A1111Backend implements RemoteBackend {
     const p = resolveImg2Img(params, settings);
     await this.listModels();
     const body = a1111Body(p, this.checkpointFor(params.model ?? settings.model));
-    const isImg2Img = p.initImages.length > 0;
+    const isImg2Img = p.isImg2Img;
     const stopForwarding = this.forwardControls(job);
     const stopPolling = this.pollProgress(job);
     let res: { images: string[]; info: string };

@@ -106,7 +106,7 @@ export class ComfyUiBackend implements RemoteBackend {
     if (!checkpoint) throw new RpcError(ErrorCodes.NotFound, `backend "${this.config.name}" has no model "${wanted || '(any)'}"`, { field: 'model' });
     const choice = resolveSampler(p.samplerName, p.scheduler);
     const api = await this.connect();
-    const isImg2Img = p.initImages.length > 0;
+    const isImg2Img = p.isImg2Img;
     const masked = p.inpaint.mask !== undefined;
     const inits: string[] = [];
     for (const [i, ref] of p.initImages.entries()) inits.push(await this.upload(api, readImageRef(ref, `init_images[${i}]`).bytes, `sd-studio-${job.id}-init${i}.png`));
@@ -124,7 +124,7 @@ export class ComfyUiBackend implements RemoteBackend {
         const prompt = generationPrompt({
           checkpoint, prompt: p.prompt, negativePrompt: p.negativePrompt, seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
           width: p.width, height: p.height, clipSkip: p.clipSkip,
-          ...(isImg2Img ? { init: { image: inits[k % inits.length]!, resizeMode: p.resizeMode as 0 | 1, denoise: p.denoisingStrength, fixSteps: p.fixSteps } } : {}),
+          ...(isImg2Img ? { init: { image: inits[k % inits.length]!, resizeMode: p.resizeMode as 0 | 1, denoise: p.denoisingStrength ?? 0.75, fixSteps: p.fixSteps } } : {}),
           ...(mask ? { mask: { image: mask, fill: p.inpaint.fill } } : {}),
         });
         const outcome = await this.run(api, prompt, {
@@ -139,7 +139,7 @@ export class ComfyUiBackend implements RemoteBackend {
         if (outcome === 'interrupted') continue; // Skip: ComfyUI keeps no partial image
         const infotext = img2imgInfotext(p, {
           seed, subseed: p.subseed + k, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelName: modelKey(checkpoint),
-          isImg2Img, samplerUsesEnsd: false, extra: masked ? maskedImg2ImgExtra(p) : plainImg2ImgExtra(p, isImg2Img),
+          samplerUsesEnsd: false, extra: masked ? maskedImg2ImgExtra(p) : plainImg2ImgExtra(p),
         });
         images.push(saveRemoteImage(await this.output(api, prompt), infotext, seed, { target, send: p.sendImages, index: k, batchSize: p.batchSize }));
       }

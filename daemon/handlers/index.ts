@@ -26,6 +26,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerLanguageFeatures(server, services); // .sdprompt language server (daemon/language)
   registerConvertOnnxHandlers(server);
   registerInpaintHandlers(server, services);
-  registerApiHandlers(server);
+  registerApiHandlers(server, services);
   // <handlers>
 }

@@ -82,7 +82,7 @@ function extraInfotext(p: ResolvedImg2Img, masked: boolean): Array<[string, Info
 }
 
 /** The keys an inpaint job's infotext carries (engines that inpaint elsewhere record the same settings). */
-export const maskedImg2ImgExtra = (p: ResolvedImg2Img): Array<[string, InfotextValue]> => extraInfotext(p, true, true);
+export const maskedImg2ImgExtra = (p: ResolvedImg2Img): Array<[string, InfotextValue]> => extraInfotext(p, true);
 
 /** The mask an inpaint job uses, at the source's resolution: binarised, transparency, invert and blur applied. */
 export const inpaintSourceMask = (p: ResolvedImg2Img): Promise<GrayImage> => sourceMask(p, !p.inpaint.soft);

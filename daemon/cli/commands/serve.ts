@@ -45,10 +45,10 @@ async function serveApi(f: Record<string, unknown>): Promise<number> {
     process.stderr.write('sd-studio serve: --listen serves the API to the whole network; refusing to start without --api-auth USER:PASS\n');
     return 2;
   }
-  const server = createHeadlessDaemon(settings);
+  const { server, services } = createHeadlessDaemon(settings);
   let api;
   try {
-    api = await startApi(server, {
+    api = await startApi(server, services, {
       port: typeof f.port === 'number' ? f.port : 7860,
       listen,
       ...(auth ? { auth } : {}),

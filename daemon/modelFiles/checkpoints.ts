@@ -1,11 +1,11 @@
-// The checkpoints a models root offers, as A1111's `sd_models.list_models` names them (title, model_name, hash),
-// for the HTTP API's sd-models list, `sd_model_checkpoint` and the backends' model matching. The A1111 folder
-// layout is meant to live in one module (models/registry.ts); until that lands this file is the one place that
-// knows `Stable-diffusion/`, and it should then ask the registry for the folder.
+// The checkpoints a models root offers, named as A1111's `sd_models.list_models` names them (title, model_name,
+// short hash), for the HTTP API's sd-models list and `sd_model_checkpoint`: the registry's checkpoint files, the
+// diffusers ONNX folders beside them (what `sd-studio convert-onnx` writes), then the configured model if it lives
+// elsewhere.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { filesUnder } from '../models/folderWalk';
-import { HashCache } from '../models/hash';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { HashCache } from '../../models/hash';
+import { checkpointSidecar, filesInFolder, modelFolders } from '../../models/registry';
 
 export interface CheckpointEntry {
   /** A1111 `CheckpointInfo.title`: "<name> [<short hash>]", or the name while no hash is known. */
@@ -23,21 +23,11 @@ export interface CheckpointEntry {
   config?: string;
 }
 
-const CHECKPOINT_EXTS = ['.ckpt', '.safetensors'];
-
-/** `<root>/Stable-diffusion` or, for an A1111 install, `<root>/models/Stable-diffusion`. */
-export function checkpointFolder(modelsRoot: string): string | undefined {
-  if (!modelsRoot) return undefined;
-  return [join(modelsRoot, 'Stable-diffusion'), join(modelsRoot, 'models', 'Stable-diffusion')].find((d) => existsSync(d) && statSync(d).isDirectory());
-}
-
-/** A diffusers ONNX folder (what `sd-studio convert-onnx` writes): has unet/ and text_encoder/. */
+/** A diffusers ONNX folder: has unet/ and text_encoder/. */
 const isOnnxFolder = (dir: string): boolean => existsSync(join(dir, 'unet')) && existsSync(join(dir, 'text_encoder'));
 
-let hashCache: HashCache | undefined;
-
 /** The cached full hash of a checkpoint file or of an ONNX folder's UNet weights (our "Model hash"). */
-async function cachedSha256(path: string): Promise<string | undefined> {
+async function cachedSha256(path: string, cache: HashCache): Promise<string | undefined> {
   try {
     let file = path;
     if (statSync(path).isDirectory()) {
@@ -47,38 +37,42 @@ async function cachedSha256(path: string): Promise<string | undefined> {
       if (!file) return undefined;
     }
     const st = statSync(file);
-    return (await (hashCache ??= new HashCache()).get(file, st.size, st.mtimeMs))?.sha256;
+    return (await cache.get(file, st.size, st.mtimeMs))?.sha256;
   } catch {
     return undefined;
   }
 }
 
-async function entry(path: string, folder: string | undefined): Promise<CheckpointEntry> {
+async function entry(path: string, folder: string | undefined, cache: HashCache): Promise<CheckpointEntry> {
   const rel = folder && resolve(path).startsWith(resolve(folder) + sep) ? relative(folder, path).split(sep).join('/') : basename(path);
-  const sha256 = await cachedSha256(path);
+  const sha256 = await cachedSha256(path, cache);
   const hash = sha256?.slice(0, 10);
-  const yaml = path.replace(/\.[^./\\]+$/, '.yaml');
+  const config = statSync(path).isFile() ? checkpointSidecar(path, 'config') : undefined;
   return {
     title: hash ? `${rel} [${hash}]` : rel,
     name: rel,
-    modelName: rel.replace(/\//g, '_').replace(/\.(ckpt|safetensors)$/i, ''),
+    modelName: rel.replace(/\//g, '_').replace(/\.(ckpt|safetensors|pt|pth|bin)$/i, ''),
     ...(hash ? { hash, sha256 } : {}),
     filename: path,
-    ...(extname(path) && existsSync(yaml) ? { config: yaml } : {}),
+    ...(config ? { config } : {}),
   };
 }
 
 /** Every checkpoint file and ONNX model folder under the models root, then the configured model if elsewhere. */
 export async function listCheckpoints(modelsRoot: string, configuredModel = ''): Promise<CheckpointEntry[]> {
-  const folder = checkpointFolder(modelsRoot);
-  const paths: string[] = [];
-  if (folder) {
-    for (const f of filesUnder(folder, CHECKPOINT_EXTS, { skipHidden: true })) paths.push(f.path);
-    for (const name of readdirSync(folder).sort()) if (isOnnxFolder(join(folder, name))) paths.push(join(folder, name));
-  }
-  if (configuredModel && existsSync(configuredModel) && !paths.some((p) => resolve(p) === resolve(configuredModel))) paths.push(resolve(configuredModel));
   const out: CheckpointEntry[] = [];
-  for (const p of paths) out.push(await entry(p, folder));
+  const seen = new Set<string>();
+  const cache = new HashCache();
+  const add = async (path: string, folder: string | undefined): Promise<void> => {
+    if (seen.has(resolve(path))) return;
+    seen.add(resolve(path));
+    out.push(await entry(path, folder, cache));
+  };
+  for (const folder of modelFolders(modelsRoot, 'checkpoint')) {
+    for (const f of filesInFolder(folder, 'checkpoint', { skipHidden: true })) await add(f.path, folder);
+    for (const name of readdirSync(folder).sort()) if (isOnnxFolder(join(folder, name))) await add(join(folder, name), folder);
+  }
+  if (configuredModel && existsSync(configuredModel)) await add(resolve(configuredModel), undefined);
   return out;
 }
 
@@ -91,7 +85,7 @@ export function findCheckpoint(entries: readonly CheckpointEntry[], wanted: stri
   const stripped = w.replace(/\s*\[[0-9a-f]{8,64}\]$/i, '');
   return (
     entries.find((e) => e.title === w || e.name === w || e.filename === w) ??
-    entries.find((e) => e.name === stripped || e.modelName === stripped || e.name.replace(/\.(ckpt|safetensors)$/i, '') === stripped) ??
+    entries.find((e) => e.name === stripped || e.modelName === stripped || e.name.replace(/\.(ckpt|safetensors|pt|pth|bin)$/i, '') === stripped) ??
     entries.find((e) => !!e.hash && (e.hash === w || e.sha256 === w))
   );
 }
