@@ -40,3 +40,17 @@ export class CancelledError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
+
+/**
+ * A remote backend went away while running a job (connection refused or reset, server gone): the job queue tries
+ * the job once on another backend before reporting it failed.
+ */
+export class BackendLostError extends Error {
+  constructor(
+    readonly backend: string,
+    message: string,
+  ) {
+    super(`backend "${backend}": ${message}`);
+    this.name = 'BackendLostError';
+  }
+}

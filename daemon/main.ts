@@ -1,7 +1,8 @@
+import { PassThrough, Writable } from 'node:stream';
 import { createConnection, ResponseError, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { registerHandlers } from './handlers';
 import { SDPROMPT_TRIGGER_CHARACTERS } from './language';
-import { ErrorCodes, PROTOCOL_VERSION, type InitializationOptions, type InitializeResultExtras } from './protocol';
+import { ErrorCodes, PROTOCOL_VERSION, type DaemonSettings, type InitializationOptions, type InitializeResultExtras } from './protocol';
 import { DaemonServer } from './server';
 import { Services } from './services';
 import { defaultSettings } from './settings';
@@ -43,10 +44,23 @@ export function serveStdio(): void {
   });
 
   const services = new Services(() => server.settings, (m) => server.log(`warning: ${m}`));
-  connection.onShutdown(() => services.dispose());
+  server.onShutdown(() => services.dispose());
   registerHandlers(server, services);
   // The daemon serves exactly one client over stdio: when that pipe closes (client gone or crashed), exit.
   process.stdin.on('end', () => process.exit(0));
   connection.onExit(() => process.exit(0));
   connection.listen();
+}
+
+/**
+ * A daemon with no stdio client (`sd-studio serve --api`): the same handlers and job queue, reached in-process by
+ * the HTTP API. Its connection reads nothing and drops what it writes; logs go to stderr.
+ */
+export function createHeadlessDaemon(settings: Partial<DaemonSettings>): { server: DaemonServer; services: Services } {
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  const connection = createConnection(new StreamMessageReader(new PassThrough()), new StreamMessageWriter(discard));
+  const server = new DaemonServer(connection, { ...defaultSettings(), ...settings }, (m) => process.stderr.write(`${m}\n`));
+  const services = new Services(() => server.settings, (m) => server.log(`warning: ${m}`));
+  registerHandlers(server, services);
+  return { server, services };
 }

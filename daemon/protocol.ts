@@ -117,6 +117,11 @@ export interface DaemonSettings {
   img2imgColorCorrection: boolean;
   /** A1111's styles.csv; empty = `styles.csv` of the A1111 install the models root belongs to. */
   stylesFile: string;
+  /**
+   * Engines generation jobs may run on; empty = this daemon only. With entries, each job goes to the least busy
+   * one that has its model (list `{ kind: 'local' }` to keep this machine in the pool).
+   */
+  backends: BackendConfig[];
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -133,6 +138,18 @@ export interface SaveOverrides {
   save_images_before_face_restoration?: boolean;
   save_images_before_color_correction?: boolean;
   img2img_color_correction?: boolean;
+}
+
+/** One engine of the `backends` setting. */
+export interface BackendConfig {
+  /** Shown in panels and the status bar; the CLI's `--backend NAME`. */
+  name: string;
+  /** `a1111`: A1111, Forge, reForge, SD.Next or another `sd-studio serve --api`; `comfyui`: a ComfyUI server. */
+  kind: 'local' | 'a1111' | 'comfyui';
+  /** Base URL, e.g. "http://gpu-box:7860" (a1111) or "http://gpu-box:8188" (comfyui). */
+  url?: string;
+  /** "USER:PASS" (HTTP basic auth, A1111's --api-auth) or "Bearer TOKEN". */
+  auth?: string;
 }
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
@@ -152,6 +169,8 @@ export interface JobInfo {
   state: JobState;
   /** Set once the job ends in `failed`. */
   error?: string;
+  /** The backend running (or that ran) the job: "local" or a name from the `backends` setting. */
+  backend?: string;
 }
 
 /** Daemon → client: a job changed state. */
@@ -313,6 +332,8 @@ export interface Img2ImgParams {
   styles?: string[];
   /** A1111 `do_not_save_grid`: no grid for this job even with `grid_save` on. */
   do_not_save_grid?: boolean;
+  /** Run on this backend only (a name from the `backends` setting); default: the least busy one with the model. */
+  backend?: string;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */
@@ -402,6 +423,8 @@ export interface GeneratedImage {
 /** Result of `sd/img2img`. */
 export interface GenerationResult {
   jobId: string;
+  /** The backend that ran the job ("local" or a name from the `backends` setting). */
+  backend?: string;
   images: GeneratedImage[];
   /** The grid of a job of two or more images (A1111 `grid_save`), or a script's grid (X/Y/Z, prompt matrix). */
   grids?: GeneratedImage[];
@@ -771,6 +794,11 @@ export interface ExtrasParams {
   send_images?: boolean;
   /** Write the PNGs (default true). */
   save_images?: boolean;
+  /**
+   * Run the upscaler and face-restorer models on this backend (a name from the `backends` setting); default this
+   * machine. Upscaler names are then the backend's own.
+   */
+  backend?: string;
   jobId?: string;
   workDoneToken?: string | number;
 }
@@ -947,6 +975,48 @@ export interface PromptsFromFileParams {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// A1111's HTTP API served by the daemon, and remote backends
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Params of `sd/api.start` (sent by the extension when `sdStudio.api.enabled` is on): serve A1111's `/sdapi/v1`
+ * from this daemon, on its job queue. Binds 127.0.0.1 unless `listen`, which requires `auth`.
+ */
+export interface ApiStartParams {
+  /** Default 7860 (A1111's); 0 picks a free port. */
+  port?: number;
+  /** Serve every network interface (A1111 --listen); refused without `auth`. */
+  listen?: boolean;
+  /** A1111 --api-auth "USER:PASS[,USER2:PASS2]" (HTTP basic auth). */
+  auth?: string;
+  /** A1111 --cors-allow-origins: browser origins allowed to call the API; none by default. */
+  corsOrigins?: string[];
+}
+
+export interface ApiStatus {
+  running: boolean;
+  /** "http://127.0.0.1:7860" while running. */
+  url?: string;
+}
+
+/** One entry of `sd/backends.list`. */
+export interface BackendStatus {
+  name: string;
+  kind: BackendConfig['kind'];
+  url?: string;
+  /** 'unknown' until the daemon has reached it once. */
+  state: 'up' | 'down' | 'unknown';
+  /** Running a job of this daemon now. */
+  busy: boolean;
+  /** Checkpoint names it offers (empty for `local`: it runs whatever model path it is given). */
+  models: string[];
+  /** Why it is down. */
+  error?: string;
+}
+
+// <api-section>
+
+// ---------------------------------------------------------------------------------------------------------
 // The method table: every request and notification once. Clients and the daemon are typed from it.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -1008,6 +1078,12 @@ export interface RequestTypes {
   'sd/promptMatrix': { params: PromptMatrixParams; result: GenerationResult };
   /** Prompts from file or textbox as one job: one generation per line. */
   'sd/promptsFromFile': { params: PromptsFromFileParams; result: GenerationResult };
+  /** Start (or restart with new options) A1111's HTTP API on this daemon. */
+  'sd/api.start': { params: ApiStartParams; result: ApiStatus };
+  /** Stop the HTTP API. */
+  'sd/api.stop': { params: Record<string, never>; result: ApiStatus };
+  /** The configured backends: reachable or not, busy, their models (refreshed by the request). */
+  'sd/backends.list': { params: Record<string, never>; result: { backends: BackendStatus[] } };
   // <requests>
 }
 

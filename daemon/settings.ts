@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { DaemonSettings } from './protocol';
+import type { BackendConfig, DaemonSettings } from './protocol';
 
 /** Defaults, then environment (for the CLI and headless use); clients override with `sd/settings.update`. */
 export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSettings {
@@ -35,7 +35,30 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     saveBeforeColorCorrection: false,
     img2imgColorCorrection: false,
     stylesFile: env.SD_STUDIO_STYLES ?? '',
+    backends: env.SD_STUDIO_BACKENDS ? readBackends(env.SD_STUDIO_BACKENDS) : [],
   };
+}
+
+/**
+ * The `backends` setting outside VS Code: JSON text (`[{"name": "gpu", "kind": "a1111", "url": "http://…"}]`) or
+ * the path of a file holding it (env SD_STUDIO_BACKENDS, the CLI's --backends). Shape errors name the entry.
+ */
+export function readBackends(textOrFile: string): BackendConfig[] {
+  const trimmed = textOrFile.trim();
+  const source = trimmed.startsWith('[') ? 'SD_STUDIO_BACKENDS' : textOrFile;
+  let list: unknown;
+  try {
+    list = JSON.parse(trimmed.startsWith('[') ? trimmed : existsSync(textOrFile) ? readFileSync(textOrFile, 'utf8') : '');
+  } catch (e) {
+    throw new Error(`${source}: ${existsSync(textOrFile) || trimmed.startsWith('[') ? `not JSON (${(e as Error).message})` : 'no such file'}`);
+  }
+  if (!Array.isArray(list)) throw new Error(`${source}: expected a JSON list of backends`);
+  return list.map((b: Partial<BackendConfig>, i) => {
+    if (typeof b !== 'object' || b === null || typeof b.name !== 'string' || !b.name) throw new Error(`${source}: backend ${i}: expected {"name", "kind", "url"}`);
+    if (b.kind !== 'local' && b.kind !== 'a1111' && b.kind !== 'comfyui') throw new Error(`${source}: backend "${b.name}": kind must be local, a1111 or comfyui`);
+    if (b.kind !== 'local' && (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url))) throw new Error(`${source}: backend "${b.name}": url must be http(s)://host:port`);
+    return { name: b.name, kind: b.kind, ...(b.url ? { url: b.url } : {}), ...(typeof b.auth === 'string' && b.auth ? { auth: b.auth } : {}) };
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DaemonSettings, Img2ImgParams } from '../daemon/protocol';
+import type { ApiStartParams, BackendConfig, DaemonSettings, Img2ImgParams } from '../daemon/protocol';
 
 export const SECTION = 'sdStudio';
 
@@ -52,6 +52,11 @@ export interface SdStudioConfig {
   saveBeforeColorCorrection: boolean;
   img2imgColorCorrection: boolean;
   stylesFile: string;
+  'api.enabled': boolean;
+  'api.port': number;
+  'api.listen': boolean;
+  'api.auth': string;
+  backends: BackendConfig[];
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -63,6 +68,7 @@ const DAEMON_KEYS = [
   'upscalerTileSize', 'upscalerTileOverlap', 'defaultUpscaler', 'defaultFaceRestorer', 'img2imgFixSteps', 'randnSource', 'etaNoiseSeedDelta',
   'samplesFormat', 'gridFormat', 'jpegQuality', 'webpLossless', 'saveTxt', 'gridSaveTxt2Img', 'gridSaveImg2Img', 'saveBeforeHighresFix',
   'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
+  'backends',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {
@@ -100,11 +106,20 @@ export function daemonSettings(storage: vscode.Uri): Partial<DaemonSettings> {
   return out as Partial<DaemonSettings>;
 }
 
+/** `sd/api.start` options when `sdStudio.api.enabled` is on; undefined when the API should be off. */
+export function apiOptions(): ApiStartParams | undefined {
+  if (!get('api.enabled')) return undefined;
+  const auth = get('api.auth');
+  return { port: get('api.port'), listen: get('api.listen'), ...(auth ? { auth } : {}) };
+}
+
 export interface ConfigChange {
   /** The change touches a setting that needs a daemon restart. */
   needsRestart: boolean;
   /** The change touches a setting the daemon reads (pushed live unless a restart is needed). */
   affectsDaemon: boolean;
+  /** The change touches `sdStudio.api.*` (the HTTP API is started, restarted or stopped). */
+  affectsApi: boolean;
 }
 
 export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange | undefined {
@@ -113,6 +128,7 @@ export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange
   return {
     needsRestart: RESTART_SETTINGS.some(touched),
     affectsDaemon: [...DAEMON_KEYS, 'previewMethod'].some(touched),
+    affectsApi: touched('api'),
   };
 }
 

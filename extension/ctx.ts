@@ -18,6 +18,8 @@ export class Ctx implements SdContext {
   private readonly activeJobs = new Map<string, JobInfo>();
   private starting: Promise<void> | undefined;
   private lastError: string | undefined;
+  /** The A1111 API's URL while the daemon serves it (`sdStudio.api.enabled`). */
+  private apiUrl: string | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('SD Studio', { log: true });
@@ -56,6 +58,7 @@ export class Ctx implements SdContext {
         this.lastError = undefined;
         this.trackJobs();
         this.log.info('daemon running');
+        await this.applyApi();
       } catch (e) {
         this.lastError = e instanceof Error ? e.message : String(e);
         this.log.error(`daemon failed to start: ${this.lastError}`);
@@ -88,7 +91,10 @@ export class Ctx implements SdContext {
         this.renderStatus();
       }),
       this.daemon.onDidChangeState((running) => {
-        if (!running) this.activeJobs.clear();
+        if (!running) {
+          this.activeJobs.clear();
+          this.apiUrl = undefined;
+        }
       }),
     );
     this.daemon.request('sd/jobs.list', {}).then(
@@ -98,6 +104,28 @@ export class Ctx implements SdContext {
       },
       () => undefined,
     );
+  }
+
+  /** Start, restart or stop the daemon's A1111 HTTP API as `sdStudio.api.*` say; failures are shown, not thrown. */
+  private async applyApi(): Promise<void> {
+    const opts = config.apiOptions();
+    try {
+      if (opts) {
+        this.apiUrl = (await this.daemon.request('sd/api.start', opts)).url;
+        this.log.info(`A1111 API on ${this.apiUrl}/sdapi/v1`);
+      } else if (this.apiUrl) {
+        await this.daemon.request('sd/api.stop', {});
+        this.apiUrl = undefined;
+      }
+    } catch (e) {
+      this.apiUrl = undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error(`A1111 API: ${message}`);
+      void vscode.window.showErrorMessage(`SD Studio could not start the A1111 API: ${message}`, 'Open Settings').then((b) => {
+        if (b) void vscode.commands.executeCommand('workbench.action.openSettings', 'sdStudio.api');
+      });
+    }
+    this.renderStatus();
   }
 
   /** Jobs queued or running now (for "Cancel Job"). */
@@ -113,6 +141,7 @@ export class Ctx implements SdContext {
     const change = config.classifyChange(e);
     if (!change) return;
     this.renderStatus();
+    if (change.affectsApi && this.daemon.running) void this.applyApi();
     if (change.needsRestart) {
       const b = await vscode.window.showInformationMessage('SD Studio: restart the daemon to apply the execution provider / threads setting.', 'Restart Daemon');
       if (b) await this.restartDaemon();
@@ -139,8 +168,15 @@ export class Ctx implements SdContext {
     const model = config.resolvePath(config.get('model'));
     const provider = config.get('executionProvider');
     const depth = this.activeJobs.size;
-    s.text = `$(sparkle) ${model ? path.basename(model) : 'no model'} · ${provider} · ${depth === 0 ? 'idle' : `${depth} job${depth === 1 ? '' : 's'}`}`;
-    s.tooltip = `SD Studio daemon\nmodel: ${model || '(sdStudio.model not set)'}\nexecution provider: ${provider}\njobs queued or running: ${depth}\nClick for the logs.`;
+    // Which engines run the jobs (when backends are configured): "2 jobs on gpu-a, local".
+    const where = [...new Set([...this.activeJobs.values()].map((j) => j.backend).filter((b): b is string => !!b))];
+    const remote = where.some((b) => b !== 'local') ? ` on ${where.join(', ')}` : '';
+    const api = this.apiUrl ? ` · API ${this.apiUrl.replace(/^http:\/\//, '')}` : '';
+    s.text = `$(sparkle) ${model ? path.basename(model) : 'no model'} · ${provider} · ${depth === 0 ? 'idle' : `${depth} job${depth === 1 ? '' : 's'}${remote}`}${api}`;
+    const backends = config.get('backends') ?? [];
+    s.tooltip = `SD Studio daemon\nmodel: ${model || '(sdStudio.model not set)'}\nexecution provider: ${provider}\njobs queued or running: ${depth}${remote}` +
+      `${backends.length ? `\nbackends: ${backends.map((b) => `${b.name} (${b.kind})`).join(', ')}` : ''}` +
+      `${this.apiUrl ? `\nA1111 API: ${this.apiUrl}/sdapi/v1` : ''}\nClick for the logs.`;
     s.command = depth > 0 ? 'sdStudio.cancelJob' : 'sdStudio.showLogs';
     s.backgroundColor = undefined;
   }

@@ -66,5 +66,7 @@ export function printImagesOutcome(outcome: JobOutcome<'sd/img2img'> | JobOutcom
     for (const img of outcome.result.images) process.stdout.write(`${img.path ?? '(not saved)'}\n`);
     for (const g of outcome.result.grids ?? []) process.stdout.write(`grid: ${g.path ?? '(not saved)'}\n`);
   }
+  const backend = outcome.result.backend;
+  if (!json && backend && backend !== 'local') process.stderr.write(`ran on backend "${backend}"\n`);
   return 0;
 }

@@ -5,13 +5,25 @@ import { runExtras, type ResolvedExtras } from '../pipelines/extras';
 import type { DaemonSettings, ExtrasParams, UpscalerInfo } from '../protocol';
 import type { DaemonServer } from '../server';
 import type { Services } from '../services';
+import type { BackendRouter } from '../backends/router';
 import { findUpscaler, listUpscalers } from '../extras/upscalerRegistry';
 
-/** `sd/extras` (a job on the one worker) and `sd/upscalers.list` (quick). Upscaler sessions stay loaded. */
-export function registerExtrasHandlers(server: DaemonServer, services: Services): void {
+/**
+ * `sd/extras` (a job on the local worker, or with `backend` the named engine runs the models) and
+ * `sd/upscalers.list` (quick). Upscaler sessions stay loaded.
+ */
+export function registerExtrasHandlers(server: DaemonServer, services: Services, router: BackendRouter): void {
   const { upscalers, faces } = services;
   server.onRequest('sd/upscalers.list', (_p, { settings }) => ({ upscalers: listUpscalers(settings.modelsRoot), defaultUpscaler: settings.defaultUpscaler }));
-  server.onJobRequest('sd/extras', 'extras', (params, { job, settings }) => runExtras(resolveExtras(params, settings), job, { upscalers, faces }));
+  server.onJobRequest(
+    'sd/extras',
+    'extras',
+    (params, { job, settings }) => {
+      const remote = router.remote(job.lane)?.extras;
+      return runExtras(resolveExtras(params, settings, remote !== undefined), job, { upscalers, faces, ...(remote ? { remote } : {}) });
+    },
+    (params) => router.lanesForNamed(params.backend),
+  );
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -23,7 +35,11 @@ function num(p: ExtrasParams, field: keyof ExtrasParams, def: number, min: numbe
   return v;
 }
 
-function upscaler(name: string, field: string, settings: DaemonSettings): UpscalerInfo {
+const PIXEL_UPSCALERS: Record<string, UpscalerInfo['kind']> = { none: 'none', lanczos: 'lanczos', nearest: 'nearest' };
+
+function upscaler(name: string, field: string, settings: DaemonSettings, remote: boolean): UpscalerInfo {
+  // On a remote engine a model upscaler is the engine's, by its name; Lanczos and Nearest stay pixel work here.
+  if (remote) return { name, kind: PIXEL_UPSCALERS[name.toLowerCase()] ?? 'model' };
   const u = findUpscaler(name, settings.modelsRoot);
   if (!u) {
     const known = listUpscalers(settings.modelsRoot).map((x) => x.name);
@@ -33,7 +49,7 @@ function upscaler(name: string, field: string, settings: DaemonSettings): Upscal
 }
 
 /** Params → what the pipeline runs, with A1111's defaults; every error names its field. */
-export function resolveExtras(p: ExtrasParams, settings: DaemonSettings): ResolvedExtras {
+export function resolveExtras(p: ExtrasParams, settings: DaemonSettings, remote = false): ResolvedExtras {
   const inputs: ResolvedExtras['inputs'] = [];
   if (p.images !== undefined && (!Array.isArray(p.images) || !p.images.every((i) => typeof i === 'string'))) throw invalidParam('images', 'expected a list of image paths or base64 images');
   (p.images ?? []).forEach((ref, i) => {
@@ -52,11 +68,11 @@ export function resolveExtras(p: ExtrasParams, settings: DaemonSettings): Resolv
   if (inputs.length === 0) throw invalidParam('images', 'no input images (give images or input_dir)');
   const mode = p.resize_mode ?? 0;
   if (mode !== 0 && mode !== 1) throw invalidParam('resize_mode', 'expected 0 (scale by) or 1 (scale to)', '0 | 1');
-  const up1 = upscaler(p.upscaler_1 ?? settings.defaultUpscaler, 'upscaler_1', settings);
+  const up1 = upscaler(p.upscaler_1 ?? settings.defaultUpscaler, 'upscaler_1', settings, remote);
   const faceDefault = num(p, 'face_visibility', 0, 0, 1);
   const gfpganDefault = settings.defaultFaceRestorer === 'gfpgan' ? faceDefault : 0;
   const codeformerDefault = settings.defaultFaceRestorer === 'codeformer' ? faceDefault : 0;
-  const up2 = p.upscaler_2 !== undefined && p.upscaler_2 !== 'None' ? upscaler(p.upscaler_2, 'upscaler_2', settings) : undefined;
+  const up2 = p.upscaler_2 !== undefined && p.upscaler_2 !== 'None' ? upscaler(p.upscaler_2, 'upscaler_2', settings, remote) : undefined;
   return {
     inputs,
     upscale: {

@@ -1,5 +1,6 @@
 import type { DaemonServer } from '../server';
 import type { Services } from '../services';
+import { BackendRouter } from '../backends/router';
 import { registerCoreHandlers } from './core';
 import { registerGenerationHandlers } from './generation';
 import { registerPngInfoHandlers } from './pngInfo';
@@ -11,19 +12,24 @@ import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
 import { registerStylesHandlers } from './styles';
 import { registerScriptHandlers } from './scripts';
+import { registerApiHandlers } from './api';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
+  // Remote engines (the `backends` setting), shared by generation and extras jobs.
+  const router = new BackendRouter(() => server.settings, server.jobs, (m) => server.log(m));
+  server.onShutdown(() => router.dispose());
   registerCoreHandlers(server);
-  registerGenerationHandlers(server, services);
+  registerGenerationHandlers(server, services, router);
   registerModelsHandlers(server);
   registerPngInfoHandlers(server);
   registerPromptHandlers(server, services);
-  registerExtrasHandlers(server, services);
+  registerExtrasHandlers(server, services, router);
   registerLanguageFeatures(server, services); // .sdprompt language server (daemon/language)
   registerConvertOnnxHandlers(server);
   registerInpaintHandlers(server, services);
   registerStylesHandlers(server);
   registerScriptHandlers(server, services);
+  registerApiHandlers(server, services);
   // <handlers>
 }

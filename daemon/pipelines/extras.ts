@@ -14,7 +14,7 @@ import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
-import type { ExtrasImageResult, ExtrasResult, UpscalerInfo } from '../protocol';
+import { ErrorCodes, type ExtrasImageResult, type ExtrasResult, type UpscalerInfo } from '../protocol';
 import type { FaceHooks, FaceRestorer } from '../extras/faceRestore';
 import { upscaleStage, type UpscaleSettings, type UpscalerStep } from '../extras/upscale';
 import { upscalerStep } from '../extras/upscalerStep';
@@ -42,18 +42,33 @@ export interface ResolvedExtras {
   facesDebugDir?: string;
 }
 
+/** A remote engine that runs the model work (the pipeline's sizes, crops, blends, infotext and saving stay here). */
+export interface RemoteExtras {
+  /** One upscaler pass with a model the engine knows by `name`; at least its native scale. */
+  upscale(img: RgbImage, name: string, scale: number, signal: AbortSignal): Promise<RgbImage>;
+  /** Face restoration at `visibility` (blended); absent when the engine has none. */
+  restoreFaces?(img: RgbImage, model: 'gfpgan' | 'codeformer', visibility: number, codeformerWeight: number, signal: AbortSignal): Promise<RgbImage>;
+}
+
 export interface ExtrasDeps {
   upscalers: UpscalerModels;
   faces: FaceRestorer;
+  remote?: RemoteExtras;
 }
 
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
   const images: ExtrasImageResult[] = [];
   let index = 0;
-  const stepFor = (u: UpscalerInfo): UpscalerStep => upscalerStep(u, {
-    upscalers: deps.upscalers, tileSize: p.tileSize, tileOverlap: p.tileOverlap, signal: job.signal,
-    onTile: (d, t, name) => job.report(d, t, `image ${index + 1}/${p.inputs.length} · ${name} · tile ${d}/${t}`),
-  });
+  const stepFor = (u: UpscalerInfo): UpscalerStep => {
+    const local = upscalerStep(u, {
+      upscalers: deps.upscalers, tileSize: p.tileSize, tileOverlap: p.tileOverlap, signal: job.signal,
+      onTile: (d, t, name) => job.report(d, t, `image ${index + 1}/${p.inputs.length} · ${name} · tile ${d}/${t}`),
+    });
+    const remote = deps.remote;
+    // A remote engine runs the upscaler models; resizes stay here.
+    if (!remote || u.kind === 'lanczos' || u.kind === 'nearest' || u.kind === 'none') return local;
+    return { ...local, pass: (img, scale) => remote.upscale(img, u.name, scale, job.signal) };
+  };
   const up1 = stepFor(p.upscaler1);
   const up2 = p.upscaler2 ? stepFor(p.upscaler2) : undefined;
   // Face stages report while a graph is built or faces are restored; notices (fallback detector) once per job.
@@ -64,7 +79,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
     throwIfAborted(job.signal);
     const input = p.inputs[index]!;
     try {
-      images.push(await processOne(input, p, job, { restorer: deps.faces, hooks }, up1, up2));
+      images.push(await processOne(input, p, job, { restorer: deps.faces, hooks }, up1, up2, deps.remote));
     } catch (e) {
       if (e instanceof CancelledError || job.signal.aborted) throw new CancelledError();
       images.push({ source: input.label, error: e instanceof RpcError || e instanceof Error ? e.message : String(e) });
@@ -76,6 +91,7 @@ export async function runExtras(p: ResolvedExtras, job: JobContext, deps: Extras
 
 async function processOne(
   input: ResolvedExtras['inputs'][number], p: ResolvedExtras, job: JobContext, faces: { restorer: FaceRestorer; hooks: FaceHooks }, up1: UpscalerStep, up2: UpscalerStep | undefined,
+  remote?: RemoteExtras,
 ): Promise<ExtrasImageResult> {
   let image: RgbImage = await loadImage(input.ref, input.label);
   const info = new Map<string, InfotextValue>();
@@ -83,12 +99,17 @@ async function processOne(
   throwIfAborted(job.signal);
   // A1111 script order: upscale (1000), GFPGAN (2000), CodeFormer (3000); each skipped at visibility 0.
   const face = { codeformerWeight: p.codeformerWeight, modelsRoot: p.modelsRoot, ...(p.facesDebugDir ? { debugDir: p.facesDebugDir } : {}) };
+  const restore = (img: RgbImage, model: 'gfpgan' | 'codeformer', visibility: number): Promise<RgbImage> => {
+    if (!remote) return faces.restorer.restore(img, { model, visibility, ...face }, job.signal, faces.hooks);
+    if (!remote.restoreFaces) throw new RpcError(ErrorCodes.InvalidParams, `${model}_visibility: this backend has no face restorer`, { field: `${model}_visibility` });
+    return remote.restoreFaces(img, model, visibility, p.codeformerWeight, job.signal);
+  };
   if (p.gfpganVisibility > 0) {
-    image = await faces.restorer.restore(image, { model: 'gfpgan', visibility: p.gfpganVisibility, ...face }, job.signal, faces.hooks);
+    image = await restore(image, 'gfpgan', p.gfpganVisibility);
     info.set('GFPGAN visibility', p.gfpganVisibility);
   }
   if (p.codeformerVisibility > 0) {
-    image = await faces.restorer.restore(image, { model: 'codeformer', visibility: p.codeformerVisibility, ...face }, job.signal, faces.hooks);
+    image = await restore(image, 'codeformer', p.codeformerVisibility);
     info.set('CodeFormer visibility', p.codeformerVisibility);
     info.set('CodeFormer weight', p.codeformerWeight);
   }

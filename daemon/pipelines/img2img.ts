@@ -115,6 +115,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
     if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
+    if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
     const first = iter * p.batchSize;
     const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
     const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);

@@ -81,6 +81,12 @@ function extraInfotext(p: ResolvedImg2Img, masked: boolean): Array<[string, Info
   return out;
 }
 
+/** The keys an inpaint job's infotext carries (engines that inpaint elsewhere record the same settings). */
+export const maskedImg2ImgExtra = (p: ResolvedImg2Img): Array<[string, InfotextValue]> => extraInfotext(p, true);
+
+/** The mask an inpaint job uses, at the source's resolution: binarised, transparency, invert and blur applied. */
+export const inpaintSourceMask = (p: ResolvedImg2Img): Promise<GrayImage> => sourceMask(p, !p.inpaint.soft);
+
 /** Infotext keys img2img adds when it runs without these stages (only the noise multiplier). */
 export const plainImg2ImgExtra = (p: ResolvedImg2Img): Array<[string, InfotextValue]> => extraInfotext(p, false);
 

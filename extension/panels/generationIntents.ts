@@ -31,11 +31,12 @@ export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: Pa
   return { image: await view(seed.image), mask: await view(seed.mask), params: seed.params };
 }
 
-export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[]): Promise<ResultView[]> {
+export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[], backend?: string): Promise<ResultView[]> {
   const out: ResultView[] = [];
+  const remote = backend && backend !== 'local' ? { backend } : {};
   for (const img of images) {
     const image = img.path ? await imageView(ctx, webview, img.path) : img.png ? pngView(`${img.seed}.png`, img.png) : undefined;
-    if (image) out.push({ image: { ...image, width: img.width, height: img.height }, seed: img.seed, infotext: img.infotext });
+    if (image) out.push({ image: { ...image, width: img.width, height: img.height }, seed: img.seed, infotext: img.infotext, ...remote });
   }
   return out;
 }
@@ -86,7 +87,7 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
             ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
             : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
         if (!res) return null;
-        return { jobId, results: await resultViews(ctx, webview, [...(res.grids ?? []), ...res.images]) };
+        return { jobId, results: await resultViews(ctx, webview, [...(res.grids ?? []), ...res.images], res.backend) };
       } finally {
         follow.dispose();
         jobs.running.delete(jobId);

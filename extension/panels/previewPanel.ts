@@ -87,7 +87,7 @@ class Preview {
   }
 
   async add(specIndex: number, result: GenerationResult): Promise<void> {
-    const views = await resultViews(this.ctx, this.panel.webview, result.images);
+    const views = await resultViews(this.ctx, this.panel.webview, result.images, result.backend);
     const list = this.history.get(specIndex) ?? [];
     this.history.set(specIndex, [...views.reverse(), ...list].slice(0, HISTORY));
     this.jobId = undefined;

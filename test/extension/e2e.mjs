@@ -80,6 +80,9 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
       'sdStudio.model': join(prep.workspace, 'models/tiny-sd'),
       'sdStudio.outputDir': join(prep.workspace, 'outputs'),
       'sdStudio.previewEvery': 1,
+      // the daemon serves A1111's HTTP API too (a free port: parallel runs must not collide)
+      'sdStudio.api.enabled': true,
+      'sdStudio.api.port': 0,
     }, null, 2));
     cs = await startCodeServer(prep);
     ({ browser, page, logs } = await launchBrowser({ colorScheme: 'dark' }));
@@ -101,6 +104,19 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
       const f = await panelFrame(page, p.kind);
       assert.ok(await f.locator('#app').isVisible());
     }
+  });
+
+  test('the A1111 API runs on the extension\'s daemon: the status bar shows its URL and txt2img answers', async () => {
+    const item = statusItem(page, /API 127\.0\.0\.1:\d+/);
+    await item.waitFor({ timeout: 60000 });
+    const port = /API 127\.0\.0\.1:(\d+)/.exec(await item.textContent())[1];
+    const r = await fetch(`http://127.0.0.1:${port}/sdapi/v1/txt2img`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prompt: PROMPT, steps: 2, width: 64, height: 64, seed: 7 }),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = await r.json();
+    assert.equal(JSON.parse(body.info).all_seeds[0], 7);
+    assert.equal(body.images.length, 1);
   });
 
   let galleryPath;

@@ -58,7 +58,7 @@ export function gallery(onSelect: (index: number) => void, status: (text: string
     actions.hidden = !r;
     if (r) {
       big.src = r.image.src;
-      caption.textContent = `${r.image.name} · seed ${r.seed}${r.image.width ? ` · ${r.image.width}×${r.image.height}` : ''}`;
+      caption.textContent = `${r.image.name} · seed ${r.seed}${r.image.width ? ` · ${r.image.width}×${r.image.height}` : ''}${r.backend ? ` · made on ${r.backend}` : ''}`;
       for (const b of Array.from(actions.querySelectorAll<HTMLButtonElement>('button'))) {
         b.disabled = b.dataset.needsPath === '1' && !r.image.path;
         if (b.disabled) b.title = 'Only for images saved inside the workspace or output folder';

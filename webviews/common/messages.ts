@@ -27,6 +27,8 @@ export interface ResultView {
   image: ImageView;
   seed: number;
   infotext: string;
+  /** The backend that made it, when not this machine ("gpu-box"). */
+  backend?: string;
 }
 
 /** An image the webview hands to the host: one it got from the host (by src/path) or bytes it read itself. */

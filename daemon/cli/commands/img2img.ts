@@ -4,6 +4,7 @@ import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } fro
 import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
+import { readBackends } from '../../settings';
 
 const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
@@ -71,6 +72,8 @@ const flags: Record<string, FlagSpec> = {
   'face-restorer': { kind: 'string', help: 'with --restore-faces: CodeFormer or GFPGAN (default: the defaultFaceRestorer setting)' },
   'codeformer-weight': { kind: 'number', help: 'with --restore-faces: CodeFormer weight 0..1, 0 = strongest (default 0.5)' },
   'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
+  backend: { kind: 'string', help: 'run on this backend only (a name from --backends); default: the least busy one with the model' },
+  backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -152,6 +155,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('hr_checkpoint_name', f['hr-checkpoint']);
   // Any hires setting given on its own turns the fix on, as filling A1111's hires section does.
   if (p.enable_hr === undefined && ['hr-scale', 'hr-upscaler', 'hr-steps', 'hr-resize-x', 'hr-resize-y'].some((k) => f[k] !== undefined)) p.enable_hr = true;
+  put('backend', f.backend);
   const o = { ...(p.override_settings ?? {}) };
   if (f['fix-steps'] !== undefined) o.img2img_fix_steps = f['fix-steps'] as boolean;
   if (typeof f.rng === 'string') {
@@ -188,6 +192,13 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
     s.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') s.threads = f.threads;
+  if (typeof f.backends === 'string') {
+    try {
+      s.backends = readBackends(f.backends);
+    } catch (e) {
+      throw new UsageError(`--backends ${(e as Error).message}`);
+    }
+  }
   return s;
 }
 

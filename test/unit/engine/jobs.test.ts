@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CancelledError } from '../../../daemon/errors';
+import { BackendLostError, CancelledError } from '../../../daemon/errors';
 import { JobQueue } from '../../../daemon/jobs';
 import type { JobInfo } from '../../../daemon/protocol';
 
@@ -48,5 +48,58 @@ describe('job queue', () => {
     await assert.rejects(a.done, /boom/);
     assert.equal(q.list().find((j) => j.jobId === 'a')?.error, 'boom');
     assert.equal(await q.submit('t', 'b', async () => 'ok').done, 'ok');
+  });
+
+  it('lanes: a job waiting for a busy lane lets a job for a free lane by; two lanes run at once', async () => {
+    const { q } = queue();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ran: string[] = [];
+    const a = q.submit('t', 'a', async (ctx) => { ran.push(`a@${ctx.lane}`); await gate; }, () => ['gpu-1']);
+    const b = q.submit('t', 'b', async (ctx) => { ran.push(`b@${ctx.lane}`); }, () => ['gpu-1']);
+    const c = q.submit('t', 'c', async (ctx) => { ran.push(`c@${ctx.lane}`); }, () => ['gpu-1', 'gpu-2']);
+    await c.done;
+    assert.deepEqual(ran, ['a@gpu-1', 'c@gpu-2']);
+    assert.equal(q.list().find((j) => j.jobId === 'a')?.backend, 'gpu-1');
+    release();
+    await Promise.all([a.done, b.done]);
+    assert.deepEqual(ran, ['a@gpu-1', 'c@gpu-2', 'b@gpu-1']);
+  });
+  it('a job whose backend goes away is retried once on another lane, then fails', async () => {
+    const { q, states } = queue();
+    const lanes: string[] = [];
+    const once = q.submit('t', 'once', async (ctx) => {
+      lanes.push(ctx.lane);
+      if (ctx.lane === 'gpu-1') throw new BackendLostError('gpu-1', 'ECONNRESET');
+      return ctx.lane;
+    }, () => ['gpu-1', 'gpu-2']);
+    assert.equal(await once.done, 'gpu-2');
+    assert.deepEqual(lanes, ['gpu-1', 'gpu-2']);
+    assert.deepEqual(states.filter((s) => s.jobId === 'once').map((s) => s.state), ['queued', 'running', 'queued', 'running', 'done']);
+    const tried: string[] = [];
+    const twice = q.submit('t', 'twice', async (ctx) => { tried.push(ctx.lane); throw new BackendLostError(ctx.lane, 'gone'); }, () => ['gpu-1', 'gpu-2', 'gpu-3']);
+    await assert.rejects(twice.done, /backend "gpu-\d": gone/);
+    assert.equal(tried.length, 2, `tried ${tried.join(', ')}: one retry, not more`);
+    assert.equal(new Set(tried).size, 2);
+  });
+  it('interrupt ends a batched job done with what it has; a job without batches is cancelled', async () => {
+    const { q } = queue();
+    const batches = q.submit('t', 'b', async (ctx) => {
+      let done = 0;
+      for (let i = 0; i < 5 && !ctx.interrupted; i++) {
+        const batch = ctx.beginBatch();
+        if (i === 1) q.interrupt('b');
+        if (!batch.aborted) done++;
+      }
+      return done;
+    });
+    assert.equal(await batches.done, 1);
+    const plain = q.submit('t', 'p', async (ctx) => {
+      while (!ctx.signal.aborted) await new Promise((r) => setTimeout(r, 1));
+      throw new CancelledError();
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    q.interrupt('p');
+    await assert.rejects(plain.done, CancelledError);
   });
 });
