@@ -90,7 +90,7 @@ export interface DaemonSettings {
   upscalerTileOverlap: number;
   /** Extras upscaler when none is named; default the built-in "ESRGAN-Slim 4x". */
   defaultUpscaler: string;
-  /** Face restorer used when only a visibility is given. */
+  /** Face restorer used when only a visibility is given; default CodeFormer, A1111's `face_restoration_model`. */
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
   /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/`. */
   sdVae: string;
