@@ -37,8 +37,8 @@ export interface PipelineDeps {
   /** Image upscalers (the hires fix's non-latent upscalers). */
   upscalers: UpscalerModels;
   settings: DaemonSettings;
-  /** Short A1111 model hash (10 hex) of the model, if known. */
-  modelHash?: (dir: string) => Promise<string | undefined>;
+  /** Short A1111 model hash (10 hex) of the model (checkpoint file or ONNX folder), if known. */
+  modelHash?: (model: string) => Promise<string | undefined>;
 }
 
 /**
@@ -90,7 +90,8 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const stages = await prepareImageStages(p, model, choice.kind, h, w, rngSource);
   const inits = p.isImg2Img && !stages ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
   throwIfAborted(job.signal);
-  const modelHash = await deps.modelHash?.(model.layout.dir);
+  // The model as the user named it: a checkpoint file's own hash (A1111's), whatever LoRA/VAE variant was built.
+  const modelHash = await deps.modelHash?.(p.model);
 
   const images: GeneratedImage[] = [];
   const outputs: RgbImage[] = [];

@@ -155,6 +155,10 @@ describe('LoRA through checkpoints and the pipeline', () => {
     assert.equal(info.prompt, 'a red barn <lora:lora-sd1:1>');
     const hash = (await hashFile(LORA, { cache: false })).lora;
     assert.equal(info.fields['Lora hashes'], `lora-sd1: ${hash}`);
+    const modelHash = (await hashFile(cp(), { cache: false })).autoV2;
+    const plainInfo = parseGenerationParameters(readPngTextChunks(readFileSync(plain)).find((c) => c.keyword === 'parameters')!.text);
+    assert.equal(plainInfo.fields['Model hash'], modelHash, 'A1111 "Model hash": the checkpoint file (AutoV2), not the ONNX build');
+    assert.equal(info.fields['Model hash'], modelHash, 'a LoRA does not change the model hash');
     const text = readPngTextChunks(readFileSync(one)).find((c) => c.keyword === 'parameters')!.text;
     assert.match(text, new RegExp(`Lora hashes: "lora-sd1: ${hash}", .*Version: `));
     const missing = runCli(['img2img', '--model', cp(), '-p', 'x <lora:absent:1>', '--steps', '2', '-W', '64', '-H', '64', '--outdir', env.out], cliEnv);

@@ -62,6 +62,9 @@ describe('SD VAE setting', () => {
     assert.equal(file.fields['VAE'], 'my-vae.safetensors');
     assert.equal(file.fields['VAE hash'], (await hashFile(myVae(), { cache: false })).autoV2);
     assert.notDeepEqual(await file.px, await own.px);
+    const modelHash = (await hashFile(cp(), { cache: false })).autoV2;
+    assert.equal(own.fields['Model hash'], modelHash, 'A1111 "Model hash": the checkpoint file, not the ONNX build');
+    assert.equal(file.fields['Model hash'], modelHash, 'a VAE override keeps the checkpoint hash');
     // "Automatic" picks <checkpoint>.vae.safetensors beside the checkpoint.
     const sidecar = join(env.user, 'tiny.vae.safetensors');
     copyFileSync(myVae(), sidecar);
