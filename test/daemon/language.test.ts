@@ -30,7 +30,8 @@ test('sdprompt over LSP: diagnostics, completion, hover, code lens, fromImage', 
   writeFileSync(join(docs, 'cat.png'), 'x');
   const uri = pathToFileURL(join(docs, 'spec.sdprompt')).href;
 
-  process.env.SD_STUDIO_TOKENIZER = sharedPath('models-fixtures', 'clip-tokenizer');
+  // No model, no tokenizer anywhere, an empty HOME: hover counts tokens with the CLIP tokenizer SD Studio ships.
+  Object.assign(process.env, { HOME: tempDir('sd-lang-home-'), XDG_CACHE_HOME: '', HF_HOME: '', SD_STUDIO_CACHE_DIR: '', SD_STUDIO_TOKENIZER: '', SD_STUDIO_MODEL: '' });
   const d = await startDaemon({ modelsRoot: root });
   try {
     const text = [
