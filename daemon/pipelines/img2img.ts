@@ -128,7 +128,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     const batchSignal = job.beginBatch();
     let latest: Float32Array | undefined;
     const sampled = await denoise({
-      model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
+      model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {

@@ -14,6 +14,7 @@ import { dpmpp3mSde } from './samplers/dpmpp3mSde';
 import { dpmAdaptive, dpmFast } from './samplers/dpmSolver';
 import { restart } from './samplers/restart';
 import { ddim } from './samplers/ddim';
+import { ddimCfgpp } from './samplers/ddimCfgpp';
 import { plms } from './samplers/plms';
 import { unipc } from './samplers/unipc';
 import { lcm } from './samplers/lcm';
@@ -26,7 +27,7 @@ export type SamplerKind = import('./catalog').ResolvedSampler['kind'];
 export { samplerCatalog, samplerNames, samplerInfo, resolveSampler, type ResolvedSampler, type SamplerInfo } from './catalog';
 export { samplerSigmas, img2imgSigmas } from './samplerSigmas';
 export { timestepSigmas, a1111Timesteps, unipcSigmas, lcmModel, vpScale, timestepImg2ImgSigmas } from './timesteps';
-export { makeDenoiser, makeLcmDenoiser, type ModelFn } from './denoiser';
+export { denoisedFrom, makeDenoiser, makeLcmDenoiser, type ModelFn } from './denoiser';
 export { createImageNoise, slerp, type ImageNoiseOptions } from './noise';
 export { createBrownianNoise } from './brownian';
 
@@ -48,6 +49,7 @@ export const samplers: Record<string, Sampler> = {
   'DPM adaptive': dpmAdaptive(),
   Restart: restart(),
   DDIM: ddim(),
+  'DDIM CFG++': ddimCfgpp(),
   PLMS: plms,
   UniPC: unipc(),
   LCM: lcm,
@@ -55,4 +57,4 @@ export const samplers: Record<string, Sampler> = {
 
 /** Factories for non-default options (eta, s_noise, s_churn, solver order...). */
 export const samplerFactories = { euler, eulerAncestral, lms, heun, dpm2, dpm2Ancestral, dpmpp2sAncestral, dpmppSde, dpmpp2mSde,
-  dpmpp3mSde, dpmFast, dpmAdaptive, restart, ddim, unipc };
+  dpmpp3mSde, dpmFast, dpmAdaptive, restart, ddim, ddimCfgpp, unipc };

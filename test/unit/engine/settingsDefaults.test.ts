@@ -4,15 +4,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { defaultSettings } from '../../../daemon/settings';
+import { samplerNames } from '../../../daemon/sampling';
 
-interface Manifest { contributes: { configuration: { properties: Record<string, { default?: unknown }> } | Array<{ properties: Record<string, { default?: unknown }> }> } }
+type Property = { default?: unknown; enum?: unknown[] };
+interface Manifest { contributes: { configuration: { properties: Record<string, Property> } | Array<{ properties: Record<string, Property> }> } }
 
-function manifestDefaults(): Map<string, unknown> {
+function manifestProperties(): Map<string, Property> {
   const m = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest;
   const sections = Array.isArray(m.contributes.configuration) ? m.contributes.configuration : [m.contributes.configuration];
-  const out = new Map<string, unknown>();
-  for (const s of sections) for (const [k, v] of Object.entries(s.properties)) if (k.startsWith('sdStudio.') && 'default' in v) out.set(k.slice('sdStudio.'.length), v.default);
+  const out = new Map<string, Property>();
+  for (const s of sections) for (const [k, v] of Object.entries(s.properties)) if (k.startsWith('sdStudio.')) out.set(k.slice('sdStudio.'.length), v);
   return out;
+}
+
+function manifestDefaults(): Map<string, unknown> {
+  return new Map([...manifestProperties()].filter(([, v]) => 'default' in v).map(([k, v]) => [k, v.default]));
 }
 
 describe('settings defaults', () => {
@@ -24,5 +30,9 @@ describe('settings defaults', () => {
     assert.ok(shared.includes('defaultFaceRestorer'));
     for (const k of shared) assert.deepEqual(daemon[k], manifest.get(k), `sdStudio.${k}`);
     assert.equal(daemon.defaultFaceRestorer, 'codeformer');
+  });
+
+  it('the sampler setting offers exactly the daemon\'s sampler list (DDIM CFG++ included)', () => {
+    assert.deepEqual(manifestProperties().get('defaultSampler')?.enum, samplerNames);
   });
 });
