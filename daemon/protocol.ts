@@ -213,9 +213,9 @@ export interface Img2ImgParams {
   scheduler?: string;
   /** Default 20. */
   steps?: number;
-  /** -1 or absent = random. */
-  seed?: number;
-  subseed?: number;
+  /** -1 or absent = random; 0 … 2^64 − 1 (beyond 2^53 as a decimal string, see SeedJson). */
+  seed?: SeedJson;
+  subseed?: SeedJson;
   subseed_strength?: number;
   seed_resize_from_h?: number;
   seed_resize_from_w?: number;
@@ -387,10 +387,16 @@ export interface BatchResult {
   skipped: number;
 }
 
+/**
+ * A seed on the wire: a JSON number while it is exact (|seed| ≤ 2^53 − 1), else its decimal string, so seeds up
+ * to 2^64 − 1 (as torch takes them) travel exactly. Requests accept either form for any seed.
+ */
+export type SeedJson = number | string;
+
 export interface GeneratedImage {
   /** Where the PNG was written (absent when save_images was false). */
   path?: string;
-  seed: number;
+  seed: SeedJson;
   width: number;
   height: number;
   /** The A1111 `parameters` text stored in the PNG. */

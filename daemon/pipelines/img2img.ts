@@ -25,6 +25,7 @@ import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
 import type { RgbImage } from '../image/rgbImage';
+import { imageSeeds, seedJson } from '../seed';
 
 export interface PipelineDeps {
   models: ModelManager;
@@ -98,14 +99,14 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const out = jobImages(p);
   const finish = await prepareImageFinish(p, out, deps.faces, deps.settings.modelsRoot, job.signal);
   const jobStart = new Date();
-  const allSeeds = Array.from({ length: p.nIter * p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + i : p.seed));
-  const names = (seed: number, i: number, first: number): ImageNames => ({
+  const allSeeds = imageSeeds(p, 0, p.nIter * p.batchSize).seeds;
+  const names = (seed: bigint, i: number, first: number): ImageNames => ({
     seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler, modelHash, modelName: model.layout.name,
     prompt: p.prompt, negativePrompt: p.negativePrompt, promptNoStyles: p.promptNoStyles, styles: p.styles, clipSkip: p.clipSkip, vaeFile: vaeInfo.vaeName,
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
-  const infotextOf = (seed: number, subseed: number, trailing?: InfoEntries): string => img2imgInfotext(p, {
+  const infotextOf = (seed: bigint, subseed: bigint, trailing?: InfoEntries): string => img2imgInfotext(p, {
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
@@ -117,8 +118,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
     if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
     const first = iter * p.batchSize;
-    const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
-    const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
+    const { seeds, subseeds } = imageSeeds(p, first, p.batchSize);
     const noise = createImageNoise({
       source: rngSource, seeds, subseeds, subseedStrength: p.subseedStrength,
       seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW, shape: [4, h, w], ensd: p.ensd,
@@ -172,7 +172,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     jobId: job.id,
     images,
     ...(grid ? { grids: [grid] } : {}),
-    parameters: { ...raw, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
+    parameters: { ...raw, seed: seedJson(p.seed), subseed: seedJson(p.subseed), steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
   };
   return { result, outputs, infotextWith: (extra) => infotextOf(p.seed, p.subseed, extra) };
 }

@@ -31,7 +31,7 @@ export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: Pa
   return { image: await view(seed.image), mask: await view(seed.mask), params: seed.params };
 }
 
-export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[]): Promise<ResultView[]> {
+export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number | string; infotext: string; width: number; height: number }[]): Promise<ResultView[]> {
   const out: ResultView[] = [];
   for (const img of images) {
     const image = img.path ? await imageView(ctx, webview, img.path) : img.png ? pngView(`${img.seed}.png`, img.png) : undefined;

@@ -134,7 +134,7 @@ export function revivePreview(ctx: SdContext, sendTo: SendToRouter, panel: vscod
     for (const [k, list] of Object.entries(saved)) {
       const i = Number(k);
       if (!Number.isInteger(i) || i < 0 || !Array.isArray(list)) continue;
-      const views = list.filter((r): r is ResultView => typeof r?.image?.src === 'string' && typeof r?.image?.name === 'string' && typeof r?.seed === 'number' && typeof r?.infotext === 'string');
+      const views = list.filter((r): r is ResultView => typeof r?.image?.src === 'string' && typeof r?.image?.name === 'string' && (typeof r?.seed === 'number' || typeof r?.seed === 'string') && typeof r?.infotext === 'string');
       if (views.length) preview.history.set(i, views.slice(0, HISTORY));
     }
   }

@@ -12,14 +12,14 @@ export function ddimCfgpp(o: { eta?: number } = {}): Sampler {
     const x = x0.slice();
     for (let i = 0; i < sigmas.length - 1; i++) {
       checkAbort(opts.signal);
-      const s = sigmas[i], sp = sigmas[i + 1];
+      const s = sigmas[i]!, sp = sigmas[i + 1]!;
       const a = 1 / (1 + s * s), ap = 1 / (1 + sp * sp);
       const st = eta * Math.sqrt(((1 - ap) / (1 - a)) * (1 - a / ap));
       const den = await denoise(x, s);
       const unc = opts.uncondDenoised?.() ?? den;
       const cDir = Math.sqrt(Math.max(0, (1 - ap - st * st) / ap)) / s, cN = st / Math.sqrt(ap);
       const n = opts.noise(s, sp);
-      for (let k = 0; k < x.length; k++) x[k] = den[k] + cDir * (x[k] - unc[k]) + cN * n[k];
+      for (let k = 0; k < x.length; k++) x[k] = den[k]! + cDir * (x[k]! - unc[k]!) + cN * n[k]!;
       opts.onStep?.(i, s, den);
     }
     return x;
