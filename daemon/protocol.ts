@@ -425,6 +425,10 @@ export interface InfotextParseResult {
   params: Img2ImgParams;
   /** Every key/value of the parameter line, as strings, unknown keys included (A1111's parse result). */
   fields: Record<string, string>;
+  /** Keys A1111 would apply that SD Studio does not yet (Hires, ControlNet, ADetailer, …): warn the user. */
+  notHonoured: string[];
+  /** The warning naming them, or null when every setting is applied. */
+  warning: string | null;
 }
 
 /** One entry of `sd/samplers.list`: the catalog shared by the CLI, panels and `.sdprompt` completions. */
@@ -713,6 +717,8 @@ export interface PngInfoReadResult {
   inpaint: Img2ImgParams[];
   /** Send to extras: the file, with the upscale settings its `extras` text records. */
   extras: ExtrasParams[];
+  /** Per file: the warning naming infotext settings send-to cannot apply yet (see InfotextParseResult), or null. */
+  warnings: Array<string | null>;
 }
 
 /**
@@ -837,6 +843,8 @@ export interface SdPromptFromImageResult {
   text: string | null;
   format: PngInfo['format'];
   problems: string[];
+  /** The warning naming infotext settings SD Studio cannot apply yet (see InfotextParseResult), or null. */
+  warning: string | null;
 }
 
 // <pnginfo-section>

@@ -166,6 +166,7 @@ async function regenerateFromImage(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const sdpromptFile = target && !target.document.isUntitled ? target.document.fileName : undefined;
   const r = await ctx.daemon.request('sd/sdprompt.fromImage', { file: image.fsPath, ...(sdpromptFile ? { sdpromptFile } : {}) });
   if (r.text === null) throw new Error(`${path.basename(image.fsPath)} carries no generation settings${r.problems.length ? `: ${r.problems.join('; ')}` : '.'}`);
+  if (r.warning) void vscode.window.showWarningMessage(`${path.basename(image.fsPath)}: ${r.warning}`);
   if (!target) {
     const doc = await vscode.workspace.openTextDocument({ language: 'sdprompt', content: r.text });
     await vscode.window.showTextDocument(doc);

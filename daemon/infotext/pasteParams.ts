@@ -1,6 +1,7 @@
 import { parseGenerationParameters } from './a1111';
 import type { Img2ImgParams, InfotextParseResult, SeedJson } from '../protocol';
 import { parseSeed, seedJson } from '../seed';
+import { notHonouredKeys, notHonouredWarning } from './notHonoured';
 
 /** A1111's "Masked content" labels by `inpainting_fill` index. */
 const MASKED_CONTENT = ['fill', 'original', 'latent noise', 'latent nothing'];
@@ -94,5 +95,6 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;
-  return { params, fields: f };
+  const notHonoured = notHonouredKeys(f);
+  return { params, fields: f, notHonoured, warning: notHonouredWarning(notHonoured) ?? null };
 }

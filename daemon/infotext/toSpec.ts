@@ -5,6 +5,7 @@ import { buildInfotext, type InfotextValue } from './a1111';
 import type { GenerationInfo } from './generationInfo';
 import { specFromInfotext, type Directive, type SpecData } from './sdprompt';
 import { a1111Sampler } from './sendTo';
+import { paramsFromInfotext } from './pasteParams';
 
 /** The A1111 infotext for an image's settings (its own text when it carries one). */
 export function infotextOf(info: GenerationInfo): string | null {
@@ -26,4 +27,10 @@ export function specFromInfo(info: GenerationInfo, directives: Directive[] = [])
   if (text === null) return null;
   const comments = info.format === 'a1111' ? [] : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
   return specFromInfotext(text, directives, comments);
+}
+
+/** The warning naming settings of an image's infotext that SD Studio cannot apply yet, or null. */
+export function infotextWarning(info: GenerationInfo): string | null {
+  const text = infotextOf(info);
+  return text === null ? null : paramsFromInfotext(text).warning;
 }

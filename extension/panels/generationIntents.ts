@@ -98,11 +98,7 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     skip: async ({ jobId }) => {
       await ctx.daemon.request('sd/job.skip', { jobId });
     },
-    sendTo: async ({ target, image, infotext }) => {
-      let params: Img2ImgParams | undefined;
-      if (infotext) params = (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params;
-      await sendTo(target, { image: viewRef(ctx, image), params });
-    },
+    sendTo: ({ target, image, infotext }) => sendImageTo(ctx, sendTo, target, image, infotext),
     ...galleryOps(ctx),
   };
 }
@@ -127,4 +123,18 @@ export function generationPanelDef(kind: 'img2img' | 'inpaint', viewType: string
       return { handlers: generationOps(ctx, host, kind, jobs, sendTo), onDispose: () => jobs.cancelAll() };
     },
   };
+}
+
+/**
+ * A gallery image (and its infotext, pasted as A1111 pastes it) to another panel; settings SD Studio cannot apply
+ * yet (Hires, ControlNet, …) are named in a warning rather than dropped silently.
+ */
+export async function sendImageTo(ctx: SdContext, sendTo: SendToRouter, target: 'img2img' | 'inpaint' | 'extras', image: ImageView, infotext: string | undefined): Promise<void> {
+  let params: Img2ImgParams | undefined;
+  if (infotext) {
+    const parsed = await ctx.daemon.request('sd/infotext.parse', { text: infotext });
+    params = parsed.params;
+    if (parsed.warning) void vscode.window.showWarningMessage(parsed.warning);
+  }
+  await sendTo(target, { image: viewRef(ctx, image), params });
 }

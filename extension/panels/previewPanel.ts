@@ -6,8 +6,8 @@ import type { GenerationResult } from '../../daemon/protocol';
 import type { PreviewState, ResultView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
 import { galleryOps } from './galleryIntents';
-import { resultViews, type SendToRouter } from './generationIntents';
-import { isAllowedPath, viewRef, WebviewHost, webviewOptions } from './webviewHost';
+import { resultViews, sendImageTo, type SendToRouter } from './generationIntents';
+import { isAllowedPath, WebviewHost, webviewOptions } from './webviewHost';
 
 export const PREVIEW_VIEW = 'sdStudio.preview';
 const HISTORY = 24;
@@ -33,10 +33,7 @@ class Preview {
     const gallery = galleryOps(ctx);
     this.host = new WebviewHost(ctx, panel.webview, 'preview', panel.title, {
       ...gallery,
-      sendTo: async ({ target, image, infotext }) => {
-        const params = infotext ? (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params : undefined;
-        await sendTo(target, { image: viewRef(ctx, image), params });
-      },
+      sendTo: ({ target, image, infotext }) => sendImageTo(ctx, sendTo, target, image, infotext),
       cancel: async ({ jobId }) => {
         await ctx.daemon.request('sd/job.cancel', { jobId });
       },

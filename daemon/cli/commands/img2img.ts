@@ -204,6 +204,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
     let p = params;
     if (source && 'infotext' in source) {
       const parsed = await client.request('sd/infotext.parse', { text: source.infotext });
+      if (parsed.warning) process.stderr.write(`sd-studio: warning: ${parsed.warning}\n`);
       p = mergeParams(parsed.params, params);
     } else if (source && 'image' in source) {
       const read = await client.request('sd/pngInfo.read', { files: [source.image] });
@@ -213,6 +214,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
         process.stderr.write(`sd-studio: ${source.image}: no generation settings found${info?.problems.length ? ` (${info.problems.join('; ')})` : ''}\n`);
         return 1;
       }
+      if (read.warnings[0]) process.stderr.write(`sd-studio: warning: ${read.warnings[0]}\n`);
       p = mergeParams(fromImage, params);
     }
     return printImagesOutcome(await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img'), json);
