@@ -92,7 +92,7 @@ export interface DaemonSettings {
   defaultUpscaler: string;
   /** Face restorer used when only a visibility is given; default CodeFormer, A1111's `face_restoration_model`. */
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
-  /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/`. */
+  /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/` | an absolute path. */
   sdVae: string;
   /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';

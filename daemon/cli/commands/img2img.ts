@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
 import { DaemonClient, errorMessage } from '../client';
@@ -71,6 +72,7 @@ const flags: Record<string, FlagSpec> = {
   'face-restorer': { kind: 'string', help: 'with --restore-faces: CodeFormer or GFPGAN (default: the defaultFaceRestorer setting)' },
   'codeformer-weight': { kind: 'number', help: 'with --restore-faces: CodeFormer weight 0..1, 0 = strongest (default 0.5)' },
   'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
+  vae: { kind: 'string', help: 'VAE for a checkpoint file: a VAE file, a name in <models root>/VAE, None (its own) or Automatic (default: SD_STUDIO_VAE, else Automatic)' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -188,6 +190,8 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
     s.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') s.threads = f.threads;
+  // A path (anything with a folder part or an existing file) goes as an absolute path; names stay names.
+  if (typeof f.vae === 'string') s.sdVae = /[/\\]/.test(f.vae) || existsSync(f.vae) ? resolve(f.vae) : f.vae;
   return s;
 }
 
