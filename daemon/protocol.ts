@@ -117,6 +117,8 @@ export interface DaemonSettings {
   img2imgColorCorrection: boolean;
   /** A1111's styles.csv; empty = `styles.csv` of the A1111 install the models root belongs to. */
   stylesFile: string;
+  /** Size limit of SD Studio's cache (checkpoint builds, LoRA/VAE variants, derived graphs) in GB; least recently used out. Default 10. */
+  cacheLimitGB: number;
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -472,6 +474,36 @@ export interface ModelFileHashes {
 
 export interface ModelsHashResult {
   files: ModelFileHashes[];
+}
+
+/** One entry of SD Studio's cache (`cache/list`): a checkpoint build, a LoRA/VAE variant, a derived graph. */
+export interface CacheEntryInfo {
+  path: string;
+  kind: 'checkpoint' | 'variant' | 'text encoder' | 'upscaler' | 'taesd' | 'unfinished';
+  /** What it was built from ("model.safetensors + <lora:x:0.8>"). */
+  title: string;
+  /** Bytes only this entry holds (freed by removing it; bytes shared with others through hard links are not). */
+  bytes: number;
+  /** ISO time of last use. */
+  lastUsed: string;
+  /** The daemon's loaded model uses it. */
+  inUse: boolean;
+}
+
+export interface CacheListResult {
+  dir: string;
+  entries: CacheEntryInfo[];
+  /** Every cached byte, each file once (links into the user's own model files cost nothing). */
+  totalBytes: number;
+  /** The limit in force (setting cacheLimitGB), bytes. */
+  limitBytes: number;
+}
+
+export interface CacheClearResult {
+  removed: number;
+  freedBytes: number;
+  /** Entries kept because the loaded model uses them. */
+  kept: number;
 }
 
 /** A1111 Checkpoint Merger interpolation methods. */
@@ -984,6 +1016,10 @@ export interface RequestTypes {
   'sd/samplers.list': { params: Record<string, never>; result: SamplersListResult };
   /** Hash model files (A1111 AutoV2, legacy, LoRA/TI); quick, outside the job queue, cancellable. */
   'models/hash': { params: ModelsHashParams; result: ModelsHashResult };
+  /** What SD Studio's cache holds (builds, variants, derived graphs), most recently used first. */
+  'cache/list': { params: Record<string, never>; result: CacheListResult };
+  /** Empty SD Studio's cache, except what the loaded model uses. */
+  'cache/clear': { params: Record<string, never>; result: CacheClearResult };
   /** Checkpoint merger as a job (progress per tensor, cancel); resolves when the output is in place. */
   'models/merge': { params: ModelsMergeParams; result: ModelsMergeResult };
   /** Convert a torch checkpoint to .safetensors as a job, never executing its pickle. */

@@ -35,6 +35,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     saveBeforeColorCorrection: false,
     img2imgColorCorrection: false,
     stylesFile: env.SD_STUDIO_STYLES ?? '',
+    cacheLimitGB: env.SD_STUDIO_CACHE_LIMIT_GB && Number.isFinite(Number(env.SD_STUDIO_CACHE_LIMIT_GB)) ? Number(env.SD_STUDIO_CACHE_LIMIT_GB) : 10,
   };
 }
 

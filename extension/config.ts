@@ -52,6 +52,7 @@ export interface SdStudioConfig {
   saveBeforeColorCorrection: boolean;
   img2imgColorCorrection: boolean;
   stylesFile: string;
+  cacheLimitGB: number;
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -63,6 +64,7 @@ const DAEMON_KEYS = [
   'upscalerTileSize', 'upscalerTileOverlap', 'defaultUpscaler', 'defaultFaceRestorer', 'img2imgFixSteps', 'randnSource', 'etaNoiseSeedDelta',
   'samplesFormat', 'gridFormat', 'jpegQuality', 'webpLossless', 'saveTxt', 'gridSaveTxt2Img', 'gridSaveImg2Img', 'saveBeforeHighresFix',
   'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
+  'cacheLimitGB',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {

@@ -121,6 +121,18 @@ export function touchEntry(path: string): void {
   }
 }
 
+/** Marks cached files (flat entries: derived text encoders, upscaler graphs) as just used. */
+export function touchFiles(...paths: string[]): void {
+  const now = new Date();
+  for (const p of paths) {
+    try {
+      utimesSync(p, now, now);
+    } catch {
+      // gone or read-only: nothing to mark
+    }
+  }
+}
+
 function removeEntry(e: CacheEntry): void {
   if (existsSync(e.path) && statSync(e.path).isDirectory()) rmSync(e.path, { recursive: true, force: true });
   else for (const f of e.files) rmSync(f, { force: true });

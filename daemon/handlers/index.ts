@@ -11,6 +11,7 @@ import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
 import { registerStylesHandlers } from './styles';
 import { registerScriptHandlers } from './scripts';
+import { registerCacheHandlers } from './cache';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -25,5 +26,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerInpaintHandlers(server, services);
   registerStylesHandlers(server);
   registerScriptHandlers(server, services);
+  registerCacheHandlers(server, services);
   // <handlers>
 }

@@ -12,6 +12,7 @@ import { extrasCommand } from './extras';
 import { outpaintCommand } from './outpaint';
 import { batchCommand } from './batch';
 import { promptMatrixCommand, promptsFromFileCommand, xyzCommand } from './scripts';
+import { cacheCommand } from './cache';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -31,5 +32,6 @@ export const commands: CliCommand[] = [
   xyzCommand,
   promptMatrixCommand,
   promptsFromFileCommand,
+  cacheCommand,
   // <commands>
 ];
