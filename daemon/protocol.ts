@@ -879,6 +879,55 @@ export interface SdPromptFromImageResult {
   warning: string | null;
 }
 
+/**
+ * Params of `sd/sdprompt.run`: run the specs of a `.sdprompt` file as one job (what `sd-studio run` and the
+ * editor's "▶ Generate" lenses do). Each spec is txt2img without `@init`, img2img with it, inpaint with `@mask`;
+ * paths are relative to the file's folder. A failing spec is reported and the next one runs.
+ */
+export interface SdPromptRunParams {
+  /** The `.sdprompt` file; its folder anchors relative paths. */
+  file?: string;
+  /** The text to run instead of the file's content (an editor's unsaved text). One of file / text is needed. */
+  text?: string;
+  /** 0-based spec indexes (the number of `---` lines above the spec); default every spec. */
+  only?: number[];
+  /** Each spec with K seeds (batch count × K), as "Generate ×4 seeds". */
+  seeds?: number;
+  /** Values for keys a spec leaves out (the editor's generation defaults: sampler, steps, size, …). */
+  defaults?: Img2ImgParams;
+  /**
+   * The model of every spec (`--model`). Default: the configured model (setting / SD_STUDIO_MODEL), else the
+   * checkpoint the spec's `Model:` / `Model hash:` names, found in the models root.
+   */
+  model?: string;
+}
+
+export interface SdPromptSpecReport {
+  /** As in `only`. */
+  index: number;
+  /** 0-based line of the spec's first line in the file. */
+  line: number;
+  /** The prompt's start, for reports. */
+  title: string;
+  status: 'done' | 'failed' | 'cancelled';
+  /** Why it failed: names the file or field. */
+  error?: string;
+  /** Settings of the spec SD Studio cannot apply yet (see InfotextParseResult), or null. */
+  warning: string | null;
+  /** The model the spec ran on. */
+  model?: string;
+  /** What the spec made (an X/Y/Z plot spec: its grids first, then the cells). */
+  images: GeneratedImage[];
+  parameters?: Img2ImgParams;
+}
+
+export interface SdPromptRunResult {
+  jobId: string;
+  specs: SdPromptSpecReport[];
+  done: number;
+  failed: number;
+}
+
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1036,6 +1085,8 @@ export interface RequestTypes {
   'sd/upscalers.list': { params: Record<string, never>; result: UpscalersListResult };
   /** An image's settings as a `.sdprompt` spec ("Regenerate from image…"). */
   'sd/sdprompt.fromImage': { params: SdPromptFromImageParams; result: SdPromptFromImageResult };
+  /** Run a `.sdprompt` file's specs (all, or `only` some) as one job, past failing specs, with a report per spec. */
+  'sd/sdprompt.run': { params: SdPromptRunParams; result: SdPromptRunResult };
   /** Build a diffusers ONNX folder from a checkpoint, or model.onnx + model.json from a network file, as a job (graphs built in TypeScript). */
   'models/convertOnnx': { params: ModelsConvertOnnxParams; result: ModelsConvertOnnxResult };
   /** Outpaint (resize-and-fill, Outpainting mk2, Poor man's outpainting) as one img2img job with a mask. */

@@ -13,6 +13,7 @@ import { outpaintCommand } from './outpaint';
 import { batchCommand } from './batch';
 import { promptMatrixCommand, promptsFromFileCommand, xyzCommand } from './scripts';
 import { cacheCommand } from './cache';
+import { runCommand } from './run';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -33,5 +34,6 @@ export const commands: CliCommand[] = [
   promptMatrixCommand,
   promptsFromFileCommand,
   cacheCommand,
+  runCommand,
   // <commands>
 ];
