@@ -2,61 +2,59 @@
 // sincos256_ps — Pommier/Garberoglio's cephes polynomials), one lane at a time, bit for bit. torch's AVX2
 // kernels are compiled with FMA and GCC's default contraction, so each multiply whose single use is an add
 // became one fused multiply-add; `fmaf` marks exactly those (checked against torch's own output, see
-// test/fixtures/reference/torch_randn_cpu.py).
+// test/fixtures/reference/torch_randn_cpu.py). Plain double arithmetic throughout: every step is exact or
+// rounded once with Math.fround.
 const f = Math.fround;
-// Scratch views for reinterpreting float bits; no value survives a call.
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
-const F64 = new Float64Array(1);
-const W64 = new Int32Array(F64.buffer); // little-endian words: [low, high]
+/** The smallest normal float32 (2^-126): log256_ps cuts denormals off there. */
+const MIN_NORM = 2 ** -126;
 
-const bitsOf = (x: number): number => {
-  F32[0] = x;
-  return I32[0]!;
-};
-const fromBits = (i: number): number => {
-  I32[0] = i;
-  return F32[0]!;
-};
+/** E with 2^E ≤ |x| < 2^(E+1), for a finite x ≠ 0 (log2 corrected where it rounds across a power of two). */
+function exponentOf(x: number): number {
+  const a = Math.abs(x);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return e;
+}
 
 /**
- * a·b + c rounded once to float32 (a, b, c float32). a·b is exact in double; TwoSum gives p + c exactly as
- * s + e, and s rounded to odd (its last bit set when e ≠ 0) then rounds to float32 correctly (53 ≥ 24 + 2 bits).
+ * a·b + c rounded once to float32 (a, b, c float32). a·b is exact in double and TwoSum gives p + c exactly as
+ * s + err; s rounds to the same float32 as the exact sum unless s lies exactly halfway between two float32s,
+ * where the sign of err decides.
  */
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const bp = s - c;
-  const e = p - bp + (c - (s - bp));
-  if (e === 0 || !Number.isFinite(s)) return f(s);
-  F64[0] = s;
-  const low = W64[0]!;
-  if ((low & 1) === 0) {
-    // One double ulp towards the exact value: up in magnitude sets the (zero) last bit; down borrows.
-    if ((s > 0) === (e > 0)) W64[0] = low | 1;
-    else if (low !== 0) W64[0] = low - 1;
-    else {
-      W64[0] = -1;
-      W64[1] = W64[1]! - 1;
-    }
-  }
-  return f(F64[0]!);
+  const err = p - bp + (c - (s - bp));
+  const r = f(s);
+  // (Below 2^-126 float32 spacing is fixed; randn's polynomials never get there.)
+  if (err === 0 || r === s || !Number.isFinite(s) || Math.abs(r) < MIN_NORM) return r;
+  // A halfway s mirrors r onto the other neighbour; anything else mirrors to no float32 (cheap test first).
+  const mirror = 2 * s - r;
+  if (f(mirror) !== mirror) return r;
+  const up = s > r ? 1 : -1;
+  const e = exponentOf(r);
+  // The float32 neighbour of r on s's side (its spacing halves below a power of two).
+  const towardZero = Math.sign(r) !== up;
+  const ulp = 2 ** (e - (towardZero && Math.abs(r) === 2 ** e ? 24 : 23));
+  const n = r + up * ulp;
+  if (s !== (r + n) / 2) return r;
+  return Math.sign(err) === up ? n : r;
 }
 
 const SQRTHF = f(0.707106781186547524);
 const LOG_P = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f);
 const LOG_Q1 = f(-2.1219444e-4);
 const LOG_Q2 = f(0.693359375);
-const MIN_NORM = fromBits(0x00800000);
-const HALF_BITS = bitsOf(0.5);
 
 /** log256_ps for x > 0 (randn's 1 − u is in (0, 1]); NaN otherwise. */
 export function log256(x: number): number {
   if (!(x > 0)) return NaN;
   x = Math.max(x, MIN_NORM);
-  const exponent = bitsOf(x) >>> 23;
-  x = fromBits((bitsOf(x) & ~0x7f800000) | HALF_BITS);
-  let e = f(exponent - 0x7f + 1);
+  // The exponent bits minus the bias, + 1, and the mantissa with exponent -1: x = m · 2^e, m in [0.5, 1).
+  let e = exponentOf(x) + 1;
+  x = x / 2 ** e;
   const small = x < SQRTHF;
   const tmp = small ? x : 0;
   x = f(x - 1);
