@@ -14,7 +14,6 @@ import { dpmpp3mSde } from './samplers/dpmpp3mSde';
 import { dpmAdaptive, dpmFast } from './samplers/dpmSolver';
 import { restart } from './samplers/restart';
 import { ddim } from './samplers/ddim';
-import { ddimCfgpp } from './samplers/ddimCfgpp';
 import { plms } from './samplers/plms';
 import { unipc } from './samplers/unipc';
 import { lcm } from './samplers/lcm';
@@ -49,7 +48,7 @@ export const samplers: Record<string, Sampler> = {
   'DPM adaptive': dpmAdaptive(),
   Restart: restart(),
   DDIM: ddim(),
-  'DDIM CFG++': ddimCfgpp(),
+  'DDIM CFG++': ddim({ cfgpp: true }),
   PLMS: plms,
   UniPC: unipc(),
   LCM: lcm,
@@ -57,4 +56,4 @@ export const samplers: Record<string, Sampler> = {
 
 /** Factories for non-default options (eta, s_noise, s_churn, solver order...). */
 export const samplerFactories = { euler, eulerAncestral, lms, heun, dpm2, dpm2Ancestral, dpmpp2sAncestral, dpmppSde, dpmpp2mSde,
-  dpmpp3mSde, dpmFast, dpmAdaptive, restart, ddim, ddimCfgpp, unipc };
+  dpmpp3mSde, dpmFast, dpmAdaptive, restart, ddim, unipc };
