@@ -83,7 +83,7 @@ export function listCache(dir: string): CacheListing {
       groups.set(key, [...(groups.get(key) ?? []), ...filesUnder(join(folder, name))]);
     }
     for (const [key, files] of groups) {
-      const lastUsed = new Date(Math.max(...files.map((f) => statSync(f).mtimeMs), 0));
+      const lastUsed = new Date(Math.max(...files.map((f) => Math.max(statSync(f).mtimeMs, statSync(f).atimeMs)), 0));
       raw.push({ path: join(folder, key), kind, title: `${sub}/${key}`, lastUsed, files });
     }
   }
@@ -121,12 +121,16 @@ export function touchEntry(path: string): void {
   }
 }
 
-/** Marks cached files (flat entries: derived text encoders, upscaler graphs) as just used. */
+/**
+ * Marks cached files (flat entries: derived text encoders, upscaler graphs) as just used: their access time is
+ * the LRU clock (their modification time stays the build's).
+ */
 export function touchFiles(...paths: string[]): void {
   const now = new Date();
   for (const p of paths) {
     try {
-      utimesSync(p, now, now);
+      const st = statSync(p);
+      utimesSync(p, now, st.mtime);
     } catch {
       // gone or read-only: nothing to mark
     }
