@@ -427,7 +427,7 @@ export interface InfotextParseResult {
   params: Img2ImgParams;
   /** Every key/value of the parameter line, as strings, unknown keys included (A1111's parse result). */
   fields: Record<string, string>;
-  /** Keys A1111 would apply that SD Studio does not yet (Hires, ControlNet, ADetailer, …): warn the user. */
+  /** Keys A1111 would apply that SD Studio does not yet (Refiner, ControlNet, ADetailer, …): warn the user. */
   notHonoured: string[];
   /** The warning naming them, or null when every setting is applied. */
   warning: string | null;

@@ -8,12 +8,10 @@ export interface NotHonouredFamily {
 }
 
 export const NOT_HONOURED: readonly NotHonouredFamily[] = [
-  { feature: 'Hires. fix', keys: /^(Hires |First pass size)/ },
   { feature: 'Refiner', keys: /^(Refiner|Hires refiner)/ },
   { feature: 'ControlNet', keys: /^ControlNet/ },
   { feature: 'ADetailer', keys: /^ADetailer/ },
   { feature: 'Hypernetworks', keys: /^Hypernet/ },
-  { feature: 'Restore faces during generation', keys: /^Face restoration$/ },
   { feature: 'Tiling', keys: /^Tiling$/ },
   { feature: 'instruct-pix2pix', keys: /^Image CFG scale$/ },
   { feature: 'Soft inpainting from an infotext', keys: /^Soft inpainting/ },

@@ -127,7 +127,7 @@ export function generationPanelDef(kind: 'img2img' | 'inpaint', viewType: string
 
 /**
  * A gallery image (and its infotext, pasted as A1111 pastes it) to another panel; settings SD Studio cannot apply
- * yet (Hires, ControlNet, …) are named in a warning rather than dropped silently.
+ * yet (Refiner, ControlNet, …) are named in a warning rather than dropped silently.
  */
 export async function sendImageTo(ctx: SdContext, sendTo: SendToRouter, target: 'img2img' | 'inpaint' | 'extras', image: ImageView, infotext: string | undefined): Promise<void> {
   let params: Img2ImgParams | undefined;

@@ -243,9 +243,9 @@ describe('the CLI', () => {
     assert.equal(parsed.fields['Denoising strength'], '0.55');
     assert.doesNotMatch(r.stderr, /warning/, 'every setting of this infotext is applied');
     // Settings SD Studio cannot apply yet are named, not dropped silently; the job still runs.
-    const hires = runCli(['img2img', ...model(), '-i', source, '--infotext', `${info}, Hires upscale: 2, Hires upscaler: Latent, ControlNet 0: "Module: canny", ADetailer model: face_yolov8n.pt`, '--outdir', outdir]);
+    const hires = runCli(['img2img', ...model(), '-i', source, '--infotext', `${info}, Tiling: True, ControlNet 0: "Module: canny", ADetailer model: face_yolov8n.pt`, '--outdir', outdir]);
     assert.equal(hires.code, 0, hires.stderr);
-    assert.match(hires.stderr, /warning: SD Studio does not apply these infotext settings yet.*Hires upscale, Hires upscaler \(Hires\. fix\); ControlNet 0 \(ControlNet\); ADetailer model \(ADetailer\)/);
+    assert.match(hires.stderr, /warning: SD Studio does not apply these infotext settings yet.*Tiling \(Tiling\); ControlNet 0 \(ControlNet\); ADetailer model \(ADetailer\)/);
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [
