@@ -2,7 +2,7 @@
 // external), one bundle per webview, and — on request — tests and benchmarks.
 // Usage: node esbuild.mjs [--tests | --tests-out=DIR] [--bench] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -20,7 +20,8 @@ function findFiles(dir, suffix) {
   return out;
 }
 
-const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', external: nativeExternal };
+// `.gz`: data embedded as bytes (the CLIP tokenizer, models/bundledTokenizer.ts).
+const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', external: nativeExternal, loader: { '.gz': 'binary' } };
 
 const builds = [
   { ...node, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
@@ -44,6 +45,10 @@ if (args.has('--tests') || testsOut) {
 if (args.has('--bench') && existsSync('test/bench/main.ts')) {
   builds.push({ ...node, entryPoints: ['test/bench/main.ts'], outfile: 'dist/bench.js' });
 }
+
+// Licence notes of data embedded in the bundles travel beside them (and into the .vsix).
+mkdirSync('dist/licenses', { recursive: true });
+copyFileSync('models/clip-tokenizer/LICENSE-NOTE.txt', 'dist/licenses/clip-tokenizer.txt');
 
 if (args.has('--watch')) {
   for (const b of builds) await (await esbuild.context(b)).watch();

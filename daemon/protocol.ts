@@ -90,9 +90,9 @@ export interface DaemonSettings {
   upscalerTileOverlap: number;
   /** Extras upscaler when none is named; default the built-in "ESRGAN-Slim 4x". */
   defaultUpscaler: string;
-  /** Face restorer used when only a visibility is given. */
+  /** Face restorer used when only a visibility is given; default CodeFormer, A1111's `face_restoration_model`. */
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
-  /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/`. */
+  /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/` | an absolute path. */
   sdVae: string;
   /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';
@@ -122,6 +122,8 @@ export interface DaemonSettings {
    * one that has its model (list `{ kind: 'local' }` to keep this machine in the pool).
    */
   backends: BackendConfig[];
+  /** Size limit of SD Studio's cache (checkpoint builds, LoRA/VAE variants, derived graphs) in GB; least recently used out. Default 10. */
+  cacheLimitGB: number;
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -232,9 +234,9 @@ export interface Img2ImgParams {
   scheduler?: string;
   /** Default 20. */
   steps?: number;
-  /** -1 or absent = random. */
-  seed?: number;
-  subseed?: number;
+  /** -1 or absent = random; 0 … 2^64 − 1 (beyond 2^53 as a decimal string, see SeedJson). */
+  seed?: SeedJson;
+  subseed?: SeedJson;
   subseed_strength?: number;
   seed_resize_from_h?: number;
   seed_resize_from_w?: number;
@@ -408,10 +410,16 @@ export interface BatchResult {
   skipped: number;
 }
 
+/**
+ * A seed on the wire: a JSON number while it is exact (|seed| ≤ 2^53 − 1), else its decimal string, so seeds up
+ * to 2^64 − 1 (as torch takes them) travel exactly. Requests accept either form for any seed.
+ */
+export type SeedJson = number | string;
+
 export interface GeneratedImage {
   /** Where the PNG was written (absent when save_images was false). */
   path?: string;
-  seed: number;
+  seed: SeedJson;
   width: number;
   height: number;
   /** The A1111 `parameters` text stored in the PNG. */
@@ -442,6 +450,10 @@ export interface InfotextParseResult {
   params: Img2ImgParams;
   /** Every key/value of the parameter line, as strings, unknown keys included (A1111's parse result). */
   fields: Record<string, string>;
+  /** Keys A1111 would apply that SD Studio does not yet (Refiner, ControlNet, ADetailer, …): warn the user. */
+  notHonoured: string[];
+  /** The warning naming them, or null when every setting is applied. */
+  warning: string | null;
 }
 
 /** One entry of `sd/samplers.list`: the catalog shared by the CLI, panels and `.sdprompt` completions. */
@@ -485,6 +497,36 @@ export interface ModelFileHashes {
 
 export interface ModelsHashResult {
   files: ModelFileHashes[];
+}
+
+/** One entry of SD Studio's cache (`cache/list`): a checkpoint build, a LoRA/VAE variant, a derived graph. */
+export interface CacheEntryInfo {
+  path: string;
+  kind: 'checkpoint' | 'variant' | 'text encoder' | 'upscaler' | 'taesd' | 'unfinished';
+  /** What it was built from ("model.safetensors + <lora:x:0.8>"). */
+  title: string;
+  /** Bytes only this entry holds (freed by removing it; bytes shared with others through hard links are not). */
+  bytes: number;
+  /** ISO time of last use. */
+  lastUsed: string;
+  /** The daemon's loaded model uses it. */
+  inUse: boolean;
+}
+
+export interface CacheListResult {
+  dir: string;
+  entries: CacheEntryInfo[];
+  /** Every cached byte, each file once (links into the user's own model files cost nothing). */
+  totalBytes: number;
+  /** The limit in force (setting cacheLimitGB), bytes. */
+  limitBytes: number;
+}
+
+export interface CacheClearResult {
+  removed: number;
+  freedBytes: number;
+  /** Entries kept because the loaded model uses them. */
+  kept: number;
 }
 
 /** A1111 Checkpoint Merger interpolation methods. */
@@ -730,6 +772,8 @@ export interface PngInfoReadResult {
   inpaint: Img2ImgParams[];
   /** Send to extras: the file, with the upscale settings its `extras` text records. */
   extras: ExtrasParams[];
+  /** Per file: the warning naming infotext settings send-to cannot apply yet (see InfotextParseResult), or null. */
+  warnings: Array<string | null>;
 }
 
 /**
@@ -859,6 +903,57 @@ export interface SdPromptFromImageResult {
   text: string | null;
   format: PngInfo['format'];
   problems: string[];
+  /** The warning naming infotext settings SD Studio cannot apply yet (see InfotextParseResult), or null. */
+  warning: string | null;
+}
+
+/**
+ * Params of `sd/sdprompt.run`: run the specs of a `.sdprompt` file as one job (what `sd-studio run` and the
+ * editor's "▶ Generate" lenses do). Each spec is txt2img without `@init`, img2img with it, inpaint with `@mask`;
+ * paths are relative to the file's folder. A failing spec is reported and the next one runs.
+ */
+export interface SdPromptRunParams {
+  /** The `.sdprompt` file; its folder anchors relative paths. */
+  file?: string;
+  /** The text to run instead of the file's content (an editor's unsaved text). One of file / text is needed. */
+  text?: string;
+  /** 0-based spec indexes (the number of `---` lines above the spec); default every spec. */
+  only?: number[];
+  /** Each spec with K seeds (batch count × K), as "Generate ×4 seeds". */
+  seeds?: number;
+  /** Values for keys a spec leaves out (the editor's generation defaults: sampler, steps, size, …). */
+  defaults?: Img2ImgParams;
+  /**
+   * The model of every spec (`--model`). Default: the configured model (setting / SD_STUDIO_MODEL), else the
+   * checkpoint the spec's `Model:` / `Model hash:` names, found in the models root.
+   */
+  model?: string;
+}
+
+export interface SdPromptSpecReport {
+  /** As in `only`. */
+  index: number;
+  /** 0-based line of the spec's first line in the file. */
+  line: number;
+  /** The prompt's start, for reports. */
+  title: string;
+  status: 'done' | 'failed' | 'cancelled';
+  /** Why it failed: names the file or field. */
+  error?: string;
+  /** Settings of the spec SD Studio cannot apply yet (see InfotextParseResult), or null. */
+  warning: string | null;
+  /** The model the spec ran on. */
+  model?: string;
+  /** What the spec made (an X/Y/Z plot spec: its grids first, then the cells). */
+  images: GeneratedImage[];
+  parameters?: Img2ImgParams;
+}
+
+export interface SdPromptRunResult {
+  jobId: string;
+  specs: SdPromptSpecReport[];
+  done: number;
+  failed: number;
 }
 
 // <pnginfo-section>
@@ -1040,6 +1135,10 @@ export interface RequestTypes {
   'sd/samplers.list': { params: Record<string, never>; result: SamplersListResult };
   /** Hash model files (A1111 AutoV2, legacy, LoRA/TI); quick, outside the job queue, cancellable. */
   'models/hash': { params: ModelsHashParams; result: ModelsHashResult };
+  /** What SD Studio's cache holds (builds, variants, derived graphs), most recently used first. */
+  'cache/list': { params: Record<string, never>; result: CacheListResult };
+  /** Empty SD Studio's cache, except what the loaded model uses. */
+  'cache/clear': { params: Record<string, never>; result: CacheClearResult };
   /** Checkpoint merger as a job (progress per tensor, cancel); resolves when the output is in place. */
   'models/merge': { params: ModelsMergeParams; result: ModelsMergeResult };
   /** Convert a torch checkpoint to .safetensors as a job, never executing its pickle. */
@@ -1056,6 +1155,8 @@ export interface RequestTypes {
   'sd/upscalers.list': { params: Record<string, never>; result: UpscalersListResult };
   /** An image's settings as a `.sdprompt` spec ("Regenerate from image…"). */
   'sd/sdprompt.fromImage': { params: SdPromptFromImageParams; result: SdPromptFromImageResult };
+  /** Run a `.sdprompt` file's specs (all, or `only` some) as one job, past failing specs, with a report per spec. */
+  'sd/sdprompt.run': { params: SdPromptRunParams; result: SdPromptRunResult };
   /** Build a diffusers ONNX folder from a checkpoint, or model.onnx + model.json from a network file, as a job (graphs built in TypeScript). */
   'models/convertOnnx': { params: ModelsConvertOnnxParams; result: ModelsConvertOnnxResult };
   /** Outpaint (resize-and-fill, Outpainting mk2, Poor man's outpainting) as one img2img job with a mask. */

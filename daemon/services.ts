@@ -41,7 +41,7 @@ export class Services {
     const faces = pool(cores);
     const taesd = pool(cores);
     this.pools = [sd, upscaler, faces, taesd];
-    this.models = new ModelManager(sd, this.tokenizers);
+    this.models = new ModelManager(sd, this.tokenizers, () => settings().cacheLimitGB * 2 ** 30);
     this.upscalers = new UpscalerModels(upscaler);
     this.faces = new FaceRestoration(faces);
     this.taesd = new TaesdDecoders(taesd);

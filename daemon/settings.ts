@@ -20,7 +20,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     upscalerTileSize: 192,
     upscalerTileOverlap: 8,
     defaultUpscaler: env.SD_STUDIO_UPSCALER ?? 'ESRGAN-Slim 4x',
-    defaultFaceRestorer: 'gfpgan',
+    defaultFaceRestorer: 'codeformer',
     sdVae: env.SD_STUDIO_VAE ?? 'Automatic',
     previewMethod: env.SD_STUDIO_PREVIEW === 'taesd' ? 'taesd' : 'cheap',
     samplesFormat: 'png',
@@ -36,6 +36,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     img2imgColorCorrection: false,
     stylesFile: env.SD_STUDIO_STYLES ?? '',
     backends: env.SD_STUDIO_BACKENDS ? readBackends(env.SD_STUDIO_BACKENDS) : [],
+    cacheLimitGB: env.SD_STUDIO_CACHE_LIMIT_GB && Number.isFinite(Number(env.SD_STUDIO_CACHE_LIMIT_GB)) ? Number(env.SD_STUDIO_CACHE_LIMIT_GB) : 10,
   };
 }
 

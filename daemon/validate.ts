@@ -1,4 +1,5 @@
 import { invalidParam } from './errors';
+import { MAX_SEED, fixedSeed, parseSeed } from './seed';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
 import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
 
@@ -18,9 +19,9 @@ export interface ResolvedImg2Img {
   samplerName: string;
   scheduler: string;
   steps: number;
-  /** Resolved (never -1). */
-  seed: number;
-  subseed: number;
+  /** Resolved (never -1); 0 … 2^64 − 1. */
+  seed: bigint;
+  subseed: bigint;
   subseedStrength: number;
   seedResizeFromH: number;
   seedResizeFromW: number;
@@ -199,12 +200,22 @@ function bool(field: string, v: unknown, def: boolean): boolean {
   return v;
 }
 
-/** A1111 `get_fixed_seed`: -1 (or absent) becomes a random seed in 0..4294967293. */
-export function fixedSeed(seed: number, random: () => number = Math.random): number {
-  return seed === -1 ? Math.floor(random() * 4294967294) : seed;
+/**
+ * A seed field: -1 or absent = random (A1111 `get_fixed_seed`), else 0 … 2^64 − 1 as torch takes it, as a number
+ * or a decimal string. `count` seeds from it (seed + i per image) must all stay in range.
+ */
+export function resolveSeed(field: string, v: unknown, count = 1): bigint {
+  if (v === undefined || v === null) return fixedSeed(-1n);
+  const s = parseSeed(v);
+  if (s === undefined) throw invalidParam(field, `expected an integer (a number, or a decimal string beyond 2^53), got ${JSON.stringify(v)}`, 'integer -1..18446744073709551615');
+  if (s < -1n || s > MAX_SEED) throw invalidParam(field, `${s} is out of range`, 'integer -1..18446744073709551615');
+  const fixed = fixedSeed(s);
+  if (fixed + BigInt(count - 1) > MAX_SEED) throw invalidParam(field, `${fixed} + ${count - 1} (one seed per image) passes 2^64 − 1`, 'a seed that leaves room for every image');
+  return fixed;
 }
 
-const MAX_SEED = 2 ** 32 - 1;
+/** ENSD is added to a seed (A1111 rng.py): any 32-bit offset. */
+const MAX_ENSD = 2 ** 32 - 1;
 
 /** Check every field of `p` and fill A1111's defaults; the first bad field throws InvalidParams naming it. */
 export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): ResolvedImg2Img {
@@ -218,6 +229,9 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
   const overrides = p.override_settings ?? {};
   const randnSource = str('override_settings.randn_source', overrides.randn_source, settings.randnSource);
   if (!['GPU', 'CPU', 'NV'].includes(randnSource)) throw invalidParam('override_settings.randn_source', `unknown RNG source "${randnSource}"`, 'GPU, CPU or NV');
+  const nIter = int('n_iter', p.n_iter, 1, 1, 10000);
+  const batchSize = int('batch_size', p.batch_size, 1, 1, 64);
+  const images = nIter * batchSize;
   return {
     prompt: str('prompt', p.prompt, ''),
     negativePrompt: str('negative_prompt', p.negative_prompt, ''),
@@ -228,23 +242,23 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     samplerName: str('sampler_name', p.sampler_name, 'DPM++ 2M'),
     scheduler: str('scheduler', p.scheduler, 'Automatic'),
     steps: int('steps', p.steps, 20, 1, 1000),
-    seed: fixedSeed(int('seed', p.seed, -1, -1, MAX_SEED)),
-    subseed: fixedSeed(int('subseed', p.subseed, -1, -1, MAX_SEED)),
+    seed: resolveSeed('seed', p.seed, images),
+    subseed: resolveSeed('subseed', p.subseed, images),
     subseedStrength: num('subseed_strength', p.subseed_strength, 0, 0, 1),
     seedResizeFromH: int('seed_resize_from_h', p.seed_resize_from_h, 0, -1, 16384),
     seedResizeFromW: int('seed_resize_from_w', p.seed_resize_from_w, 0, -1, 16384),
     width: int('width', p.width, 512, 8, 16384),
     height: int('height', p.height, 512, 8, 16384),
     resizeMode,
-    nIter: int('n_iter', p.n_iter, 1, 1, 10000),
-    batchSize: int('batch_size', p.batch_size, 1, 1, 64),
+    nIter,
+    batchSize,
     model: str('model', p.model, settings.model),
     saveImages: bool('save_images', p.save_images, true),
     sendImages: bool('send_images', p.send_images, false),
     outdir: str('outdir', p.outdir, settings.outputDir),
     fixSteps: bool('override_settings.img2img_fix_steps', overrides.img2img_fix_steps, settings.img2imgFixSteps),
     randnSource: randnSource as ResolvedImg2Img['randnSource'],
-    ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_SEED, MAX_SEED),
+    ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_ENSD, MAX_ENSD),
     clipSkip: int('override_settings.CLIP_stop_at_last_layers', overrides.CLIP_stop_at_last_layers, 1, 1, 12),
     padCondUncond: bool('override_settings.pad_cond_uncond', overrides.pad_cond_uncond, false),
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),

@@ -148,14 +148,18 @@ async function generateSpec(ctx: Ctx, seeds: number, uri?: string, index?: numbe
     ? lenses.find((l) => l.index === index) ?? (params ? { uri: doc.uri.toString(), index, params, ...(xyz ? { xyz } : {}) } : undefined)
     : lenses.find((l) => l.span && line >= l.span.startLine && line <= l.span.endLine) ?? lenses[0];
   if (!spec) throw new Error('This .sdprompt file has no spec to generate (a prompt or a parameters line).');
-  const job: Img2ImgParams = { ...generationDefaults(), ...spec.params };
-  if (seeds > 1) job.n_iter = seeds * (spec.params.n_iter ?? 1);
-  if (!job.init_images?.length) delete job.denoising_strength;
   await showPreviewBeside(ctx, doc, spec.index);
-  const title = `SD Studio: ${path.basename(doc.fileName)} spec ${spec.index + 1}${seeds > 1 ? ` ×${seeds} seeds` : ''}`;
-  // A spec with `@xyz` lines is an X/Y/Z plot: the grid is shown first, then the cells.
-  const result = spec.xyz ? await ctx.runJob('sd/xyz', { ...spec.xyz, params: job }, `${title} · X/Y/Z plot`) : await ctx.runJob('sd/img2img', job, title);
-  if (result) await showPreviewBeside(ctx, doc, spec.index, { ...result, images: [...(result.grids ?? []), ...result.images] });
+  const name = `${path.basename(doc.fileName)} spec ${spec.index + 1}`;
+  const title = `SD Studio: ${name}${seeds > 1 ? ` ×${seeds} seeds` : ''}${spec.xyz ? ' · X/Y/Z plot' : ''}`;
+  // The daemon runs the spec exactly as `sd-studio run FILE --only N` does (one implementation).
+  const run = await ctx.runJob('sd/sdprompt.run', {
+    ...(doc.isUntitled ? {} : { file: doc.fileName }), text: doc.getText(), only: [spec.index], seeds, defaults: generationDefaults(),
+  }, title);
+  const report = run?.specs[0];
+  if (!run || !report) return;
+  if (report.warning) void vscode.window.showWarningMessage(`${name}: ${report.warning}`);
+  if (report.status === 'failed') throw new Error(`${name}: ${report.error}`);
+  if (report.status === 'done') await showPreviewBeside(ctx, doc, spec.index, { jobId: run.jobId, images: report.images, parameters: report.parameters ?? {} });
 }
 
 async function regenerateFromImage(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
@@ -166,6 +170,7 @@ async function regenerateFromImage(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const sdpromptFile = target && !target.document.isUntitled ? target.document.fileName : undefined;
   const r = await ctx.daemon.request('sd/sdprompt.fromImage', { file: image.fsPath, ...(sdpromptFile ? { sdpromptFile } : {}) });
   if (r.text === null) throw new Error(`${path.basename(image.fsPath)} carries no generation settings${r.problems.length ? `: ${r.problems.join('; ')}` : '.'}`);
+  if (r.warning) void vscode.window.showWarningMessage(`${path.basename(image.fsPath)}: ${r.warning}`);
   if (!target) {
     const doc = await vscode.workspace.openTextDocument({ language: 'sdprompt', content: r.text });
     await vscode.window.showTextDocument(doc);

@@ -57,6 +57,7 @@ export interface SdStudioConfig {
   'api.listen': boolean;
   'api.auth': string;
   backends: BackendConfig[];
+  cacheLimitGB: number;
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -69,6 +70,7 @@ const DAEMON_KEYS = [
   'samplesFormat', 'gridFormat', 'jpegQuality', 'webpLossless', 'saveTxt', 'gridSaveTxt2Img', 'gridSaveImg2Img', 'saveBeforeHighresFix',
   'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
   'backends',
+  'cacheLimitGB',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {

@@ -1,8 +1,9 @@
 // A single-file SD 1.x/2.x checkpoint (.safetensors or .ckpt) → a diffusers-layout ONNX folder the daemon
 // loads like any other. Weights are read in place where the dtype fits (externalModel.ts), so a build reads
 // headers and writes small graphs; fp16 weights for fp32 CPU graphs are converted once. Without `out` the
-// folder goes to the cache, keyed by the checkpoint's SHA-256 (+ options), and a second load reuses it.
-// Nothing is ever written next to the checkpoint.
+// folder goes to the cache: one base build per checkpoint (keyed by its SHA-256 + options, its own VAE, no
+// LoRA), and per LoRA/VAE combination a variant that shares the base's bytes (checkpointVariant.ts). The cache
+// keeps to a size limit, least recently used out (buildCache.ts). Nothing is ever written next to the checkpoint.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -21,10 +22,12 @@ import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './
 import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
 import { checkpointSidecar, hasKindExtension } from './registry';
 import { SessionPool } from './sessions';
-import { mergeLoras, type LoraApply } from './lora';
+import type { LoraApply } from './lora';
+import { buildVariant } from './checkpointVariant';
+import { BUILD_STAMP, enforceCacheLimit, touchEntry } from './buildCache';
 
 /** Bumped when graphs change, so cached folders built by older code are rebuilt. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 export interface BuildOptions {
   checkpoint: string;
@@ -42,12 +45,17 @@ export interface BuildOptions {
   prediction?: Prediction;
   tokenizerDir?: string;
   /**
-   * LoRAs merged into the text-encoder and UNet weights (A1111 `<lora:name:te:unet>`). The variant is its own
-   * cache folder keyed by (checkpoint, LoRA file hashes and multipliers); merged weights go to its weights.bin.
-   * LoRAs whose multipliers are all 0 are left out (identity), so they share the plain build.
+   * LoRAs applied to the text-encoder and UNet weights (A1111 `<lora:name:te:unet>`), inside the graph
+   * (loraGraph.ts). The variant is its own cache folder keyed by (checkpoint, LoRA file hashes and multipliers)
+   * sharing the base build's bytes. LoRAs whose multipliers are all 0 are left out (identity): the plain build.
    */
   loras?: LoraApply[];
   cacheDir?: string;
+  /**
+   * The whole cache's size limit (setting sdStudio.cacheLimitGB) and its root folder (buildCache.ts): after a
+   * load, least recently used entries go until it fits.
+   */
+  cacheLimit?: { root: string; bytes: number };
   hashCache?: HashCache | false;
   signal?: AbortSignal;
   onStage?: (stage: string) => void;
@@ -64,11 +72,14 @@ export interface BuildResult {
   tokenizer: 'copied' | 'missing';
   /** Checkpoint keys a LoRA changed, and LoRA modules that matched no layer (skipped, as A1111 does). */
   lora?: { merged: number; unmatched: string[] };
-  parts: Record<string, Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'>>;
+  /** A variant's base build folder (undefined for a base build). */
+  base?: string;
+  /** Per part: weights read in place, converted, and whether the part is the base's own files (hard links). */
+  parts: Record<string, Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'> & { linked?: boolean }>;
   seconds: number;
 }
 
-const STAMP = 'sd-studio-build.json';
+const STAMP = BUILD_STAMP;
 
 export const isCheckpointFile = (path: string): boolean => hasKindExtension(path, 'checkpoint') && existsSync(path);
 
@@ -106,12 +117,21 @@ function mergeConfigs(a: ArchConfig | undefined, b: ArchConfig | undefined): Arc
   return { unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}` };
 }
 
-function cacheKey(o: BuildOptions, cfg: ArchConfig | undefined, vae: { file: string; sha256: string } | undefined, loras: Array<{ sha256: string; te: number; unet: number }>): string {
-  const opts = {
-    v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null, vae: vae ? { file: resolve(vae.file), sha256: vae.sha256 } : null,
-    ...(loras.length ? { loras } : {}),
-  };
-  return createHash('sha256').update(JSON.stringify(opts)).digest('hex').slice(0, 8);
+const keyOf = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
+
+/** The base build's options (its own VAE, no LoRA); a variant adds the separate VAE and the LoRAs. */
+function baseKey(o: BuildOptions, cfg: ArchConfig | undefined): string {
+  return keyOf({ v: BUILDER_VERSION, fp16: !!o.fp16, prediction: o.prediction ?? null, config: cfg ? { ...cfg, source: undefined } : null });
+}
+
+interface Prepared {
+  checkpoint: string;
+  tensors: ReadonlyMap<string, TensorRecord>;
+  cfg: ArchConfig | undefined;
+  detection: Detection;
+  vae: { tensors: ReadonlyMap<string, TensorRecord>; file?: string };
+  sha256: string;
+  started: number;
 }
 
 /** Builds (or reuses) the ONNX folder for a checkpoint. Errors name the file and what was found. */
@@ -120,7 +140,7 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   const checkpoint = resolve(o.checkpoint);
   const stage = (s: string) => o.onStage?.(s);
   stage('reading checkpoint');
-  let tensors = stateDict(await openWeights(checkpoint));
+  const tensors = stateDict(await openWeights(checkpoint));
   // A1111 reads `<name>.yaml` beside the checkpoint; an explicit --config adds to it and wins where both speak.
   // `<name>.config.json` (the --config JSON form) is accepted beside it too, for checkpoints whose text-encoder
   // heads no yaml can state.
@@ -129,31 +149,60 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
   const detection = detectCheckpoint(tensors, { file: checkpoint, prediction: o.prediction, configPrediction: cfg?.prediction });
   const vae = await loadVae({ ...o, checkpoint }, tensors);
   if (!vae.file && !detection.hasVae) throw new UnsupportedCheckpointError(`${checkpoint}: ${detection.summary}, but it has no VAE (first_stage_model.*): give one with --vae / the SD VAE setting`);
+  const loras = (o.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
 
   stage('hashing checkpoint');
   const { sha256 } = await hashFile(checkpoint, { cache: o.hashCache, signal: o.signal });
-  const loras = (o.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
-  const loraKeys: Array<{ sha256: string; te: number; unet: number }> = [];
-  for (const l of loras) loraKeys.push({ sha256: (await hashFile(l.file, { cache: o.hashCache, signal: o.signal })).sha256, te: l.te, unet: l.unet });
-  const dir = o.out ? resolve(o.out) : join(o.cacheDir ?? join(defaultCacheDir(), 'onnx'), `${sha256.slice(0, 16)}-${cacheKey(o, cfg, vae.file ? { file: vae.file, sha256: (await hashFile(vae.file, { cache: o.hashCache, signal: o.signal })).sha256 } : undefined, loraKeys)}`);
-  if (!o.out && existsSync(join(dir, STAMP))) {
-    const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
-    // A tokenizer found since the first build (or given now) completes the cached folder.
-    const tok = stamp.tokenizer === 'missing' ? findTokenizerDir(o.tokenizerDir) : undefined;
-    if (tok) writeTokenizer(tok, dir, stamp.detection.family);
-    return { ...stamp, tokenizer: tok ? 'copied' : stamp.tokenizer, dir, cached: true, seconds: (performance.now() - started) / 1000 };
+  const p: Prepared = { checkpoint, tensors, cfg, detection, vae, sha256, started };
+  if (o.out) {
+    if (loras.length) throw new Error('LoRAs are applied to cached builds only, not to an explicit output folder');
+    const out = resolve(o.out);
+    if (existsSync(out) && (await readdir(out)).length > 0) throw new Error(`${out}: output folder exists and is not empty`);
+    return buildBase(o, p, out, vae);
   }
-  if (o.out && existsSync(dir) && (await readdir(dir)).length > 0) throw new Error(`${dir}: output folder exists and is not empty`);
+  const cacheDir = o.cacheDir ?? join(defaultCacheDir(), 'onnx');
+  // The base has the checkpoint's own VAE; a checkpoint without one gets its VAE parts only in variants.
+  const own = { tensors, ...(detection.hasVae ? {} : { none: true }) };
+  const baseDir = join(cacheDir, `${sha256.slice(0, 16)}-${baseKey(o, cfg)}`);
+  const base = (await cached(o, baseDir, started)) ?? (await buildBase(o, p, baseDir, own));
+  let result = base;
+  if (vae.file || loras.length) {
+    const key = keyOf({
+      vae: vae.file ? (await hashFile(vae.file, { cache: o.hashCache, signal: o.signal })).sha256 : null,
+      loras: await Promise.all(loras.map(async (l) => ({ sha256: (await hashFile(l.file, { cache: o.hashCache, signal: o.signal })).sha256, te: l.te, unet: l.unet }))),
+    });
+    const dir = `${baseDir}+${key}`;
+    result = (await cached(o, dir, started)) ?? (await buildVariantFolder(o, p, base, dir, loras));
+  }
+  touchEntry(result.dir);
+  if (o.cacheLimit) enforceCacheLimit(o.cacheLimit.root, o.cacheLimit.bytes, [result.dir, base.dir]);
+  return result;
+}
 
+/** A finished folder from an earlier build (its stamp exists), or undefined. */
+async function cached(o: BuildOptions, dir: string, started: number): Promise<BuildResult | undefined> {
+  if (!existsSync(join(dir, STAMP))) return undefined;
+  const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
+  // A tokenizer found since the first build (or given now) completes the cached folder.
+  const tok = stamp.tokenizer === 'missing' ? findTokenizerDir(o.tokenizerDir) : undefined;
+  if (tok) writeTokenizer(tok, dir, stamp.detection.family);
+  return { ...stamp, tokenizer: tok ? 'copied' : stamp.tokenizer, dir, cached: true, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Builds `dir` atomically (buildDirAtomic): `fill` writes the parts, the stamp goes in last. */
+function atomicFolder(dir: string, stampExtra: object, fill: (tmp: string) => Promise<BuildResult>): Promise<BuildResult> {
   return buildDirAtomic(dir, async (tmp) => {
+    const result = await fill(tmp);
+    await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, ...stampExtra, builderVersion: BUILDER_VERSION }, null, 2));
+    return result;
+  });
+}
+
+async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tensors: ReadonlyMap<string, TensorRecord>; file?: string; none?: boolean }): Promise<BuildResult> {
+  const stage = (s: string) => o.onStage?.(s);
+  const { checkpoint, tensors, cfg, detection } = p;
+  return atomicFolder(dir, { checkpoint }, async (tmp) => {
     const parts: BuildResult['parts'] = {};
-    let lora: BuildResult['lora'];
-    if (loras.length) {
-      stage('merging LoRA');
-      const m = await mergeLoras(tensors, loras, { isSd2: detection.family === 'sd2' });
-      tensors = m.tensors;
-      lora = { merged: m.merged.length, unmatched: m.unmatched };
-    }
     const write = async (name: string, part: BuiltPart, source = checkpoint): Promise<string> => {
       stage(`writing ${name}`);
       const r = await writeExternalModel(part.g, part.params.plan, join(tmp, name), { checkpoint: source, signal: o.signal });
@@ -164,8 +213,10 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
     await write('text_encoder', detection.family === 'sd2' ? buildOpenClipText(tensors, textOpts) : buildClipText(tensors, textOpts));
     const unet = buildUnet(tensors, { heads: cfg?.unetHeads, fp16: o.fp16 });
     const unetPath = await write('unet', unet);
-    await write('vae_encoder', buildVaeEncoder(vae.tensors), vae.file ?? checkpoint);
-    await write('vae_decoder', buildVaeDecoder(vae.tensors), vae.file ?? checkpoint);
+    if (!vae.none) {
+      await write('vae_encoder', buildVaeEncoder(vae.tensors), vae.file ?? checkpoint);
+      await write('vae_decoder', buildVaeDecoder(vae.tensors), vae.file ?? checkpoint);
+    }
     let prediction: Prediction;
     if (detection.prediction === 'unet-test') {
       stage('testing for v-prediction');
@@ -174,12 +225,24 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
     const tok = findTokenizerDir(o.tokenizerDir);
     if (tok) writeTokenizer(tok, tmp, detection.family);
     writeSchedulerAndIndex(tmp, prediction, !!tok);
-    const result: BuildResult = {
-      dir, cached: false, detection, prediction, sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', ...(lora ? { lora } : {}), parts,
-      seconds: (performance.now() - started) / 1000,
+    return {
+      dir, cached: false, detection, prediction, sha256: p.sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', parts,
+      seconds: (performance.now() - p.started) / 1000,
     };
-    await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, checkpoint, builderVersion: BUILDER_VERSION }, null, 2));
-    return result;
+  });
+}
+
+async function buildVariantFolder(o: BuildOptions, p: Prepared, base: BuildResult, dir: string, loras: LoraApply[]): Promise<BuildResult> {
+  const vae = p.vae.file ? { file: p.vae.file, tensors: p.vae.tensors } : undefined;
+  const stampExtra = { checkpoint: p.checkpoint, base: base.dir, loras: loras.map((l) => ({ name: l.name, file: l.file, te: l.te, unet: l.unet })) };
+  return atomicFolder(dir, stampExtra, async (tmp) => {
+    const r = await buildVariant({
+      base: base.dir, dir: tmp, tensors: p.tensors, isSd2: p.detection.family === 'sd2', loras, ...(vae ? { vae } : {}), signal: o.signal, onStage: o.onStage,
+    });
+    return {
+      ...base, dir, cached: false, base: base.dir, vae: vae?.file, ...(r.lora ? { lora: r.lora } : {}), parts: r.parts,
+      seconds: (performance.now() - p.started) / 1000,
+    };
   });
 }
 

@@ -7,8 +7,8 @@
 //   scale = alpha / rank (rank = lora_down.shape[0]); 1.0 without an alpha key
 //   multiplier = te weight for text-encoder modules, unet weight for the rest
 //
-// The merged tensors are new in-memory (inline) F32 records, so the graph writer converts them into the build's
-// own weights file in the cache; the user's checkpoint and LoRA files are only read.
+// Builds apply W' inside the graph (loraGraph.ts: the factors stay in the LoRA file, ONNX Runtime folds the sum
+// once when the session is created); mergeLoras computes the same in float64. The user's files are only read.
 import { openWeights, stateDict } from './formats/open';
 import { TensorReader, contiguousStrides, numel, type TensorRecord } from './formats/tensorRecord';
 
@@ -143,7 +143,7 @@ function loraModules(t: ReadonlyMap<string, TensorRecord>): { modules: Map<strin
 const f64 = async (reader: TensorReader, r: TensorRecord): Promise<Float64Array> => Float64Array.from((await reader.read(r, 'F32')) as Float32Array);
 
 /** up.reshape(out, -1) @ down.reshape(rank, -1) (or A1111's cp-decomposition with a mid tensor), float64. */
-async function updown(reader: TensorReader, mod: LoraModule, name: string, file: string): Promise<{ values: Float64Array; out: number; rank: number }> {
+async function updown(reader: TensorReader, mod: Pick<LoraDelta, 'up' | 'down' | 'mid'>): Promise<Float64Array> {
   const up = await f64(reader, mod.up);
   const down = await f64(reader, mod.down);
   const rank = mod.down.shape[0]!;
@@ -153,7 +153,6 @@ async function updown(reader: TensorReader, mod: LoraModule, name: string, file:
     const mid = await f64(reader, mod.mid);
     const [mr0, mr1, kh = 1, kw = 1] = mod.mid.shape as [number, number, number?, number?];
     const inCh = numel(mod.down.shape) / mod.down.shape[0]!;
-    if (numel(mod.up.shape) / out !== mr0 || mod.down.shape[0] !== mr1) throw new LoraError(`${file}: ${name}: lora_mid shape [${mod.mid.shape.join(', ')}] does not fit lora_up/lora_down`);
     const res = new Float64Array(out * inCh * kh * kw);
     const k = kh * kw;
     for (let i = 0; i < out; i++) {
@@ -171,10 +170,8 @@ async function updown(reader: TensorReader, mod: LoraModule, name: string, file:
         }
       }
     }
-    return { values: res, out, rank };
+    return res;
   }
-  const upCols = numel(mod.up.shape) / out;
-  if (upCols !== rank) throw new LoraError(`${file}: ${name}: lora_up [${mod.up.shape.join(', ')}] and lora_down [${mod.down.shape.join(', ')}] have different ranks`);
   const inner = numel(mod.down.shape) / rank;
   const res = new Float64Array(out * inner);
   for (let i = 0; i < out; i++) {
@@ -186,25 +183,35 @@ async function updown(reader: TensorReader, mod: LoraModule, name: string, file:
       for (let j = 0; j < inner; j++) res[row + j]! += u * down[drow + j]!;
     }
   }
-  return { values: res, out, rank };
+  return res;
 }
 
-export interface LoraMergeResult {
-  tensors: Map<string, TensorRecord>;
-  /** Checkpoint keys whose values changed. */
-  merged: string[];
+/** One LoRA module's change to one checkpoint weight: W += scale · reshape(up @ down, …) (mid: cp decomposition). */
+export interface LoraDelta {
+  lora: string;
+  up: TensorRecord;
+  down: TensorRecord;
+  mid?: TensorRecord;
+  /** multiplier · alpha / rank (alpha absent: multiplier). */
+  scale: number;
+  /** Row block of a fused OpenCLIP `in_proj_weight` (q/k/v: 0/1/2); undefined = the whole tensor. */
+  block?: number;
+}
+
+export interface LoraDeltas {
+  /** Checkpoint key → the deltas that change it, in LoRA order. */
+  byKey: Map<string, LoraDelta[]>;
   /** LoRA modules with no matching layer in this checkpoint (A1111 skips them too, with a log line). */
   unmatched: string[];
 }
 
 /**
- * `tensors` with every LoRA merged in: targeted weights become in-memory F32 records (`file` stays the
- * checkpoint's, `inline` holds the bytes), the rest are the same records. LoRAs whose multipliers are both 0 are
- * skipped (W + 0·Δ = W).
+ * What each LoRA changes, without computing it: the targeted checkpoint keys and the low-rank factors, with
+ * shapes checked against the target. LoRAs (or parts) whose multiplier is 0 change nothing (W + 0·Δ = W).
  */
-export async function mergeLoras(tensors: ReadonlyMap<string, TensorRecord>, loras: readonly LoraApply[], opts: { isSd2: boolean }): Promise<LoraMergeResult> {
+export async function loraDeltas(tensors: ReadonlyMap<string, TensorRecord>, loras: readonly LoraApply[], opts: { isSd2: boolean }): Promise<LoraDeltas> {
   const mapping = layerMapping(tensors);
-  const acc = new Map<string, Float64Array>();
+  const byKey = new Map<string, LoraDelta[]>();
   const unmatched: string[] = [];
   const reader = new TensorReader();
   try {
@@ -223,33 +230,58 @@ export async function mergeLoras(tensors: ReadonlyMap<string, TensorRecord>, lor
         const mult = target.te ? lora.te : lora.unet;
         if (mult === 0) continue;
         const w = tensors.get(target.key)!;
-        const { values, rank } = await updown(reader, mod, name, lora.file);
-        const alpha = mod.alpha ? Number((await reader.read(mod.alpha, 'F32'))[0]) : undefined;
-        const scale = alpha !== undefined ? alpha / rank : 1.0;
+        const rank = mod.down.shape[0]!;
+        const out = mod.up.shape[0]!;
+        const values = mod.mid ? out * (numel(mod.down.shape) / rank) * numel(mod.mid.shape.slice(2)) : out * (numel(mod.down.shape) / rank);
+        if (!mod.mid && numel(mod.up.shape) / out !== rank) throw new LoraError(`${lora.file}: ${name}: lora_up [${mod.up.shape.join(', ')}] and lora_down [${mod.down.shape.join(', ')}] have different ranks`);
+        if (mod.mid && (numel(mod.up.shape) / out !== mod.mid.shape[0] || mod.mid.shape[1] !== rank)) throw new LoraError(`${lora.file}: ${name}: lora_mid shape [${mod.mid.shape.join(', ')}] does not fit lora_up/lora_down`);
         const rows = target.block !== undefined ? w.shape[0]! / 3 : w.shape[0]!;
         const per = numel(w.shape) / w.shape[0]!;
-        if (values.length !== rows * per) {
-          throw new LoraError(`${lora.file}: ${name} gives ${values.length} values for ${target.key} [${w.shape.join(', ')}]${target.block !== undefined ? ` (block ${target.block})` : ''}: the LoRA is for another model`);
+        if (values !== rows * per) {
+          throw new LoraError(`${lora.file}: ${name} gives ${values} values for ${target.key} [${w.shape.join(', ')}]${target.block !== undefined ? ` (block ${target.block})` : ''}: the LoRA is for another model`);
         }
-        let a = acc.get(target.key);
-        if (!a) {
-          a = Float64Array.from((await reader.read(w, 'F32')) as Float32Array);
-          acc.set(target.key, a);
-        }
-        const start = (target.block ?? 0) * rows * per;
-        const f = mult * scale;
-        for (let i = 0; i < values.length; i++) a[start + i]! += f * values[i]!;
+        const alpha = mod.alpha ? Number((await reader.read(mod.alpha, 'F32'))[0]) : undefined;
+        const delta: LoraDelta = { lora: lora.name, up: mod.up, down: mod.down, scale: mult * (alpha !== undefined ? alpha / rank : 1.0), ...(mod.mid ? { mid: mod.mid } : {}), ...(target.block !== undefined ? { block: target.block } : {}) };
+        byKey.set(target.key, [...(byKey.get(target.key) ?? []), delta]);
       }
     }
   } finally {
     await reader.close();
   }
+  return { byKey, unmatched };
+}
+
+export interface LoraMergeResult {
+  tensors: Map<string, TensorRecord>;
+  /** Checkpoint keys whose values changed. */
+  merged: string[];
+  /** LoRA modules with no matching layer in this checkpoint (A1111 skips them too, with a log line). */
+  unmatched: string[];
+}
+
+/**
+ * `tensors` with every LoRA merged in, computed in float64 and rounded once: targeted weights become in-memory
+ * F32 records (`file` stays the checkpoint's, `inline` holds the bytes), the rest are the same records. Builds
+ * apply the same deltas inside the graph instead (loraGraph.ts); this is the reference they are checked against.
+ */
+export async function mergeLoras(tensors: ReadonlyMap<string, TensorRecord>, loras: readonly LoraApply[], opts: { isSd2: boolean }): Promise<LoraMergeResult> {
+  const { byKey, unmatched } = await loraDeltas(tensors, loras, opts);
+  const reader = new TensorReader();
   const out = new Map(tensors);
-  for (const [key, a] of acc) {
-    const w = tensors.get(key)!;
-    const f = Float32Array.from(a);
-    const inline = new Uint8Array(f.buffer);
-    out.set(key, { name: key, file: w.file, offset: 0, dtype: 'F32', shape: [...w.shape], strides: contiguousStrides(w.shape), storageOffset: 0, storageBytes: inline.byteLength, inline });
+  try {
+    for (const [key, deltas] of byKey) {
+      const w = tensors.get(key)!;
+      const a = Float64Array.from((await reader.read(w, 'F32')) as Float32Array);
+      for (const d of deltas) {
+        const values = await updown(reader, d);
+        const start = (d.block ?? 0) * values.length;
+        for (let i = 0; i < values.length; i++) a[start + i]! += d.scale * values[i]!;
+      }
+      const inline = new Uint8Array(Float32Array.from(a).buffer);
+      out.set(key, { name: key, file: w.file, offset: 0, dtype: 'F32', shape: [...w.shape], strides: contiguousStrides(w.shape), storageOffset: 0, storageBytes: inline.byteLength, inline });
+    }
+  } finally {
+    await reader.close();
   }
-  return { tensors: out, merged: [...acc.keys()], unmatched };
+  return { tensors: out, merged: [...byKey.keys()], unmatched };
 }

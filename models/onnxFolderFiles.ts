@@ -1,24 +1,26 @@
 // The small files of a diffusers ONNX folder besides the graphs: scheduler config, model_index.json and the
-// CLIP tokenizer. The tokenizer is never invented: it is copied from a folder the user names, env
-// SD_STUDIO_TOKENIZER, or the Hugging Face cache A1111 installs fill (openai/clip-vit-large-patch14, whose BPE
-// SD 2.x shares); otherwise the caller is told that tokenizer/ is missing.
+// CLIP tokenizer. The tokenizer is copied from a folder the user names, env SD_STUDIO_TOKENIZER, the Hugging
+// Face cache A1111 installs fill (openai/clip-vit-large-patch14, whose BPE SD 2.x shares), or else the one
+// SD Studio ships (models/bundledTokenizer.ts).
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Prediction } from './arch/archConfig';
 import { writeFileAtomicSync } from './formats/atomicFile';
 import type { SdFamily } from './detect';
+import { bundledTokenizerDir } from './bundledTokenizer';
+import { defaultCacheDir } from './hash';
 
 const hasTokenizer = (dir: string): boolean => existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
 
-/** The first place holding vocab.json + merges.txt, or undefined. */
-export function findTokenizerDir(given?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** The first place holding vocab.json + merges.txt; the bundled tokenizer when no other is found. */
+export function findTokenizerDir(given?: string, env: NodeJS.ProcessEnv = process.env): string {
   const candidates: string[] = [];
   if (given) candidates.push(given);
   if (env.SD_STUDIO_TOKENIZER) candidates.push(env.SD_STUDIO_TOKENIZER);
   const hub = join(env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface'), 'hub', 'models--openai--clip-vit-large-patch14', 'snapshots');
   if (existsSync(hub)) for (const s of readdirSync(hub)) candidates.push(join(hub, s));
-  return candidates.find(hasTokenizer);
+  return candidates.find(hasTokenizer) ?? bundledTokenizerDir(defaultCacheDir(env));
 }
 
 /** Copies the tokenizer; SD 2.x pads with "!" (id 0, open_clip), SD 1.x with the end token. */

@@ -13,6 +13,7 @@ import { decodeModel, encodeModelProto } from './graph';
 import { writeFileAtomic } from './formats/atomicFile';
 import { writeSafetensors } from './formats/safetensors';
 import { defaultCacheDir, sha256Full } from './hash';
+import { touchFiles } from './buildCache';
 
 /** Bump when the surgery changes: old cache entries are then ignored. */
 const SURGERY_VERSION = 1;
@@ -324,7 +325,10 @@ export async function deriveTextEncoder(source: string, opts: SurgeryOptions, ca
   const base = join(cacheDir, `${sha}.v${SURGERY_VERSION}`);
   const modelPath = `${base}.${variantName(opts)}.onnx`;
   const tokenEmbeddingPath = opts.inputsEmbeds ? `${base}.token-embedding.safetensors` : undefined;
-  if ((await exists(modelPath)) && (!tokenEmbeddingPath || (await exists(tokenEmbeddingPath)))) return { modelPath, tokenEmbeddingPath };
+  if ((await exists(modelPath)) && (!tokenEmbeddingPath || (await exists(tokenEmbeddingPath)))) {
+    touchFiles(modelPath, ...(tokenEmbeddingPath ? [tokenEmbeddingPath] : []));
+    return { modelPath, tokenEmbeddingPath };
+  }
   const r = surgeTextEncoder(await loadModelInline(source), opts, source);
   await mkdir(cacheDir, { recursive: true });
   if (tokenEmbeddingPath && r.tokenEmbedding) {

@@ -14,6 +14,7 @@ import { openWeights } from './formats/open';
 import { TensorReader, type TensorRecord } from './formats/tensorRecord';
 import type { GraphBuilder } from './graph';
 import { defaultCacheDir, sha256Full } from './hash';
+import { touchFiles } from './buildCache';
 
 /** Bump when a builder's output changes, so old cached graphs are not reused. */
 const BUILDER_VERSION = 1;
@@ -43,7 +44,9 @@ export async function upscalerOnnx(source: string, cacheDir = upscalerCacheDir()
   const infoPath = join(cacheDir, `${key}.json`);
   if (existsSync(onnxPath) && existsSync(infoPath)) {
     try {
-      return { onnxPath, info: JSON.parse(await readFile(infoPath, 'utf8')) as UpscalerGraphInfo, built: false };
+      const info = JSON.parse(await readFile(infoPath, 'utf8')) as UpscalerGraphInfo;
+      touchFiles(onnxPath, infoPath);
+      return { onnxPath, info, built: false };
     } catch {
       // a damaged info file: rebuild below
     }

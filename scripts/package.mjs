@@ -40,7 +40,7 @@ if (missing.length) {
 const ignore = [
   '**',
   '!package.json', '!README.md', '!LICENSE', '!language-configuration.json', '!syntaxes/**', '!media/**',
-  '!dist/extension.js', '!dist/cli.js', '!dist/webviews/*.js', '!dist/webviews/*.css', '!dist/webviews/**/*.{js,css,png,svg,ttf,woff2}',
+  '!dist/extension.js', '!dist/cli.js', '!dist/licenses/**', '!dist/webviews/*.js', '!dist/webviews/*.css', '!dist/webviews/**/*.{js,css,png,svg,ttf,woff2}',
   // onnxruntime-node: the JS, and this target's binaries only.
   '!node_modules/onnxruntime-node/package.json', '!node_modules/onnxruntime-node/dist/*.js', `!${ortDir}/**`,
   '!node_modules/onnxruntime-common/package.json', '!node_modules/onnxruntime-common/dist/cjs/**',

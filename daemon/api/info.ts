@@ -3,6 +3,7 @@
 // client reads here is exactly what the saved PNGs carry.
 import { parseGenerationParameters } from '../infotext/a1111';
 import type { GenerationResult } from '../protocol';
+import { parseSeed, seedJson } from '../seed';
 
 /** Infotext keys that `Processed` has fields for; the others form `extra_generation_params`. */
 const CORE_KEYS = new Set([
@@ -47,7 +48,7 @@ export function processedInfo(r: GenerationResult, c: InfoContext): Record<strin
     all_seeds: seeds,
     subseed,
     // A1111: subseeds follow the images (subseed + i), whatever the strength.
-    all_subseeds: seeds.map((_, i) => subseed + i),
+    all_subseeds: seeds.map((_, i) => seedJson((parseSeed(subseed) ?? -1n) + BigInt(i))),
     subseed_strength: subseedStrength,
     width: p.width ?? 512,
     height: p.height ?? 512,

@@ -12,6 +12,7 @@ import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImag
 import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
 import { RemoteError, RemoteHttp } from './remoteHttp';
 import { modelKey, POLL_MS, type RemoteBackend } from './types';
+import { parseSeed, seedJson } from '../seed';
 
 interface SdModelItem {
   title: string;
@@ -118,13 +119,13 @@ export class A1111Backend implements RemoteBackend {
     const target = p.saveImages ? { root: p.outdir, tab: isImg2Img ? 'img2img-images' : 'txt2img-images', directoryPattern: settings.directoryPattern, filenamePattern: settings.filenamePattern } as const : undefined;
     const images: GeneratedImage[] = [];
     res.images.slice(first).forEach((b64, i) => {
-      const seed = info.all_seeds[i] ?? p.seed + i;
+      const seed = parseSeed(info.all_seeds[i]) ?? p.seed + BigInt(i);
       const infotext = info.infotexts[first + i] ?? info.infotexts[i] ?? '';
       images.push(saveRemoteImage(Buffer.from(b64, 'base64'), infotext, seed, { target, send: p.sendImages, index: i, batchSize: p.batchSize }));
     });
     return {
       jobId: job.id, backend: this.config.name, images,
-      parameters: { ...params, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: p.samplerName, scheduler: p.scheduler, width: p.width, height: p.height },
+      parameters: { ...params, seed: seedJson(p.seed), subseed: seedJson(p.subseed), steps: p.steps, sampler_name: p.samplerName, scheduler: p.scheduler, width: p.width, height: p.height },
     };
   }
 

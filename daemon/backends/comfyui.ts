@@ -20,6 +20,7 @@ import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
 import { generationPrompt, OUTPUT_NODE, upscalePrompt, type ComfyPrompt } from './comfyGraph';
 import { modelKey, type RemoteBackend } from './types';
 import { ArrayBufferWebSocket } from './wsBinary';
+import { seedJson } from '../seed';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** The SDK reconnects after this long without a message; loading a large checkpoint can be that quiet. */
@@ -120,9 +121,10 @@ export class ComfyUiBackend implements RemoteBackend {
     try {
       for (let k = 0; k < total && !job.interrupted; k++) {
         // One prompt per image: a ComfyUI batch shares one seed, an A1111 batch gives image k the seed s + k.
-        const seed = p.seed + k;
+        const seed = p.seed + BigInt(k);
         const prompt = generationPrompt({
-          checkpoint, prompt: p.prompt, negativePrompt: p.negativePrompt, seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
+          // The client library sends the prompt with JSON.stringify: seeds beyond 2^53 reach ComfyUI rounded.
+          checkpoint, prompt: p.prompt, negativePrompt: p.negativePrompt, seed: Number(seed), steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
           width: p.width, height: p.height, clipSkip: p.clipSkip,
           ...(isImg2Img ? { init: { image: inits[k % inits.length]!, resizeMode: p.resizeMode as 0 | 1, denoise: p.denoisingStrength ?? 0.75, fixSteps: p.fixSteps } } : {}),
           ...(mask ? { mask: { image: mask, fill: p.inpaint.fill } } : {}),
@@ -138,7 +140,7 @@ export class ComfyUiBackend implements RemoteBackend {
         if (job.signal.aborted) throw new CancelledError();
         if (outcome === 'interrupted') continue; // Skip: ComfyUI keeps no partial image
         const infotext = img2imgInfotext(p, {
-          seed, subseed: p.subseed + k, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelName: modelKey(checkpoint),
+          seed, subseed: p.subseed + BigInt(k), samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelName: modelKey(checkpoint),
           samplerUsesEnsd: false, extra: masked ? maskedImg2ImgExtra(p) : plainImg2ImgExtra(p),
         });
         images.push(saveRemoteImage(await this.output(api, prompt), infotext, seed, { target, send: p.sendImages, index: k, batchSize: p.batchSize }));
@@ -148,7 +150,7 @@ export class ComfyUiBackend implements RemoteBackend {
     }
     return {
       jobId: job.id, backend: this.config.name, images,
-      parameters: { ...params, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
+      parameters: { ...params, seed: seedJson(p.seed), subseed: seedJson(p.subseed), steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
     };
   }
 

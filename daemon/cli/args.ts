@@ -8,7 +8,8 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagKind = 'string' | 'int' | 'number' | 'boolean' | 'strings';
+/** 'seed': an integer of any size (seeds go to 2^64 − 1): a number while exact, else its decimal string. */
+export type FlagKind = 'string' | 'int' | 'number' | 'seed' | 'boolean' | 'strings';
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -62,7 +63,12 @@ export function parseFlags(argvIn: string[], spec: Record<string, FlagSpec>, opt
   const flags: FlagValues = {};
   for (const [name, raw] of Object.entries(parsed.values)) {
     const kind = spec[name]!.kind;
-    if (kind === 'int' || kind === 'number') {
+    if (kind === 'seed') {
+      const text = String(raw).trim();
+      if (/^-?\d+$/.test(text)) flags[name] = Number.isSafeInteger(Number(text)) ? Number(text) : BigInt(text).toString();
+      else if (numbersCheckedByDaemon) flags[name] = String(raw);
+      else throw new UsageError(`--${name}: expected an integer, got "${String(raw)}"`);
+    } else if (kind === 'int' || kind === 'number') {
       const v = Number(raw);
       const ok = typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(v);
       if (numbersCheckedByDaemon) {
@@ -82,7 +88,7 @@ export function parseFlags(argvIn: string[], spec: Record<string, FlagSpec>, opt
 
 export function usageText(command: string, synopsis: string, spec: Record<string, FlagSpec>): string {
   const rows = Object.entries(spec).map(([name, s]) => {
-    const arg = s.kind === 'boolean' ? '' : s.kind === 'int' || s.kind === 'number' ? ' N' : ' VALUE';
+    const arg = s.kind === 'boolean' ? '' : s.kind === 'int' || s.kind === 'number' || s.kind === 'seed' ? ' N' : ' VALUE';
     return `  ${s.short ? `-${s.short}, ` : ''}--${name}${arg}`.padEnd(34) + s.help;
   });
   return `usage: sd-studio ${command} ${synopsis}\n\n${rows.join('\n')}\n`;

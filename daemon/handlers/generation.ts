@@ -1,6 +1,7 @@
 import type { BackendRouter } from '../backends/router';
 import { BackendLostError } from '../errors';
 import { runImg2Img } from '../pipelines/img2img';
+import { runSdPrompt } from '../pipelines/sdpromptRun';
 import type { DaemonServer } from '../server';
 import type { Services } from '../services';
 import { pipelineDeps } from './pipelineDeps';
@@ -27,5 +28,6 @@ export function registerGenerationHandlers(server: DaemonServer, services: Servi
     },
     (params) => router.lanesFor(params),
   );
+  server.onJobRequest('sd/sdprompt.run', 'sdprompt', (params, ctx) => runSdPrompt(params, ctx.job, pipelineDeps(services, ctx.settings)));
   server.onRequest('sd/backends.list', async () => ({ backends: await router.status() }));
 }

@@ -13,6 +13,7 @@ import { registerInpaintHandlers } from './inpaint';
 import { registerStylesHandlers } from './styles';
 import { registerScriptHandlers } from './scripts';
 import { registerApiHandlers } from './api';
+import { registerCacheHandlers } from './cache';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -31,5 +32,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerStylesHandlers(server);
   registerScriptHandlers(server, services);
   registerApiHandlers(server, services);
+  registerCacheHandlers(server, services);
   // <handlers>
 }

@@ -1,3 +1,4 @@
+import { infotextWarning } from '../infotext/toSpec';
 import { existsSync } from 'node:fs';
 import { invalidParam, notFound, RpcError } from '../errors';
 import { readInfoOrProblem } from '../infotext/readInfo';
@@ -16,6 +17,7 @@ export function registerPngInfoHandlers(server: DaemonServer): void {
       img2img: infos.map((i) => sendToImg2Img(i)),
       inpaint: infos.map((i, k) => sendToInpaint(i, params.files[k]!)),
       extras: infos.map((i, k) => sendToExtras(i, params.files[k]!)),
+      warnings: infos.map(infotextWarning),
     };
   });
   server.onRequest('sd/pngInfo.write', (params) => {

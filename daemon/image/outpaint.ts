@@ -54,7 +54,7 @@ export function poorMansCanvas(src: RgbImage, pixels: number, dirs: Direction[],
  * colour (masked content "fill") plus seeded noise of `colorVariation`, the mask inset by `inset` (= blur).
  * A1111 fills with FFT-shaped "matched noise" instead (see the closing note of issue 7).
  */
-export function mk2Canvas(src: RgbImage, pixels: number, dirs: Direction[], inset: number, colorVariation: number, seed: number, source: RngSource): OutpaintCanvas {
+export function mk2Canvas(src: RgbImage, pixels: number, dirs: Direction[], inset: number, colorVariation: number, seed: bigint, source: RngSource): OutpaintCanvas {
   const c = poorMansCanvas(src, pixels, dirs, inset);
   const hole = rectMask(c.image.width, c.image.height, c.x, c.y, c.x + src.width - 1, c.y + src.height - 1);
   const filled = fillMasked(c.image, hole);

@@ -1,10 +1,17 @@
 import { parseGenerationParameters } from './a1111';
-import type { Img2ImgParams, InfotextParseResult } from '../protocol';
+import type { Img2ImgParams, InfotextParseResult, SeedJson } from '../protocol';
+import { parseSeed, seedJson } from '../seed';
+import { notHonouredKeys, notHonouredWarning } from './notHonoured';
 
 /** A1111's "Masked content" labels by `inpainting_fill` index. */
 const MASKED_CONTENT = ['fill', 'original', 'latent noise', 'latent nothing'];
 
 const toInt = (v: string | undefined): number | undefined => (v !== undefined && /^-?\d+$/.test(v.trim()) ? Number(v) : undefined);
+/** Seeds up to 2^64 − 1 stay exact (a decimal string beyond 2^53). */
+const toSeed = (v: string | undefined): SeedJson | undefined => {
+  const s = v !== undefined && /^-?\d+$/.test(v.trim()) ? parseSeed(v.trim()) : undefined;
+  return s === undefined ? undefined : seedJson(s);
+};
 const toNum = (v: string | undefined): number | undefined => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
 /**
@@ -50,12 +57,12 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   set('sampler_name', f['Sampler']);
   set('scheduler', f['Schedule type']);
   set('cfg_scale', toNum(f['CFG scale']));
-  set('seed', toInt(f['Seed']));
+  set('seed', toSeed(f['Seed']));
   set('width', toInt(f['Size-1']));
   set('height', toInt(f['Size-2']));
   set('denoising_strength', toNum(f['Denoising strength']));
   if (toNum(f['Variation seed strength'])) {
-    set('subseed', toInt(f['Variation seed']));
+    set('subseed', toSeed(f['Variation seed']));
     set('subseed_strength', toNum(f['Variation seed strength']));
   }
   set('seed_resize_from_w', toInt(f['Seed resize from-1']));
@@ -88,5 +95,6 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;
-  return { params, fields: f };
+  const notHonoured = notHonouredKeys(f);
+  return { params, fields: f, notHonoured, warning: notHonouredWarning(notHonoured) ?? null };
 }

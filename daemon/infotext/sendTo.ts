@@ -2,6 +2,7 @@
 // A1111 infotexts go through the same mapping as A1111's paste (pasteParams.ts); other generators' names
 // for samplers and schedules are translated to A1111's display names.
 
+import { MAX_SEED, parseSeed, seedJson } from '../seed';
 import { paramsFromInfotext } from './pasteParams';
 import type { ExtrasParams, Img2ImgParams } from '../protocol';
 import type { GenerationInfo } from './generationInfo';
@@ -47,8 +48,9 @@ export function sendToImg2Img(info: GenerationInfo, initImage?: string): Img2Img
     if (info.negativePrompt !== null) p.negative_prompt = info.negativePrompt;
     if (info.steps !== null) p.steps = info.steps;
     if (info.cfgScale !== null) p.cfg_scale = info.cfgScale;
-    // Img2ImgParams.seed is a number: a seed beyond 2^53 cannot be sent exactly, so it is left random.
-    if (typeof info.seed === 'number' || (typeof info.seed === 'string' && Number.isSafeInteger(Number(info.seed)))) p.seed = Number(info.seed);
+    // Seeds up to 2^64 − 1 (ComfyUI, Fooocus) travel exactly: a decimal string beyond 2^53.
+    const seed = parseSeed(info.seed);
+    if (seed !== undefined && seed >= 0n && seed <= MAX_SEED) p.seed = seedJson(seed);
     if (info.width !== null) p.width = info.width;
     if (info.height !== null) p.height = info.height;
     if (info.denoisingStrength !== null && info.denoisingStrength < 1) p.denoising_strength = info.denoisingStrength;

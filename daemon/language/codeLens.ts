@@ -13,17 +13,28 @@ const SEPARATOR = /^---[ \t]*$/;
 export const GENERATE_COMMAND = 'sdStudio.generateSpec';
 export const GENERATE_SEEDS_COMMAND = 'sdStudio.generateSpecSeeds';
 
-export function sdPromptCodeLenses(model: SdPromptModel, uri: string, docDir: string | null): CodeLens[] {
-  const out: CodeLens[] = [];
+/**
+ * The specs that can run (a prompt, a parameters line or an `@init`), each with its index, which counts the `---`
+ * lines above it (as the preview panel's cursor tracking and `sd-studio run --only` do), and its first line
+ * that is not a comment. Shared by the lenses and `sd/sdprompt.run`.
+ */
+export function runnableSpecs(model: SdPromptModel): Array<{ index: number; line: number; spec: SdPromptModel['specs'][number]['spec'] }> {
+  const out: Array<{ index: number; line: number; spec: SdPromptModel['specs'][number]['spec'] }> = [];
   for (const s of model.specs) {
     const spec = s.spec;
     if (spec.prompt === '' && spec.paramsLine === null && !spec.directives.some((d) => d.key === 'init')) continue;
-    // Above the spec's first line that is not a comment.
     let line = spec.range.start.line;
     while (line < spec.range.end.line && (model.lines[line] ?? '').startsWith('#')) line++;
+    out.push({ index: model.lines.slice(0, spec.range.start.line).filter((l) => SEPARATOR.test(l)).length, line, spec });
+  }
+  return out;
+}
+
+export function sdPromptCodeLenses(model: SdPromptModel, uri: string, docDir: string | null): CodeLens[] {
+  const out: CodeLens[] = [];
+  for (const { index, line, spec } of runnableSpecs(model)) {
+    // Above the spec's first line that is not a comment.
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    // The index counts `---` lines above the spec, as the preview panel's cursor tracking does.
-    const index = model.lines.slice(0, spec.range.start.line).filter((l) => SEPARATOR.test(l)).length;
     const xyz = specXyz(spec);
     const args = [uri, index, specParams(spec, docDir), { startLine: spec.range.start.line, endLine: spec.range.end.line }, ...(xyz ? [xyz] : [])];
     out.push({ range, command: { title: xyz ? '▶ Generate X/Y/Z plot' : '▶ Generate', command: GENERATE_COMMAND, arguments: args } });

@@ -3,6 +3,7 @@
  * bad weights, ...), LoRA and embedding names missing from the models folders, word groups cut by a 75-token
  * chunk boundary, parameter values A1111 would not accept, and init/mask paths that do not exist. Pure.
  */
+import { NOT_HONOURED, notHonouredWarning } from '../infotext/notHonoured';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { parseExtraNetworks, parsePrompt } from '../prompt';
 import { resolveSampler } from '../sampling';
@@ -113,6 +114,9 @@ function paramDiagnostics(spec: ParsedSpec): Diagnostic[] {
         if (!['GPU', 'CPU', 'NV'].includes(v)) bad(p.valueRange, 'bad-rng', `RNG must be GPU, CPU or NV, not "${v}".`);
         break;
       default:
+        if (NOT_HONOURED.some((f) => f.keys.test(p.key))) {
+          bad(p.keyRange, 'not-honoured', notHonouredWarning([p.key])!, DiagnosticSeverity.Warning);
+        }
         break;
     }
   }

@@ -15,7 +15,7 @@ import { resolveTokenizerDir } from '../modelFiles/tokenizerDir';
 import { printSdPrompt } from '../infotext/sdprompt';
 import { readStyles, stylesFilePath } from '../modelFiles/styles';
 import { listUpscalers } from '../extras/upscalerRegistry';
-import { specFromInfo } from '../infotext/toSpec';
+import { infotextWarning, specFromImage } from '../infotext/toSpec';
 import type { DaemonSettings } from '../protocol';
 import { samplerCatalog, schedulerNames } from '../sampling';
 import type { DaemonServer } from '../server';
@@ -160,8 +160,8 @@ export function registerLanguageFeatures(server: DaemonServer, services: Service
     const file = resolve(params.file);
     const info = readInfoOrProblem(file);
     const init = params.sdpromptFile ? relative(dirname(resolve(params.sdpromptFile)), file).split('\\').join('/') : file;
-    const spec = specFromInfo(info, [{ key: 'init', value: init }]);
-    return { text: spec ? printSdPrompt([spec]) : null, format: info.format, problems: info.problems };
+    const spec = specFromImage(info, init);
+    return { text: spec ? printSdPrompt([spec]) : null, format: info.format, problems: info.problems, warning: infotextWarning(info) };
   });
 
   documents.listen(connection);

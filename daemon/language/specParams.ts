@@ -1,6 +1,6 @@
 /**
  * A `.sdprompt` spec → `sd/img2img` params: the infotext read as A1111's paste reads it (daemon/infotext/pasteParams.ts),
- * plus the SD Studio keys (`@init`, `@resize-mode`, `@outdir`, `@style`) with paths made absolute against the file's
+ * plus the SD Studio keys (`@init`, `@mask`, `@resize-mode`, `@outdir`, `@style`) with paths made absolute against the file's
  * folder; `@xyz` lines make the spec an X/Y/Z plot (`specXyz`).
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -29,6 +29,11 @@ export function specParams(spec: ParsedSpec, docDir: string | null): Img2ImgPara
   if (init) {
     const p = specPath(init, docDir);
     if (p) params.init_images = [p];
+  }
+  const mask = directive(spec, 'mask');
+  if (mask) {
+    const p = specPath(mask, docDir);
+    if (p) params.mask = p;
   }
   const mode = directive(spec, 'resize-mode');
   if (mode !== undefined && RESIZE_MODES[mode.trim()] !== undefined) params.resize_mode = RESIZE_MODES[mode.trim()];

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { sha256Short } from '../../models/hash';
 
 /**
- * A1111's "Model hash" is the short SHA-256 of the checkpoint file. An ONNX folder has no single checkpoint:
- * we hash the UNet's largest file (its weights), which identifies the model's denoiser. Cached by path+size+mtime.
+ * A1111's "Model hash" (`CheckpointInfo.calculate_shorthash`) is the short SHA-256 of the checkpoint file, the
+ * same with any LoRA or VAE: `model` is the file the user named, never the ONNX folder built from it. An ONNX
+ * folder has no single checkpoint: we hash the UNet's largest file (its weights), which identifies the model's
+ * denoiser. Cached by path+size+mtime.
  */
 export async function modelHashForFolder(dir: string): Promise<string | undefined> {
   try {

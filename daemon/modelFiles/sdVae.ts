@@ -2,8 +2,10 @@
 // that file from `<modelsRoot>/VAE/` (or a `*.vae.*` file beside the checkpoint), named by its base name with
 // extension as A1111's vae_dict names them; "Automatic" = a VAE whose file name starts with the checkpoint's
 // name (`<checkpoint>.vae.safetensors` beside it, or `<modelsRoot>/VAE/<checkpoint>…`), else the checkpoint's
-// own. Infotext: "VAE hash" (sha256[0:10]) and "VAE" (file name) when a separate VAE is loaded.
-import { basename } from 'node:path';
+// own; an absolute path (`--vae FILE`) = that file. Infotext: "VAE hash" (sha256[0:10]) and "VAE" (file name)
+// when a separate VAE is loaded.
+import { existsSync, statSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
 import { hashFile } from '../../models/hash';
 import { describeFolder, hasKindExtension, modelFiles, vaeFilesBeside } from '../../models/registry';
 import { invalidParam } from '../errors';
@@ -27,6 +29,11 @@ export function resolveSdVae(setting: string | undefined, modelsRoot: string, mo
   if (!hasKindExtension(model, 'checkpoint')) return undefined;
   const choice = setting?.trim() || 'Automatic';
   if (choice === 'None') return false;
+  // A path (`--vae FILE`): that file, whatever its name.
+  if (isAbsolute(choice)) {
+    if (!existsSync(choice) || !statSync(choice).isFile()) throw invalidParam('sdVae', `VAE file not found: ${choice}`, 'a VAE file (.safetensors, .pt, .ckpt)');
+    return choice;
+  }
   const vaes = listVaeFiles(modelsRoot, model);
   if (choice === 'Automatic') {
     const stem = basename(model).replace(/\.[^.]*$/, '');

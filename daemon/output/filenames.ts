@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 /** Values A1111's FilenameGenerator can substitute (reference §10). Missing ones are "skip" patterns. */
 export interface FilenameContext {
-  seed: number;
+  seed: bigint;
   steps: number;
   cfg: number;
   width: number;
@@ -19,7 +19,7 @@ export interface FilenameContext {
   generationNumber?: number;
   date: Date;
   /** Seeds of the whole job (`[seed_first]` / `[seed_last]`). */
-  allSeeds?: number[];
+  allSeeds?: bigint[];
   /** Style names applied (`[styles]`); none gives "None". */
   styles?: string[];
   /** The prompt before styles were applied (`[prompt_no_styles]`). */

@@ -4,8 +4,9 @@ import type { ResolvedImg2Img } from '../validate';
 export const SD_STUDIO_VERSION = 'sd-studio-v0.1.0';
 
 export interface ImageFacts {
-  seed: number;
-  subseed: number;
+  /** 0 … 2^64 − 1, written in full. */
+  seed: bigint;
+  subseed: bigint;
   /** Sampler display name after legacy names were split ("DPM++ 2M Karras" → "DPM++ 2M"). */
   samplerName: string;
   /** Schedule type as A1111 writes it after resolution ("Karras" for DPM++ 2M + Automatic). */
@@ -38,14 +39,14 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Sampler', f.samplerName],
     ['Schedule type', f.scheduleLabel],
     ['CFG scale', p.cfgScale],
-    ['Seed', f.seed],
+    ['Seed', String(f.seed)],
     ['Face restoration', p.restoreFaces ? (p.restoreFaces.model === 'gfpgan' ? 'GFPGAN' : 'CodeFormer') : undefined],
     ['Size', `${p.width}x${p.height}`],
     ['Model hash', f.modelHash],
     ['Model', f.modelName],
     ['VAE hash', f.vaeHash],
     ['VAE', f.vaeName],
-    ['Variation seed', p.subseedStrength !== 0 ? f.subseed : undefined],
+    ['Variation seed', p.subseedStrength !== 0 ? String(f.subseed) : undefined],
     ['Variation seed strength', p.subseedStrength !== 0 ? p.subseedStrength : undefined],
     ['Seed resize from', p.seedResizeFromW > 0 && p.seedResizeFromH > 0 ? `${p.seedResizeFromW}x${p.seedResizeFromH}` : undefined],
     // txt2img writes it only with the hires fix (its second pass's strength).

@@ -13,7 +13,7 @@ export type ImageNames = Omit<FilenameContext, 'width' | 'height'>;
 
 export interface JobImages {
   /** One finished image (saved when the job saves; returned inline when it sends). */
-  image(img: RgbImage, seed: number, infotext: string, names: ImageNames, naming?: Omit<SaveNaming, 'sidecar'>): Promise<GeneratedImage>;
+  image(img: RgbImage, seed: bigint, infotext: string, names: ImageNames, naming?: Omit<SaveNaming, 'sidecar'>): Promise<GeneratedImage>;
   /** A copy saved under a suffix ("-before-highres-fix"), never sent; nothing when the job does not save. */
   intermediate(img: RgbImage, infotext: string, names: ImageNames, suffix: string): Promise<void>;
   /** A grid of `imgs` into `<tab>-grids/` as `<basename>-NNNN` (when the job saves grids), or undefined. */

@@ -4,6 +4,7 @@ import { parseGenerationParameters } from '../infotext/a1111';
 import { withPngText } from '../infotext/pngChunks';
 import type { GeneratedImage } from '../protocol';
 import { saveImage, type SaveTarget } from './save';
+import { seedJson } from '../seed';
 
 /** Width and height from a PNG's IHDR. */
 export function pngSize(png: Uint8Array): { width: number; height: number } {
@@ -22,10 +23,10 @@ export interface RemoteImageOutput {
   batchSize: number;
 }
 
-export function saveRemoteImage(png: Uint8Array, infotext: string, seed: number, out: RemoteImageOutput): GeneratedImage {
+export function saveRemoteImage(png: Uint8Array, infotext: string, seed: bigint, out: RemoteImageOutput): GeneratedImage {
   const bytes = withPngText(png, [['parameters', infotext]]);
   const { width, height } = pngSize(bytes);
-  const image: GeneratedImage = { seed, width, height, infotext };
+  const image: GeneratedImage = { seed: seedJson(seed), width, height, infotext };
   if (out.target) {
     const p = parseGenerationParameters(infotext);
     const f = p.fields;

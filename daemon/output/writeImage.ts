@@ -5,6 +5,7 @@ import { jpegWithUserComment, webpWithUserComment } from '../infotext/writeInfo'
 import type { FilenameContext } from './filenames';
 import { saveImage, type SaveNaming, type SaveTarget } from './save';
 import type { GeneratedImage } from '../protocol';
+import { seedJson } from '../seed';
 
 export interface ImageOutput {
   /** Where to save (undefined: not saved, A1111 API `save_images: false`). */
@@ -34,8 +35,8 @@ export async function imageFileBytes(img: RgbImage, infotext: string, format: Im
  * One finished image, saved atomically under A1111's names (never over an existing file) in the chosen format,
  * with its infotext and optional `.txt` sidecar, and/or returned inline as PNG.
  */
-export async function writeImage(img: RgbImage, seed: number, infotext: string, names: Omit<FilenameContext, 'width' | 'height'>, out: ImageOutput): Promise<GeneratedImage> {
-  const image: GeneratedImage = { seed, width: img.width, height: img.height, infotext };
+export async function writeImage(img: RgbImage, seed: bigint, infotext: string, names: Omit<FilenameContext, 'width' | 'height'>, out: ImageOutput): Promise<GeneratedImage> {
+  const image: GeneratedImage = { seed: seedJson(seed), width: img.width, height: img.height, infotext };
   const png = out.send || !out.format || out.format === 'png' ? withPngText(await encodePng(img), [['parameters', infotext]]) : undefined;
   if (out.target) {
     const file = png && (!out.format || out.format === 'png') ? { bytes: png, ext: 'png' } : await imageFileBytes(img, infotext, out.format!, out.encode ?? { quality: 80, webpLossless: false });

@@ -5,18 +5,21 @@ import { ArchError } from '../../models/arch/params';
 import { ConfigError } from '../../models/arch/archConfig';
 import { checkpointTitle, checkpointToOnnx, isCheckpointFile } from '../../models/checkpointToOnnx';
 import { UnsupportedCheckpointError } from '../../models/detect';
+import { defaultCacheDir } from '../../models/hash';
 import { readDiffusersOnnxLayout, type DiffusersOnnxLayout } from '../../models/diffusersOnnx';
 import { WeightsError } from '../../models/formats/tensorRecord';
 import { invalidParam, modelError } from '../errors';
 import { LoraError } from '../../models/lora';
 import type { CheckpointVariant } from './sdModel';
 
-export async function modelLayout(model: string, variant: CheckpointVariant = {}): Promise<DiffusersOnnxLayout> {
+/** `cacheLimitBytes`: the cache's size limit, kept after the load (least recently used builds go). */
+export async function modelLayout(model: string, variant: CheckpointVariant = {}, cacheLimitBytes?: number): Promise<DiffusersOnnxLayout> {
   if (!isCheckpointFile(model)) return readDiffusersOnnxLayout(model);
   try {
     const loras = variant.loras ?? [];
     const r = await checkpointToOnnx({
       checkpoint: model, prediction: predictionOverride(), ...(loras.length ? { loras: [...loras] } : {}), ...(variant.vae !== undefined ? { vae: variant.vae } : {}),
+      ...(cacheLimitBytes !== undefined ? { cacheLimit: { root: defaultCacheDir(), bytes: cacheLimitBytes } } : {}),
     });
     if (r.tokenizer === 'missing') {
       throw modelError(model, 'no CLIP tokenizer found to go with it: set SD_STUDIO_TOKENIZER to a folder with vocab.json + merges.txt (openai/clip-vit-large-patch14)', 'a CLIP tokenizer');

@@ -43,6 +43,8 @@ export class ModelManager {
   constructor(
     private readonly pool: SessionPool,
     private readonly tokenizers: TokenizerStore,
+    /** The cache's size limit in bytes (setting cacheLimitGB), kept after each checkpoint load. */
+    private readonly cacheLimitBytes?: () => number,
   ) {}
 
   /**
@@ -72,6 +74,12 @@ export class ModelManager {
     return model;
   }
 
+  /** The folder the loaded model's sessions read (a cache build for checkpoint files), if one is loaded. */
+  async loadedFolder(): Promise<string | undefined> {
+    const model = await this.current?.model.catch(() => undefined);
+    return model?.layout.dir;
+  }
+
   /** Releases the current model's sessions. */
   async dispose(): Promise<void> {
     this.current = undefined;
@@ -81,7 +89,7 @@ export class ModelManager {
   private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant) : readDiffusersOnnxLayout(dir);
+      const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);

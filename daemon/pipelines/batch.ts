@@ -9,7 +9,8 @@ import { nextSequenceNumber } from '../output/filenames';
 import { writeNewFileSync } from '../../models/formats/atomicFile';
 import { paramsFromInfotext } from '../infotext/pasteParams';
 import type { BatchFileReport, BatchParams, BatchResult, Img2ImgParams } from '../protocol';
-import { fixedSeed } from '../validate';
+import { resolveSeed } from '../validate';
+import { seedJson } from '../seed';
 import { runImg2Img, type PipelineDeps } from './img2img';
 
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff']);
@@ -81,7 +82,7 @@ export async function runBatch(raw: BatchParams, job: JobContext, deps: Pipeline
   const outDir = resolve(raw.output_dir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidParam('output_dir', `${outDir} is a file`, 'a folder');
   // The seed is fixed once for the whole run (processing.fix_seed).
-  const base: Img2ImgParams = { ...raw.params, seed: fixedSeed(raw.params?.seed ?? -1), save_images: false, send_images: true };
+  const base: Img2ImgParams = { ...raw.params, seed: seedJson(resolveSeed('params.seed', raw.params?.seed)), save_images: false, send_images: true };
   const inputs = walkImages(inputDir);
   const files: BatchFileReport[] = [];
   const multi = (base.n_iter ?? 1) * (base.batch_size ?? 1) > 1;

@@ -28,8 +28,8 @@ export interface HiresBatch {
   n: number;
   h: number;
   w: number;
-  seeds: number[];
-  subseeds: number[];
+  seeds: bigint[];
+  subseeds: bigint[];
   /** The first pass's model (decodes its images for an image upscaler). */
   firstModel: SdModel;
   /** The batch's signal (cancel or Skip). */
@@ -106,7 +106,7 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       });
       const inits = Array.from({ length: b.n }, (_, i) => up.latents.subarray(i * per, (i + 1) * per));
       const x = startLatents(noise.first(), per, inits, plan.sigmas[0]!, choice.kind, plan.alphaEnc);
-      const imageConditioning = isInpaintingModel(model) ? await nineChannel(model, up, b.n, p, createRng(rngSource, b.seeds[0]! + 1)) : undefined;
+      const imageConditioning = isInpaintingModel(model) ? await nineChannel(model, up, b.n, p, createRng(rngSource, b.seeds[0]! + 1n)) : undefined;
       let latest: Float32Array | undefined;
       const sampled = await denoise({
         model, schedule: discreteSchedule(model.layout.scheduler), kind: choice.kind, conditioning: conds.forRun(), cfgScale: h.cfgScale ?? p.cfgScale,

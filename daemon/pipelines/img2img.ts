@@ -25,6 +25,7 @@ import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
 import type { RgbImage } from '../image/rgbImage';
+import { imageSeeds, seedJson } from '../seed';
 
 export interface PipelineDeps {
   models: ModelManager;
@@ -37,8 +38,8 @@ export interface PipelineDeps {
   /** Image upscalers (the hires fix's non-latent upscalers). */
   upscalers: UpscalerModels;
   settings: DaemonSettings;
-  /** Short A1111 model hash (10 hex) of the model, if known. */
-  modelHash?: (dir: string) => Promise<string | undefined>;
+  /** Short A1111 model hash (10 hex) of the model (checkpoint file or ONNX folder), if known. */
+  modelHash?: (model: string) => Promise<string | undefined>;
 }
 
 /**
@@ -90,21 +91,22 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const stages = await prepareImageStages(p, model, choice.kind, h, w, rngSource);
   const inits = p.isImg2Img && !stages ? await encodeInitImages(model, p.initImages, p.resizeMode, p.width, p.height, p.seed, rngSource, job.signal) : [];
   throwIfAborted(job.signal);
-  const modelHash = await deps.modelHash?.(model.layout.dir);
+  // The model as the user named it: a checkpoint file's own hash (A1111's), whatever LoRA/VAE variant was built.
+  const modelHash = await deps.modelHash?.(p.model);
 
   const images: GeneratedImage[] = [];
   const outputs: RgbImage[] = [];
   const out = jobImages(p);
   const finish = await prepareImageFinish(p, out, deps.faces, deps.settings.modelsRoot, job.signal);
   const jobStart = new Date();
-  const allSeeds = Array.from({ length: p.nIter * p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + i : p.seed));
-  const names = (seed: number, i: number, first: number): ImageNames => ({
+  const allSeeds = imageSeeds(p, 0, p.nIter * p.batchSize).seeds;
+  const names = (seed: bigint, i: number, first: number): ImageNames => ({
     seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler, modelHash, modelName: model.layout.name,
     prompt: p.prompt, negativePrompt: p.negativePrompt, promptNoStyles: p.promptNoStyles, styles: p.styles, clipSkip: p.clipSkip, vaeFile: vaeInfo.vaeName,
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
-  const infotextOf = (seed: number, subseed: number, trailing?: InfoEntries): string => img2imgInfotext(p, {
+  const infotextOf = (seed: bigint, subseed: bigint, trailing?: InfoEntries): string => img2imgInfotext(p, {
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
@@ -117,8 +119,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
     if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
     const first = iter * p.batchSize;
-    const seeds = Array.from({ length: p.batchSize }, (_, i) => (p.subseedStrength === 0 ? p.seed + first + i : p.seed));
-    const subseeds = Array.from({ length: p.batchSize }, (_, i) => p.subseed + first + i);
+    const { seeds, subseeds } = imageSeeds(p, first, p.batchSize);
     const noise = createImageNoise({
       source: rngSource, seeds, subseeds, subseedStrength: p.subseedStrength,
       seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW, shape: [4, h, w], ensd: p.ensd,
@@ -128,7 +129,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     const batchSignal = job.beginBatch();
     let latest: Float32Array | undefined;
     const sampled = await denoise({
-      model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, x, n: p.batchSize, h, w, sigmas, sampler,
+      model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
@@ -172,7 +173,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     jobId: job.id,
     images,
     ...(grid ? { grids: [grid] } : {}),
-    parameters: { ...raw, seed: p.seed, subseed: p.subseed, steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
+    parameters: { ...raw, seed: seedJson(p.seed), subseed: seedJson(p.subseed), steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
   };
   return { result, outputs, infotextWith: (extra) => infotextOf(p.seed, p.subseed, extra) };
 }

@@ -7,7 +7,8 @@ import type { JobContext } from '../jobs';
 import type { GenerationResult, Img2ImgParams, OutpaintParams } from '../protocol';
 import { grayToRgb } from '../image/mask/gray';
 import { mk2Canvas, poorMansCanvas, resizeAndFillCanvas, type Direction, type OutpaintCanvas } from '../image/outpaint';
-import { fixedSeed } from '../validate';
+import { resolveSeed } from '../validate';
+import { seedJson } from '../seed';
 import { runImg2Img, type PipelineDeps } from './img2img';
 
 const DIRECTIONS: Direction[] = ['left', 'right', 'up', 'down'];
@@ -22,9 +23,9 @@ export async function runOutpaint(raw: OutpaintParams, job: JobContext, deps: Pi
   if (!ref) throw invalidParam('init_images', 'outpainting needs an init image');
   const src = await loadImage(ref, 'init_images[0]');
   const blur = outpaint_mask_blur ?? (method === 'mk2' ? 8 : 4);
-  const seed = fixedSeed(rest.seed ?? -1);
+  const seed = resolveSeed('seed', rest.seed);
   let canvas: OutpaintCanvas;
-  const params: Img2ImgParams = { ...rest, seed, resize_mode: 0, inpaint_full_res: false };
+  const params: Img2ImgParams = { ...rest, seed: seedJson(seed), resize_mode: 0, inpaint_full_res: false };
   if (method === 'resize-and-fill') {
     canvas = await resizeAndFillCanvas(src, rest.width ?? 512, rest.height ?? 512);
   } else if (method === 'poor-man') {

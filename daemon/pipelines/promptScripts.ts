@@ -9,7 +9,8 @@ import { jobImages } from '../output/jobImages';
 import type { GeneratedImage, GenerationResult, Img2ImgParams, PromptMatrixParams, PromptsFromFileParams } from '../protocol';
 import { matrixPrompts, matrixRows } from '../scripts/promptMatrix';
 import { promptLines } from '../scripts/promptsFromFile';
-import { fixedSeed, resolveImg2Img } from '../validate';
+import { resolveImg2Img, resolveSeed } from '../validate';
+import { seedJson } from '../seed';
 import { runImg2ImgJob, type PipelineDeps } from './img2img';
 
 /** A sub-job's progress counted across the script's jobs. */
@@ -26,13 +27,13 @@ export async function runPromptMatrix(raw: PromptMatrixParams, job: JobContext, 
   const source = (type === 'positive' ? base.prompt : base.negative_prompt) ?? '';
   if (!source.includes('|')) throw invalidParam(type === 'positive' ? 'prompt' : 'negative_prompt', 'a prompt matrix needs parts separated by "|" (e.g. "a cat|in the snow|at night")');
   const { prompts, parts } = matrixPrompts(source, { putAtStart: raw.put_at_start === true, delimiter });
-  const seed = fixedSeed(base.seed ?? -1);
-  const resolved = resolveImg2Img({ ...base, seed }, deps.settings);
+  const seed = resolveSeed('seed', base.seed, prompts.length);
+  const resolved = resolveImg2Img({ ...base, seed: seedJson(seed) }, deps.settings);
   const images: GeneratedImage[] = [];
   const cells: RgbImage[] = [];
   let firstInfotext = '';
   for (let i = 0; i < prompts.length; i++) {
-    const p: Img2ImgParams = { ...base, [type === 'positive' ? 'prompt' : 'negative_prompt']: prompts[i], seed: seed + (raw.different_seeds ? i : 0), n_iter: 1, batch_size: 1, do_not_save_grid: true };
+    const p: Img2ImgParams = { ...base, [type === 'positive' ? 'prompt' : 'negative_prompt']: prompts[i], seed: seedJson(seed + BigInt(raw.different_seeds ? i : 0)), n_iter: 1, batch_size: 1, do_not_save_grid: true };
     const run = await runImg2ImgJob(p, partJob(job, i, prompts.length), deps);
     images.push(...run.result.images);
     cells.push(...run.outputs);
@@ -42,7 +43,7 @@ export async function runPromptMatrix(raw: PromptMatrixParams, job: JobContext, 
   const names = { seed, steps: resolved.steps, cfg: resolved.cfgScale, sampler: resolved.samplerName, scheduler: resolved.scheduler, prompt: source, negativePrompt: resolved.negativePrompt, batchSize: 1, date: new Date() };
   // A1111 saves the matrix only with grid_save; it always returns it.
   const saved = await jobImages({ ...resolved, saveImages: resolved.saveImages && resolved.save.saveGrid }).grid([], firstInfotext, names, { basename: 'prompt_matrix', force: true, image: grid });
-  return { jobId: job.id, images, grids: saved ? [saved] : [], parameters: { ...base, seed } };
+  return { jobId: job.id, images, grids: saved ? [saved] : [], parameters: { ...base, seed: seedJson(seed) } };
 }
 
 export async function runPromptsFromFile(raw: PromptsFromFileParams, job: JobContext, deps: PipelineDeps): Promise<GenerationResult> {
@@ -52,18 +53,18 @@ export async function runPromptsFromFile(raw: PromptsFromFileParams, job: JobCon
   const base: Img2ImgParams = { ...(raw.params ?? {}), do_not_save_grid: true };
   const lines = promptLines(raw.text);
   if (lines.length === 0) throw invalidParam('text', 'no prompt lines (every line is empty)');
-  let seed = base.seed ?? -1;
-  if ((raw.iterate_seed || raw.same_seed) && seed === -1) seed = fixedSeed(-1);
+  // A seed fixed once (random for -1) when the lines share or step it; otherwise each line's own (-1: random).
+  let seed = raw.iterate_seed || raw.same_seed ? resolveSeed('seed', base.seed) : undefined;
   const images: GeneratedImage[] = [];
   for (let i = 0; i < lines.length; i++) {
     const { args } = lines[i]!;
-    const p: Img2ImgParams = { ...base, seed, ...args };
+    const p: Img2ImgParams = { ...base, ...(seed !== undefined ? { seed: seedJson(seed) } : {}), ...args };
     const join = (line: string | undefined, own: string | undefined): string | undefined => (line && own ? (position === 'start' ? `${line} ${own}` : `${own} ${line}`) : line ?? own);
     p.prompt = join(args.prompt, base.prompt);
     p.negative_prompt = join(args.negative_prompt, base.negative_prompt);
     const run = await runImg2ImgJob(p, partJob(job, i, lines.length), deps);
     images.push(...run.result.images);
-    if (raw.iterate_seed) seed += (base.batch_size ?? 1) * (base.n_iter ?? 1);
+    if (raw.iterate_seed && seed !== undefined) seed += BigInt((base.batch_size ?? 1) * (base.n_iter ?? 1));
   }
   return { jobId: job.id, images, parameters: base };
 }

@@ -12,7 +12,8 @@ import { jobImages } from '../output/jobImages';
 import type { GeneratedImage, GenerationResult, Img2ImgParams, XyzParams } from '../protocol';
 import { resolveSampler } from '../sampling';
 import { AXIS_OPTIONS, axisLabel, axisValues, findAxis, type AxisOption, type AxisValue } from '../scripts/xyzAxes';
-import { fixedSeed, resolveImg2Img } from '../validate';
+import { resolveImg2Img, resolveSeed } from '../validate';
+import { fixedSeed, seedJson } from '../seed';
 import { runImg2ImgJob, type PipelineDeps } from './img2img';
 import type { InfoEntries } from './modelFor';
 
@@ -49,7 +50,7 @@ function axisOf(name: Axis['name'], a: XyzParams['x'], tab: 'txt2img' | 'img2img
 }
 
 /** "Keep -1 for seeds" off: -1 seeds of the Seed / Var. seed axes become random ones, fixed for the whole plot. */
-const fixSeeds = (a: Axis): AxisValue[] => (a.opt.label === 'Seed' || a.opt.label === 'Var. seed' ? a.values.map((v) => (v === -1 ? fixedSeed(-1) : v)) : a.values);
+const fixSeeds = (a: Axis): AxisValue[] => (a.opt.label === 'Seed' || a.opt.label === 'Var. seed' ? a.values.map((v) => (v === -1 ? seedJson(fixedSeed(-1n)) : v)) : a.values);
 
 /** The order cells run in: the costliest axis outermost (a checkpoint change loads a model), as A1111 decides. */
 function cellOrder(x: Axis, y: Axis, z: Axis): Array<[number, number, number]> {
@@ -86,7 +87,7 @@ export async function runXyz(raw: XyzParams, job: JobContext, deps: PipelineDeps
   const [x, y, z] = [axisOf('X', raw?.x, tab, root), axisOf('Y', raw?.y, tab, root), axisOf('Z', raw?.z, tab, root)];
   const keepRandom = raw?.no_fixed_seeds === true;
   if (!keepRandom) {
-    base.seed = fixedSeed(base.seed ?? -1);
+    base.seed = seedJson(resolveSeed('seed', base.seed));
     for (const a of [x, y, z]) a.values = fixSeeds(a);
   }
   const margin = raw?.margin_size ?? 0;
@@ -144,7 +145,7 @@ export async function runXyz(raw: XyzParams, job: JobContext, deps: PipelineDeps
       if (g) grids.push(g);
     }
   }
-  return { jobId: job.id, images, grids, parameters: { ...base, seed: resolved.seed } };
+  return { jobId: job.id, images, grids, parameters: { ...base, seed: seedJson(resolved.seed) } };
 }
 
 /** The grid infotext's script keys, in A1111's order. */

@@ -19,10 +19,13 @@ class Tree {
   private readonly cache = new Map<number, Float32Array>();
   private readonly w0: Float32Array;
   private readonly w1: Float32Array;
-  constructor(private readonly source: RngSource, private readonly seed: number, private readonly n: number,
+  /** The seed folded to 32 bits for the child seeds (a seed below 2^32 is itself). */
+  private readonly seed: number;
+  constructor(private readonly source: RngSource, rootSeed: bigint, private readonly n: number,
     private readonly t0: number, private readonly t1: number, private readonly tol = 1e-6) {
+    this.seed = Number(BigInt.asUintN(32, rootSeed ^ (rootSeed >> 32n)));
     this.w0 = new Float32Array(n);
-    const z = createRng(source, seed).randn([n]);
+    const z = createRng(source, rootSeed).randn([n]);
     const s = Math.sqrt(t1 - t0);
     this.w1 = z.map((v) => v * s);
   }
@@ -60,9 +63,9 @@ class Tree {
 }
 
 /** Noise source for DPM++ SDE / 2M SDE / 2M SDE Heun / 3M SDE: batch-concatenated, one tree per seed. */
-export function createBrownianNoise(o: { source: RngSource; seeds: number[]; perImage: number; sigmaMin: number; sigmaMax: number }):
+export function createBrownianNoise(o: { source: RngSource; seeds: readonly (number | bigint)[]; perImage: number; sigmaMin: number; sigmaMax: number }):
   (sigma: number, sigmaNext: number) => Float32Array {
-  const trees = o.seeds.map((s) => new Tree(o.source, s, o.perImage, o.sigmaMin, o.sigmaMax));
+  const trees = o.seeds.map((s) => new Tree(o.source, BigInt(s), o.perImage, o.sigmaMin, o.sigmaMax));
   return (sigma, sigmaNext) => {
     const out = new Float32Array(o.perImage * trees.length);
     const scale = 1 / Math.sqrt(Math.abs(sigmaNext - sigma));

@@ -16,11 +16,13 @@ export interface SamplerInfo {
   secondOrder: boolean;
   /** DDIM / PLMS / UniPC: timestep-based, schedule type ignored. LCM: its own LCM schedule. */
   kind: 'k-diffusion' | 'timesteps' | 'lcm';
+  /** Factor on the CFG scale inside the CFG denoiser (A1111 `cond_scale_miltiplier`; CFG++: 1/12.5). */
+  cfgScaleMultiplier: number;
 }
 
 const k = (name: string, aliases: string[], o: Partial<SamplerInfo> = {}): SamplerInfo => ({
   name, aliases, defaultScheduler: 'Automatic', discardPenultimate: false, usesEnsd: false, brownianNoise: false,
-  secondOrder: false, kind: 'k-diffusion', ...o,
+  secondOrder: false, kind: 'k-diffusion', cfgScaleMultiplier: 1, ...o,
 });
 
 const CATALOG: SamplerInfo[] = [
@@ -40,6 +42,7 @@ const CATALOG: SamplerInfo[] = [
   k('DPM adaptive', ['k_dpm_ad'], { usesEnsd: true }),
   k('Restart', ['restart'], { defaultScheduler: 'Karras', secondOrder: true }),
   k('DDIM', ['ddim'], { kind: 'timesteps' }),
+  k('DDIM CFG++', ['ddim_cfgpp'], { kind: 'timesteps', cfgScaleMultiplier: 1 / 12.5 }),
   k('PLMS', ['plms'], { kind: 'timesteps' }),
   k('UniPC', ['unipc'], { kind: 'timesteps' }),
   k('LCM', ['k_lcm'], { kind: 'lcm' }),
@@ -86,6 +89,7 @@ export interface ResolvedSampler {
   usesEnsd: boolean;
   brownianNoise: boolean;
   kind: SamplerInfo['kind'];
+  cfgScaleMultiplier: number;
 }
 
 /**
@@ -121,6 +125,6 @@ export function resolveSampler(name: string, scheduler?: string): ResolvedSample
   const resolved = info.kind !== 'k-diffusion' ? requested : requested === 'Automatic' ? info.defaultScheduler : requested;
   return {
     sampler: info.name, scheduler: resolved, requestedScheduler: requested, discardPenultimate: info.discardPenultimate,
-    usesEnsd: info.usesEnsd, brownianNoise: info.brownianNoise, kind: info.kind,
+    usesEnsd: info.usesEnsd, brownianNoise: info.brownianNoise, kind: info.kind, cfgScaleMultiplier: info.cfgScaleMultiplier,
   };
 }

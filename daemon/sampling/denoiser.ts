@@ -14,16 +14,20 @@ export function makeDenoiser(schedule: { sigmaToT(s: number): number }, predicti
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
     const xin = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) xin[i] = x[i]! * cIn;
-    const out = await model(xin, schedule.sigmaToT(sigma), sigma);
-    const d = new Float32Array(x.length);
-    if (prediction === 'epsilon') {
-      for (let i = 0; i < x.length; i++) d[i] = x[i]! - sigma * out[i]!;
-    } else {
-      const cSkip = 1 / (sigma * sigma + 1), cOut = -sigma * cIn;
-      for (let i = 0; i < x.length; i++) d[i] = cSkip * x[i]! + cOut * out[i]!;
-    }
-    return d;
+    return denoisedFrom(prediction, x, sigma, await model(xin, schedule.sigmaToT(sigma), sigma));
   };
+}
+
+/** D(x, σ) from the network's output at (x·c_in, t(σ)): eps or v, as makeDenoiser turns it. */
+export function denoisedFrom(prediction: 'epsilon' | 'v_prediction', x: Float32Array, sigma: number, out: Float32Array): Float32Array {
+  const d = new Float32Array(x.length);
+  if (prediction === 'epsilon') {
+    for (let i = 0; i < x.length; i++) d[i] = x[i]! - sigma * out[i]!;
+  } else {
+    const cSkip = 1 / (sigma * sigma + 1), cOut = -sigma * (1 / Math.sqrt(sigma * sigma + 1));
+    for (let i = 0; i < x.length; i++) d[i] = cSkip * x[i]! + cOut * out[i]!;
+  }
+  return d;
 }
 
 /**

@@ -26,7 +26,7 @@ export type SamplerKind = import('./catalog').ResolvedSampler['kind'];
 export { samplerCatalog, samplerNames, samplerInfo, resolveSampler, type ResolvedSampler, type SamplerInfo } from './catalog';
 export { samplerSigmas, img2imgSigmas } from './samplerSigmas';
 export { timestepSigmas, a1111Timesteps, unipcSigmas, lcmModel, vpScale, timestepImg2ImgSigmas } from './timesteps';
-export { makeDenoiser, makeLcmDenoiser, type ModelFn } from './denoiser';
+export { denoisedFrom, makeDenoiser, makeLcmDenoiser, type ModelFn } from './denoiser';
 export { createImageNoise, slerp, type ImageNoiseOptions } from './noise';
 export { createBrownianNoise } from './brownian';
 
@@ -48,6 +48,7 @@ export const samplers: Record<string, Sampler> = {
   'DPM adaptive': dpmAdaptive(),
   Restart: restart(),
   DDIM: ddim(),
+  'DDIM CFG++': ddim({ cfgpp: true }),
   PLMS: plms,
   UniPC: unipc(),
   LCM: lcm,

@@ -4,8 +4,9 @@ import { createRng, type Rng, type RngSource } from './rng';
 
 export interface ImageNoiseOptions {
   source: RngSource;
-  seeds: number[];
-  subseeds?: number[];
+  /** Per-image seeds, 0 … 2^64 − 1 (torch `manual_seed`). */
+  seeds: readonly (number | bigint)[];
+  subseeds?: readonly (number | bigint)[];
   subseedStrength?: number;
   seedResizeFromH?: number;
   seedResizeFromW?: number;
@@ -73,7 +74,7 @@ export function createImageNoise(o: ImageNoiseOptions): { first(): Float32Array;
     o.seeds.forEach((seed, i) => {
       let noise = resized ? createRng(o.source, seed).randn(noiseShape) : gens[i]!.randn(shape);
       if (o.subseeds && strength !== 0) {
-        const sub = createRng(o.source, o.subseeds[i] ?? 0).randn(noiseShape);
+        const sub = createRng(o.source, o.subseeds[i] ?? 0n).randn(noiseShape);
         noise = slerp(strength, noise, sub, noiseShape);
       }
       if (resized) {
@@ -83,7 +84,7 @@ export function createImageNoise(o: ImageNoiseOptions): { first(): Float32Array;
       }
       out.set(noise, i * per);
     });
-    if (o.ensd) gens = o.seeds.map((s) => createRng(o.source, s + o.ensd!));
+    if (o.ensd) gens = o.seeds.map((s) => createRng(o.source, BigInt(s) + BigInt(o.ensd!)));
     return out;
   };
 

@@ -5,15 +5,13 @@ import { linspace } from './math';
 import type { ScheduleModel } from './schedules';
 
 /**
- * DDIM/PLMS: timesteps = clip(range(0, 1000, 1000//steps) + 1, 0, 999); σ at each, descending, then σ(t=0):
- * A1111's loop runs once per timestep and steps to `alphas_cumprod[pad(timesteps[:-1], (1, 0))]`, so the last
- * step lands on ᾱ₀ (σ ≈ 0.029), not on 0 and not on t = 1.
+ * DDIM/PLMS: timesteps = clip(range(0, 1000, 1000//steps) + 1, 0, 999); σ at each, descending. A1111's loop
+ * (sd_samplers_timesteps_impl.ddim: `for i in range(len(timesteps) - 1)`, index = len − 1 − i) calls the model at
+ * timesteps[len−1] … timesteps[1] and steps to `alphas_cumprod[pad(timesteps[:-1], (1, 0))]`, i.e. the next lower
+ * timestep: steps − 1 model calls, the last landing on t = timesteps[0] = 1 (σ ≈ 0.03), not on 0.
  */
 export function timestepSigmas(steps: number, model: ScheduleModel): Float64Array {
-  const T = model.sigmas.length;
-  const ts: number[] = [];
-  for (let t = 0; t < T; t += Math.max(1, Math.floor(T / steps))) ts.push(Math.min(t + 1, T - 1));
-  return Float64Array.from([...ts.reverse().map((t) => model.sigmas[t]!), model.sigmas[0]!]);
+  return Float64Array.from(a1111Timesteps(steps, model.sigmas.length).reverse().map((t) => model.sigmas[t]!));
 }
 
 /** The timesteps themselves (ascending), for img2img: noise at timesteps[t_enc], sampling over timesteps[:t_enc]. */
@@ -51,7 +49,8 @@ export const vpScale = (sigma: number) => 1 / Math.sqrt(1 + sigma * sigma);
 
 /**
  * img2img for the timestep samplers (CompVisSampler.sample_img2img): t_enc from setup_img2img_steps, the latent
- * noised at timesteps[t_enc] (ᾱ_enc), sampling over timesteps[:t_enc] and then to t = 0.
+ * noised at timesteps[t_enc] (ᾱ_enc), the sampler run over timesteps[:t_enc] (t_enc − 1 model calls, down to
+ * t = 1, as in txt2img). With t_enc ≤ 1 no step runs and the noised latent is decoded, as in A1111.
  */
 export function timestepImg2ImgSigmas(steps: number, denoisingStrength: number, fixSteps: boolean, model: ScheduleModel & { alphasCumprod: Float64Array }):
   { sigmas: Float64Array; stepsRun: number; tEnc: number; alphaEnc: number } {
@@ -59,8 +58,8 @@ export function timestepImg2ImgSigmas(steps: number, denoisingStrength: number, 
   const total = fixSteps ? (denoisingStrength > 0 ? Math.trunc(steps / d) : 0) : steps;
   const tEnc = fixSteps ? steps - 1 : Math.trunc(d * steps);
   const ts = a1111Timesteps(Math.max(1, total), model.sigmas.length);
-  const run = ts.slice(0, tEnc).reverse();
-  const sigmas = Float64Array.from([...run.map((t) => model.sigmas[t]!), model.sigmas[0]!]);
-  const alphaEnc = model.alphasCumprod[ts[Math.min(tEnc, ts.length - 1)]!]!;
-  return { sigmas, stepsRun: run.length, tEnc, alphaEnc };
+  const encAt = ts[Math.min(tEnc, ts.length - 1)]!;
+  const run = tEnc > 0 ? ts.slice(0, tEnc).reverse() : [encAt];
+  const sigmas = Float64Array.from(run.map((t) => model.sigmas[t]!));
+  return { sigmas, stepsRun: run.length - 1, tEnc, alphaEnc: model.alphasCumprod[encAt]! };
 }

@@ -1,6 +1,6 @@
 import { throwIfAborted } from '../errors';
 import type { SdModel } from '../parts/sdModel';
-import { lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
+import { denoisedFrom, lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
 import type { Conditioning } from './encodePrompt';
 
 /** The text conditioning in force at one sampler step: AND parts with weights, and the negative prompt. */
@@ -17,6 +17,8 @@ export interface DenoiseRequest {
   /** Conditioning for sampler step `step` (0-based): prompt editing switches text mid-run. */
   conditioning: (step: number) => StepConditioning;
   cfgScale: number;
+  /** Factor on cfgScale inside the combine (A1111 `cond_scale_miltiplier`: 1/12.5 for CFG++ samplers); default 1. */
+  cfgScaleMultiplier?: number;
   /** Batch of latents, n × 4 × h × w, already noised to sigmas[0]. */
   x: Float32Array;
   n: number;
@@ -47,12 +49,16 @@ export interface DenoiseRequest {
  * its seed.
  */
 export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
-  const { model, cfgScale, n, h, w, signal } = req;
+  const { model, n, h, w, signal } = req;
+  const cfgScale = req.cfgScale * (req.cfgScaleMultiplier ?? 1);
   const c = 4;
   const extra = req.imageConditioning?.channels ?? 0;
   const per = c * h * w;
   const perIn = (c + extra) * h * w;
   let step = 0;
+  // The unconditional network output of the last model call and where it was made (CFG++ samplers read it).
+  let lastUncond: Float32Array | undefined;
+  let lastCall: { x: Float32Array; xin: Float32Array; sigma: number } | undefined;
 
   const modelFn = async (xScaled: Float32Array, t: number): Promise<Float32Array> => {
     const { conds, uncond } = req.conditioning(step);
@@ -71,6 +77,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
     });
     const pred = new Float32Array(k * per);
     const out = new Float32Array(xScaled.length);
+    lastUncond = new Float32Array(xScaled.length);
     for (let i = 0; i < n; i++) {
       throwIfAborted(signal);
       const xi = xScaled.subarray(i * per, (i + 1) * per);
@@ -83,6 +90,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
         const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim);
         members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
+      lastUncond.set(pred.subarray(0, per), i * per);
       const o = out.subarray(i * per, (i + 1) * per);
       for (let q = 0; q < per; q++) {
         const u = pred[q]!;
@@ -97,19 +105,27 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
   const inner = req.kind === 'lcm'
     ? makeLcmDenoiser(lcmModel(req.schedule).sigmas, modelFn)
     : makeDenoiser(req.schedule, req.model.layout.scheduler.prediction_type, modelFn);
-  const denoiser = req.blendDenoised || req.blendInput
-    ? async (x: Float32Array, sigma: number): Promise<Float32Array> => {
-      // The model sees the blended input; the sampler keeps its own x (same ε as A1111: d + x − x_in).
-      const xin = req.blendInput ? x.slice() : x;
-      req.blendInput?.(xin, sigma);
-      const d = await inner(xin, sigma);
-      if (xin !== x) for (let k = 0; k < d.length; k++) d[k]! += x[k]! - xin[k]!;
-      req.blendDenoised?.(d, sigma);
-      return d;
-    }
-    : inner;
+  const denoiser = async (x: Float32Array, sigma: number): Promise<Float32Array> => {
+    // The model sees the blended input; the sampler keeps its own x (same ε as A1111: d + x − x_in).
+    const xin = req.blendInput ? x.slice() : x;
+    req.blendInput?.(xin, sigma);
+    const d = await inner(xin, sigma);
+    lastCall = { x, xin, sigma };
+    if (xin !== x) for (let k = 0; k < d.length; k++) d[k]! += x[k]! - xin[k]!;
+    req.blendDenoised?.(d, sigma);
+    return d;
+  };
+  // A1111 keeps the raw unconditional output (no mask blend); as x₀ relative to the sampler's own x.
+  const uncondDenoised = (): Float32Array => {
+    if (!lastUncond || !lastCall) throw new Error('uncondDenoised before the first model call');
+    const { x, xin, sigma } = lastCall;
+    const d = denoisedFrom(req.model.layout.scheduler.prediction_type, xin, sigma, lastUncond);
+    if (xin !== x) for (let k = 0; k < d.length; k++) d[k]! += x[k]! - xin[k]!;
+    return d;
+  };
   return req.sampler(denoiser, req.x, req.sigmas, {
     noise: () => req.noise(),
+    ...(req.kind === 'lcm' ? {} : { uncondDenoised }),
     signal,
     onStep: (i, _sigma, denoised) => {
       step = i + 1;

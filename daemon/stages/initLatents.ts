@@ -22,7 +22,7 @@ export async function encodeInitImages(
   mode: ResizeMode,
   width: number,
   height: number,
-  seed: number,
+  seed: bigint,
   rngSource: RngSource,
   signal: AbortSignal,
 ): Promise<InitLatent[]> {

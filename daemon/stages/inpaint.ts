@@ -1,6 +1,7 @@
 // Inpainting as img2img with different stages (reference §2): the img2img pipeline asks this file for the
 // stages that differ — processed init images and their latents, masked content, the 9-channel conditioning, the
 // latent blend, and the composite over the original. Mask loading, geometry, blur and pixel maths live in image/mask/.
+import { imageSeeds } from '../seed';
 import { invalidParam } from '../errors';
 import { loadImage } from '../image/decode';
 import type { RgbImage } from '../image/rgbImage';
@@ -107,7 +108,7 @@ export async function prepareImageStages(p: ResolvedImg2Img, model: SdModel, kin
   if (blurred && !maskBBox(blurred)) throw invalidParam(ip.mask !== undefined ? 'mask' : 'mask_from_alpha', 'the mask is empty (no white pixel): nothing to inpaint. White marks the area to inpaint; inpainting_mask_invert inpaints the black area instead');
 
   const encRng = createRng(rngSource, p.seed);
-  const condRng = createRng(rngSource, p.seed + 1);
+  const condRng = createRng(rngSource, p.seed + 1n);
   const prepared: PreparedInit[] = [];
   for (let j = 0; j < p.initImages.length; j++) {
     const src = await loadImage(p.initImages[j]!, `init_images[${j}]`);
@@ -142,8 +143,7 @@ export async function prepareImageStages(p: ResolvedImg2Img, model: SdModel, kin
   const contentNoise = (i: number): Float32Array => {
     firstNoise ??= createImageNoise({
       source: rngSource, shape: [4, h, w], ensd: p.ensd, subseedStrength: p.subseedStrength, seedResizeFromH: p.seedResizeFromH, seedResizeFromW: p.seedResizeFromW,
-      seeds: Array.from({ length: p.batchSize }, (_, k) => (p.subseedStrength === 0 ? p.seed + k : p.seed)),
-      subseeds: Array.from({ length: p.batchSize }, (_, k) => p.subseed + k),
+      ...imageSeeds(p, 0, p.batchSize),
     }).first();
     return firstNoise.subarray(i * per, (i + 1) * per);
   };

@@ -31,7 +31,7 @@ export async function seedView(ctx: SdContext, webview: vscode.Webview, seed: Pa
   return { image: await view(seed.image), mask: await view(seed.mask), params: seed.params };
 }
 
-export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number; infotext: string; width: number; height: number }[], backend?: string): Promise<ResultView[]> {
+export async function resultViews(ctx: SdContext, webview: vscode.Webview, images: { path?: string; png?: string; seed: number | string; infotext: string; width: number; height: number }[], backend?: string): Promise<ResultView[]> {
   const out: ResultView[] = [];
   const remote = backend && backend !== 'local' ? { backend } : {};
   for (const img of images) {
@@ -99,11 +99,7 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     skip: async ({ jobId }) => {
       await ctx.daemon.request('sd/job.skip', { jobId });
     },
-    sendTo: async ({ target, image, infotext }) => {
-      let params: Img2ImgParams | undefined;
-      if (infotext) params = (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params;
-      await sendTo(target, { image: viewRef(ctx, image), params });
-    },
+    sendTo: ({ target, image, infotext }) => sendImageTo(ctx, sendTo, target, image, infotext),
     ...galleryOps(ctx),
   };
 }
@@ -128,4 +124,18 @@ export function generationPanelDef(kind: 'img2img' | 'inpaint', viewType: string
       return { handlers: generationOps(ctx, host, kind, jobs, sendTo), onDispose: () => jobs.cancelAll() };
     },
   };
+}
+
+/**
+ * A gallery image (and its infotext, pasted as A1111 pastes it) to another panel; settings SD Studio cannot apply
+ * yet (Refiner, ControlNet, …) are named in a warning rather than dropped silently.
+ */
+export async function sendImageTo(ctx: SdContext, sendTo: SendToRouter, target: 'img2img' | 'inpaint' | 'extras', image: ImageView, infotext: string | undefined): Promise<void> {
+  let params: Img2ImgParams | undefined;
+  if (infotext) {
+    const parsed = await ctx.daemon.request('sd/infotext.parse', { text: infotext });
+    params = parsed.params;
+    if (parsed.warning) void vscode.window.showWarningMessage(parsed.warning);
+  }
+  await sendTo(target, { image: viewRef(ctx, image), params });
 }

@@ -6,8 +6,8 @@ import type { GenerationResult } from '../../daemon/protocol';
 import type { PreviewState, ResultView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
 import { galleryOps } from './galleryIntents';
-import { resultViews, type SendToRouter } from './generationIntents';
-import { isAllowedPath, viewRef, WebviewHost, webviewOptions } from './webviewHost';
+import { resultViews, sendImageTo, type SendToRouter } from './generationIntents';
+import { isAllowedPath, WebviewHost, webviewOptions } from './webviewHost';
 
 export const PREVIEW_VIEW = 'sdStudio.preview';
 const HISTORY = 24;
@@ -33,10 +33,7 @@ class Preview {
     const gallery = galleryOps(ctx);
     this.host = new WebviewHost(ctx, panel.webview, 'preview', panel.title, {
       ...gallery,
-      sendTo: async ({ target, image, infotext }) => {
-        const params = infotext ? (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params : undefined;
-        await sendTo(target, { image: viewRef(ctx, image), params });
-      },
+      sendTo: ({ target, image, infotext }) => sendImageTo(ctx, sendTo, target, image, infotext),
       cancel: async ({ jobId }) => {
         await ctx.daemon.request('sd/job.cancel', { jobId });
       },
@@ -134,7 +131,7 @@ export function revivePreview(ctx: SdContext, sendTo: SendToRouter, panel: vscod
     for (const [k, list] of Object.entries(saved)) {
       const i = Number(k);
       if (!Number.isInteger(i) || i < 0 || !Array.isArray(list)) continue;
-      const views = list.filter((r): r is ResultView => typeof r?.image?.src === 'string' && typeof r?.image?.name === 'string' && typeof r?.seed === 'number' && typeof r?.infotext === 'string');
+      const views = list.filter((r): r is ResultView => typeof r?.image?.src === 'string' && typeof r?.image?.name === 'string' && (typeof r?.seed === 'number' || typeof r?.seed === 'string') && typeof r?.infotext === 'string');
       if (views.length) preview.history.set(i, views.slice(0, HISTORY));
     }
   }

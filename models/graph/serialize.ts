@@ -174,7 +174,11 @@ export function encodeModelProto(model: onnx.IModelProto): Uint8Array {
   return encode(model);
 }
 
-/** Decodes model bytes, for tests and tools that inspect what was written. */
+/**
+ * Decodes model bytes. A Buffer is handed on as a plain Uint8Array view: protobufjs 6's Buffer reader returns an
+ * empty `bytes` field as `new Buffer(0)` (its `BufferReader.bytes`), which makes Node print the Buffer()
+ * deprecation warning (DEP0005) on every build; its array reader slices views the same way without it.
+ */
 export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+  return onnx.ModelProto.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }

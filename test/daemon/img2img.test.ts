@@ -88,6 +88,25 @@ describe('img2img through the daemon', () => {
     assert.deepEqual(many.images.map((i) => i.seed), [7, 8, 9, 10]);
   });
 
+  it('seeds up to 2^64 − 1 as torch takes them: decimal strings in and out, exact in the infotext and file name', async () => {
+    const outdir = join(work, 'out-seed64');
+    const top = '18446744073709551615';
+    const r = await daemon.request('sd/img2img', { ...base, steps: 2, seed: '18446744073709551614', batch_size: 2, outdir, override_settings: { randn_source: 'CPU' } });
+    assert.deepEqual(r.images.map((i) => i.seed), ['18446744073709551614', top]);
+    assert.equal(r.parameters.seed, '18446744073709551614');
+    assert.match(r.images[1]!.path!, new RegExp(`00001-${top}\\.png$`));
+    const info = parseGenerationParameters(readPngTextChunks(readFileSync(r.images[1]!.path!)).find((c) => c.keyword === 'parameters')!.text);
+    assert.equal(info.fields['Seed'], top);
+    const back = await daemon.request('sd/infotext.parse', { text: r.images[1]!.infotext });
+    assert.equal(back.params.seed, top, 'pasting the infotext keeps the seed exact');
+    // torch's CPU generator keeps the low 32 bits: 2^64 − 1 and 2^32 − 1 give the same noise, so the same image.
+    const low = await daemon.request('sd/img2img', { ...base, steps: 2, seed: 4294967295, outdir, override_settings: { randn_source: 'CPU' } });
+    assert.deepEqual(await pixels(low.images[0]!.path!), await pixels(r.images[1]!.path!));
+    await assert.rejects(daemon.request('sd/img2img', { ...base, seed: top, batch_size: 2, outdir }), /seed: 18446744073709551615 \+ 1 \(one seed per image\) passes 2\^64/);
+    await assert.rejects(daemon.request('sd/img2img', { ...base, seed: 2 ** 60, outdir }), /seed: expected an integer \(a number, or a decimal string beyond 2\^53\)/);
+    await assert.rejects(daemon.request('sd/img2img', { ...base, seed: '18446744073709551616', outdir }), /seed: 18446744073709551616 is out of range/);
+  });
+
   it('txt2img when there is no init image, with progress, ETA and previews', async () => {
     const outdir = join(work, 'out-txt');
     const progress: JobProgressNotification[] = [];
@@ -222,6 +241,11 @@ describe('the CLI', () => {
     assert.equal(parsed.fields['CFG scale'], '6');
     assert.equal(parsed.fields['Seed'], '778');
     assert.equal(parsed.fields['Denoising strength'], '0.55');
+    assert.doesNotMatch(r.stderr, /warning/, 'every setting of this infotext is applied');
+    // Settings SD Studio cannot apply yet are named, not dropped silently; the job still runs.
+    const hires = runCli(['img2img', ...model(), '-i', source, '--infotext', `${info}, Tiling: True, ControlNet 0: "Module: canny", ADetailer model: face_yolov8n.pt`, '--outdir', outdir]);
+    assert.equal(hires.code, 0, hires.stderr);
+    assert.match(hires.stderr, /warning: SD Studio does not apply these infotext settings yet.*Tiling \(Tiling\); ControlNet 0 \(ControlNet\); ADetailer model \(ADetailer\)/);
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sharedPath } from '../sharedPath';
 import { withPngText } from '../../daemon/infotext/pngChunks';
@@ -38,14 +38,19 @@ test('pnginfo --to-sdprompt writes specs that carry the images\' infotexts', { s
   const dir = mkdtempSync(join(tmpdir(), 'sdp-'));
   const out = join(dir, 'set.sdprompt');
   const src = join(corpusDir, 'a1111__sdmeta__sd-webui.png');
-  const r = cli([src, join(corpusDir, 'comfyui__comfyex__lora_multiple.png'), '--to-sdprompt', out]);
+  const r = cli([src, join(corpusDir, 'comfyui__comfyex__lora_multiple.png'), join(corpusDir, 'comfyui__comfyex__img2img_workflow.png'), '--to-sdprompt', out]);
   assert.equal(r.status, 0, r.stderr);
   const f = parseSdPrompt(readFileSync(out, 'utf8'));
-  assert.equal(f.specs.length, 2);
+  assert.equal(f.specs.length, 3);
   const json = JSON.parse(cli([src, '--json']).stdout);
   assert.equal(specInfotext(f.specs[0]!), json.raw.parameters);
-  assert.equal(f.specs[0]!.directives[0]!.key, 'init');
+  // txt2img images become txt2img specs (an image is not its own source); img2img ones keep @init.
+  assert.deepEqual(f.specs[0]!.directives, [], 'A1111 txt2img (no Denoising strength)');
   assert.match(f.specs[1]!.paramsLine ?? '', /Steps: 20, Sampler: Euler, Schedule type: Automatic, CFG scale: 8, Seed: 513173432917412, Size: 512x512/);
+  assert.deepEqual(f.specs[1]!.directives, [], 'ComfyUI txt2img (denoise 1)');
+  assert.equal(f.specs[2]!.directives.length, 1, 'ComfyUI img2img (denoise 0.87)');
+  assert.equal(f.specs[2]!.directives[0]!.key, 'init');
+  assert.equal(resolve(dir, f.specs[2]!.directives[0]!.value), join(corpusDir, 'comfyui__comfyex__img2img_workflow.png'), '@init relative to the .sdprompt file');
 });
 
 /** A valid ~1 MB PNG: a real IHDR, one big IDAT of noise (never decoded by pnginfo), IEND. */

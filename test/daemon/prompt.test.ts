@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, tempDir } from './harness';
 import { sharedPath } from '../sharedPath';
 
@@ -45,15 +46,28 @@ test('prompt --model DIR reads DIR/tokenizer; a folder without one is an error',
   assert.match(bad.stderr, /tokenizer/);
 });
 
-test('prompt without a tokenizer still prints the parse and says tokens are unavailable', { skip: !built }, () => {
-  const r = runCli(['prompt', '(a cat', '--json'], { SD_STUDIO_TOKENIZER: '', SD_STUDIO_MODEL: '' });
+test('prompt with no model and no tokenizer configured counts tokens with the bundled CLIP tokenizer (empty HOME)', { skip: !built }, () => {
+  const home = tempDir();
+  const bare = { HOME: home, XDG_CACHE_HOME: '', HF_HOME: '', SD_STUDIO_CACHE_DIR: '', SD_STUDIO_TOKENIZER: '', SD_STUDIO_MODEL: '' };
+  const r = runCli(['prompt', 'a photo of a cat', '--json'], bare);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.tokenCount, 5);
+  assert.deepEqual(j.chunks, [{ tokens: 5 }]);
+  assert.ok(existsSync(join(home, '.cache', 'sd-studio', 'clip-tokenizer', 'vocab.json')), 'written once into the cache');
+  assert.doesNotMatch(r.stderr, /tokens unavailable|DeprecationWarning/);
+});
+
+test('prompt where no tokenizer can be had (cache not writable) still prints the parse and says tokens are unavailable', { skip: !built }, () => {
+  const none = { SD_STUDIO_TOKENIZER: '', SD_STUDIO_MODEL: '', HF_HOME: '/nonexistent', SD_STUDIO_CACHE_DIR: '/dev/null/no-cache' };
+  const r = runCli(['prompt', '(a cat', '--json'], none);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.tokenCount, null);
   assert.deepEqual(j.chunks, []);
   assert.deepEqual(j.schedules, [{ end: 20, text: '(a cat', attention: [['a cat', 1.1]] }]);
   assert.match(r.stderr, /tokens unavailable/);
-  const text = runCli(['prompt', '(a cat'], { SD_STUDIO_TOKENIZER: '', SD_STUDIO_MODEL: '' });
+  const text = runCli(['prompt', '(a cat'], none);
   assert.match(text.stdout, /tokens unavailable/);
   assert.match(text.stdout, /unclosed/);
 });

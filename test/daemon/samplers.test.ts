@@ -24,7 +24,7 @@ after(async () => daemon?.stop());
 describe('samplers through the pipeline', () => {
   it('every sampler in the catalog runs img2img and txt2img, with its own step count', async () => {
     const { samplers } = await daemon.request('sd/samplers.list', {});
-    assert.equal(samplers.length, 19);
+    assert.equal(samplers.length, 20);
     for (const s of samplers) {
       for (const init of [[source], []]) {
         const r = await daemon.request('sd/img2img', {

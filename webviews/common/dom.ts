@@ -27,7 +27,9 @@ export type FieldSpec =
   | { key: string; label: string; type: 'range'; min: number; max: number; step: number; title?: string }
   | { key: string; label: string; type: 'select'; options: (string | [string, string])[]; title?: string }
   | { key: string; label: string; type: 'checkbox'; title?: string }
-  | { key: string; label: string; type: 'text'; placeholder?: string; title?: string };
+  | { key: string; label: string; type: 'text'; placeholder?: string; title?: string }
+  /** An integer of any size (seeds go to 2^64 − 1): kept as a number while exact, else as its decimal string. */
+  | { key: string; label: string; type: 'seed'; title?: string };
 
 export type FormValues = Record<string, string | number | boolean>;
 
@@ -55,6 +57,14 @@ export function fields(specs: FieldSpec[], values: FormValues, changed: () => vo
       cb.checked = Boolean(values[f.key]);
       cb.addEventListener('change', () => { values[f.key] = cb.checked; changed(); });
       control = cb;
+    } else if (f.type === 'seed') {
+      const t = h('input', { id, attrs: { type: 'text', inputmode: 'numeric', pattern: '-?[0-9]+', 'data-key': f.key } });
+      t.value = String(values[f.key] ?? '');
+      t.addEventListener('input', () => {
+        const v = t.value.trim();
+        if (/^-?\d+$/.test(v)) { values[f.key] = Number.isSafeInteger(Number(v)) ? Number(v) : v.replace(/^(-?)0+(?=\d)/, '$1'); changed(); }
+      });
+      control = t;
     } else if (f.type === 'text') {
       const t = h('input', { id, attrs: { type: 'text', 'data-key': f.key, placeholder: f.placeholder ?? '' } });
       t.value = String(values[f.key] ?? '');

@@ -115,10 +115,10 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     { key: 'batch_size', label: 'Batch size', type: 'range', min: 1, max: 8, step: 1 },
     { key: 'cfg_scale', label: 'CFG Scale', type: 'range', min: 1, max: 30, step: 0.5 },
     { key: 'denoising_strength', label: 'Denoising strength', type: 'range', min: 0, max: 1, step: 0.01 },
-    { key: 'seed', label: 'Seed', type: 'number', step: 1, title: '-1 = random' },
+    { key: 'seed', label: 'Seed', type: 'seed', title: '-1 = random; up to 18446744073709551615' },
   ];
   const variation: FieldSpec[] = [
-    { key: 'subseed', label: 'Variation seed', type: 'number', step: 1 },
+    { key: 'subseed', label: 'Variation seed', type: 'seed' },
     { key: 'subseed_strength', label: 'Variation strength', type: 'range', min: 0, max: 1, step: 0.01 },
     { key: 'seed_resize_from_w', label: 'Resize seed from width', type: 'range', min: 0, max: 2048, step: 8 },
     { key: 'seed_resize_from_h', label: 'Resize seed from height', type: 'range', min: 0, max: 2048, step: 8 },

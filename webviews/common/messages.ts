@@ -25,7 +25,8 @@ export interface ImageView {
 /** A generated image as the gallery shows it. */
 export interface ResultView {
   image: ImageView;
-  seed: number;
+  /** Beyond 2^53 a decimal string (protocol SeedJson). */
+  seed: number | string;
   infotext: string;
   /** The backend that made it, when not this machine ("gpu-box"). */
   backend?: string;

@@ -9,7 +9,7 @@ const flags: Record<string, FlagSpec> = {
   config: { kind: 'string', help: 'head counts the weights cannot give: *.config.json form or ldm .yaml (SD); JSON with n_head (CodeFormer)' },
   vae: { kind: 'string', help: 'a separate VAE file to use instead of the checkpoint\'s' },
   fp16: { kind: 'boolean', help: 'fp16 text encoder and UNet for GPU providers (the VAE stays fp32)' },
-  tokenizer: { kind: 'string', help: 'folder with vocab.json + merges.txt to copy as tokenizer/ (default: SD_STUDIO_TOKENIZER or the Hugging Face cache)' },
+  tokenizer: { kind: 'string', help: 'folder with vocab.json + merges.txt to copy as tokenizer/ (default: SD_STUDIO_TOKENIZER, the Hugging Face cache, else the CLIP tokenizer SD Studio ships)' },
   prediction: { kind: 'string', help: 'epsilon or v_prediction: override the guess (A1111 rules)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
 };

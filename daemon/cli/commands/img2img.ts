@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
 import { DaemonClient, errorMessage } from '../client';
@@ -30,8 +31,8 @@ const flags: Record<string, FlagSpec> = {
   sampler: { kind: 'string', help: 'sampler display name, e.g. "Euler a", "DPM++ 2M Karras" (default DPM++ 2M)' },
   scheduler: { kind: 'string', help: 'schedule type: Automatic, Karras, ... (default Automatic)' },
   steps: { kind: 'int', help: 'sampling steps (default 20)' },
-  seed: { kind: 'int', short: 's', help: 'seed; -1 = random (default)' },
-  subseed: { kind: 'int', help: 'variation seed' },
+  seed: { kind: 'seed', short: 's', help: 'seed, 0 … 2^64 − 1 as torch takes it; -1 = random (default)' },
+  subseed: { kind: 'seed', help: 'variation seed' },
   'subseed-strength': { kind: 'number', help: 'variation strength 0..1' },
   'seed-resize-from-w': { kind: 'int', help: 'resize seed from width' },
   'seed-resize-from-h': { kind: 'int', help: 'resize seed from height' },
@@ -74,6 +75,7 @@ const flags: Record<string, FlagSpec> = {
   'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
   backend: { kind: 'string', help: 'run on this backend only (a name from --backends); default: the least busy one with the model' },
   backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
+  vae: { kind: 'string', help: 'VAE for a checkpoint file: a VAE file, a name in <models root>/VAE, None (its own) or Automatic (default: SD_STUDIO_VAE, else Automatic)' },
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -199,6 +201,8 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
       throw new UsageError(`--backends ${(e as Error).message}`);
     }
   }
+  // A path (anything with a folder part or an existing file) goes as an absolute path; names stay names.
+  if (typeof f.vae === 'string') s.sdVae = /[/\\]/.test(f.vae) || existsSync(f.vae) ? resolve(f.vae) : f.vae;
   return s;
 }
 
@@ -215,6 +219,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
     let p = params;
     if (source && 'infotext' in source) {
       const parsed = await client.request('sd/infotext.parse', { text: source.infotext });
+      if (parsed.warning) process.stderr.write(`sd-studio: warning: ${parsed.warning}\n`);
       p = mergeParams(parsed.params, params);
     } else if (source && 'image' in source) {
       const read = await client.request('sd/pngInfo.read', { files: [source.image] });
@@ -224,6 +229,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
         process.stderr.write(`sd-studio: ${source.image}: no generation settings found${info?.problems.length ? ` (${info.problems.join('; ')})` : ''}\n`);
         return 1;
       }
+      if (read.warnings[0]) process.stderr.write(`sd-studio: warning: ${read.warnings[0]}\n`);
       p = mergeParams(fromImage, params);
     }
     return printImagesOutcome(await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img'), json);

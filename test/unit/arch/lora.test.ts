@@ -3,7 +3,9 @@
 // UNet / text encoder reproduce the stored PyTorch outputs; through the CLI a `<lora:…:1>` tag changes the image,
 // `<lora:…:0>` does not, and the infotext gets "Lora hashes".
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { listCache } from '../../../models/buildCache';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -11,8 +13,12 @@ import { buildUnet } from '../../../models/arch/unet';
 import { buildClipText } from '../../../models/arch/clipText';
 import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
 import { hashFile } from '../../../models/hash';
-import { convertDiffusersNameToCompvis, mergeLoras, type LoraApply } from '../../../models/lora';
+import { convertDiffusersNameToCompvis, loraDeltas, mergeLoras, type LoraApply } from '../../../models/lora';
 import { findModelFile } from '../../../models/registry';
+import { addLoraDeltas } from '../../../models/loraGraph';
+import { ExternalDataWriter } from '../../../models/externalData';
+import { writeModelAtomic } from '../../../models/arch/externalModel';
+import { decodeModel, ElemType, GraphBuilder } from '../../../models/graph';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
@@ -99,6 +105,25 @@ describe('LoRA on SD 2.x text encoders (OpenCLIP fused q/k/v)', () => {
     assert.deepEqual([...(await readTensor(r.tensors.get(inProj)!, 'F32'))], [0, 0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0]);
     // fc: W + te · (alpha / rank) · up @ down = 1 + 2 · 0.5 · [[0, 1], [0, 1]]
     assert.deepEqual([...(await readTensor(r.tensors.get(fc)!, 'F32'))], [1, 2, 1, 2]);
+
+    // The same deltas inside a graph (padded row block, factors converted into lora.bin) fold to the same weights.
+    const g = new GraphBuilder({ name: 'w' });
+    const wi = g.initializer(inProj, new Float32Array(12), [6, 2]);
+    const fi = g.initializer(fc, Float32Array.of(1, 1, 1, 1), [2, 2]);
+    g.output('in_proj', ElemType.FLOAT, [6, 2], g.identity(wi));
+    g.output('fc', ElemType.FLOAT, [2, 2], g.identity(fi));
+    const model = decodeModel(g.toBytes());
+    const deltas = await loraDeltas(base, [{ name: 'sd2-te', file, te: 2, unet: 1 }], { isSd2: true });
+    const data = new ExternalDataWriter(dir, 'lora.bin');
+    data.allowInPlace(file, 'lora-0.weights');
+    await addLoraDeltas(model, deltas.byKey, data);
+    await data.close();
+    await writeModelAtomic(join(dir, 'model.onnx'), model);
+    const sess = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+    const outs = await sess.run({});
+    await sess.release();
+    assert.deepEqual([...(outs.in_proj!.data as Float32Array)], [0, 0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0]);
+    assert.deepEqual([...(outs.fc!.data as Float32Array)], [1, 2, 1, 2]);
   });
 });
 
@@ -116,24 +141,50 @@ describe('LoRA through checkpoints and the pipeline', () => {
     assert.equal(findModelFile(env.root, 'lora', 'nope'), undefined);
   });
 
-  it('checkpointToOnnx: a LoRA variant is its own cache folder; weight 0 reuses the plain build; the user folders are untouched', async () => {
+  it('checkpointToOnnx: a LoRA variant is its own cache folder sharing the base\'s bytes; weight 0 is the plain build; the user folders are untouched', async () => {
     const userBefore = readdirSync(env.user).sort();
     const loraBefore = readdirSync(join(env.root, 'Lora', 'styles'));
-    const plain = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false });
-    const zero = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(0) });
+    const onnx = join(env.cache, 'onnx');
+    const plain = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false });
+    const zero = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(0) });
     assert.equal(zero.dir, plain.dir);
     assert.equal(zero.cached, true);
-    const one = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(1) });
+    const lora = join(env.root, 'Lora', 'styles', 'lora-sd1.safetensors');
+    const one = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: [{ name: 'lora-sd1', file: lora, te: 1, unet: 1 }] });
     assert.notEqual(one.dir, plain.dir);
+    assert.equal(one.base, plain.dir);
     assert.equal(one.cached, false);
     assert.deepEqual(one.lora, { merged: config.modules.length, unmatched: [] });
-    assert.ok(one.parts.unet!.pointed > 600, 'unmerged fp32 weights still point into the checkpoint');
-    assert.ok(one.parts.unet!.converted > 0, 'merged weights are converted into the cache');
-    const again = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(1) });
+    assert.equal(one.parts.vae_decoder!.linked, true, 'parts the LoRA does not touch are the base\'s files');
+    assert.equal(one.parts.unet!.pointed, 2 * config.modules.filter((m) => m.kohya.startsWith('lora_unet')).length, 'LoRA factors read in place from the LoRA file');
+    assert.equal(one.parts.unet!.converted, 0);
+    // Disk: the variant holds its graphs only; weights are hard links (base data, checkpoint, LoRA file).
+    const size = statSync(cp()).size;
+    const listing = listCache(env.cache);
+    const variant = listing.entries.find((e) => e.path === one.dir)!;
+    report('LoRA variant: own bytes / checkpoint bytes', variant.bytes / size, 0.05);
+    assert.ok(variant.bytes < 0.05 * size, `variant ${variant.bytes} B for a ${size} B checkpoint`);
+    assert.ok(listing.totalBytes < 0.1 * size, `whole cache ${listing.totalBytes} B`);
+    assert.equal(statSync(join(one.dir, 'unet', 'checkpoint.weights')).ino, statSync(cp()).ino);
+    assert.equal(statSync(join(one.dir, 'unet', 'lora-0.weights')).ino, statSync(lora).ino);
+    const again = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: [{ name: 'lora-sd1', file: lora, te: 1, unet: 1 }] });
     assert.equal(again.cached, true);
     assert.equal(again.dir, one.dir);
-    const other = await checkpointToOnnx({ checkpoint: cp(), cacheDir: env.cache, hashCache: false, loras: at(0.5) });
+    const other = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: [{ name: 'lora-sd1', file: lora, te: 0.5, unet: 0.5 }] });
     assert.notEqual(other.dir, one.dir);
+    // The variant's UNet (base weights + in-graph LoRA delta, folded by ONNX Runtime) reproduces PyTorch.
+    const ref = await io('lora-sd1.io.safetensors');
+    const unetIo = await io('unet-sd1.io.safetensors');
+    const mult = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier) });
+    const sm = await ort.InferenceSession.create(join(mult.dir, 'unet', 'model.onnx'), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    try {
+      const out = await sm.run({ sample: f32(unetIo.get('x')!), timestep: f32(unetIo.get('timesteps')!), encoder_hidden_states: f32(unetIo.get('context')!) });
+      const e = maxAbsDiff(out.out_sample!.data as Float32Array, ref.get('eps_lora')!.data as Float32Array);
+      report('variant unet eps with LoRA (in-graph delta)', e, 2e-5);
+      assert.ok(e <= 2e-5);
+    } finally {
+      await sm.release();
+    }
     assert.deepEqual(readdirSync(env.user).sort(), userBefore);
     assert.deepEqual(readdirSync(join(env.root, 'Lora', 'styles')), loraBefore);
   });
@@ -155,6 +206,10 @@ describe('LoRA through checkpoints and the pipeline', () => {
     assert.equal(info.prompt, 'a red barn <lora:lora-sd1:1>');
     const hash = (await hashFile(LORA, { cache: false })).lora;
     assert.equal(info.fields['Lora hashes'], `lora-sd1: ${hash}`);
+    const modelHash = (await hashFile(cp(), { cache: false })).autoV2;
+    const plainInfo = parseGenerationParameters(readPngTextChunks(readFileSync(plain)).find((c) => c.keyword === 'parameters')!.text);
+    assert.equal(plainInfo.fields['Model hash'], modelHash, 'A1111 "Model hash": the checkpoint file (AutoV2), not the ONNX build');
+    assert.equal(info.fields['Model hash'], modelHash, 'a LoRA does not change the model hash');
     const text = readPngTextChunks(readFileSync(one)).find((c) => c.keyword === 'parameters')!.text;
     assert.match(text, new RegExp(`Lora hashes: "lora-sd1: ${hash}", .*Version: `));
     const missing = runCli(['img2img', '--model', cp(), '-p', 'x <lora:absent:1>', '--steps', '2', '-W', '64', '-H', '64', '--outdir', env.out], cliEnv);

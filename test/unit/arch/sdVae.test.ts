@@ -62,6 +62,21 @@ describe('SD VAE setting', () => {
     assert.equal(file.fields['VAE'], 'my-vae.safetensors');
     assert.equal(file.fields['VAE hash'], (await hashFile(myVae(), { cache: false })).autoV2);
     assert.notDeepEqual(await file.px, await own.px);
+    const modelHash = (await hashFile(cp(), { cache: false })).autoV2;
+    assert.equal(own.fields['Model hash'], modelHash, 'A1111 "Model hash": the checkpoint file, not the ONNX build');
+    assert.equal(file.fields['Model hash'], modelHash, 'a VAE override keeps the checkpoint hash');
+    // --vae FILE: any VAE file by path, named in the infotext by its file name.
+    const elsewhere = join(env.user, 'other-place.safetensors');
+    copyFileSync(myVae(), elsewhere);
+    const flagged = runCli(['img2img', '--model', cp(), '--vae', elsewhere, '-p', 'a red barn', '--sampler', 'Euler', '--steps', '2', '--seed', '3', '-W', '64', '-H', '64', '--outdir', env.out],
+      { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer'), SD_STUDIO_VAE: 'None' });
+    assert.equal(flagged.code, 0, flagged.stderr);
+    assert.deepEqual(await sharp(flagged.stdout.trim()).raw().toBuffer(), await file.px);
+    assert.equal(parseGenerationParameters(readPngTextChunks(readFileSync(flagged.stdout.trim())).find((c) => c.keyword === 'parameters')!.text).fields['VAE'], 'other-place.safetensors');
+    const gone = runCli(['img2img', '--model', cp(), '--vae', join(env.user, 'gone.safetensors'), '-p', 'x', '--steps', '1', '-W', '64', '-H', '64', '--outdir', env.out],
+      { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') });
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /VAE file not found: .*gone\.safetensors/);
     // "Automatic" picks <checkpoint>.vae.safetensors beside the checkpoint.
     const sidecar = join(env.user, 'tiny.vae.safetensors');
     copyFileSync(myVae(), sidecar);

@@ -8,7 +8,7 @@ import { saveImage } from '../../../daemon/output/save';
 import { writeNewFileSync } from '../../../models/formats/atomicFile';
 
 const ctx: FilenameContext = {
-  seed: 1234567890, steps: 20, cfg: 7, width: 512, height: 768, sampler: 'DPM++ 2M', scheduler: 'Karras', modelHash: 'abcdef0123', modelName: 'sd15',
+  seed: 1234567890n, steps: 20, cfg: 7, width: 512, height: 768, sampler: 'DPM++ 2M', scheduler: 'Karras', modelHash: 'abcdef0123', modelName: 'sd15',
   prompt: 'a cat: on a mat?', negativePrompt: '', batchSize: 1, date: new Date(2024, 6, 27, 13, 5, 9),
 };
 
@@ -26,7 +26,7 @@ describe('A1111 file names (reference §10)', () => {
     assert.equal(applyFilenamePattern('[seed]-[batch_number]', { ...ctx, batchSize: 2, batchNumber: 0 }), '1234567890-1'); // batch_index + 1
   });
   it('the patterns A1111 users set: arguments, hashes, styles, hasprompt, clip skip, VAE file', () => {
-    const c = { ...ctx, batchSize: 2, allSeeds: [5, 6], styles: ['Film', 'Warm'], clipSkip: 2, vaeFile: '/m/VAE/kl-f8-anime.vae.pt', pixels: Uint8Array.of(1, 2, 3) };
+    const c = { ...ctx, batchSize: 2, allSeeds: [5n, 6n], styles: ['Film', 'Warm'], clipSkip: 2, vaeFile: '/m/VAE/kl-f8-anime.vae.pt', pixels: Uint8Array.of(1, 2, 3) };
     assert.equal(applyFilenamePattern('[seed_first]-[seed_last]', c), '5-6');
     assert.equal(applyFilenamePattern('[seed_last]x', ctx), 'x'); // batch of one: skipped with nothing before it
     assert.equal(applyFilenamePattern('[styles]', c), 'Film, Warm');

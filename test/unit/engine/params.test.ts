@@ -44,3 +44,14 @@ describe('send to inpaint / extras', () => {
     assert.deepEqual(sendToExtras(to, '/a.png'), { images: ['/a.png'], resize_mode: 1, upscaling_resize_w: 1024, upscaling_resize_h: 768 });
   });
 });
+
+describe('infotext settings SD Studio cannot apply yet', () => {
+  it('are listed (with their feature) when pasted, in the text\'s order; a plain infotext has none', () => {
+    const r = paramsFromInfotext('cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Refiner: sdxl_refiner [7440042bbd], Refiner switch at: 0.8, Denoising strength: 0.5, ADetailer model: face_yolov8n.pt, Lora hashes: "x: 0123456789ab", Version: v1.10.1');
+    assert.deepEqual(r.notHonoured, ['Refiner', 'Refiner switch at', 'ADetailer model']);
+    assert.match(r.warning!, /Refiner, Refiner switch at \(Refiner\); ADetailer model \(ADetailer\)/);
+    const plain = paramsFromInfotext('cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: 0123456789, Version: v1.10.1');
+    assert.deepEqual(plain.notHonoured, []);
+    assert.equal(plain.warning, null);
+  });
+});

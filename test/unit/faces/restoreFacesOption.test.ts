@@ -7,7 +7,7 @@ import { img2imgInfotext } from '../../../daemon/output/infotext';
 import { paramsFromInfotext } from '../../../daemon/infotext/pasteParams';
 import { defaultSettings } from '../../../daemon/settings';
 
-const facts = { seed: 7, subseed: 1, samplerName: 'Euler a', scheduleLabel: 'Automatic', isImg2Img: true, samplerUsesEnsd: false };
+const facts = { seed: 7n, subseed: 1n, samplerName: 'Euler a', scheduleLabel: 'Automatic', isImg2Img: true, samplerUsesEnsd: false };
 
 describe('img2img restore_faces', () => {
   const settings = { ...defaultSettings({}), modelsRoot: '/nowhere' };

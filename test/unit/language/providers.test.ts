@@ -67,6 +67,14 @@ test('diagnostics: legacy sampler names and a clean spec give nothing', () => {
   assert.deepEqual(codes('a cat, (hat:1.2), <lora:filmGrain:1>\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1, Size: 512x512'), []);
 });
 
+test('diagnostics: infotext settings SD Studio does not apply yet are warned on their key', () => {
+  const ds = sdPromptDiagnostics(analyzeSdPrompt('a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Tiling: True, ControlNet 0: "Module: canny"'), env());
+  const w = ds.filter((d) => d.code === 'not-honoured');
+  assert.deepEqual(w.map((d) => d.severity), [DiagnosticSeverity.Warning, DiagnosticSeverity.Warning]);
+  assert.match(String(w[0]!.message), /Tiling \(Tiling\)/);
+  assert.deepEqual(w[1]!.range.start, { line: 1, character: 'Steps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Tiling: True, '.length });
+});
+
 test('diagnostics: a word group cut by the 75-token chunk boundary', () => {
   // 50 tokens in comma groups, then 40 words without a comma: the cut at 75 is 26 tokens after the last comma,
   // beyond A1111's 20-token backtrack.

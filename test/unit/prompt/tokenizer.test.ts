@@ -69,3 +69,22 @@ test('the cache returns the same ids and is fast', () => {
   for (let i = 0; i < 200; i++) assert.equal(tok.encode(text).length, first.length);
   assert.ok(performance.now() - t0 < 2000);
 });
+
+test('the bundled tokenizer (OpenAI\'s BPE file, as SimpleTokenizer reads it) equals the Hugging Face files', async () => {
+  const { bundledTokenizerDir } = await import('../../../models/bundledTokenizer');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const cache = mkdtempSync(join(tmpdir(), 'sd-studio-tok-'));
+  try {
+    const dir = bundledTokenizerDir(cache);
+    assert.equal(dir, join(cache, 'clip-tokenizer'));
+    const want = JSON.parse(readFileSync(sharedPath('models-fixtures', 'clip-tokenizer', 'vocab.json'), 'utf8')) as Record<string, number>;
+    const got = JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as Record<string, number>;
+    assert.deepEqual(got, want);
+    assert.equal(readFileSync(join(dir, 'merges.txt'), 'utf8'), readFileSync(sharedPath('models-fixtures', 'clip-tokenizer', 'merges.txt'), 'utf8'));
+    assert.deepEqual(ClipTokenizer.fromDir(dir).encode('A  Photo of an astronaut riding a horse on Mars, 4k!'), tok.encode('A  Photo of an astronaut riding a horse on Mars, 4k!'));
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});

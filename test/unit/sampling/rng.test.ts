@@ -1,9 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../../daemon/sampling';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRef, closeTo } from './ref';
 
 const ref = loadRef('rng.json');
+
+// torch's own output (test/fixtures/reference/torch_randn_cpu.py): ≥ 16 elements go through the AVX2
+// Box–Muller with avx_mathfun's float32 log/sincos; 64-bit seeds keep their low 32 bits (at::mt19937).
+interface TorchRef { full: { seed: string; n: number; bits: number[] }[]; hashed: { seed: string; n: number; sha256: string }[] }
+const torchRef = JSON.parse(readFileSync(join('test', 'fixtures', 'reference', 'torch-randn-cpu.json'), 'utf8')) as TorchRef;
+const bitsOf = (x: Float32Array): number[] => Array.from(new Int32Array(x.buffer, x.byteOffset, x.length));
+
+test('CPU randn equals torch bit for bit on tensors of 16 to 27 653 elements, ragged tails and 64-bit seeds', () => {
+  for (const v of torchRef.full) assert.deepEqual(bitsOf(createRng('cpu', BigInt(v.seed)).randn([v.n])), v.bits, `seed ${v.seed} n ${v.n}`);
+  for (const v of torchRef.hashed) {
+    const x = createRng('cpu', BigInt(v.seed)).randn([v.n]);
+    assert.equal(createHash('sha256').update(new Uint8Array(x.buffer)).digest('hex'), v.sha256, `seed ${v.seed} n ${v.n}`);
+  }
+});
 
 for (const v of ref.cpu.vectors) {
   test(`CPU randn seed ${v.seed} shape [${v.shape}] is bit-exact`, () => {
