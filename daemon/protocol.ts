@@ -531,8 +531,10 @@ export interface ModelsConvertResult {
 
 /**
  * Params of `models/convertOnnx`, as a job: a single-file SD 1.x/2.x checkpoint → a diffusers ONNX folder, or a
- * network weights file (GFPGAN, CodeFormer, RetinaFace, facexlib ParseNet, ESRGAN-family upscaler; `.pth` with
- * or without a params_ema / params wrapper, or .safetensors) → `out/model.onnx` + `out/model.json`.
+ * network weights file (GFPGAN, CodeFormer, RetinaFace, facexlib ParseNet, CLIP image encoder — OpenAI's
+ * ViT-L-14.pt TorchScript archive, its visual.* tensors or a Hugging Face CLIPModel —, DeepDanbooru, ESRGAN-family
+ * upscaler; `.pth` with or without a params_ema / params wrapper, or .safetensors) → `out/model.onnx` +
+ * `out/model.json`.
  */
 export interface ModelsConvertOnnxParams {
   /** .safetensors, .ckpt, .pth or .pt. */
@@ -582,7 +584,7 @@ export interface NetworkConvertOnnxResult {
   jobId: string;
   kind: 'network';
   dir: string;
-  network: 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'esrgan';
+  network: 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'clip-vision' | 'deepdanbooru' | 'esrgan';
   /** "GFPGANv1Clean 512 px, style 512×16, sft_half". */
   arch: string;
   /** The image input and how the caller normalises it (model.json `input`). */

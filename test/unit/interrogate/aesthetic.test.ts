@@ -79,7 +79,7 @@ describe('aesthetic gradients on the tiny CLIP text tower (PyTorch autograd + to
     it(`Adam steps, tuned hidden states and the mix: ${c.name} (${c.slerp ? 'slerp' : 'linear'} ${c.weight}, ${c.steps} steps, lr ${c.lr}${c.text ? ', negative text, slerp angle ' + c.angle : ''}, CLIP skip ${c.skip})`, async () => {
       const losses: number[] = [];
       const spy = new Proxy(trainer, {
-        get: (t, k) => (k === 'tune' ? (ids: Int32Array[], target: Float32Array, o: Parameters<ClipTextTrainer['tune']>[2]) => t.tune(ids, target, { ...o, onStep: (s, l) => losses.push(l) }) : Reflect.get(t, k)),
+        get: (t, k) => (k === 'tune' ? (ids: Int32Array[], target: Float32Array, o: Parameters<ClipTextTrainer['tune']>[2]) => t.tune(ids, target, { ...o, onStep: (_s, l) => losses.push(l) }) : Reflect.get(t, k)),
       });
       const z = await applyAesthetic(ioF32(io, 'aesthetic_z'), chunks(), settings(c), spy, tokenizer, { clipSkip: c.skip });
       const refLoss = ioF32(io, `aesthetic_${c.name}_losses`);
