@@ -1,7 +1,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { DaemonSettings } from './protocol';
+import type { DaemonSettings, InterrogateSettings } from './protocol';
+
+/** A1111's Interrogate settings defaults (shared_options.py), plus the WD14 tagger extension's threshold. */
+export const INTERROGATE_DEFAULTS: InterrogateSettings = {
+  keepModelsInMemory: false, returnRanks: false, clipNumBeams: 1, clipMinLength: 24, clipMaxLength: 48, clipDictLimit: 1500,
+  clipSkipCategories: [], deepbooruThreshold: 0.5, deepbooruSortAlpha: true, deepbooruUseSpaces: true, deepbooruEscape: true,
+  deepbooruFilterTags: '', wd14Threshold: 0.35, wd14Model: '',
+};
 
 /** Defaults, then environment (for the CLI and headless use); clients override with `sd/settings.update`. */
 export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSettings {
@@ -35,6 +42,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     saveBeforeColorCorrection: false,
     img2imgColorCorrection: false,
     stylesFile: env.SD_STUDIO_STYLES ?? '',
+    interrogate: { ...INTERROGATE_DEFAULTS },
   };
 }
 

@@ -11,6 +11,8 @@ import { registerLanguageFeatures } from '../language';
 import { registerInpaintHandlers } from './inpaint';
 import { registerStylesHandlers } from './styles';
 import { registerScriptHandlers } from './scripts';
+import { registerInterrogateHandlers } from './interrogate';
+import { registerAestheticHandlers } from './aesthetic';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -25,5 +27,7 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerInpaintHandlers(server, services);
   registerStylesHandlers(server);
   registerScriptHandlers(server, services);
+  registerInterrogateHandlers(server, services);
+  registerAestheticHandlers(server, services);
   // <handlers>
 }

@@ -29,15 +29,19 @@ export function normalizePlanes(img: RgbImage, mean: readonly number[] = CLIP_ME
   return out;
 }
 
-/** clip._transform(size): the CLIP image encoder's input [3, size, size]. */
-export function clipPixels(img: RgbImage, size: number): Float32Array {
+/**
+ * clip._transform(size): the CLIP image encoder's input [3, size, size]. `crop: 'floor'` is HF CLIPImageProcessor's
+ * centre crop ((size − n) // 2), which the aesthetic extension's CLIPProcessor uses; the rest is the same.
+ */
+export function clipPixels(img: RgbImage, size: number, crop: 'round' | 'floor' = 'round'): Float32Array {
   const short = Math.min(img.width, img.height);
   const long = Math.max(img.width, img.height);
   const other = Math.trunc((size * long) / short);
   const [w, h] = img.width <= img.height ? [size, other] : [other, size];
   const resized = pilResizeRgb(img, w, h, 'bicubic');
-  const top = roundHalfEven((h - size) / 2);
-  const left = roundHalfEven((w - size) / 2);
+  const offset = (d: number): number => (crop === 'floor' ? Math.floor(d / 2) : roundHalfEven(d / 2));
+  const top = offset(h - size);
+  const left = offset(w - size);
   return normalizePlanes(cropRgb(resized, left, top, size, size));
 }
 
