@@ -286,6 +286,7 @@ function resolveAesthetic(a: Img2ImgParams['aesthetic']): { aesthetic?: Resolved
   if (a === undefined || a === null) return {};
   if (typeof a !== 'object') throw invalidParam('aesthetic', 'expected an object', 'AestheticParams');
   const embedding = str('aesthetic.embedding', a.embedding, '');
+  if (embedding === '' && Object.keys(a).some((k) => k !== 'embedding')) throw invalidParam('aesthetic.embedding', 'aesthetic settings were given without an embedding', 'an embedding name or .pt path');
   if (embedding === '' || embedding === 'None') return {};
   return {
     aesthetic: {

@@ -12,6 +12,8 @@ import { extrasCommand } from './extras';
 import { outpaintCommand } from './outpaint';
 import { batchCommand } from './batch';
 import { promptMatrixCommand, promptsFromFileCommand, xyzCommand } from './scripts';
+import { interrogateCommand } from './interrogate';
+import { aestheticCommand } from './aesthetic';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -31,5 +33,7 @@ export const commands: CliCommand[] = [
   xyzCommand,
   promptMatrixCommand,
   promptsFromFileCommand,
+  interrogateCommand,
+  aestheticCommand,
   // <commands>
 ];
