@@ -98,6 +98,14 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     skip: async ({ jobId }) => {
       await ctx.daemon.request('sd/job.skip', { jobId });
     },
+    interrogate: async ({ image, method }) => {
+      const r = await ctx.runJob('sd/interrogate', { images: [imageRef(ctx, image)], model: method }, method === 'clip' ? 'Interrogate CLIP' : 'Interrogate DeepBooru');
+      if (!r) return null;
+      const first = r.images[0];
+      if (!first || first.error !== undefined || first.caption === undefined) throw new Error(first?.error ?? 'interrogation gave no text');
+      return { caption: first.caption };
+    },
+    aestheticEmbeddings: () => ctx.daemon.request('sd/aesthetic.list', {}),
     sendTo: async ({ target, image, infotext }) => {
       let params: Img2ImgParams | undefined;
       if (infotext) params = (await ctx.daemon.request('sd/infotext.parse', { text: infotext })).params;
