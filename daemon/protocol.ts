@@ -124,6 +124,8 @@ export interface DaemonSettings {
   backends: BackendConfig[];
   /** Size limit of SD Studio's cache (checkpoint builds, LoRA/VAE variants, derived graphs) in GB; least recently used out. Default 10. */
   cacheLimitGB: number;
+  /** A1111's Interrogate settings (the `sdStudio.interrogate.*` settings). */
+  interrogate: InterrogateSettings;
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -317,6 +319,8 @@ export interface Img2ImgParams {
   inpaint_colour_match?: boolean;
   /** Beyond A1111: latent mask by PIL bicubic resize (A1111's) or by the max over each 8×8 block (thin masks survive). */
   inpaint_latent_mask?: 'bicubic' | 'max';
+  /** A1111's aesthetic-gradients extension (SD 1.x); absent = off. Infotext "Aesthetic LR", "Aesthetic weight", …. */
+  aesthetic?: AestheticParams;
   /**
    * A1111 settings overridden for this job only (`img2img_fix_steps`, `randn_source`, `eta_noise_seed_delta`,
    * `inpainting_mask_weight` = "Inpainting conditioning mask strength" 0..1, default 1, `CLIP_stop_at_last_layers`,
@@ -596,8 +600,10 @@ export interface ModelsConvertResult {
 
 /**
  * Params of `models/convertOnnx`, as a job: a single-file SD 1.x/2.x checkpoint → a diffusers ONNX folder, or a
- * network weights file (GFPGAN, CodeFormer, RetinaFace, facexlib ParseNet, ESRGAN-family upscaler; `.pth` with
- * or without a params_ema / params wrapper, or .safetensors) → `out/model.onnx` + `out/model.json`.
+ * network weights file (GFPGAN, CodeFormer, RetinaFace, facexlib ParseNet, CLIP image encoder — OpenAI's
+ * ViT-L-14.pt TorchScript archive, its visual.* tensors or a Hugging Face CLIPModel —, DeepDanbooru, ESRGAN-family
+ * upscaler; `.pth` with or without a params_ema / params wrapper, or .safetensors) → `out/model.onnx` +
+ * `out/model.json`.
  */
 export interface ModelsConvertOnnxParams {
   /** .safetensors, .ckpt, .pth or .pt. */
@@ -647,7 +653,7 @@ export interface NetworkConvertOnnxResult {
   jobId: string;
   kind: 'network';
   dir: string;
-  network: 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'esrgan';
+  network: 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'clip-vision' | 'deepdanbooru' | 'esrgan';
   /** "GFPGANv1Clean 512 px, style 512×16, sft_half". */
   arch: string;
   /** The image input and how the caller normalises it (model.json `input`). */
@@ -1112,6 +1118,153 @@ export interface BackendStatus {
 // <api-section>
 
 // ---------------------------------------------------------------------------------------------------------
+// Interrogate (A1111's Interrogate CLIP / Interrogate DeepBooru buttons and /sdapi/v1/interrogate)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A1111's Settings → Interrogate, with A1111's defaults; WD14 fields follow the WD14 tagger extension. */
+export interface InterrogateSettings {
+  /** interrogate_keep_models_in_memory (false): otherwise the models are released after each request. */
+  keepModelsInMemory: boolean;
+  /** interrogate_return_ranks (false): matches written "(term:0.123)". */
+  returnRanks: boolean;
+  /** interrogate_clip_num_beams (1). */
+  clipNumBeams: number;
+  /** interrogate_clip_min_length (24) and interrogate_clip_max_length (48), in tokens, the prompt included. */
+  clipMinLength: number;
+  clipMaxLength: number;
+  /** interrogate_clip_dict_limit (1500): lines used from each term list; 0 = all. */
+  clipDictLimit: number;
+  /** interrogate_clip_skip_categories ([]): term-list file stems not ranked. */
+  clipSkipCategories: string[];
+  /** interrogate_deepbooru_score_threshold (0.5). */
+  deepbooruThreshold: number;
+  /** deepbooru_sort_alpha (true): alphabetical, else by score. */
+  deepbooruSortAlpha: boolean;
+  /** deepbooru_use_spaces (true): "_" → " ". */
+  deepbooruUseSpaces: boolean;
+  /** deepbooru_escape (true): backslash before ( ) \. */
+  deepbooruEscape: boolean;
+  /** deepbooru_filter_tags (""): comma-separated tags never written. */
+  deepbooruFilterTags: string;
+  /** WD14 tagger: threshold for general tags (0.35, the tagger extension's default). */
+  wd14Threshold: number;
+  /** WD14 tagger to use (folder or repo name); "" = the first one found. */
+  wd14Model: string;
+}
+
+/** Interrogation methods; A1111's API calls DeepBooru "deepdanbooru". */
+export type InterrogateMethod = 'clip' | 'deepbooru' | 'wd14';
+
+/**
+ * Params of `sd/interrogate` (the panels' 📎 / 📦 buttons, `sd-studio interrogate`, the HTTP API): describe images
+ * as A1111 does. A job; one bad image is reported in its entry and the rest go on.
+ */
+export interface InterrogateParams {
+  images?: ImageRef[];
+  /** Every image file in this folder (non-recursive, sorted). */
+  input_dir?: string;
+  /** "clip" (default: BLIP caption + CLIP term ranking), "deepbooru" (or "deepdanbooru") or "wd14". */
+  model?: InterrogateMethod | 'deepdanbooru';
+  /** Batch: write each caption to `<stem>.txt` in this folder. */
+  output_dir?: string;
+  /** Batch: write each caption to `<stem>.txt` beside its image (when no output_dir). */
+  write_captions?: boolean;
+  /** Replace existing .txt files (default false: an existing one is kept and the input reported as skipped). */
+  overwrite?: boolean;
+  /** This request's settings (the rest come from DaemonSettings.interrogate). */
+  settings?: Partial<InterrogateSettings>;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+export interface InterrogateImageResult {
+  /** The input as given (path, or "images[i]" for inline data). */
+  source: string;
+  /** What A1111 returns: the prompt text. */
+  caption?: string;
+  /** The .txt written for it. */
+  txt?: string;
+  /** The parts: BLIP's caption and each term list's matches (clip), or the kept tags with their scores (taggers). */
+  details?: {
+    caption?: string;
+    categories?: Array<{ name: string; matches: Array<{ text: string; score: number }> }>;
+    tags?: Array<{ tag: string; score: number }>;
+  };
+  /** Why it was not written (an existing .txt). */
+  skipped?: string;
+  error?: string;
+}
+
+export interface InterrogateResult {
+  jobId: string;
+  method: InterrogateMethod;
+  images: InterrogateImageResult[];
+  failed: number;
+  /** Things to know about the whole job (which term lists were used, ...), once each. */
+  notices?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Aesthetic embeddings (A1111's aesthetic-gradients extension)
+// ---------------------------------------------------------------------------------------------------------
+
+/** The extension's per-generation settings (its UI defaults). */
+export interface AestheticParams {
+  /** An embedding name from `sd/aesthetic.list` (aesthetic_embeddings/NAME.pt) or a .pt path. */
+  embedding: string;
+  /** "Aesthetic weight" 0..1, default 0.9. */
+  weight?: number;
+  /** "Aesthetic steps" 0..50, default 5. */
+  steps?: number;
+  /** "Aesthetic learning rate", default 0.0001. */
+  lr?: number;
+  /** "Slerp interpolation" (default false: linear). */
+  slerp?: boolean;
+  /** "Slerp angle" 0..1, default 0.1 (used with `text`). */
+  slerp_angle?: number;
+  /** "Aesthetic text for imgs": rotates the embedding toward this text's features. */
+  text?: string;
+  /** "Is negative text": rotate away from it. */
+  text_negative?: boolean;
+}
+
+/** Params of `sd/aesthetic.create` (a job): the extension's "Create aesthetic embedding" tab. */
+export interface AestheticCreateParams {
+  name: string;
+  /** Folder of images (.png .jpg .jpeg .gif .tiff .webp, non-recursive). */
+  input_dir: string;
+  /** Where NAME.pt goes; default the models root's aesthetic_embeddings folder. */
+  out_dir?: string;
+  /** Replace an existing NAME.pt (default false: an error). */
+  overwrite?: boolean;
+  /**
+   * Average the features after normalising each (default true); false averages them as they come, as the A1111
+   * extension's generate_imgs_embd does (the mean is normalised when the embedding is used, either way).
+   */
+  normalize_each?: boolean;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+export interface AestheticCreateResult {
+  jobId: string;
+  path: string;
+  /** Images averaged. */
+  images: number;
+  /** Files that could not be read (skipped). */
+  failed: Array<{ file: string; error: string }>;
+  /** Embedding width (768 for ViT-L/14). */
+  dim: number;
+  seconds: number;
+}
+
+export interface AestheticListResult {
+  embeddings: Array<{ name: string; path: string }>;
+  /** Where `sd/aesthetic.create` writes by default; null without a models root. */
+  folder: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The method table: every request and notification once. Clients and the daemon are typed from it.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -1185,6 +1338,12 @@ export interface RequestTypes {
   'sd/api.stop': { params: Record<string, never>; result: ApiStatus };
   /** The configured backends: reachable or not, busy, their models (refreshed by the request). */
   'sd/backends.list': { params: Record<string, never>; result: { backends: BackendStatus[] } };
+  /** Interrogate CLIP (BLIP caption + CLIP ranking), DeepBooru or WD14 tags for images or a folder, as a job. */
+  'sd/interrogate': { params: InterrogateParams; result: InterrogateResult };
+  /** Average a folder's CLIP image features into aesthetic_embeddings/NAME.pt, as a job. */
+  'sd/aesthetic.create': { params: AestheticCreateParams; result: AestheticCreateResult };
+  /** The aesthetic embeddings under the models root. */
+  'sd/aesthetic.list': { params: Record<string, never>; result: AestheticListResult };
   // <requests>
 }
 

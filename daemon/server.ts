@@ -107,16 +107,6 @@ export class DaemonServer {
     }
   }
 
-  /** Whether a method is registered (an endpoint can serve a feature only once the daemon has it). */
-  hasMethod(method: string): boolean {
-    return this.dispatchers.has(method);
-  }
-
-  /** `call` for a method protocol.ts does not declare yet (the HTTP API's hooks for features being built). */
-  callUntyped(method: string, params: unknown): Promise<unknown> {
-    return this.call(method as RequestMethod, params as never);
-  }
-
   private bind(method: string, dispatch: Dispatch): void {
     this.dispatchers.set(method, dispatch);
     this.connection.onRequest(method, async (params: unknown, token: CancellationToken) => {

@@ -14,6 +14,7 @@ import { TokenizerStore } from './prompt/tokenizerStore';
 import type { DaemonSettings } from './protocol';
 import { physicalCores } from './settings';
 import { TaesdDecoders } from './parts/taesd';
+import { InterrogateModels } from './parts/interrogateModels';
 
 export class Services {
   readonly tokenizers = new TokenizerStore();
@@ -25,6 +26,8 @@ export class Services {
   readonly upscalers: UpscalerModels;
   readonly faces: FaceRestoration;
   readonly taesd: TaesdDecoders;
+  /** Interrogate (BLIP, CLIP, DeepBooru, WD14) and the aesthetic CLIP: their own pool, released after each job unless kept. */
+  readonly interrogate: InterrogateModels;
   private readonly pools: SessionPool[];
 
   /**
@@ -40,11 +43,13 @@ export class Services {
     const upscaler = pool((s) => s.threads);
     const faces = pool(cores);
     const taesd = pool(cores);
-    this.pools = [sd, upscaler, faces, taesd];
+    const interrogate = pool(cores);
+    this.pools = [sd, upscaler, faces, taesd, interrogate];
     this.models = new ModelManager(sd, this.tokenizers, () => settings().cacheLimitGB * 2 ** 30);
     this.upscalers = new UpscalerModels(upscaler);
     this.faces = new FaceRestoration(faces);
     this.taesd = new TaesdDecoders(taesd);
+    this.interrogate = new InterrogateModels(interrogate);
   }
 
   /** Releases every session and empties every cache (daemon shutdown). */
@@ -52,6 +57,7 @@ export class Services {
     await Promise.all([this.models.dispose(), this.upscalers.dispose()]);
     this.taesd.clear();
     this.faces.clear();
+    this.interrogate.clear();
     await Promise.all(this.pools.map((p) => p.disposeAll()));
     this.tokenizers.clear();
     this.embeddings.clear();

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { BackendConfig, DaemonSettings } from './protocol';
+import type { BackendConfig, DaemonSettings, InterrogateSettings } from './protocol';
+
+/** A1111's Interrogate settings defaults (shared_options.py), plus the WD14 tagger extension's threshold. */
+export const INTERROGATE_DEFAULTS: InterrogateSettings = {
+  keepModelsInMemory: false, returnRanks: false, clipNumBeams: 1, clipMinLength: 24, clipMaxLength: 48, clipDictLimit: 1500,
+  clipSkipCategories: [], deepbooruThreshold: 0.5, deepbooruSortAlpha: true, deepbooruUseSpaces: true, deepbooruEscape: true,
+  deepbooruFilterTags: '', wd14Threshold: 0.35, wd14Model: '',
+};
 
 /** Defaults, then environment (for the CLI and headless use); clients override with `sd/settings.update`. */
 export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSettings {
@@ -37,6 +44,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     stylesFile: env.SD_STUDIO_STYLES ?? '',
     backends: env.SD_STUDIO_BACKENDS ? readBackends(env.SD_STUDIO_BACKENDS) : [],
     cacheLimitGB: env.SD_STUDIO_CACHE_LIMIT_GB && Number.isFinite(Number(env.SD_STUDIO_CACHE_LIMIT_GB)) ? Number(env.SD_STUDIO_CACHE_LIMIT_GB) : 10,
+    interrogate: { ...INTERROGATE_DEFAULTS },
   };
 }
 

@@ -59,6 +59,8 @@ export interface ResolvedImg2Img {
   noGrid: boolean;
   /** A1111 "SD VAE" for this job (`override_settings.sd_vae`, else the setting). */
   sdVae: string;
+  /** The aesthetic-gradients extension's settings; undefined when no embedding is chosen. */
+  aesthetic?: ResolvedAesthetic;
 }
 
 /** A1111's latent upscale modes (`shared.latent_upscale_modes`): torch interpolate mode and antialias. */
@@ -112,6 +114,18 @@ function resolveHires(p: Img2ImgParams): ResolvedHires | undefined {
     cfgScale: p.hr_cfg === undefined || p.hr_cfg === null ? undefined : num('hr_cfg', p.hr_cfg, 7, 0, 100),
     checkpoint: SAME(str('hr_checkpoint_name', p.hr_checkpoint_name, ''), 'checkpoint'),
   };
+}
+
+/** AestheticParams after the extension's UI defaults (weight 0.9, steps 5, lr 0.0001, linear, angle 0.1). */
+export interface ResolvedAesthetic {
+  embedding: string;
+  weight: number;
+  steps: number;
+  lr: number;
+  slerp: boolean;
+  slerpAngle: number;
+  text: string;
+  textNegative: boolean;
 }
 
 /** The inpaint fields of img2img after defaults (A1111's UI defaults, reference §1.1). */
@@ -270,6 +284,7 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     save: resolveSaveOptions(settings, overrides, initImages.length > 0 ? 'img2img' : 'txt2img'),
     noGrid: bool('do_not_save_grid', p.do_not_save_grid, false),
     sdVae: str('override_settings.sd_vae', overrides.sd_vae, settings.sdVae),
+    ...resolveAesthetic(p.aesthetic),
   };
 }
 
@@ -278,4 +293,25 @@ function resolveRestoreFaces(o: NonNullable<Img2ImgParams['override_settings']>,
   const name = str('override_settings.face_restoration_model', o.face_restoration_model, settings.defaultFaceRestorer === 'gfpgan' ? 'GFPGAN' : 'CodeFormer');
   if (name !== 'CodeFormer' && name !== 'GFPGAN') throw invalidParam('override_settings.face_restoration_model', `unknown face restorer "${name}"`, 'CodeFormer or GFPGAN');
   return { model: name === 'GFPGAN' ? 'gfpgan' : 'codeformer', codeformerWeight: num('override_settings.code_former_weight', o.code_former_weight, 0.5, 0, 1) };
+}
+
+/** The extension's "None" embedding (or none given) turns it off, as load_image_embs does. */
+function resolveAesthetic(a: Img2ImgParams['aesthetic']): { aesthetic?: ResolvedAesthetic } {
+  if (a === undefined || a === null) return {};
+  if (typeof a !== 'object') throw invalidParam('aesthetic', 'expected an object', 'AestheticParams');
+  const embedding = str('aesthetic.embedding', a.embedding, '');
+  if (embedding === '' && Object.keys(a).some((k) => k !== 'embedding')) throw invalidParam('aesthetic.embedding', 'aesthetic settings were given without an embedding', 'an embedding name or .pt path');
+  if (embedding === '' || embedding === 'None') return {};
+  return {
+    aesthetic: {
+      embedding,
+      weight: num('aesthetic.weight', a.weight, 0.9, 0, 1),
+      steps: int('aesthetic.steps', a.steps, 5, 0, 1000),
+      lr: num('aesthetic.lr', a.lr, 0.0001, 0, 10),
+      slerp: bool('aesthetic.slerp', a.slerp, false),
+      slerpAngle: num('aesthetic.slerp_angle', a.slerp_angle, 0.1, 0, 1),
+      text: str('aesthetic.text', a.text, ''),
+      textNegative: bool('aesthetic.text_negative', a.text_negative, false),
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { Img2ImgParams, XyzParams } from '../daemon/protocol';
 import { generationDefaults } from './config';
 import type { Ctx } from './ctx';
 import { openExtras, openImg2Img, openInpaint, openMerger, showPreviewBeside } from './panels';
+import { interrogateFolder } from './interrogateFolder';
 
 type Command = (ctx: Ctx) => (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -52,6 +53,7 @@ const models: Record<string, Command> = {
 // --- Batch and conversions ------------------------------------------------------------------------------
 const batch: Record<string, Command> = {
   'sdStudio.batchImg2Img': (ctx) => (uri?: vscode.Uri) => batchImg2Img(ctx, uri),
+  'sdStudio.interrogateFolder': (ctx) => (uri?: vscode.Uri) => interrogateFolder(ctx, uri),
   'sdStudio.convertToSafetensors': (ctx) => async (uri?: vscode.Uri) => {
     const input = uri ?? (await pickFile('Convert to .safetensors', { 'PyTorch checkpoints': ['ckpt', 'pt', 'pth', 'bin'] }));
     if (!input) return;

@@ -1,6 +1,7 @@
 // Typed getters for the `sdStudio.*` settings, and which of them reach the daemon: some are pushed live with
 // `sd/settings.update`, the rest need a daemon restart (execution provider, threads). Settings that only the
-// panels use (defaults for new generations, interrogate options) are read here too, so nobody spells a key twice.
+// panels use (defaults for new generations) are read here too, so nobody spells a key twice; the interrogate
+// options travel to the daemon as one `interrogate` object.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -31,6 +32,17 @@ export interface SdStudioConfig {
   'interrogate.keepModelsInMemory': boolean;
   'interrogate.clipMaxLength': number;
   'interrogate.deepbooruThreshold': number;
+  'interrogate.returnRanks': boolean;
+  'interrogate.clipNumBeams': number;
+  'interrogate.clipMinLength': number;
+  'interrogate.clipDictLimit': number;
+  'interrogate.clipSkipCategories': string[];
+  'interrogate.deepbooruSortAlpha': boolean;
+  'interrogate.deepbooruUseSpaces': boolean;
+  'interrogate.deepbooruEscape': boolean;
+  'interrogate.deepbooruFilterTags': string;
+  'interrogate.wd14Threshold': number;
+  'interrogate.wd14Model': string;
   defaultSampler: string;
   defaultScheduler: string;
   defaultSteps: number;
@@ -105,6 +117,7 @@ export function daemonSettings(storage: vscode.Uri): Partial<DaemonSettings> {
   out.stylesFile = resolvePath(get('stylesFile'));
   if (get('previewMethod') === 'None') out.previewEvery = 0;
   out.previewMethod = get('previewMethod') === 'TAESD' ? 'taesd' : 'cheap';
+  out.interrogate = interrogateSettings();
   return out as Partial<DaemonSettings>;
 }
 
@@ -113,6 +126,18 @@ export function apiOptions(): ApiStartParams | undefined {
   if (!get('api.enabled')) return undefined;
   const auth = get('api.auth');
   return { port: get('api.port'), listen: get('api.listen'), ...(auth ? { auth } : {}) };
+}
+
+/** `sdStudio.interrogate.*` → A1111's Interrogate settings as the daemon takes them. */
+export function interrogateSettings(): DaemonSettings['interrogate'] {
+  return {
+    keepModelsInMemory: get('interrogate.keepModelsInMemory'), returnRanks: get('interrogate.returnRanks'),
+    clipNumBeams: get('interrogate.clipNumBeams'), clipMinLength: get('interrogate.clipMinLength'), clipMaxLength: get('interrogate.clipMaxLength'),
+    clipDictLimit: get('interrogate.clipDictLimit'), clipSkipCategories: get('interrogate.clipSkipCategories'),
+    deepbooruThreshold: get('interrogate.deepbooruThreshold'), deepbooruSortAlpha: get('interrogate.deepbooruSortAlpha'),
+    deepbooruUseSpaces: get('interrogate.deepbooruUseSpaces'), deepbooruEscape: get('interrogate.deepbooruEscape'),
+    deepbooruFilterTags: get('interrogate.deepbooruFilterTags'), wd14Threshold: get('interrogate.wd14Threshold'), wd14Model: get('interrogate.wd14Model'),
+  };
 }
 
 export interface ConfigChange {
@@ -129,7 +154,7 @@ export function classifyChange(e: vscode.ConfigurationChangeEvent): ConfigChange
   const touched = (k: string): boolean => e.affectsConfiguration(`${SECTION}.${k}`);
   return {
     needsRestart: RESTART_SETTINGS.some(touched),
-    affectsDaemon: [...DAEMON_KEYS, 'previewMethod'].some(touched),
+    affectsDaemon: [...DAEMON_KEYS, 'previewMethod', 'interrogate'].some(touched),
     affectsApi: touched('api'),
   };
 }

@@ -11,8 +11,11 @@ import { buildParseNet, isParseNet } from './arch/faces/parsenet';
 import { buildRetinaFace, isRetinaFace } from './arch/faces/retinaface';
 import { detectUpscaler, type UpscalerGraphInfo } from './arch/detectUpscaler';
 import { buildUpscalerFromTensors } from './upscalerCache';
+import { buildClipVision, isClipVision } from './arch/clip/vision';
+import { buildDeepDanbooru, isDeepDanbooru } from './arch/deepDanbooru';
+import type { PyValue } from './formats/pickle';
 
-export type NetworkKind = 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'esrgan';
+export type NetworkKind = 'gfpgan' | 'codeformer' | 'retinaface' | 'parsenet' | 'clip-vision' | 'deepdanbooru' | 'esrgan';
 
 /** What the graph expects and gives, for the caller (and for model.json). */
 export interface NetworkIo {
@@ -34,6 +37,8 @@ export interface NetworkIo {
   notes: string[];
   /** Upscalers only: what the tile runner needs. */
   upscaler?: UpscalerGraphInfo;
+  /** Classifiers: the name of each output score (DeepDanbooru's tags, from the file). */
+  labels?: string[];
 }
 
 export interface BuiltNetwork {
@@ -49,12 +54,18 @@ export interface NetworkOptions {
   heads?: number;
 }
 
+/** What a file holds besides its state dict: torch leaves (`tags/0` …) and safetensors metadata. */
+export interface NetworkSource {
+  leaves: ReadonlyMap<string, PyValue>;
+  metadata: Readonly<Record<string, string>>;
+}
+
 interface NetworkRow {
   kind: NetworkKind;
   /** For messages: "GFPGAN (GFPGANv1Clean)". */
   label: string;
   matches(tensors: ReadonlyMap<string, TensorRecord>): boolean;
-  build(tensors: ReadonlyMap<string, TensorRecord>, o: NetworkOptions): BuiltNetwork | Promise<BuiltNetwork>;
+  build(tensors: ReadonlyMap<string, TensorRecord>, o: NetworkOptions, source: NetworkSource): BuiltNetwork | Promise<BuiltNetwork>;
 }
 
 const FACE_IN = '(u8 / 255 − 0.5) / 0.5 per channel, RGB order (GFPGANer / A1111 restore_with_face_helper)';
@@ -137,6 +148,45 @@ const ROWS: NetworkRow[] = [
     },
   },
   {
+    kind: 'clip-vision',
+    label: 'CLIP image encoder (OpenAI ViT-L-14.pt / visual.*, or Hugging Face CLIPModel)',
+    matches: isClipVision,
+    build(t) {
+      const b = buildClipVision(t);
+      const i = b.info;
+      return {
+        g: b.g, plan: b.params.plan,
+        io: {
+          kind: 'clip-vision', arch: `CLIP ViT ${i.size} px, patch ${i.patch}, width ${i.width}, ${i.layers} layers, ${i.heads} heads → ${i.embedDim} (${i.layout === 'hf' ? 'Hugging Face' : 'OpenAI'} layout)`,
+          input: { name: 'image', shape: ['batch', 3, i.size, i.size], channels: 'RGB', preprocess: `clip._transform(${i.size}): bicubic resize of the short side to ${i.size}, centre crop, u8 / 255, then (x − (0.48145466, 0.4578275, 0.40821073)) / (0.26862954, 0.26130258, 0.27577711)` },
+          extraInputs: [],
+          outputs: [{ name: 'image_embeds', meaning: 'ln_post(class token) @ proj: encode_image / get_image_features, not normalised' }, { name: 'pooled', meaning: 'ln_post of the class token, before the projection' }],
+          notes: ['A1111 normalises image_embeds before ranking (interrogate) and the aesthetic extension averages get_image_features.'],
+        },
+      };
+    },
+  },
+  {
+    kind: 'deepdanbooru',
+    label: 'DeepDanbooru (model-resnet_custom_v3.pt)',
+    matches: isDeepDanbooru,
+    build(t, _o, source) {
+      const b = buildDeepDanbooru(t);
+      const labels = danbooruTags(source, b.info.tags);
+      return {
+        g: b.g, plan: b.params.plan,
+        io: {
+          kind: 'deepdanbooru', arch: `DeepDanbooru ResNet, stem ${b.info.stem}, ${b.info.tags} tags`,
+          input: { name: 'image', shape: [1, 3, 'height', 'width'], channels: 'RGB', preprocess: 'u8 / 255 (A1111 first resizes and fills to 512×512); the model\'s own NHWC → NCHW permute is done by the caller' },
+          extraInputs: [],
+          outputs: [{ name: 'scores', meaning: 'sigmoid tag scores [1, tags], in the order of `labels`' }, { name: 'logits', meaning: 'before the sigmoid' }],
+          notes: ['A1111 keeps tags scoring ≥ 0.5 that are not rating:*.'],
+          ...(labels ? { labels } : {}),
+        },
+      };
+    },
+  },
+  {
     kind: 'esrgan',
     label: 'ESRGAN-family upscaler (RRDBNet, SRVGGNetCompact)',
     matches: (t) => {
@@ -150,6 +200,25 @@ const ROWS: NetworkRow[] = [
     build: buildUpscaler,
   },
 ];
+
+/** The tag list DeepDanbooruModel.load_state_dict pops from the .pt (`tags` list), or a safetensors `tags` JSON. */
+function danbooruTags(source: NetworkSource, count: number): string[] | undefined {
+  const fromLeaves: string[] = [];
+  for (let i = 0; ; i++) {
+    const v = source.leaves.get(`tags/${i}`);
+    if (typeof v !== 'string') break;
+    fromLeaves.push(v);
+  }
+  let tags: unknown = fromLeaves.length ? fromLeaves : undefined;
+  if (!tags && source.metadata.tags) {
+    try {
+      tags = JSON.parse(source.metadata.tags);
+    } catch {
+      tags = undefined;
+    }
+  }
+  return Array.isArray(tags) && tags.length === count && tags.every((x) => typeof x === 'string') ? tags : undefined;
+}
 
 const weightInfo = (t: ReadonlyMap<string, TensorRecord>): Array<{ name: string; shape: number[] }> => [...t].map(([name, r]) => ({ name, shape: r.shape }));
 
@@ -173,7 +242,7 @@ export function detectNetwork(tensors: ReadonlyMap<string, TensorRecord>): Netwo
 
 export const networkLabels = (): string[] => ROWS.map((r) => r.label);
 
-export function buildNetwork(kind: NetworkKind, tensors: ReadonlyMap<string, TensorRecord>, o: NetworkOptions = {}): Promise<BuiltNetwork> {
+export function buildNetwork(kind: NetworkKind, tensors: ReadonlyMap<string, TensorRecord>, o: NetworkOptions = {}, source: NetworkSource = { leaves: new Map(), metadata: {} }): Promise<BuiltNetwork> {
   const row = ROWS.find((r) => r.kind === kind)!;
-  return Promise.resolve(row.build(tensors, o));
+  return Promise.resolve(row.build(tensors, o, source));
 }

@@ -12,7 +12,7 @@ import { openWeights } from './formats/open';
 import { netStateDict } from './formats/netStateDict';
 import { WeightsError, type TensorRecord } from './formats/tensorRecord';
 import { defaultCacheDir, hashFile, type HashCache } from './hash';
-import { buildNetwork, detectNetwork, networkLabels, type NetworkIo, type NetworkKind, type NetworkOptions } from './networkKinds';
+import { buildNetwork, detectNetwork, networkLabels, type NetworkIo, type NetworkKind, type NetworkOptions, type NetworkSource } from './networkKinds';
 
 /** Bumped when a builder's graph changes, so cached folders made by older code are rebuilt. */
 export const NETWORK_BUILDER_VERSION = 1;
@@ -54,15 +54,16 @@ export interface NetworkBuildOptions extends NetworkOptions {
 
 export const networkCacheDir = (env: NodeJS.ProcessEnv = process.env): string => join(defaultCacheDir(env), 'networks');
 
-async function readNetwork(file: string, expect?: NetworkKind): Promise<{ kind: NetworkKind; tensors: Map<string, TensorRecord> }> {
-  const tensors = netStateDict(await openWeights(file));
+async function readNetwork(file: string, expect?: NetworkKind): Promise<{ kind: NetworkKind; tensors: Map<string, TensorRecord>; source: NetworkSource }> {
+  const w = await openWeights(file);
+  const tensors = netStateDict(w);
   const kind = detectNetwork(tensors);
   if (!kind) {
     const sample = [...tensors.keys()].slice(0, 6).join(', ');
     throw new UnknownNetworkError(`${file}: not a network SD Studio can build (supported: ${networkLabels().join('; ')}); first keys: ${sample || '(none)'}`);
   }
   if (expect && kind !== expect) throw new UnknownNetworkError(`${file}: holds a ${kind} network, expected ${expect}`);
-  return { kind, tensors };
+  return { kind, tensors, source: { leaves: w.leaves, metadata: w.metadata } };
 }
 
 /**
@@ -74,7 +75,7 @@ export async function networkOnnx(path: string, o: NetworkBuildOptions = {}): Pr
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
   o.onStage?.('reading weights');
-  const { kind, tensors } = await readNetwork(file, o.expect);
+  const { kind, tensors, source } = await readNetwork(file, o.expect);
   o.onStage?.('hashing weights');
   const { sha256 } = await hashFile(file, { cache: o.hashCache, signal: o.signal });
   const opts = o.heads === undefined ? '' : `-h${o.heads}`;
@@ -90,7 +91,7 @@ export async function networkOnnx(path: string, o: NetworkBuildOptions = {}): Pr
   }
   if (o.out && existsSync(dir) && (await readdir(dir)).length > 0) throw new Error(`${dir}: output folder exists and is not empty`);
   o.onStage?.('building graph');
-  const built = await buildNetwork(kind, tensors, o);
+  const built = await buildNetwork(kind, tensors, o, source);
   return buildDirAtomic(dir, async (tmp) => {
     o.onStage?.('writing model');
     const w = await writeExternalModel(built.g, built.plan, tmp, { checkpoint: file, signal: o.signal });

@@ -2,11 +2,11 @@
 // CLIP tokenizer. The tokenizer is copied from a folder the user names, env SD_STUDIO_TOKENIZER, the Hugging
 // Face cache A1111 installs fill (openai/clip-vit-large-patch14, whose BPE SD 2.x shares), or else the one
 // SD Studio ships (models/bundledTokenizer.ts).
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prediction } from './arch/archConfig';
 import { writeFileAtomicSync } from './formats/atomicFile';
+import { hfSnapshots } from './registry';
 import type { SdFamily } from './detect';
 import { bundledTokenizerDir } from './bundledTokenizer';
 import { defaultCacheDir } from './hash';
@@ -18,8 +18,7 @@ export function findTokenizerDir(given?: string, env: NodeJS.ProcessEnv = proces
   const candidates: string[] = [];
   if (given) candidates.push(given);
   if (env.SD_STUDIO_TOKENIZER) candidates.push(env.SD_STUDIO_TOKENIZER);
-  const hub = join(env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface'), 'hub', 'models--openai--clip-vit-large-patch14', 'snapshots');
-  if (existsSync(hub)) for (const s of readdirSync(hub)) candidates.push(join(hub, s));
+  candidates.push(...hfSnapshots('openai/clip-vit-large-patch14', env));
   return candidates.find(hasTokenizer) ?? bundledTokenizerDir(defaultCacheDir(env));
 }
 

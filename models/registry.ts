@@ -5,7 +5,8 @@
 // A1111 lists, whether sub-folders count, and for single-file kinds the file names A1111 looks for. A new kind
 // (interrogate's BLIP / torch_deepdanbooru, aesthetic_embeddings, ...) is a new row; its finder calls the
 // functions below. Checkpoint sidecars (`<name>.vae.*`, `<name>.yaml`) are known here too.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { filesUnder, type WalkedFile } from './folderWalk';
 
@@ -42,6 +43,27 @@ export const MODEL_KINDS = {
   faceParser: { folders: ['GFPGAN', 'Codeformer', 'facedetect', 'repositories/CodeFormer/weights/facelib'], extensions: ['.pth'], recursive: false, besideModelsFolder: true, fileNames: ['parsing_parsenet.pth'] },
   /** TAESD live previews (A1111's "VAE-approx" folder). */
   taesdDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesd_decoder.safetensors', 'taesd_decoder.pth'] },
+  /** Interrogate CLIP's caption model (A1111 loads the first .pth in models/BLIP). */
+  blip: { folders: ['BLIP'], extensions: ['.pth', '.safetensors'], recursive: false, fileNames: ['model_base_caption_capfilt_large.pth'] },
+  /** Interrogate DeepBooru (A1111 loads the first .pt in models/torch_deepdanbooru). */
+  deepbooru: { folders: ['torch_deepdanbooru'], extensions: ['.pt', '.pth', '.safetensors'], recursive: false, fileNames: ['model-resnet_custom_v3.pt'] },
+  /**
+   * CLIP ViT-L/14 for interrogate ranking and aesthetic embeddings: OpenAI's ViT-L-14.pt (A1111's clip.load keeps it
+   * in --clip-models-path, else ~/.cache/clip: see clipCacheFiles) or a Hugging Face CLIPModel file.
+   */
+  clip: { folders: ['CLIP', 'clip'], extensions: ['.pt', '.safetensors', '.bin'], recursive: false, fileNames: ['ViT-L-14.pt', 'model.safetensors', 'pytorch_model.bin'] },
+  /** Interrogate CLIP's term lists: `<install>/interrogate/*.txt` (a file stem ending `.topN` ranks N matches). */
+  interrogateLists: { folders: ['interrogate'], extensions: ['.txt'], recursive: false, besideModelsFolder: true },
+  /**
+   * The aesthetic-gradients extension's image embeddings (`aesthetic_embeddings/NAME.pt`): inside the extension's
+   * folder, or models/aesthetic_embeddings where A1111 kept them while the feature was built in.
+   */
+  aestheticEmbeddings: {
+    folders: ['aesthetic_embeddings', 'extensions/stable-diffusion-webui-aesthetic-gradients/aesthetic_embeddings'],
+    extensions: ['.pt'], recursive: false, besideModelsFolder: true,
+  },
+  /** WD14 tagger exports (model.onnx + selected_tags.csv per folder), as the tagger extensions keep them. */
+  wd14: { folders: ['interrogators', 'wd14-tagger'], extensions: ['.onnx'], recursive: true },
 } as const satisfies Record<string, ModelKindSpec>;
 
 export type ModelKind = keyof typeof MODEL_KINDS;
@@ -145,4 +167,36 @@ export function checkpointSidecar(checkpoint: string, kind: keyof typeof SIDECAR
 export function vaeFilesBeside(checkpoint: string): WalkedFile[] {
   const vaeExts = SIDECARS.vae.map((e) => e.slice('.vae'.length));
   return [...filesUnder(dirname(checkpoint), vaeExts, { maxDepth: 0 })].filter((f) => SIDECARS.vae.some((e) => f.name.toLowerCase().endsWith(e)));
+}
+
+/** The Hugging Face hub cache (HF_HOME, else XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface) → `hub/`. */
+export function hfHubDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface'), 'hub');
+}
+
+/** Snapshot folders of one hub repo (`openai/clip-vit-large-patch14`), newest first; [] when it is not cached. */
+export function hfSnapshots(repo: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = join(hfHubDir(env), `models--${repo.replace(/\//g, '--')}`, 'snapshots');
+  if (!isDir(dir)) return [];
+  return readdirSync(dir).map((s) => join(dir, s)).filter(isDir).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+}
+
+/** The first snapshot of `repo` holding one of `files` (in that order of preference), or undefined. */
+export function hfSnapshotFile(repo: string, files: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of hfSnapshots(repo, env)) for (const f of files) if (existsSync(join(dir, f))) return join(dir, f);
+  return undefined;
+}
+
+/** Hub repos cached under a name prefix (`SmilingWolf/wd-`), for the WD14 taggers. */
+export function hfReposLike(prefix: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const hub = hfHubDir(env);
+  if (!isDir(hub)) return [];
+  const want = `models--${prefix.replace(/\//g, '--')}`;
+  return readdirSync(hub).filter((n) => n.startsWith(want)).map((n) => n.slice('models--'.length).replace(/--/g, '/')).sort();
+}
+
+/** Where OpenAI's clip.load keeps ViT-L-14.pt without --clip-models-path: ~/.cache/clip. */
+export function clipCacheFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env.HOME || homedir();
+  return [join(home, '.cache', 'clip', 'ViT-L-14.pt')];
 }

@@ -8,23 +8,17 @@ import { extraBatchImages, extraSingleImage, pngInfo } from './images';
 import * as lists from './listings';
 import { openApiDocument } from './openapi';
 
-/**
- * The daemon method interrogate will be served by (CLIP/DeepBooru interrogation is being built). While the daemon
- * has no such method the endpoint answers A1111's error shape; once it is registered, this route calls it.
- */
-export const INTERROGATE_METHOD = 'sd/interrogate';
-
+/** A1111's /sdapi/v1/interrogate: one image through `sd/interrogate` ("deepdanbooru" is A1111's name for DeepBooru). */
 async function interrogate(api: ApiContext, body: unknown): Promise<unknown> {
   const { values } = parseRequest(body, [['image', 'string', ''], ['model', 'string', 'clip']]);
   if (!values.image) throw new HttpError(404, 'Image not found');
   const image = imageData(values.image, 'image');
   const model = (values.model as string | null) ?? 'clip';
   if (model !== 'clip' && model !== 'deepdanbooru') throw new HttpError(404, 'Model not found');
-  if (!api.server.hasMethod(INTERROGATE_METHOD)) {
-    throw new HttpError(501, 'Interrogate is not available in this version of SD Studio yet (no CLIP/DeepBooru interrogator in the daemon)');
-  }
-  const r = (await api.server.callUntyped(INTERROGATE_METHOD, { image, model })) as { caption?: string };
-  return { caption: r.caption ?? null };
+  const r = await api.server.call('sd/interrogate', { images: [image], model });
+  const first = r.images[0];
+  if (!first || first.error !== undefined) throw new HttpError(500, first?.error ?? 'interrogation gave no text');
+  return { caption: first.caption ?? null };
 }
 
 /** A1111's Interrupt and Skip act on whatever runs now. */

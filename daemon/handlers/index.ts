@@ -14,6 +14,8 @@ import { registerStylesHandlers } from './styles';
 import { registerScriptHandlers } from './scripts';
 import { registerApiHandlers } from './api';
 import { registerCacheHandlers } from './cache';
+import { registerInterrogateHandlers } from './interrogate';
+import { registerAestheticHandlers } from './aesthetic';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -33,5 +35,7 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerScriptHandlers(server, services);
   registerApiHandlers(server, services);
   registerCacheHandlers(server, services);
+  registerInterrogateHandlers(server, services);
+  registerAestheticHandlers(server, services);
   // <handlers>
 }

@@ -95,6 +95,27 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (Object.keys(overrides).length) params.override_settings = overrides;
+  const aesthetic = aestheticFromFields(f);
+  if (aesthetic) params.aesthetic = aesthetic;
   const notHonoured = notHonouredKeys(f);
   return { params, fields: f, notHonoured, warning: notHonouredWarning(notHonoured) ?? null };
+}
+
+/** The aesthetic extension's infotext_fields: its eight keys back into its settings (an embedding is required). */
+function aestheticFromFields(f: Record<string, string>): Img2ImgParams['aesthetic'] {
+  const embedding = f['Aesthetic embedding'];
+  if (!embedding || embedding === 'None') return undefined;
+  const a: NonNullable<Img2ImgParams['aesthetic']> = { embedding };
+  const lr = toNum(f['Aesthetic LR']);
+  if (lr !== undefined) a.lr = lr;
+  const weight = toNum(f['Aesthetic weight']);
+  if (weight !== undefined) a.weight = weight;
+  const steps = toInt(f['Aesthetic steps']);
+  if (steps !== undefined) a.steps = steps;
+  if (f['Aesthetic slerp'] !== undefined) a.slerp = f['Aesthetic slerp'] === 'True';
+  if (f['Aesthetic text'] !== undefined) a.text = f['Aesthetic text'];
+  if (f['Aesthetic text negative'] !== undefined) a.text_negative = f['Aesthetic text negative'] === 'True';
+  const angle = toNum(f['Aesthetic slerp angle']);
+  if (angle !== undefined) a.slerp_angle = angle;
+  return a;
 }

@@ -42,6 +42,14 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
   ['Hires negative prompt', 'Hires fix: second-pass negative prompt'],
   ['Hires CFG Scale', 'Hires fix: second-pass CFG scale'],
   ['Hires checkpoint', 'Hires fix: second-pass checkpoint'],
+  ['Aesthetic embedding', 'Aesthetic gradients: an embedding from aesthetic_embeddings/ (NAME of NAME.pt)'],
+  ['Aesthetic weight', 'Aesthetic gradients: 0..1, how much of the tuned text model\'s conditioning is mixed in (0.9)'],
+  ['Aesthetic steps', 'Aesthetic gradients: Adam steps tuning the CLIP text model (5)'],
+  ['Aesthetic LR', 'Aesthetic gradients: learning rate (0.0001)'],
+  ['Aesthetic slerp', 'Aesthetic gradients: True = spherical mix, False = linear'],
+  ['Aesthetic text', 'Aesthetic gradients: text the embedding is rotated toward'],
+  ['Aesthetic text negative', 'Aesthetic gradients: True = rotate away from the text'],
+  ['Aesthetic slerp angle', 'Aesthetic gradients: 0..1, how far the text rotates the embedding (0.1)'],
 ];
 
 /** Values of parameter keys that have a fixed set (samplers and schedules come from the env). */
@@ -49,6 +57,8 @@ export const ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
   RNG: ['GPU', 'CPU', 'NV'],
   'Masked content': ['fill', 'original', 'latent noise', 'latent nothing'],
   'Inpaint area': ['Whole picture', 'Only masked'],
+  'Aesthetic slerp': ['True', 'False'],
+  'Aesthetic text negative': ['True', 'False'],
 };
 
 export const DIRECTIVE_VALUES: Readonly<Record<string, readonly string[]>> = {

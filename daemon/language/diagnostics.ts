@@ -113,6 +113,21 @@ function paramDiagnostics(spec: ParsedSpec): Diagnostic[] {
       case 'RNG':
         if (!['GPU', 'CPU', 'NV'].includes(v)) bad(p.valueRange, 'bad-rng', `RNG must be GPU, CPU or NV, not "${v}".`);
         break;
+      case 'Aesthetic weight':
+      case 'Aesthetic slerp angle':
+        if (!NUMBER.test(v) || Number(v) < 0 || Number(v) > 1) bad(p.valueRange, 'bad-aesthetic', `${p.key} must be a number from 0 to 1, not "${v}".`);
+        break;
+      case 'Aesthetic steps':
+        if (!/^\d+$/.test(v)) bad(p.valueRange, 'bad-aesthetic', `Aesthetic steps must be a whole number, not "${v}".`);
+        break;
+      case 'Aesthetic LR':
+        // Python writes small floats with an exponent (1e-05).
+        if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(v) || Number(v) < 0) bad(p.valueRange, 'bad-aesthetic', `Aesthetic LR must be a number ≥ 0, not "${v}".`);
+        break;
+      case 'Aesthetic slerp':
+      case 'Aesthetic text negative':
+        if (v !== 'True' && v !== 'False') bad(p.valueRange, 'bad-aesthetic', `${p.key} must be True or False, not "${v}".`);
+        break;
       default:
         if (NOT_HONOURED.some((f) => f.keys.test(p.key))) {
           bad(p.keyRange, 'not-honoured', notHonouredWarning([p.key])!, DiagnosticSeverity.Warning);

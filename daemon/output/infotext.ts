@@ -1,5 +1,6 @@
 import { buildInfotext, type InfotextValue } from '../infotext/a1111';
-import type { ResolvedImg2Img } from '../validate';
+import { pyFloatStr } from '../infotext/python';
+import type { ResolvedAesthetic, ResolvedImg2Img } from '../validate';
 
 export const SD_STUDIO_VERSION = 'sd-studio-v0.1.0';
 
@@ -64,4 +65,21 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Version', SD_STUDIO_VERSION],
   ];
   return buildInfotext(p.prompt, p.negativePrompt, params);
+}
+
+/**
+ * The aesthetic extension's extra_generation_params (set_aesthetic_params), in its order and with its Python
+ * values: LR and weight are float()s, steps an int, the flags True/False, the text as typed (empty included).
+ */
+export function aestheticInfotext(a: ResolvedAesthetic, name: string): Array<[string, InfotextValue]> {
+  return [
+    ['Aesthetic LR', pyFloatStr(a.lr)],
+    ['Aesthetic weight', pyFloatStr(a.weight)],
+    ['Aesthetic steps', a.steps],
+    ['Aesthetic embedding', name],
+    ['Aesthetic slerp', a.slerp],
+    ['Aesthetic text', a.text],
+    ['Aesthetic text negative', a.textNegative],
+    ['Aesthetic slerp angle', pyFloatStr(a.slerpAngle)],
+  ];
 }

@@ -13,6 +13,7 @@ import { createImageNoise, createRng, discreteSchedule, resolveSampler, samplerI
 import { decodeLatents } from '../stages/decode';
 import { denoise } from '../stages/denoise';
 import { encodeJobConditioning, type JobConditioning } from '../stages/encodePrompt';
+import type { ChunkAesthetic } from '../stages/conditioning/textConditioner';
 import { hiresTarget, upscaleImages, upscaleLatents, type HiresLatents } from '../stages/hiresUpscale';
 import { INPAINT_EXTRA_CHANNELS, inpaintConditioning, isInpaintingModel } from '../stages/inpaintConditioning';
 import { planSigmas } from '../stages/planSigmas';
@@ -51,7 +52,7 @@ export interface HiresPass {
 const totalStepsOf = (choice: ResolvedSampler, steps: number): number => (samplerInfo(choice.sampler).secondOrder ? 2 * steps : steps);
 
 /** Checks the hires settings and plans the pass; `schedule` is the first model's (for the step count). */
-export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedule: DiscreteSchedule, deps: PipelineDeps): HiresPass {
+export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedule: DiscreteSchedule, deps: PipelineDeps, aesthetic?: ChunkAesthetic): HiresPass {
   const h = p.hires!;
   let choice: ResolvedSampler;
   try {
@@ -97,6 +98,7 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       conds ??= await encodeJobConditioning({
         model, prompt, negativePrompt, totalSteps: totalStepsOf(first, p.steps), hiresTotalSteps: totalStepsOf(choice, steps),
         clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(root), signal: b.signal,
+        ...(aesthetic ? { aesthetic } : {}),
       });
       const plan = planSigmas(choice, discreteSchedule(model.layout.scheduler), steps, h.denoisingStrength, p.fixSteps);
       const per = 4 * up.h * up.w;

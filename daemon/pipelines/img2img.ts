@@ -13,7 +13,9 @@ import type { FaceRestorer } from '../extras/faceRestore';
 import { prepareImageFinish } from './imageFinish';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
-import { img2imgInfotext } from '../output/infotext';
+import { aestheticInfotext, img2imgInfotext } from '../output/infotext';
+import type { InterrogateModels } from '../parts/interrogateModels';
+import { prepareAesthetic } from '../interrogate/aestheticEmbedding';
 import { encodeInitImages } from '../stages/initLatents';
 import { livePreviewFor } from '../stages/preview';
 import type { TaesdDecoders } from '../parts/taesd';
@@ -37,6 +39,8 @@ export interface PipelineDeps {
   faces: FaceRestorer;
   /** Image upscalers (the hires fix's non-latent upscalers). */
   upscalers: UpscalerModels;
+  /** The aesthetic-gradients extension's CLIP model (and the interrogators, which share its pool). */
+  interrogate?: InterrogateModels;
   settings: DaemonSettings;
   /** Short A1111 model hash (10 hex) of the model (checkpoint file or ONNX folder), if known. */
   modelHash?: (model: string) => Promise<string | undefined>;
@@ -77,13 +81,18 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const schedule = discreteSchedule(model.layout.scheduler);
   const plan = planSigmas(choice, schedule, p.steps, p.denoisingStrength, p.fixSteps);
   const { sigmas, stepsRun } = plan;
-  const hires = p.hires ? prepareHires(p, choice, schedule, deps) : undefined;
+  // The aesthetic-gradients extension hooks every prompt encoding of the job (the hires pass's too).
+  const aesthetic = p.aesthetic && deps.interrogate ? await prepareAesthetic(p.aesthetic, deps.settings.modelsRoot, deps.interrogate, (m) => job.report(0, 1, m)) : undefined;
+  if (aesthetic) aesthetic.onStep = (s, n) => job.report(s, n, `aesthetic optimisation step ${s}/${n}`);
+  const hires = p.hires ? prepareHires(p, choice, schedule, deps, aesthetic) : undefined;
   const totalRun = stepsRun + (hires?.stepsRun ?? 0);
 
   const conds = await encodeJobConditioning({
     model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
     clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(deps.settings.modelsRoot), signal: job.signal,
+    ...(aesthetic ? { aesthetic } : {}),
   });
+  const extraInfo = aesthetic && p.aesthetic ? aestheticInfotext(p.aesthetic, aesthetic.settings.name) : [];
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);
   const rngSource = p.randnSource.toLowerCase() as RngSource;
@@ -110,7 +119,8 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
-    samplerUsesEnsd: choice.usesEnsd, ...(stages?.infotext ?? { extra: plainImg2ImgExtra(p) }),
+    samplerUsesEnsd: choice.usesEnsd, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
+    ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
   });
   const per = 4 * h * w;

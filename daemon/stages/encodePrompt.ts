@@ -7,7 +7,7 @@ import type { SdModel } from '../parts/sdModel';
 import { getLearnedConditioningPromptSchedules, getMulticondPromptList, parseExtraNetworks } from '../prompt';
 import type { StepConditioning } from './denoise';
 import { StepConditioner, type EncodedSchedule } from './conditioning/stepConditioning';
-import { TextConditioner, type Conditioning, type GroupResult } from './conditioning/textConditioner';
+import { TextConditioner, type ChunkAesthetic, type Conditioning, type GroupResult } from './conditioning/textConditioner';
 
 export type { Conditioning } from './conditioning/textConditioner';
 
@@ -31,6 +31,8 @@ export interface JobConditioningRequest {
    */
   padCondUncond?: boolean;
   signal?: AbortSignal;
+  /** The aesthetic-gradients extension, for every prompt's chunks (negative included, as its hook runs). */
+  aesthetic?: ChunkAesthetic;
 }
 
 export interface JobConditioning {
@@ -49,7 +51,7 @@ export interface JobConditioning {
 /** Encodes everything a job's sampling needs; each distinct chunk goes through the text encoder once. */
 export async function encodeJobConditioning(req: JobConditioningRequest): Promise<JobConditioning> {
   const steps = Math.max(1, req.totalSteps);
-  const base = { clipSkip: req.clipSkip ?? 1, embeddings: req.embeddings ?? null, signal: req.signal };
+  const base = { clipSkip: req.clipSkip ?? 1, embeddings: req.embeddings ?? null, signal: req.signal, ...(req.aesthetic ? { aesthetic: req.aesthetic } : {}) };
   const conditioner = new TextConditioner(req.model, base);
   await conditioner.init();
 
@@ -67,7 +69,8 @@ export async function encodeJobConditioning(req: JobConditioningRequest): Promis
   const multi = getMulticondPromptList([parseExtraNetworks(req.prompt).text]);
   const flat: EncodedSchedule[] = [];
   for (const text of multi.flat) flat.push(await encodeSchedule(text, 'prompt'));
-  const empty = (await conditioner.encodeGroup([''])).conds[0]!;
+  // The empty prompt pads cond/uncond; A1111 computes it when the model loads, without the aesthetic hook.
+  const empty = (await conditioner.encodeGroup([''], 'prompt', false)).conds[0]!;
   const steps$ = new StepConditioner(multi.indexes[0]!.map(([i, weight]) => ({ schedule: flat[i]!, weight })), uncond, empty, req.padCondUncond ?? false);
 
   const used: string[] = [];

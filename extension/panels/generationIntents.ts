@@ -99,6 +99,14 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     skip: async ({ jobId }) => {
       await ctx.daemon.request('sd/job.skip', { jobId });
     },
+    interrogate: async ({ image, method }) => {
+      const r = await ctx.runJob('sd/interrogate', { images: [imageRef(ctx, image)], model: method }, method === 'clip' ? 'Interrogate CLIP' : 'Interrogate DeepBooru');
+      if (!r) return null;
+      const first = r.images[0];
+      if (!first || first.error !== undefined || first.caption === undefined) throw new Error(first?.error ?? 'interrogation gave no text');
+      return { caption: first.caption };
+    },
+    aestheticEmbeddings: () => ctx.daemon.request('sd/aesthetic.list', {}),
     sendTo: ({ target, image, infotext }) => sendImageTo(ctx, sendTo, target, image, infotext),
     ...galleryOps(ctx),
   };

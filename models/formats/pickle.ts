@@ -83,6 +83,13 @@ export interface UnpickleOptions {
   persistentLoad?: (pid: PyValue) => PyValue;
   /** Byte offset where the pickle starts (legacy files hold several in a row). */
   start?: number;
+  /**
+   * A TorchScript archive's data.pkl (OpenAI's ViT-L-14.pt): module objects are pickled as instances of their
+   * compiled classes (`__torch__.clip.model.CLIP`, NEWOBJ + BUILD with an attribute dict) and typed lists through
+   * `torch.jit._pickle.*`. Those class names are accepted as symbols (their code, in the archive's code/ folder,
+   * is never looked at, let alone run); the list builders give back the list they were handed.
+   */
+  torchScript?: boolean;
 }
 
 /** Thrown when the buffer ends before STOP; the legacy reader reads more and retries. */
@@ -143,6 +150,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): { value: PyV
   };
   const findClass = (module: string, name: string): PyGlobal => {
     const q = `${module}.${name}`;
+    if (opts.torchScript && (module === '__torch__' || module.startsWith('__torch__.') || module === 'torch.jit._pickle')) return new PyGlobal(module, name);
     if (!ALLOWED.has(q)) {
       fail(`global '${q}' is forbidden: it is not a weights type (a checkpoint never needs it; the file may be malicious). Nothing was executed.`);
     }
@@ -345,6 +353,13 @@ function reduce(fn: PyValue, args: PyValue[], at: number, fail: (p: string) => n
       return args[0] ?? null;
     case '_codecs.encode': // how protocol-2 pickles spell a bytes object: encode(str, 'latin1')
       return typeof args[0] === 'string' ? Uint8Array.from(args[0], (c) => c.charCodeAt(0) & 0xff) : fail(`_codecs.encode of a non-string at byte ${at}`);
+    case 'torch.jit._pickle.build_intlist':
+    case 'torch.jit._pickle.build_floatlist':
+    case 'torch.jit._pickle.build_boollist':
+    case 'torch.jit._pickle.build_tensorlist':
+    case 'torch.jit._pickle.build_doublelist':
+    case 'torch.jit._pickle.restore_type_tag':
+      return args[0] ?? null;
     case '__builtin__.set':
     case 'builtins.set':
       return Array.isArray(args[0]) ? [...args[0]] : [];

@@ -64,6 +64,11 @@ interface ZipEntry {
 
 /** Member names torch writes; A1111 refuses anything else (safe.py `check_zip_filenames`), so do we. */
 const MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|\.data\/serialization_id|\.data\/version|\.format_version|\.storage_alignment)$/;
+/**
+ * A TorchScript archive (torch.jit.save; OpenAI's ViT-L-14.pt) adds its compiled code, constants and extra files.
+ * Only data.pkl and data/ are read; the code is never looked at.
+ */
+const SCRIPT_MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|constants\.pkl|constants\/\d+|code\/[^\0]+|extra\/[^\0]+|\.data\/[^\0]+)$/;
 
 export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
   const fh = await open(path, 'r');
@@ -76,8 +81,9 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
     const byName = new Map(entries.map((e) => [e.name, e]));
     // Re-zipped checkpoints (some release files) carry empty folder entries: harmless, skipped.
     const files = entries.filter((e) => !(e.name.endsWith('/') && e.size === 0));
+    const torchScript = files.some((e) => /^[^/]+\/code\//.test(e.name)) && files.some((e) => /^[^/]+\/constants\.pkl$/.test(e.name));
     for (const e of files) {
-      if (!MEMBER.test(e.name)) fail(`not a PyTorch checkpoint archive: unexpected member '${e.name}'`);
+      if (!(torchScript ? SCRIPT_MEMBER : MEMBER).test(e.name)) fail(`not a PyTorch checkpoint archive: unexpected member '${e.name}'`);
     }
     const pkls = files.filter((e) => e.name.endsWith('/data.pkl'));
     if (pkls.length !== 1) fail(`not a PyTorch checkpoint archive: ${pkls.length} data.pkl members (need exactly one)`);
@@ -121,6 +127,7 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
     const refs: TorchStorage[] = [];
     const { value } = unpickle(pklBytes, {
       file: path,
+      torchScript,
       persistentLoad: (pid: PyValue) => {
         const s = parseStoragePid(pid, path);
         refs.push(s);

@@ -88,6 +88,7 @@ export function graphMacs(g: GraphBuilder, plan: readonly ParamEntry[], inputs: 
         const axis = norm(attrInt('axis', 0), shapeOf(x).length);
         out = [...shapeOf(x)];
         out[axis] = node.inputs.reduce((p, n) => p + shapeOf(n)[axis]!, 0);
+        if (node.inputs.every((n) => ints.has(n))) ints.set(node.outputs[0]!, node.inputs.flatMap((n) => ints.get(n)!));
         break;
       }
       case 'Transpose': {
@@ -118,10 +119,25 @@ export function graphMacs(g: GraphBuilder, plan: readonly ParamEntry[], inputs: 
           const st = Math.min(d, starts[i]! < 0 ? starts[i]! + d : starts[i]!);
           const en = Math.min(d, ends[i]! < 0 ? ends[i]! + d : ends[i]!);
           s[ax] = Math.max(0, en - st);
+          // a slice of a shape (1-D ints) keeps its values
+          const v = ints.get(x);
+          if (v && s.length === 1) ints.set(node.outputs[0]!, v.slice(st, en));
         });
         out = s;
         break;
       }
+      case 'Squeeze': {
+        const s = shapeOf(x);
+        const axes = y ? ints.get(y)!.map((v) => norm(v, s.length)) : s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+        out = s.filter((_, i) => !axes.includes(i));
+        break;
+      }
+      case 'Expand':
+        out = broadcast(shapeOf(x), ints.get(y)!);
+        break;
+      case 'GatherElements':
+        out = [...shapeOf(y)];
+        break;
       case 'ReduceSum': case 'ReduceMean': {
         const s = shapeOf(x);
         const axes = (y ? ints.get(y) : attrInts('axes'))!.map((v) => norm(v, s.length));

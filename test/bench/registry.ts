@@ -5,6 +5,7 @@ import { upscaleBench } from './upscale';
 import { unetBench } from './unet';
 import { facesBench } from './faces';
 import { toolsBench } from './tools';
+import { interrogateBench } from './interrogate';
 
 export interface Bench {
   summary: string;
@@ -22,5 +23,6 @@ export const benches: Record<string, Bench> = {
   unet: unetBench,
   faces: facesBench,
   tools: toolsBench,
+  interrogate: interrogateBench,
   // <benches>
 };

@@ -56,10 +56,9 @@ get /sdapi/v1/memory | jq -e '.ram.total > 0' >/dev/null || fail "memory"
 [ "$(echo '{}' | post /sdapi/v1/refresh-checkpoints)" = "null" ] || fail "refresh-checkpoints"
 get /openapi.json | jq -e '.paths["/sdapi/v1/txt2img"].post' >/dev/null || fail "openapi.json"
 
-# interrogate: a caption, or A1111's error shape saying it is not available
-code="$(jq -n --arg img "$INIT" '{image:$img}' | status /sdapi/v1/interrogate)"
-if [ "$code" = 200 ]; then jq -e '.caption | type == "string"' "$WORK/body.json" >/dev/null || fail "interrogate"
-else [ "$code" = 501 ] && jq -e '.error == "HTTPException"' "$WORK/body.json" >/dev/null || fail "interrogate: $code"; fi
+# interrogate without interrogate models: A1111's error shape naming the missing model
+code="$(jq -n --arg img "$INIT" '{image:$img, model:"deepdanbooru"}' | status /sdapi/v1/interrogate)"
+[ "$code" != 200 ] && jq -e '(.error | type == "string") and (.detail | test("deepbooru|deepdanbooru|model-resnet"; "i"))' "$WORK/body.json" >/dev/null || fail "interrogate: $code"
 
 # errors
 [ "$(echo '{"prompt":"x"}' | status /sdapi/v1/img2img)" = 404 ] || fail "img2img without init_images"

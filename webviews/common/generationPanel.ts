@@ -7,6 +7,8 @@ import type { GenerationDefaults, HostMessage, ImageInput, ImageView, InpaintOpt
 import { progressBar } from './progress';
 import { toolSections } from './toolSections';
 import { getState, onMessage, ready, request, setState } from './vscodeApi';
+import { aestheticParams, aestheticSection, applyAestheticParams, isAestheticKey } from './aestheticForm';
+import { interrogateButtons } from './interrogateButtons';
 
 export interface Source {
   el: HTMLElement;
@@ -84,7 +86,9 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     };
     ta.addEventListener('input', () => { values[key] = ta.value; save(); count(); });
     count();
-    return h('div', { class: 'prompt' }, h('div', { class: 'prompt-head' }, h('label', { text: label, attrs: { for: key } }), counter), ta);
+    // A1111's 📎 / 📦 beside the prompt: the interrogation replaces the prompt text.
+    const tools = key === 'prompt' ? interrogateButtons(async () => (await source.inputs().catch(() => ({ init: undefined }))).init, (text) => { ta.value = text; ta.dispatchEvent(new Event('input')); }, say) : null;
+    return h('div', { class: 'prompt' }, h('div', { class: 'prompt-head' }, h('label', { text: label, attrs: { for: key } }), tools, counter), ta);
   };
 
   let samplerList: SamplersListResult | undefined;
@@ -156,12 +160,14 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     if (kind === 'inpaint' && !mask && !outpaint) { say('Paint a mask first (or upload one), or choose an outpainting method.', true); return; }
     let p: Img2ImgParams = {};
     for (const [k, v] of Object.entries(values)) {
-      if (k.startsWith('mask_') || k.startsWith('inpaint')) continue;
+      if (k.startsWith('mask_') || k.startsWith('inpaint') || isAestheticKey(k)) continue;
       (p as Record<string, unknown>)[k] = NUMERIC.has(k) ? Number(v) : v;
     }
     p = tools.apply(p);
     const script = tools.script();
     p.resize_mode = Number(values.resize_mode) as Img2ImgParams['resize_mode'];
+    const aesthetic = aestheticParams(values);
+    if (aesthetic) p.aesthetic = aesthetic;
     p.jobId = `${kind}-${crypto.randomUUID()}`;
     const inpaint: InpaintOptions | undefined = kind === 'inpaint' ? {
       mask_blur: Number(values.mask_blur),
@@ -213,6 +219,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     extra ? extra(values, save) : null,
     section('Variation seed', false, fields(variation, values, save)),
     ...tools.sections,
+    aestheticSection(values, save),
   );
   app.append(h('div', { class: `layout ${kind}` }, left, right));
   app.removeAttribute('aria-busy');
@@ -226,6 +233,10 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
         if (FORM_KEYS.has(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) values[k] = v;
       }
       for (const k of Object.keys(seed.params)) if (FORM_KEYS.has(k)) refreshField(k);
+      if (seed.params.aesthetic) {
+        applyAestheticParams(values, seed.params.aesthetic);
+        for (const k of Object.keys(values)) if (isAestheticKey(k)) refreshField(k);
+      }
       for (const k of ['prompt', 'negative_prompt'] as const) {
         const ta = document.getElementById(k) as HTMLTextAreaElement | null;
         if (ta && seed.params[k] !== undefined) { ta.value = String(seed.params[k]); ta.dispatchEvent(new Event('input')); }

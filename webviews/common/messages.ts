@@ -3,7 +3,7 @@
 // Webview → host: `ready`, then `request`s (intents) with ids; host → webview: `init` (after ready), `reply`
 // (to a request id), and pushed events (progress, preview, seed, result).
 import type {
-  ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
+  AestheticListResult, ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
   PromptDiagnosticInfo, PromptMatrixParams, PromptsFromFileParams, PromptStyleInfo, SamplersListResult, StylesListResult, UpscalersListResult,
   XyzAxisInfo, XyzParams,
 } from '../../daemon/protocol';
@@ -101,6 +101,10 @@ export interface HostOps {
   copy: { args: { text: string }; result: void };
   pickModel: { args: { slot: 'primary' | 'secondary' | 'tertiary' | 'bakeVae' | 'out' }; result: string | null };
   merge: { args: { params: ModelsMergeParams }; result: ModelsMergeResult | null };
+  /** 📎 / 📦: describe an image (`sd/interrogate` with the sdStudio.interrogate.* settings); null when cancelled. */
+  interrogate: { args: { image: ImageInput; method: 'clip' | 'deepbooru' }; result: { caption: string } | null };
+  /** The models root's aesthetic embeddings (`sd/aesthetic.list`). */
+  aestheticEmbeddings: { args: Record<string, never>; result: AestheticListResult };
 }
 export type HostOp = keyof HostOps;
 

@@ -15,7 +15,7 @@ const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Err
 const listeners: ((m: HostMessage) => void)[] = [];
 
 /** Quick intents time out; jobs (generate, extras, merge) and dialogs wait for the user or the job. */
-const NO_TIMEOUT = new Set<HostOp>(['generate', 'extras', 'merge', 'pickImages', 'pickModel', 'saveSpec', 'sendTo']);
+const NO_TIMEOUT = new Set<HostOp>(['generate', 'extras', 'merge', 'pickImages', 'pickModel', 'saveSpec', 'sendTo', 'interrogate']);
 
 export function request<K extends HostOp>(op: K, args: HostOps[K]['args'], timeoutMs = 15000): Promise<HostOps[K]['result']> {
   const id = nextId++;

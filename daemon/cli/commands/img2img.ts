@@ -6,6 +6,7 @@ import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { readBackends } from '../../settings';
+import { aestheticFlags, aestheticFromFlags } from '../aestheticFlags';
 
 const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
@@ -79,6 +80,7 @@ const flags: Record<string, FlagSpec> = {
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
+  ...aestheticFlags,
 };
 
 const RESIZE_NAMES: Record<string, ResizeMode> = { 'just-resize': 0, 'crop-and-resize': 1, 'resize-and-fill': 2, 'latent-upscale': 3 };
@@ -184,6 +186,8 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('styles', f.style);
   if (f['no-grid']) p.do_not_save_grid = true;
   if (Object.keys(o).length) p.override_settings = o;
+  const aesthetic = aestheticFromFlags(f);
+  if (aesthetic) p.aesthetic = { ...p.aesthetic, ...aesthetic };
   return p;
 }
 
@@ -209,8 +213,10 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
 /** Where the base settings come from: an infotext, or an image whose PNG info the daemon reads. */
 export type SettingsSource = { infotext: string } | { image: string } | undefined;
 
-const mergeParams = (base: Img2ImgParams, flags: Img2ImgParams): Img2ImgParams =>
-  ({ ...base, ...flags, override_settings: { ...base.override_settings, ...flags.override_settings } });
+const mergeParams = (base: Img2ImgParams, flags: Img2ImgParams): Img2ImgParams => ({
+  ...base, ...flags, override_settings: { ...base.override_settings, ...flags.override_settings },
+  ...(base.aesthetic || flags.aesthetic ? { aesthetic: { ...base.aesthetic, ...flags.aesthetic } as NonNullable<Img2ImgParams['aesthetic']> } : {}),
+});
 
 /** Run one img2img job and print the outputs; shared by `img2img` and `demo`. */
 export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<DaemonSettings>, json: boolean, source?: SettingsSource): Promise<number> {

@@ -14,6 +14,8 @@ import { batchCommand } from './batch';
 import { promptMatrixCommand, promptsFromFileCommand, xyzCommand } from './scripts';
 import { cacheCommand } from './cache';
 import { runCommand } from './run';
+import { interrogateCommand } from './interrogate';
+import { aestheticCommand } from './aesthetic';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -35,5 +37,7 @@ export const commands: CliCommand[] = [
   promptsFromFileCommand,
   cacheCommand,
   runCommand,
+  interrogateCommand,
+  aestheticCommand,
   // <commands>
 ];

@@ -6,6 +6,8 @@ import type { EmbeddingDatabase } from '../../modelFiles/embeddings';
 import { invalidParam, throwIfAborted } from '../../errors';
 import type { SdModel } from '../../parts/sdModel';
 import { CONTEXT_TOKENS, type EmbeddingOverride } from '../../parts/textEncoder';
+import type { ClipTextTrainer } from '../../parts/clipTextTrainer';
+import { applyAesthetic, type AestheticSettings } from './aesthetic';
 import { AttentionWeightError, applyEmphasisOriginal, emptyChunk, tokenizeChunks, toModelInput, type PromptChunk, type TextEncoderKind, type TokenizedPrompt } from '../../prompt';
 
 /** Text conditioning for the UNet: `tokens` × `dim` hidden states (tokens = 77 · chunks). */
@@ -20,6 +22,14 @@ export interface ConditionerOptions {
   clipSkip?: number;
   embeddings?: EmbeddingDatabase | null;
   signal?: AbortSignal;
+  /** The aesthetic-gradients extension: applied to every chunk batch after emphasis (SD 1.x). */
+  aesthetic?: ChunkAesthetic;
+}
+
+export interface ChunkAesthetic {
+  settings: AestheticSettings;
+  trainer: ClipTextTrainer;
+  onStep?: (step: number, steps: number) => void;
 }
 
 export interface GroupResult {
@@ -98,8 +108,10 @@ export class TextConditioner {
    * `forward(texts)`: one conditioning per text, all with the same chunk count (shorter texts get empty
    * chunks); emphasis means are taken over the whole batch of each chunk, as A1111 does.
    */
-  async encodeGroup(texts: readonly string[], field = 'prompt'): Promise<GroupResult> {
+  async encodeGroup(texts: readonly string[], field = 'prompt', withAesthetic = true): Promise<GroupResult> {
     await this.init();
+    const aesthetic = withAesthetic ? this.opts.aesthetic : undefined;
+    if (aesthetic && this.kind !== 'sd1') throw invalidParam('aesthetic', "aesthetic embeddings need an SD 1.x model (the extension tunes CLIP ViT-L/14's text model)");
     const tokenized = texts.map((t) => this.tokenize(t, field));
     const count = Math.max(...tokenized.map((t) => t.chunks.length));
     const dim = this.width;
@@ -121,7 +133,10 @@ export class TextConditioner {
         if (w.some((x) => x !== 1)) plain = false;
       });
       if (!plain) applyEmphasisOriginal(stacked, weights, dim);
-      batch.forEach((_, b) => conds[b]!.hidden.set(stacked.subarray(b * per, (b + 1) * per), i * per));
+      const z = aesthetic
+        ? await applyAesthetic(stacked, batch.map((c) => toModelInput(c, this.model.tokenizer, this.kind).ids), aesthetic.settings, aesthetic.trainer, this.model.tokenizer, { clipSkip: this.clipSkip, signal: this.opts.signal, onStep: aesthetic.onStep })
+        : stacked;
+      batch.forEach((_, b) => conds[b]!.hidden.set(z.subarray(b * per, (b + 1) * per), i * per));
     }
     return { conds, used };
   }
