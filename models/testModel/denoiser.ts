@@ -1,4 +1,4 @@
-// The tiny UNet's σ-aware smoother: an analytic denoiser D(x, σ) over a band-pass pyramid of the latent.
+// The tiny UNet's σ-aware denoiser: an analytic MMSE estimate D(x, σ) over a band-pass pyramid of the latent.
 import type { GraphBuilder } from '../graph';
 
 /** Blur widths (latent pixels) that split the latent into bands: x−G₁x, G₁x−G₂x, G₂x−G₄x, and the coarse G₄x. */

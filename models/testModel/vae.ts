@@ -8,8 +8,8 @@ import { weight, type PartOptions } from './weights';
 export const LATENT_CHANNELS = 4;
 export const VAE_FACTOR = 8;
 /**
- * Raw latent units per unit of [-1, 1] colour. After the pipeline's 0.18215 scaling a picture's latent spans about
- * ±8 (SD's span about ±4): the analytic denoiser is far weaker than a trained UNet, and a stronger signal lets it
+ * Raw latent units per unit of [-1, 1] colour. After the pipeline's 0.18215 scaling a colourful picture's latents
+ * have rms ≈ 4 (SD's ≈ 1): the analytic denoiser is far weaker than a trained UNet, and a stronger signal lets it
  * keep the picture at low denoising strength while high strength still drifts away.
  */
 export const LATENT_GAIN = 44;
