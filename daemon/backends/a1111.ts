@@ -22,7 +22,7 @@ interface SdModelItem {
 /** The resolved job as A1111's request JSON (explicit values everywhere: the API's defaults differ from the UI's). */
 export function a1111Body(p: ResolvedImg2Img, checkpoint: string | undefined): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    prompt: p.prompt, negative_prompt: p.negativePrompt, seed: p.seed, subseed: p.subseed, subseed_strength: p.subseedStrength,
+    prompt: p.prompt, negative_prompt: p.negativePrompt, seed: seedJson(p.seed), subseed: seedJson(p.subseed), subseed_strength: p.subseedStrength,
     seed_resize_from_h: p.seedResizeFromH > 0 ? p.seedResizeFromH : -1, seed_resize_from_w: p.seedResizeFromW > 0 ? p.seedResizeFromW : -1,
     sampler_name: p.samplerName, scheduler: p.scheduler, steps: p.steps, cfg_scale: p.cfgScale, width: p.width, height: p.height,
     batch_size: p.batchSize, n_iter: p.nIter, send_images: true, save_images: false,
