@@ -46,6 +46,8 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
   const webview = host.webview;
   return {
     samplers: () => ctx.daemon.request('sd/samplers.list', {}),
+    // the hires fix section's upscaler choice
+    upscalers: () => ctx.daemon.request('sd/upscalers.list', {}),
     inspectPrompt: async ({ text, negative, steps }) => {
       const r = await ctx.daemon.request('sd/prompt.inspect', { text, negative, steps });
       return { tokenCount: r.tokenCount, chunks: Math.max(1, r.chunks.length), diagnostics: r.diagnostics };
@@ -87,7 +89,8 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
             ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
             : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
         if (!res) return null;
-        return { jobId, results: await resultViews(ctx, webview, [...(res.grids ?? []), ...res.images], res.backend) };
+        const grids = (await resultViews(ctx, webview, res.grids ?? [], res.backend)).map((v) => ({ ...v, grid: true }));
+        return { jobId, results: [...grids, ...await resultViews(ctx, webview, res.images, res.backend)] };
       } finally {
         follow.dispose();
         jobs.running.delete(jobId);

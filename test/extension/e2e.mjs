@@ -29,7 +29,7 @@ const PROMPT = 'a red square on a gradient';
 
 /** Fill number fields of a panel form (the range beside each follows). */
 async function setFields(f, pairs) {
-  for (const [k, v] of pairs) await f.locator(`input[type=number][data-key="${k}"]`).fill(String(v));
+  for (const [k, v] of pairs) await f.locator(`input[data-key="${k}"]`).fill(String(v));
 }
 /** The SD Studio status bar item: "… · idle" or "… · N job(s)". */
 const statusItem = (page, re) => page.locator('.statusbar-item', { hasText: re }).first();
@@ -72,7 +72,11 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
   before(async () => {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
     rmSync(SHOTS, { recursive: true, force: true });
-    prep = prepareRun('ui', FOLLOW_COLOR_SCHEME);
+    // The API's settings are machine-scoped (a workspace must not open a port): user and remote-machine settings.
+    const api = { 'sdStudio.api.enabled': true, 'sdStudio.api.port': 0 }; // a free port: parallel runs must not collide
+    prep = prepareRun('ui', { ...FOLLOW_COLOR_SCHEME, ...api });
+    mkdirSync(join(prep.run, 'ud/Machine'), { recursive: true });
+    writeFileSync(join(prep.run, 'ud/Machine/settings.json'), JSON.stringify(api, null, 2));
     const fixtures = join(E2E, 'out', 'fixtures.js');
     bundle('test/extension/fixtures.ts', fixtures, { external: ['onnxruntime-node', 'sharp'] });
     execFileSync(process.execPath, [fixtures, prep.workspace], { cwd: ROOT, stdio: 'inherit' });
@@ -80,9 +84,6 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
       'sdStudio.model': join(prep.workspace, 'models/tiny-sd'),
       'sdStudio.outputDir': join(prep.workspace, 'outputs'),
       'sdStudio.previewEvery': 1,
-      // the daemon serves A1111's HTTP API too (a free port: parallel runs must not collide)
-      'sdStudio.api.enabled': true,
-      'sdStudio.api.port': 0,
     }, null, 2));
     cs = await startCodeServer(prep);
     ({ browser, page, logs } = await launchBrowser({ colorScheme: 'dark' }));
@@ -134,7 +135,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     await f.locator('.slot-image').waitFor({ state: 'visible' });
     await f.locator('#prompt').fill(PROMPT);
     for (const [k, v] of [['steps', '3'], ['width', '64'], ['height', '64'], ['seed', '42']]) {
-      const input = f.locator(`input[type=number][data-key="${k}"]`);
+      const input = f.locator(`input[data-key="${k}"]`);
       await input.fill(v);
     }
     await f.locator('#generate').click();
@@ -176,7 +177,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     });
     assert.ok(painted > 0, 'the stroke painted mask pixels');
     await g.locator('#prompt').fill('a blue circle');
-    await g.locator('input[type=number][data-key="steps"]').fill('3');
+    await g.locator('input[data-key="steps"]').fill('3');
     await g.locator('#generate').click();
     await g.locator('#gallery-strip img').first().waitFor({ timeout: 240000 }).catch(async (e) => {
       throw new Error(`inpaint: ${await g.locator('#progress-text').textContent()} (${e.message})`);
@@ -342,7 +343,8 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     await f.locator('#progress-text', { hasText: /^Done/ }).waitFor({ timeout: 240000 }).catch(async (e) => {
       throw new Error(`skip: ${await f.locator('#progress-text').textContent()} (${e.message})`);
     });
-    assert.equal(await f.locator('#progress-text').textContent(), 'Done: 2 images');
+    // two images and their grid (A1111 saves a grid for two or more images: grid_save)
+    assert.equal(await f.locator('#progress-text').textContent(), 'Done: 2 images + grid');
     const seen = await f.evaluate(() => window.__seen);
     // "step 12/113 · image 1/2 · …" (img2img runs steps × denoising strength)
     const stepsOf = (image) => seen.map((t) => new RegExp(`step (\\d+)/(\\d+) · image ${image}/2`).exec(t ?? '')).filter(Boolean).map((m) => [Number(m[1]), Number(m[2])]);
@@ -350,7 +352,7 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     const [last1, total1] = stepsOf(1).at(-1);
     assert.ok(last1 < total1, `the first batch stopped early: image 1 reached step ${last1}/${total1}`);
     assert.equal(await f.locator('#status.error').count(), 0);
-    assert.equal(await f.locator('#gallery-strip img').count(), before + 2, 'the skipped batch saved its image, the next batch ran');
+    assert.equal(await f.locator('#gallery-strip img').count(), before + 3, 'the skipped batch saved its image, the next batch ran, then the grid');
   });
 
   test('closing a panel mid-generation cancels its job; the daemon stays up', async () => {

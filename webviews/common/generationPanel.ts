@@ -188,7 +188,9 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
       results = [...res.results, ...results].slice(0, 64);
       selected = 0;
       gal.show(results, 0);
-      progress.done(`Done: ${res.results.length} image${res.results.length === 1 ? '' : 's'}`);
+      const images = res.results.filter((r) => !r.grid).length;
+      const grids = res.results.length - images;
+      progress.done(`Done: ${images} image${images === 1 ? '' : 's'}${grids ? ` + ${grids === 1 ? 'grid' : `${grids} grids`}` : ''}`);
       save();
     } catch (e) {
       gal.setLive(undefined);

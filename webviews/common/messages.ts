@@ -30,6 +30,8 @@ export interface ResultView {
   infotext: string;
   /** The backend that made it, when not this machine ("gpu-box"). */
   backend?: string;
+  /** A grid of the job's images (A1111 shows it first in the gallery), not an image of its own. */
+  grid?: boolean;
 }
 
 /** An image the webview hands to the host: one it got from the host (by src/path) or bytes it read itself. */
