@@ -634,12 +634,12 @@ export interface SdConvertOnnxResult {
   dir: string;
   /** "SD 1.x inpainting, fp16 weights, epsilon". */
   summary: string;
-  family: 'sd1' | 'sd2';
+  family: 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner';
   variant: 'normal' | 'inpainting' | 'instruct-pix2pix';
   precision: 'fp32' | 'fp16' | 'bf16' | 'mixed';
   prediction: 'epsilon' | 'v_prediction';
   /** How the prediction type was decided. */
-  predictionSource: 'override' | 'config' | 'a1111-rule' | 'unet-test';
+  predictionSource: 'override' | 'config' | 'a1111-rule' | 'unet-test' | 'checkpoint-marker';
   sha256: string;
   /** 'missing': tokenizer/ must be added before the folder is usable. */
   tokenizer: 'copied' | 'missing';
