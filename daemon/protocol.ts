@@ -94,7 +94,7 @@ export interface DaemonSettings {
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
   /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/` | an absolute path. */
   sdVae: string;
-  /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
+  /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`; SDXL: `taesdxl_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';
   /** A1111 "File format for images" (`samples_format`): png (default), jpg or webp. */
   samplesFormat: 'png' | 'jpg' | 'webp';
@@ -126,6 +126,12 @@ export interface DaemonSettings {
   cacheLimitGB: number;
   /** A1111's Interrogate settings (the `sdStudio.interrogate.*` settings). */
   interrogate: InterrogateSettings;
+  /** A1111 "crop top coordinate" / "crop left coordinate" of SDXL's size conditioning, default 0. */
+  sdxlCropTop: number;
+  sdxlCropLeft: number;
+  /** A1111 "SDXL high aesthetic score" (6) for prompts / "SDXL low aesthetic score" (2.5) for negative prompts: the refiner's conditioning. */
+  sdxlRefinerHighAestheticScore: number;
+  sdxlRefinerLowAestheticScore: number;
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -333,6 +339,8 @@ export interface Img2ImgParams {
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
     face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number; sd_vae: string;
+    /** SDXL size conditioning and the refiner's aesthetic scores (A1111 setting names; defaults from the daemon settings). */
+    sdxl_crop_top: number; sdxl_crop_left: number; sdxl_refiner_low_aesthetic_score: number; sdxl_refiner_high_aesthetic_score: number;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];

@@ -126,6 +126,14 @@ export class SessionPool {
     return new OrtModelSession(path, await createOne(path, settings, 'cpu'), 'cpu');
   }
 
+  /** Disposes the session of `path` if one was made (the next `get` makes a new one): frees its memory now. */
+  async release(path: string): Promise<void> {
+    const s = this.sessions.get(path);
+    if (!s) return;
+    this.sessions.delete(path);
+    await (await s.catch(() => undefined))?.dispose();
+  }
+
   async disposeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();

@@ -91,8 +91,11 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
     clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(deps.settings.modelsRoot), signal: job.signal,
     ...(aesthetic ? { aesthetic } : {}),
+    ...(model.unet.added ? { sdxl: { width: p.width, height: p.height, ...p.sdxl } } : {}),
   });
   const extraInfo = aesthetic && p.aesthetic ? aestheticInfotext(p.aesthetic, aesthetic.settings.name) : [];
+  // SDXL's two text encoders hold ~3 GB that sampling never needs: free them before the UNet runs.
+  if (model.kind !== 'sd') await model.releaseTextEncoders();
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);
   const rngSource = p.randnSource.toLowerCase() as RngSource;

@@ -2,6 +2,7 @@ import { throwIfAborted } from '../errors';
 import type { SdModel } from '../parts/sdModel';
 import { denoisedFrom, lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
 import type { Conditioning } from './encodePrompt';
+import type { AddedConditioning } from '../parts/unet';
 
 /** The text conditioning in force at one sampler step: AND parts with weights, and the negative prompt. */
 export interface StepConditioning {
@@ -41,6 +42,19 @@ export interface DenoiseRequest {
   onStep: (i: number, denoised: Float32Array) => void;
 }
 
+/** SDXL: the pooled texts and size numbers of a UNet batch, in batch order; undefined for SD 1.x/2.x. */
+function addedConditioning(conds: readonly Conditioning[]): AddedConditioning | undefined {
+  const first = conds[0]!;
+  if (!first.pooled || !first.timeIds) return undefined;
+  const textEmbeds = new Float32Array(conds.length * first.pooled.length);
+  const timeIds = new Float32Array(conds.length * first.timeIds.length);
+  conds.forEach((c, m) => {
+    textEmbeds.set(c.pooled!, m * first.pooled!.length);
+    timeIds.set(c.timeIds!, m * first.timeIds!.length);
+  });
+  return { textEmbeds, timeIds };
+}
+
 /**
  * The CFG denoiser over the UNet (A1111 `CFGDenoiser` + `combine_denoised`): per image one UNet call with batch
  * [uncond, cond₁ … condₖ] (or one call each for batch-1 exports); when their token counts differ, one call per
@@ -73,7 +87,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
       const ctxLen = tokens * uncond.dim;
       const ctx = new Float32Array(members.length * ctxLen);
       members.forEach((j, m) => ctx.set(all[j]!.hidden, m * ctxLen));
-      return { tokens, members, ctx, batch: new Float32Array(members.length * perIn) };
+      return { tokens, members, ctx, batch: new Float32Array(members.length * perIn), added: addedConditioning(members.map((j) => all[j]!)) };
     });
     const pred = new Float32Array(k * per);
     const out = new Float32Array(xScaled.length);
@@ -82,12 +96,12 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
       throwIfAborted(signal);
       const xi = xScaled.subarray(i * per, (i + 1) * per);
       const ci = req.imageConditioning?.data.subarray(i * extra * h * w, (i + 1) * extra * h * w);
-      for (const { tokens, members, ctx, batch } of calls) {
+      for (const { tokens, members, ctx, batch, added } of calls) {
         for (let m = 0; m < members.length; m++) {
           batch.set(xi, m * perIn);
           if (ci) batch.set(ci, m * perIn + per);
         }
-        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim);
+        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim, added);
         members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
       lastUncond.set(pred.subarray(0, per), i * per);

@@ -1,0 +1,100 @@
+// `sd-studio img2img --model SDXL.safetensors` end to end on the tiny SDXL checkpoint assembled from the sdxl-tiny
+// fixtures: txt2img, img2img, inpainting with a plain and a 9-channel SDXL checkpoint, the infotext A1111 writes
+// for them, and a regenerate from that infotext. (LoRA, VAE files, embeddings and the refiner: sdxlVariants.test.ts.)
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
+import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
+import { runCli } from '../../daemon/harness';
+import { cleanup, fixture, tempDir } from './archHelpers';
+import { writeTinySdxlCheckpoint } from './sdxlHelpers';
+
+const env = { user: '', cache: '', root: '', out: '' };
+const cp = (name: string) => join(env.user, `${name}.safetensors`);
+const cliEnv = () => ({ SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') });
+
+before(async () => {
+  Object.assign(env, { user: await tempDir(), cache: await tempDir(), root: await tempDir(), out: await tempDir() });
+  await writeTinySdxlCheckpoint(cp('xl'), 'base');
+  await writeTinySdxlCheckpoint(cp('xl-inpaint'), 'inpaint');
+  // A 64×64 source: a horizontal gradient with a dark square; the mask covers the square.
+  const rgb = Buffer.alloc(64 * 64 * 3);
+  const mask = Buffer.alloc(64 * 64);
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      const inSquare = x >= 20 && x < 44 && y >= 20 && y < 44;
+      rgb.set(inSquare ? [20, 20, 30] : [x * 4, 128, 255 - x * 4], (y * 64 + x) * 3);
+      mask[y * 64 + x] = inSquare ? 255 : 0;
+    }
+  }
+  await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(join(env.user, 'src.png'));
+  await sharp(mask, { raw: { width: 64, height: 64, channels: 1 } }).png().toFile(join(env.user, 'mask.png'));
+});
+after(cleanup);
+
+function generate(args: string[]): { path: string; fields: Record<string, string>; prompt: string; negative: string; text: string } {
+  const r = runCli(['img2img', '--sampler', 'Euler', '--steps', '2', '--seed', '7', '-W', '64', '-H', '64', '--outdir', env.out, ...args], cliEnv());
+  assert.equal(r.code, 0, r.stderr);
+  const path = r.stdout.trim().split('\n').pop()!;
+  const text = readPngTextChunks(readFileSync(path)).find((c) => c.keyword === 'parameters')!.text;
+  const info = parseGenerationParameters(text);
+  return { path, fields: info.fields, prompt: info.prompt, negative: info.negativePrompt, text };
+}
+
+const pixels = async (path: string): Promise<Buffer> => sharp(path).raw().toBuffer();
+
+describe('SDXL end to end (tiny checkpoint)', () => {
+  it('txt2img and img2img; the infotext is A1111\'s and regenerates the same image', async () => {
+    const t2i = generate(['--model', cp('xl'), '-p', 'a (red:1.2) barn BREAK at dusk', '-n', 'blurry']);
+    const meta = await sharp(t2i.path).metadata();
+    assert.deepEqual([meta.width, meta.height], [64, 64]);
+    assert.deepEqual([t2i.fields['Size-1'], t2i.fields['Size-2']], ['64', '64']);
+    assert.equal(t2i.fields['Model'], 'xl');
+    assert.match(t2i.fields['Model hash'] ?? '', /^[0-9a-f]{10}$/);
+    assert.equal(t2i.negative, 'blurry');
+    const again = generate(['--model', cp('xl'), '--infotext-from', t2i.path]);
+    assert.deepEqual(await pixels(again.path), await pixels(t2i.path), 'regenerated from its own PNG info');
+
+    const i2i = generate(['--model', cp('xl'), '-p', 'a red barn', '-i', join(env.user, 'src.png'), '-d', '0.5']);
+    assert.equal(i2i.fields['Denoising strength'], '0.5');
+    assert.notDeepEqual(await pixels(i2i.path), await pixels(t2i.path));
+  });
+
+  it('an empty negative prompt is zeroed (A1111), a non-empty one is encoded', async () => {
+    const empty = generate(['--model', cp('xl'), '-p', 'a red barn']);
+    const space = generate(['--model', cp('xl'), '-p', 'a red barn', '-n', ' ']);
+    assert.notDeepEqual(await pixels(empty.path), await pixels(space.path), '" " is encoded, "" is zeros');
+  });
+
+  it('inpaint with plain SDXL and with a 9-channel SDXL inpainting checkpoint: the unmasked area is kept', async () => {
+    for (const model of ['xl', 'xl-inpaint']) {
+      const r = generate(['--model', cp(model), '-p', 'a window', '-i', join(env.user, 'src.png'), '--mask', join(env.user, 'mask.png'), '--mask-blur', '0', '--inpainting-fill', '1']);
+      const out = await pixels(r.path);
+      const src = await pixels(join(env.user, 'src.png'));
+      let outside = 0;
+      let inside = 0;
+      for (let y = 0; y < 64; y++) {
+        for (let x = 0; x < 64; x++) {
+          const d = Math.abs(out[(y * 64 + x) * 3]! - src[(y * 64 + x) * 3]!);
+          if (x >= 24 && x < 40 && y >= 24 && y < 40) inside = Math.max(inside, d);
+          else if (x < 12 || x >= 52 || y < 12 || y >= 52) outside = Math.max(outside, d);
+        }
+      }
+      assert.ok(outside <= 1, `${model}: unmasked pixels kept (max diff ${outside})`);
+      assert.ok(inside > 5, `${model}: the masked square was regenerated (max diff ${inside})`);
+      if (model === 'xl-inpaint') assert.equal(r.fields['Conditional mask weight'], '1');
+    }
+  });
+
+  it('the size defaults to 1024 for SDXL when none is given (validated, not generated)', async () => {
+    const { withModelSizeDefaults, resolveImg2Img } = await import('../../../daemon/validate');
+    const { defaultSettings } = await import('../../../daemon/settings');
+    const p = resolveImg2Img({ prompt: 'x', height: 768 }, defaultSettings({}));
+    assert.deepEqual([withModelSizeDefaults(p, true).width, withModelSizeDefaults(p, true).height], [1024, 768]);
+    assert.deepEqual([withModelSizeDefaults(p, false).width, withModelSizeDefaults(p, false).height], [512, 768]);
+    writeFileSync(join(env.out, '.keep'), '');
+  });
+});
