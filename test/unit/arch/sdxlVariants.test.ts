@@ -1,0 +1,113 @@
+// SDXL variants of a checkpoint: a kohya SDXL LoRA (`lora_unet_*` in sgm names, `lora_te1_*` CLIP-L, `lora_te2_*`
+// CLIP-G with q/k/v into the fused in_proj) merged as A1111 merges it; a VAE file through the SD VAE setting; an
+// SDXL embedding (`clip_l` + `clip_g`) in the prompt. Each through `sd-studio img2img` with its infotext.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
+import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
+import { openWeights, stateDict } from '../../../models/formats/open';
+import { writeSafetensors } from '../../../models/formats/safetensors';
+import { readTensor } from '../../../models/formats/tensorRecord';
+import { hashFile } from '../../../models/hash';
+import { mergeLoras } from '../../../models/lora';
+import { createRng } from '../../fixtures/prng';
+import { runCli } from '../../daemon/harness';
+import { cleanup, fixture, maxAbsDiff, tempDir, weights } from './archHelpers';
+import { writeTinySdxlCheckpoint } from './sdxlHelpers';
+
+const env = { user: '', cache: '', root: '', out: '' };
+const cp = () => join(env.user, 'xl.safetensors');
+const loraFile = () => join(env.root, 'Lora', 'xl-style.safetensors');
+
+/** kohya module → [out, in] of the layer it adapts (all Linear here, rank 2, alpha 1 → scale 0.5). */
+const MODULES: Record<string, [number, number]> = {
+  lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q: [32, 32],
+  lora_unet_middle_block_1_transformer_blocks_2_ff_net_2: [64, 256],
+  lora_te1_text_model_encoder_layers_0_self_attn_q_proj: [32, 32],
+  lora_te2_text_model_encoder_layers_1_self_attn_k_proj: [36, 36],
+  lora_te2_text_model_encoder_layers_1_self_attn_out_proj: [36, 36],
+  lora_te2_text_model_encoder_layers_2_mlp_fc1: [144, 36],
+};
+
+before(async () => {
+  Object.assign(env, { user: await tempDir(), cache: await tempDir(), root: await tempDir(), out: await tempDir() });
+  await writeTinySdxlCheckpoint(cp(), 'base');
+  mkdirSync(join(env.root, 'Lora'), { recursive: true });
+  const rng = createRng(77);
+  const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.normal() * s);
+  const t: { name: string; dtype: 'F32'; shape: number[]; data: Uint8Array }[] = [];
+  const push = (name: string, v: Float32Array, shape: number[]) => t.push({ name, dtype: 'F32', shape, data: new Uint8Array(v.buffer) });
+  for (const [m, [o, i]] of Object.entries(MODULES)) {
+    push(`${m}.lora_up.weight`, rand(o * 2, 0.5), [o, 2]);
+    push(`${m}.lora_down.weight`, rand(2 * i, 0.5), [2, i]);
+    push(`${m}.alpha`, Float32Array.of(1), []);
+  }
+  await writeSafetensors(loraFile(), t, { format: 'pt' });
+  // An SDXL embedding: two vectors for each encoder.
+  mkdirSync(join(env.root, 'embeddings'), { recursive: true });
+  const emb = [{ name: 'clip_g', shape: [2, 36] }, { name: 'clip_l', shape: [2, 32] }].map((e) => ({ name: e.name, dtype: 'F32' as const, shape: e.shape, data: new Uint8Array(rand(e.shape[0]! * e.shape[1]!, 1).buffer) }));
+  await writeSafetensors(join(env.root, 'embeddings', 'xlstyle.safetensors'), emb, { format: 'pt' });
+  // A VAE file as distributed (no first_stage_model. prefix) with the decoder's output conv negated.
+  const vae: typeof t = [];
+  for (const [name, r] of await weights('vae.safetensors')) {
+    const v = (await readTensor(r, 'F32')) as Float32Array;
+    const key = name.slice('first_stage_model.'.length);
+    if (key === 'decoder.conv_out.weight') for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
+    vae.push({ name: key, dtype: 'F32', shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+  }
+  mkdirSync(join(env.root, 'VAE'), { recursive: true });
+  await writeSafetensors(join(env.root, 'VAE', 'sdxl-fp16-fix.safetensors'), vae, { format: 'pt' });
+});
+after(cleanup);
+
+function generate(prompt: string, extraEnv: Record<string, string> = {}): { path: string; fields: Record<string, string> } {
+  const r = runCli(['img2img', '--model', cp(), '-p', prompt, '--sampler', 'Euler', '--steps', '2', '--seed', '11', '-W', '64', '-H', '64', '--outdir', env.out],
+    { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer'), SD_STUDIO_VAE: 'None', ...extraEnv });
+  assert.equal(r.code, 0, r.stderr);
+  const path = r.stdout.trim().split('\n').pop()!;
+  return { path, fields: parseGenerationParameters(readPngTextChunks(readFileSync(path)).find((c) => c.keyword === 'parameters')!.text).fields };
+}
+const pixels = (p: string): Promise<Buffer> => sharp(p).raw().toBuffer();
+
+describe('SDXL LoRA, VAE and embeddings', () => {
+  it('every kohya SDXL module finds its layer; CLIP-G q/k/v go into their third of in_proj_weight', async () => {
+    const tensors = stateDict(await openWeights(cp()));
+    const r = await mergeLoras(tensors, [{ name: 'xl-style', file: loraFile(), te: 1, unet: 1 }], { isSd2: false });
+    assert.deepEqual(r.unmatched, []);
+    assert.deepEqual(r.merged.sort(), [
+      'conditioner.embedders.0.transformer.text_model.encoder.layers.0.self_attn.q_proj.weight',
+      'conditioner.embedders.1.model.transformer.resblocks.1.attn.in_proj_weight',
+      'conditioner.embedders.1.model.transformer.resblocks.1.attn.out_proj.weight',
+      'conditioner.embedders.1.model.transformer.resblocks.2.mlp.c_fc.weight',
+      'model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight',
+      'model.diffusion_model.middle_block.1.transformer_blocks.2.ff.net.2.weight',
+    ]);
+    const key = 'conditioner.embedders.1.model.transformer.resblocks.1.attn.in_proj_weight';
+    const before = (await readTensor(tensors.get(key)!, 'F32')) as Float32Array;
+    const after = (await readTensor(r.tensors.get(key)!, 'F32')) as Float32Array;
+    const block = 36 * 36;
+    assert.equal(maxAbsDiff(after.subarray(0, block), before.subarray(0, block)), 0, 'q rows untouched');
+    assert.ok(maxAbsDiff(after.subarray(block, 2 * block), before.subarray(block, 2 * block)) > 1e-3, 'k rows changed');
+    assert.equal(maxAbsDiff(after.subarray(2 * block), before.subarray(2 * block)), 0, 'v rows untouched');
+  });
+
+  it('through img2img: the LoRA and the VAE file change the image and are named in the infotext', async () => {
+    const plain = generate('a red barn');
+    const lora = generate('a red barn <lora:xl-style:1>');
+    assert.notDeepEqual(await pixels(lora.path), await pixels(plain.path));
+    assert.equal(lora.fields['Lora hashes'], `xl-style: ${(await hashFile(loraFile(), { cache: false })).lora}`);
+    const vae = generate('a red barn', { SD_STUDIO_VAE: 'sdxl-fp16-fix.safetensors' });
+    assert.equal(vae.fields['VAE'], 'sdxl-fp16-fix.safetensors');
+    assert.notDeepEqual(await pixels(vae.path), await pixels(plain.path));
+  });
+
+  it('an SDXL embedding feeds its clip_l half to CLIP-L and clip_g to CLIP-G; "TI hashes" in the infotext', async () => {
+    const plain = generate('a xlstyle barn');
+    assert.match(plain.fields['TI hashes'] ?? '', /^xlstyle: [0-9a-f]{12}$/);
+    const other = generate('a red barn');
+    assert.notDeepEqual(await pixels(plain.path), await pixels(other.path));
+  });
+});
