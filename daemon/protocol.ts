@@ -341,13 +341,21 @@ export interface Img2ImgParams {
     face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number; sd_vae: string;
     /** SDXL size conditioning and the refiner's aesthetic scores (A1111 setting names; defaults from the daemon settings). */
     sdxl_crop_top: number; sdxl_crop_left: number; sdxl_refiner_low_aesthetic_score: number; sdxl_refiner_high_aesthetic_score: number;
+    /** A1111 "Refiner switch by sampling steps" (infotexts before v1.8.0): switch after that share of the steps, not of the noise schedule. */
+    refiner_switch_by_sample_steps: boolean;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];
   /** A1111 `do_not_save_grid`: no grid for this job even with `grid_save` on. */
   do_not_save_grid?: boolean;
-  /** Run on this backend only (a name from the `backends` setting); default: the least busy one with the model. */
-  backend?: string;
+  /**
+   * A1111 "Refiner" (SDXL): a checkpoint path, file name, name or A1111 title "name [hash]" under the models root's
+   * Stable-diffusion/ folder; "None" or absent = off. The refiner replaces the model once sampling reaches
+   * `refiner_switch_at` (infotext "Refiner", "Refiner switch at").
+   */
+  refiner_checkpoint?: string;
+  /** A1111 "Switch at" 0..1, default 0.8 (1 = never). */
+  refiner_switch_at?: number;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */

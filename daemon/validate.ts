@@ -2,6 +2,7 @@ import { invalidParam } from './errors';
 import { MAX_SEED, fixedSeed, parseSeed } from './seed';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
 import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
+import type { RefinerRequest } from './stages/refiner';
 
 /** img2img params after A1111's defaults are applied and every field is checked. */
 export interface ResolvedImg2Img {
@@ -49,6 +50,8 @@ export interface ResolvedImg2Img {
   sdxl: { cropTop: number; cropLeft: number; highAestheticScore: number; lowAestheticScore: number };
   /** Width and height were given (SDXL models otherwise default to 1024, SD 1.x/2.x to 512). */
   sizeGiven: { width: boolean; height: boolean };
+  /** A1111's refiner as asked for (found and checked by the refiner stage); undefined when not asked for. */
+  refiner?: RefinerRequest;
   /** A1111 "Restore faces": the restorer and CodeFormer's weight; undefined when off. */
   restoreFaces?: { model: 'gfpgan' | 'codeformer'; codeformerWeight: number };
   /** txt2img hires fix; undefined when off (and always for img2img, which has no hires pass in A1111). */
@@ -296,6 +299,13 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
       lowAestheticScore: num('override_settings.sdxl_refiner_low_aesthetic_score', overrides.sdxl_refiner_low_aesthetic_score, settings.sdxlRefinerLowAestheticScore, 0, 10),
     },
     sizeGiven: { width: p.width !== undefined && p.width !== null, height: p.height !== undefined && p.height !== null },
+    ...(p.refiner_checkpoint !== undefined && p.refiner_checkpoint !== null ? {
+      refiner: {
+        checkpoint: str('refiner_checkpoint', p.refiner_checkpoint, ''),
+        switchAt: num('refiner_switch_at', p.refiner_switch_at, 0.8, 0, 1),
+        bySteps: bool('override_settings.refiner_switch_by_sample_steps', overrides.refiner_switch_by_sample_steps, false),
+      },
+    } : {}),
   };
 }
 

@@ -112,6 +112,17 @@ export async function encodeJobConditioning(req: JobConditioningRequest): Promis
   };
 }
 
+/**
+ * A job's conditioning for `model` (the size conditioning is used by SDXL models only); SDXL's text encoders are
+ * released afterwards: their ~3 GB are not needed while sampling.
+ */
+export async function encodeSdxlAwareConditioning(model: SdModel, req: Omit<JobConditioningRequest, 'model' | 'sdxl'> & { sdxl: SdxlSizeConditioning }): Promise<JobConditioning> {
+  const { sdxl, ...rest } = req;
+  const conds = await encodeJobConditioning({ ...rest, model, ...(model.unet.added ? { sdxl } : {}) });
+  if (model.kind !== 'sd') await model.releaseTextEncoders();
+  return conds;
+}
+
 /** A single text's conditioning (no schedules, AND or embeddings): benches and tools. SDXL: a positive prompt's size numbers. */
 export class PromptEncoder {
   private readonly conditioner: TextConditioner;

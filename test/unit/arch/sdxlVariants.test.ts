@@ -13,7 +13,7 @@ import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { hashFile } from '../../../models/hash';
 import { mergeLoras } from '../../../models/lora';
-import { createRng } from '../../fixtures/prng';
+import { createRng } from '../../../models/testModel/prng';
 import { runCli } from '../../daemon/harness';
 import { cleanup, fixture, maxAbsDiff, tempDir, weights } from './archHelpers';
 import { writeTinySdxlCheckpoint } from './sdxlHelpers';

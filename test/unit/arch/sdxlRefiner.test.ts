@@ -1,0 +1,68 @@
+// A1111's SDXL refiner through `sd-studio img2img`: the switch point from the training sigmas, the refiner found by
+// name under Stable-diffusion/, the infotext keys, a batch count (every batch starts on the base again) and a
+// regenerate from the infotext.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
+import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
+import { discreteSchedule } from '../../../daemon/sampling';
+import { completedRatio, findCheckpoint } from '../../../daemon/stages/refiner';
+import { sha256Short } from '../../../models/hash';
+import { runCli } from '../../daemon/harness';
+import { cleanup, fixture, tempDir } from './archHelpers';
+import { writeTinySdxlCheckpoint } from './sdxlHelpers';
+
+const env = { user: '', cache: '', root: '', out: '' };
+const base = () => join(env.user, 'xl.safetensors');
+const refinerPath = () => join(env.root, 'Stable-diffusion', 'XL', 'xl-refiner.safetensors');
+
+before(async () => {
+  Object.assign(env, { user: await tempDir(), cache: await tempDir(), root: await tempDir(), out: await tempDir() });
+  await writeTinySdxlCheckpoint(base(), 'base');
+  mkdirSync(join(env.root, 'Stable-diffusion', 'XL'), { recursive: true });
+  await writeTinySdxlCheckpoint(join(env.user, 'xl-refiner.safetensors'), 'refiner');
+  renameSync(join(env.user, 'xl-refiner.safetensors'), refinerPath());
+  renameSync(join(env.user, 'xl-refiner.config.json'), refinerPath().replace('.safetensors', '.config.json'));
+});
+after(cleanup);
+
+function generate(args: string[]): { paths: string[]; fields: Record<string, string> } {
+  const r = runCli(['img2img', '--model', base(), '-p', 'a red barn', '-n', 'blurry', '--sampler', 'Euler', '--steps', '4', '--seed', '21', '-W', '64', '-H', '64', '--outdir', env.out, ...args],
+    { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') });
+  assert.equal(r.code, 0, r.stderr);
+  const paths = r.stdout.trim().split('\n');
+  return { paths, fields: parseGenerationParameters(readPngTextChunks(readFileSync(paths[0]!)).find((c) => c.keyword === 'parameters')!.text).fields };
+}
+const pixels = (p: string): Promise<Buffer> => sharp(p).raw().toBuffer();
+
+describe('SDXL refiner', () => {
+  it('switch point as A1111 measures it: (999 − nearest training timestep) / 1000', () => {
+    const table = discreteSchedule({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000 }).sigmas;
+    assert.equal(completedRatio(table[999]!, table), 0);
+    assert.equal(completedRatio(table[199]!, table), 0.8);
+    assert.equal(completedRatio(table[0]! / 2, table), 0.999);
+    assert.equal(findCheckpoint(env.root, 'xl-refiner [0123456789]'), refinerPath());
+    assert.equal(findCheckpoint(env.root, 'XL/xl-refiner.safetensors'), refinerPath());
+    assert.equal(findCheckpoint(env.root, 'nope'), undefined);
+  });
+
+  it('the refiner takes over at "switch at", is named in the infotext, and the infotext regenerates the image', async () => {
+    const plain = generate([]);
+    const refined = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '0.5', '--n-iter', '2']);
+    assert.equal(refined.paths.length, 2);
+    assert.equal(refined.fields['Refiner'], `xl-refiner [${await sha256Short(refinerPath())}]`);
+    assert.equal(refined.fields['Refiner switch at'], '0.5');
+    assert.notDeepEqual(await pixels(refined.paths[0]!), await pixels(plain.paths[0]!), 'the refiner changed the last steps');
+    // The second image of the batch count started on the base again: the same as a run of its own seed.
+    const second = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '0.5', '--seed', '22']);
+    assert.deepEqual(await pixels(refined.paths[1]!), await pixels(second.paths[0]!));
+    const again = generate(['--infotext-from', refined.paths[0]!]);
+    assert.equal(again.fields['Refiner'], refined.fields['Refiner']);
+    assert.deepEqual(await pixels(again.paths[0]!), await pixels(refined.paths[0]!));
+    const never = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '1']);
+    assert.equal(never.fields['Refiner'], undefined, 'switch at 1: no refiner, no key');
+  });
+});
