@@ -9,6 +9,10 @@ import * as ort from 'onnxruntime-node';
 import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
 import { detectCheckpoint } from '../../../models/detect';
 import { openWeights, stateDict } from '../../../models/formats/open';
+import { mergeCheckpoints } from '../../../models/merge';
+import { readTensor, type DType } from '../../../models/formats/tensorRecord';
+import { writeSafetensors } from '../../../models/formats/safetensors';
+import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph';
 import { runCli } from '../../daemon/harness';
 import { cleanup, fixture, io, maxAbsDiff, report, tempDir } from './archHelpers';
 import { keyTable } from './tinyCheckpoint';
@@ -90,6 +94,39 @@ describe('SDXL single-file checkpoints', () => {
     const timeIds = s.inputMetadata.find((m) => m.name === 'time_ids');
     assert.ok(timeIds?.isTensor && timeIds.shape[1] === 5, 'refiner: five time_ids');
     await s.release();
+  });
+
+  it('merger: the SDXL inpainting recipe (A inpaint + (B − C) base) keeps 9 channels and merges the first 4', async () => {
+    await writeTinySdxlCheckpoint(cp('xl-inpaint'), 'inpaint');
+    // B: the base with its input conv doubled, so B − C = the base's input conv W.
+    const key = 'model.diffusion_model.input_blocks.0.0.weight';
+    const base = stateDict(await openWeights(cp('xl')));
+    const tensors: { name: string; dtype: DType; shape: number[]; data: Uint8Array }[] = [];
+    for (const [name, r] of base) {
+      const v = await readTensor(r);
+      if (name === key) for (let i = 0; i < v.length; i++) (v as Uint16Array)[i] = f32ToF16Bits(Float32Array.of(2 * f16BitsToF32(Uint16Array.of((v as Uint16Array)[i]!))[0]!))[0]!;
+      tensors.push({ name, dtype: r.dtype, shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+    }
+    await writeSafetensors(cp('xl-b'), tensors, { format: 'pt' });
+    const out = join(env.user, 'xl-custom-inpaint.safetensors');
+    const r = await mergeCheckpoints({ primary: cp('xl-inpaint'), secondary: cp('xl-b'), tertiary: cp('xl'), method: 'add-difference', multiplier: 1, out, hashCache: false });
+    assert.equal(r.isInpainting, true);
+    const merged = stateDict(await openWeights(out));
+    const d = detectCheckpoint(merged);
+    assert.equal(d.family, 'sdxl');
+    assert.equal(d.variant, 'inpainting');
+    const a = (await readTensor(stateDict(await openWeights(cp('xl-inpaint'))).get(key)!, 'F32')) as Float32Array;
+    const w = (await readTensor(base.get(key)!, 'F32')) as Float32Array;
+    const m = (await readTensor(merged.get(key)!, 'F32')) as Float32Array;
+    let err = 0;
+    for (let o = 0; o < 32; o++) {
+      for (let j = 0; j < 9 * 9; j++) {
+        const want = a[o * 81 + j]! + (j < 36 ? w[o * 36 + j]! : 0);
+        err = Math.max(err, Math.abs(m[o * 81 + j]! - want));
+      }
+    }
+    assert.ok(err < 2e-3, `input conv: first 4 channels A + (B − C), the mask/latent channels A's (max error ${err})`);
+    assert.equal(merged.get('conditioner.embedders.0.transformer.text_model.embeddings.position_ids')!.dtype, 'I64');
   });
 
   it('sd-studio convert-onnx writes the SDXL folder', () => {
