@@ -492,6 +492,23 @@ export interface SamplersListResult {
 // Models (model files issue): hashing, merging, converting — declared by that work below this line.
 // ---------------------------------------------------------------------------------------------------------
 
+/** Params of `models/info`: what a model is, read from a checkpoint's header or a folder's files (nothing is loaded). */
+export interface ModelsInfoParams {
+  /** A checkpoint file or an ONNX folder; default: the `model` setting. */
+  model?: string;
+}
+
+export interface ModelsInfoResult {
+  model: string;
+  /** 'unknown' when it cannot be read as a model (`problem` says why). ONNX folders of SD 1.x/2.x say 'sd1' or 'sd2' by their tokenizer's padding. */
+  family: 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner' | 'unknown';
+  /** The generation size the daemon uses when a request gives none: 1024 for SDXL, 512 otherwise. */
+  defaultSize: number;
+  /** Checkpoints under the models root's Stable-diffusion/ folder, as A1111 names them (the Refiner choices). */
+  checkpoints: string[];
+  problem?: string;
+}
+
 /** Params of `models/hash`: model files to hash the way A1111 and Civitai do (cached by path + size + mtime). */
 export interface ModelsHashParams {
   files: string[];
@@ -1302,6 +1319,8 @@ export interface RequestTypes {
   'sd/infotext.parse': { params: InfotextParseParams; result: InfotextParseResult };
   /** The sampler and schedule catalog. */
   'sd/samplers.list': { params: Record<string, never>; result: SamplersListResult };
+  /** What a model is (family, default size) and the checkpoints a refiner can be chosen from; quick, no loading. */
+  'models/info': { params: ModelsInfoParams; result: ModelsInfoResult };
   /** Hash model files (A1111 AutoV2, legacy, LoRA/TI); quick, outside the job queue, cancellable. */
   'models/hash': { params: ModelsHashParams; result: ModelsHashResult };
   /** What SD Studio's cache holds (builds, variants, derived graphs), most recently used first. */

@@ -32,14 +32,24 @@ export interface RefinerRequest {
 export function findCheckpoint(modelsRoot: string, title: string): string | undefined {
   if (isAbsolute(title) && existsSync(title)) return title;
   const name = title.replace(/\s*\[[0-9a-f]{8,10}\]\s*$/i, '').trim();
-  const dirs = modelsRoot ? [join(modelsRoot, 'Stable-diffusion'), join(modelsRoot, 'models', 'Stable-diffusion')].filter((d) => existsSync(d) && statSync(d).isDirectory()) : [];
-  for (const d of dirs) {
+  for (const d of checkpointDirs(modelsRoot)) {
     for (const f of filesUnder(d, CHECKPOINT_EXTS)) {
       const stem = basename(f.name, extname(f.name));
       if (f.name === name || stem === name || f.path.slice(d.length + 1) === name || f.path.slice(d.length + 1, -extname(f.name).length) === name) return f.path;
     }
   }
   return undefined;
+}
+
+/** The checkpoints under Stable-diffusion/, named by their path in it (A1111's checkpoint titles without hash). */
+export function listCheckpoints(modelsRoot: string): string[] {
+  const out: string[] = [];
+  for (const d of checkpointDirs(modelsRoot)) for (const f of filesUnder(d, CHECKPOINT_EXTS)) out.push(f.path.slice(d.length + 1));
+  return out;
+}
+
+function checkpointDirs(modelsRoot: string): string[] {
+  return modelsRoot ? [join(modelsRoot, 'Stable-diffusion'), join(modelsRoot, 'models', 'Stable-diffusion')].filter((d) => existsSync(d) && statSync(d).isDirectory()) : [];
 }
 
 /** The refiner asked for, or undefined when off ("None", empty, or switch at 1: A1111 never switches then). */

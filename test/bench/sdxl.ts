@@ -1,0 +1,143 @@
+// SDXL at full size with random weights (every name and shape of sdxl-keys.json, fp16 as released): the time to
+// build the ONNX folder from the single file and to load it again from the cache, the UNet's CFG step (batch 2)
+// at 1024² and 768² through the daemon's Unet part, and the peak RSS of a whole 1024² img2img job in the daemon
+// (text encoders, UNet, VAE decode). Needs ~8 GB of disk for the checkpoint (kept in SD_STUDIO_BENCH_DIR when
+// set, so reruns skip writing it) and up to ~14 GB of memory: run it under the shared heavy lock.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { checkpointToOnnx } from '../../models/checkpointToOnnx';
+import { SafetensorsWriter, type TensorSpec } from '../../models/formats/safetensors';
+import { byteLength, type DType } from '../../models/formats/tensorRecord';
+import { f32ToF16Bits } from '../../models/graph';
+import { SessionPool } from '../../models/sessions';
+import { Unet } from '../../daemon/parts/unet';
+import { startDaemon } from '../daemon/harness';
+import { sharedPath } from '../sharedPath';
+import type { Bench } from './registry';
+
+const CALLS = 3;
+const GiB = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function writeRandomSdxl(path: string): Promise<number> {
+  const table = JSON.parse(readFileSync(sharedPath('models-fixtures', 'sd-tiny', 'sdxl-keys.json'), 'utf8')) as { dtype: DType; dtype_exceptions?: Record<string, DType>; tensors: Record<string, number[]> };
+  const specs: TensorSpec[] = Object.entries(table.tensors).map(([name, shape]) => ({ name, shape, dtype: table.dtype_exceptions?.[name] ?? table.dtype }));
+  // 32 MiB of small finite fp16 values, repeated (speed does not depend on values; no NaN/Inf in the kernels).
+  const pool = new Uint8Array(f32ToF16Bits(Float32Array.from({ length: 16 << 20 }, () => (Math.random() - 0.5) * 0.05)).buffer);
+  const w = await SafetensorsWriter.create(path, specs, { format: 'pt' });
+  let total = 0;
+  for (const s of specs) {
+    const n = byteLength(s);
+    if (s.dtype === 'I64') await w.write(new Uint8Array(BigInt64Array.from({ length: n / 8 }, (_, i) => BigInt(i)).buffer));
+    else {
+      const out = new Uint8Array(n);
+      for (let o = 0; o < n; o += pool.length) out.set(pool.subarray(0, Math.min(pool.length, n - o)), o);
+      await w.write(out);
+    }
+    total += n;
+  }
+  await w.commit();
+  return total;
+}
+
+const stats = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return `min ${secs(s[0]!)}, median ${secs(s[Math.floor(s.length / 2)]!)} (${ms.map((v) => (v / 1000).toFixed(1)).join(', ')} s)`;
+};
+
+/** VmHWM / VmRSS of a process, bytes. */
+function memOf(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { peak: kb('VmHWM'), now: kb('VmRSS') };
+}
+
+/** One 1024² img2img job (4 steps × strength 0.5 = 2 UNet steps) in a fresh daemon; its peak RSS and where it was reached. */
+async function jobPeak(checkpoint: string, work: string): Promise<void> {
+  const init = join(work, 'init-1024.png');
+  const px = Buffer.alloc(1024 * 1024 * 3);
+  for (let i = 0; i < px.length; i++) px[i] = (i * 7) & 255;
+  await sharp(px, { raw: { width: 1024, height: 1024, channels: 3 } }).png().toFile(init);
+  const daemon = await startDaemon({ outputDir: join(work, 'out'), threads: 2 });
+  const pid = daemon.child.pid!;
+  const marks: string[] = [];
+  let stage = 'loading + text encoders';
+  let last = 0;
+  const timer = setInterval(() => {
+    const m = memOf(pid);
+    if (m.peak > last) marks.push(`${GiB(m.peak)} during ${stage}`);
+    last = m.peak;
+  }, 500);
+  daemon.on('sd/job.progress', (p) => (stage = `sampling step ${p.step}/${p.steps}`));
+  const t = performance.now();
+  try {
+    await daemon.request('sd/img2img', {
+      model: checkpoint, init_images: [init], prompt: 'a lighthouse at dusk, oil painting', negative_prompt: 'blurry', width: 1024, height: 1024,
+      sampler_name: 'Euler', steps: 4, denoising_strength: 0.5, seed: 1, cfg_scale: 7,
+    });
+    stage = 'after the job';
+    const m = memOf(pid);
+    console.log(`1024² img2img job (2 UNet steps, CFG): ${secs(performance.now() - t)} incl. session creation; daemon peak RSS ${GiB(m.peak)} (now ${GiB(m.now)})`);
+    console.log(`  peak RSS grew: ${marks.slice(-6).join('; ')}`);
+  } finally {
+    clearInterval(timer);
+    await daemon.stop();
+  }
+}
+
+async function unetSteps(model: string): Promise<void> {
+  const pool = new SessionPool({ provider: 'cpu', threads: 2 });
+  let t = performance.now();
+  const unet = new Unet(await pool.get(model));
+  console.log(`UNet session: ${secs(performance.now() - t)}, RSS ${GiB(process.memoryUsage().rss)}`);
+  const ctx = Float32Array.from({ length: 2 * 77 * 2048 }, () => Math.random() * 2 - 1);
+  const added = { textEmbeds: Float32Array.from({ length: 2 * 1280 }, () => Math.random() - 0.5), timeIds: Float32Array.of(1024, 1024, 0, 0, 1024, 1024, 1024, 1024, 0, 0, 1024, 1024) };
+  for (const side of [768, 1024]) {
+    const l = side / 8;
+    const x = Float32Array.from({ length: 2 * 4 * l * l }, () => Math.random() * 2 - 1);
+    const ms: number[] = [];
+    t = performance.now();
+    await unet.predict(x, 2, 4, l, l, 500, ctx, 77, 2048, added);
+    const first = performance.now() - t;
+    for (let i = 0; i < CALLS; i++) {
+      t = performance.now();
+      await unet.predict(x, 2, 4, l, l, 500, ctx, 77, 2048, added);
+      ms.push(performance.now() - t);
+    }
+    console.log(`UNet CFG step (batch 2) at ${side}²: first ${secs(first)}, then ${stats(ms)}; bench RSS ${GiB(process.memoryUsage().rss)}, peak ${GiB(process.resourceUsage().maxRSS * 1024)}`);
+  }
+  await pool.disposeAll();
+}
+
+export const sdxlBench: Bench = {
+  summary: 'SDXL, random full-size weights: build and cached load, UNet CFG step at 1024² and 768², peak RSS of a 1024² img2img job',
+  default: false,
+  async run() {
+    const keep = process.env.SD_STUDIO_BENCH_DIR;
+    const dir = keep ?? mkdtempSync(join(tmpdir(), 'sd-studio-sdxl-bench-'));
+    mkdirSync(dir, { recursive: true });
+    const checkpoint = join(dir, 'sdxl-random.safetensors');
+    const cache = join(dir, `cache-${process.pid}`);
+    process.env.SD_STUDIO_CACHE_DIR = cache;
+    process.env.SD_STUDIO_TOKENIZER ??= sharedPath('models-fixtures', 'clip-tokenizer');
+    try {
+      if (!existsSync(checkpoint)) {
+        const t = performance.now();
+        const bytes = await writeRandomSdxl(checkpoint);
+        console.log(`random SDXL checkpoint: ${GiB(bytes)} written in ${secs(performance.now() - t)}`);
+      }
+      const build = await checkpointToOnnx({ checkpoint, cacheDir: join(cache, 'onnx'), tokenizerDir: process.env.SD_STUDIO_TOKENIZER });
+      const again = await checkpointToOnnx({ checkpoint, cacheDir: join(cache, 'onnx') });
+      const u = build.parts.unet!;
+      console.log(`build (first load): ${secs(build.seconds * 1000)} incl. hashing the file; UNet ${u.pointed} weights read in place, ${u.converted} converted (${GiB(u.convertedBytes)}); all parts converted ${GiB(Object.values(build.parts).reduce((a, p) => a + p.convertedBytes, 0))}`);
+      console.log(`cached load: ${(again.seconds * 1000).toFixed(0)} ms`);
+      await jobPeak(checkpoint, dir);
+      await unetSteps(join(build.dir, 'unet', 'model.onnx'));
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
