@@ -135,5 +135,9 @@ describe('SDXL single-file checkpoints', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /SDXL, fp16 weights, epsilon/);
     for (const p of ['text_encoder_2/model.onnx', 'tokenizer_2/merges.txt', 'unet/model.onnx', 'scheduler/scheduler_config.json']) assert.ok(existsSync(join(out, p)), p);
+    // The folder loads as an Optimum SDXL folder (text_encoder_2/, tokenizer_2/, the VAE's scaling factor).
+    const gen = runCli(['img2img', '--model', out, '-p', 'a red barn', '--steps', '1', '-W', '64', '-H', '64', '--outdir', join(env.user, 'outputs')], { SD_STUDIO_CACHE_DIR: env.cache });
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.match(readFileSync(gen.stdout.trim(), 'latin1'), /Size: 64x64, Model hash: [0-9a-f]{10}, Model: xl-onnx/);
   });
 });

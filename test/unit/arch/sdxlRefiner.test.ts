@@ -11,7 +11,7 @@ import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { discreteSchedule } from '../../../daemon/sampling';
 import { completedRatio, findCheckpoint } from '../../../daemon/stages/refiner';
 import { sha256Short } from '../../../models/hash';
-import { runCli } from '../../daemon/harness';
+import { runCli, startDaemon } from '../../daemon/harness';
 import { cleanup, fixture, tempDir } from './archHelpers';
 import { writeTinySdxlCheckpoint } from './sdxlHelpers';
 
@@ -47,6 +47,18 @@ describe('SDXL refiner', () => {
     assert.equal(findCheckpoint(env.root, 'xl-refiner [0123456789]'), refinerPath());
     assert.equal(findCheckpoint(env.root, 'XL/xl-refiner.safetensors'), refinerPath());
     assert.equal(findCheckpoint(env.root, 'nope'), undefined);
+  });
+
+  it('models/info: an SDXL checkpoint\'s family and 1024 default size, and the checkpoints to refine with', async () => {
+    const d = await startDaemon({ modelsRoot: env.root, model: base() });
+    try {
+      const info = await d.request('models/info', {});
+      assert.deepEqual({ family: info.family, defaultSize: info.defaultSize, checkpoints: info.checkpoints }, { family: 'sdxl', defaultSize: 1024, checkpoints: ['XL/xl-refiner.safetensors'] });
+      assert.equal((await d.request('models/info', { model: refinerPath() })).family, 'sdxl-refiner');
+      assert.equal((await d.request('models/info', { model: join(env.root, 'nothing.safetensors') })).family, 'unknown');
+    } finally {
+      await d.stop();
+    }
   });
 
   it('the refiner takes over at "switch at", is named in the infotext, and the infotext regenerates the image', async () => {
