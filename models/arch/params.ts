@@ -17,6 +17,11 @@ export interface ParamEntry {
   record: TensorRecord;
   /** Element type the graph wants for this weight. */
   elemType: ElemType.FLOAT | ElemType.FLOAT16;
+  /**
+   * fp16 weight cast to fp32 in the graph at every run (castF16InGraph): written as an overridable initializer (also
+   * a graph input) so ONNX Runtime neither folds the Cast into a permanent fp32 copy nor pre-packs it.
+   */
+  castAtRun?: boolean;
 }
 
 /** A view of a state dict under a key prefix, shared plan of every weight used. */
@@ -30,8 +35,9 @@ export class Params {
     /** Element type of float weights in the graph (fp32 for CPU, fp16 for GPU builds). */
     readonly weightType: ElemType.FLOAT | ElemType.FLOAT16,
     /**
-     * fp16 weights of an fp32 graph stay fp16 initializers (read in place from the checkpoint) followed by a Cast,
-     * instead of being converted into a second, twice as large copy at build time. SDXL's UNet is 5 GB in fp16.
+     * fp16 weights of an fp32 graph stay fp16 (read in place from the checkpoint, and fp16 in memory) and are cast
+     * to fp32 by the graph when each layer runs, instead of being converted into a twice as large copy at build
+     * time and held as fp32 by ONNX Runtime. SDXL's UNet is 5 GB in fp16, 10 GB in fp32 (more once pre-packed).
      */
     readonly castF16InGraph: boolean,
   ) {}
@@ -75,7 +81,7 @@ export class Params {
     const full = `${this.prefix + key}#f32`;
     const known = this.byKey.get(full);
     if (known !== undefined) return known;
-    const name = this.g.cast(this.initializerOf(key, record, ElemType.FLOAT16), ElemType.FLOAT);
+    const name = this.g.cast(this.initializerOf(key, record, ElemType.FLOAT16, true), ElemType.FLOAT);
     this.byKey.set(full, name);
     return name;
   }
@@ -85,13 +91,13 @@ export class Params {
     return this.initializerOf(key, this.record(key), this.weightType);
   }
 
-  private initializerOf(key: string, record: TensorRecord, elemType: ElemType.FLOAT | ElemType.FLOAT16): string {
+  private initializerOf(key: string, record: TensorRecord, elemType: ElemType.FLOAT | ElemType.FLOAT16, castAtRun = false): string {
     const full = `${this.prefix + key}#${elemType}`;
     const known = this.byKey.get(full);
     if (known !== undefined) return known;
     const empty = elemType === ElemType.FLOAT ? new Float32Array(0) : new Uint16Array(0);
     const name = this.g.initializer(this.prefix + key, empty, [0], elemType);
-    this.plan.push({ name, record, elemType });
+    this.plan.push({ name, record, elemType, ...(castAtRun ? { castAtRun } : {}) });
     this.byKey.set(full, name);
     return name;
   }
