@@ -18,6 +18,8 @@ import { sharedPath } from '../sharedPath';
 import type { Bench } from './registry';
 
 const CALLS = 3;
+/** The job's budget here is 14 GB; past this the run is stopped. */
+const LIMIT = 17 * 2 ** 30;
 const GiB = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -66,9 +68,18 @@ async function jobPeak(checkpoint: string, work: string): Promise<void> {
   let stage = 'loading + text encoders';
   let last = 0;
   const timer = setInterval(() => {
-    const m = memOf(pid);
-    if (m.peak > last) marks.push(`${GiB(m.peak)} during ${stage}`);
-    last = m.peak;
+    try {
+      const m = memOf(pid);
+      if (m.peak > last) marks.push(`${GiB(m.peak)} during ${stage}`);
+      last = m.peak;
+      // The machine is shared: a run far over budget is stopped before it starves everyone else.
+      if (m.now > LIMIT) {
+        console.log(`daemon RSS ${GiB(m.now)} during ${stage}: over ${GiB(LIMIT)}, stopped`);
+        daemon.child.kill();
+      }
+    } catch {
+      // the daemon has exited; the request reports why
+    }
   }, 500);
   daemon.on('sd/job.progress', (p) => (stage = `sampling step ${p.step}/${p.steps}`));
   const t = performance.now();
