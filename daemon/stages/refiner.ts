@@ -5,16 +5,14 @@
 // so the base's sessions are freed), the conditioning is made again for it (CLIP-G only, five time_ids with the
 // aesthetic scores) and sampling goes on from the same latent. Infotext "Refiner: <name> [<short hash>]",
 // "Refiner switch at", written only when the switch happened.
-import { existsSync, statSync } from 'node:fs';
-import { basename, extname, isAbsolute, join } from 'node:path';
-import { filesUnder } from '../../models/folderWalk';
+import { existsSync } from 'node:fs';
+import { basename, extname, isAbsolute } from 'node:path';
 import { sha256Short } from '../../models/hash';
+import { describeFolder, filesInFolder, modelFolders } from '../../models/registry';
 import { invalidParam } from '../errors';
 import type { SdModel } from '../parts/sdModel';
 import type { StepConditioning } from './denoise';
 import type { JobConditioning } from './encodePrompt';
-
-const CHECKPOINT_EXTS = ['.safetensors', '.ckpt'];
 
 export interface RefinerRequest {
   /** A1111's `refiner_checkpoint`: a path, a file name, a name, or a title "name [hash]" under Stable-diffusion/. */
@@ -24,39 +22,33 @@ export interface RefinerRequest {
   bySteps: boolean;
 }
 
+/** The models root's checkpoints with their names relative to the folder (A1111's checkpoint titles without hash). */
+function* checkpoints(modelsRoot: string): Generator<{ path: string; title: string }> {
+  for (const d of modelFolders(modelsRoot, 'checkpoint')) for (const f of filesInFolder(d, 'checkpoint')) yield { path: f.path, title: f.path.slice(d.length + 1) };
+}
+
 /**
- * A1111's checkpoint lookup by title (sd_models.get_closet_checkpoint_match) under `<root>/Stable-diffusion` or
- * `<root>/models/Stable-diffusion`: an existing path as is; else by file name, name, or "name [hash]". (The models
- * root's folder layout belongs in one registry module; this is the one lookup the refiner needs.)
+ * A1111's checkpoint lookup by title (sd_models.get_closet_checkpoint_match): an existing path as is; else by
+ * title (path in the folder), file name or name, with or without extension and " [hash]".
  */
 export function findCheckpoint(modelsRoot: string, title: string): string | undefined {
   if (isAbsolute(title) && existsSync(title)) return title;
   const name = title.replace(/\s*\[[0-9a-f]{8,10}\]\s*$/i, '').trim();
-  for (const d of checkpointDirs(modelsRoot)) {
-    for (const f of filesUnder(d, CHECKPOINT_EXTS)) {
-      const stem = basename(f.name, extname(f.name));
-      if (f.name === name || stem === name || f.path.slice(d.length + 1) === name || f.path.slice(d.length + 1, -extname(f.name).length) === name) return f.path;
-    }
+  for (const c of checkpoints(modelsRoot)) {
+    const file = basename(c.path);
+    if ([c.title, c.title.slice(0, -extname(file).length), file, basename(file, extname(file))].includes(name)) return c.path;
   }
   return undefined;
 }
 
-/** The checkpoints under Stable-diffusion/, named by their path in it (A1111's checkpoint titles without hash). */
-export function listCheckpoints(modelsRoot: string): string[] {
-  const out: string[] = [];
-  for (const d of checkpointDirs(modelsRoot)) for (const f of filesUnder(d, CHECKPOINT_EXTS)) out.push(f.path.slice(d.length + 1));
-  return out;
-}
-
-function checkpointDirs(modelsRoot: string): string[] {
-  return modelsRoot ? [join(modelsRoot, 'Stable-diffusion'), join(modelsRoot, 'models', 'Stable-diffusion')].filter((d) => existsSync(d) && statSync(d).isDirectory()) : [];
-}
+/** Every checkpoint's title, for the Refiner choice. */
+export const listCheckpoints = (modelsRoot: string): string[] => [...checkpoints(modelsRoot)].map((c) => c.title);
 
 /** The refiner asked for, or undefined when off ("None", empty, or switch at 1: A1111 never switches then). */
 export function resolveRefiner(r: RefinerRequest | undefined, modelsRoot: string): { file: string; switchAt: number; bySteps: boolean } | undefined {
   if (!r || ['', 'None', 'none'].includes(r.checkpoint.trim()) || r.switchAt >= 1) return undefined;
   const file = findCheckpoint(modelsRoot, r.checkpoint);
-  if (!file) throw invalidParam('refiner_checkpoint', `refiner "${r.checkpoint}" not found${modelsRoot ? ` in ${join(modelsRoot, 'Stable-diffusion')}` : ' (no models root set)'}`, 'a checkpoint path, or a name under Stable-diffusion/');
+  if (!file) throw invalidParam('refiner_checkpoint', `refiner "${r.checkpoint}" not found in ${describeFolder(modelsRoot, 'checkpoint')}`, 'a checkpoint path, or a name under Stable-diffusion/');
   return { file, switchAt: r.switchAt, bySteps: r.bySteps };
 }
 
