@@ -93,4 +93,11 @@ describe('SDXL end to end (tiny checkpoint)', () => {
     assert.deepEqual([withModelSizeDefaults(p, false).width, withModelSizeDefaults(p, false).height], [512, 768]);
     writeFileSync(join(env.out, '.keep'), '');
   });
+
+  it('the cheap live preview uses A1111\'s SDXL map for SDXL latents', async () => {
+    const { latentToRgbaCheap } = await import('../../../daemon/stages/preview');
+    const latent = Float32Array.of(1, 0, 0, 0); // one pixel: channel 0 only → the map's first row, ×0.5 + 0.5
+    assert.deepEqual([...latentToRgbaCheap(latent, 1, 1, 'sdxl').slice(0, 3)], [0.3448, 0.4168, 0.4395].map((v) => Math.round(((v + 1) / 2) * 255)));
+    assert.deepEqual([...latentToRgbaCheap(latent, 1, 1, 'sd').slice(0, 3)], [0.298, 0.207, 0.208].map((v) => Math.round(((v + 1) / 2) * 255)));
+  });
 });

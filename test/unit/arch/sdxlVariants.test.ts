@@ -2,7 +2,7 @@
 // CLIP-G with q/k/v into the fused in_proj) merged as A1111 merges it; a VAE file through the SD VAE setting; an
 // SDXL embedding (`clip_l` + `clip_g`) in the prompt. Each through `sd-studio img2img` with its infotext.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -14,7 +14,9 @@ import { readTensor } from '../../../models/formats/tensorRecord';
 import { hashFile } from '../../../models/hash';
 import { mergeLoras } from '../../../models/lora';
 import { createRng } from '../../../models/testModel/prng';
-import { runCli } from '../../daemon/harness';
+import { runCli, startDaemon } from '../../daemon/harness';
+import { PNG } from 'pngjs';
+import type { JobPreviewNotification } from '../../../daemon/protocol';
 import { cleanup, fixture, maxAbsDiff, tempDir, weights } from './archHelpers';
 import { writeTinySdxlCheckpoint } from './sdxlHelpers';
 
@@ -110,5 +112,29 @@ describe('SDXL LoRA, VAE and embeddings', () => {
     const styled = generate('a xlstyle barn');
     assert.match(styled.fields['TI hashes'] ?? '', /^xlstyle: [0-9a-f]{12}$/);
     assert.notDeepEqual(await pixels(styled.path), await pixels(plainRun!.path));
+  });
+
+  it('live previews: TAESDXL (VAE-approx/taesdxl_decoder.*) at full size for SDXL; without it the SDXL cheap map, not SD\'s TAESD', async () => {
+    mkdirSync(join(env.root, 'VAE-approx'), { recursive: true });
+    // sd-tiny's TAESD decoder stands in for TAESDXL: the same architecture, other weights.
+    copyFileSync(fixture('taesd_decoder.safetensors'), join(env.root, 'VAE-approx', 'taesd_decoder.safetensors'));
+    const xl = join(env.root, 'VAE-approx', 'taesdxl_decoder.safetensors');
+    copyFileSync(fixture('taesd_decoder.safetensors'), xl);
+    process.env.SD_STUDIO_TOKENIZER = fixture('../clip-tokenizer');
+    process.env.SD_STUDIO_CACHE_DIR = env.cache;
+    const d = await startDaemon({ model: cp(), modelsRoot: env.root, previewEvery: 1, previewMethod: 'taesd', sdVae: 'None' });
+    try {
+      const sizes = async (): Promise<string[]> => {
+        const got: JobPreviewNotification[] = [];
+        d.on('sd/job.preview', (p) => got.push(p));
+        await d.request('sd/img2img', { prompt: 'a red barn', sampler_name: 'Euler', steps: 2, width: 64, height: 64, seed: 1, outdir: env.out });
+        return [...new Set(got.map((p) => `${PNG.sync.read(Buffer.from(p.png, 'base64')).width}`))];
+      };
+      assert.deepEqual(await sizes(), ['64'], 'TAESDXL previews at full size');
+      rmSync(xl);
+      assert.deepEqual(await sizes(), ['8'], 'no TAESDXL file: the cheap 1/8-size preview (SD\'s taesd_decoder is not used for SDXL)');
+    } finally {
+      await d.stop();
+    }
   });
 });
