@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { runCli } from '../../daemon/harness';
+import { sharedPath } from '../../sharedPath';
 import { cleanup, fixture, tempDir } from './archHelpers';
 import { writeTinySdxlCheckpoint } from './sdxlHelpers';
 
@@ -35,8 +36,9 @@ before(async () => {
 });
 after(cleanup);
 
-function generate(args: string[]): { path: string; fields: Record<string, string>; prompt: string; negative: string; text: string } {
-  const r = runCli(['img2img', '--sampler', 'Euler', '--steps', '2', '--seed', '7', '-W', '64', '-H', '64', '--outdir', env.out, ...args], cliEnv());
+/** `settings`: the sampler, steps, seed and size flags every run uses unless the test gives its own. */
+function generate(args: string[], settings = ['--sampler', 'Euler', '--steps', '2', '--seed', '7', '-W', '64', '-H', '64']): { path: string; fields: Record<string, string>; prompt: string; negative: string; text: string } {
+  const r = runCli(['img2img', ...settings, '--outdir', env.out, ...args], cliEnv());
   assert.equal(r.code, 0, r.stderr);
   const path = r.stdout.trim().split('\n').pop()!;
   const text = readPngTextChunks(readFileSync(path)).find((c) => c.keyword === 'parameters')!.text;
@@ -63,6 +65,14 @@ describe('SDXL end to end (tiny checkpoint)', () => {
     const i2i = generate(['--model', cp('xl'), '-p', 'a red barn', '-i', join(env.user, 'src.png'), '-d', '0.5']);
     assert.equal(i2i.fields['Denoising strength'], '0.5');
     assert.notDeepEqual(await pixels(i2i.path), await pixels(t2i.path));
+  });
+
+  it('--infotext-from an A1111 SDXL PNG (Illustrious, 1024²) takes its settings; size and steps given as flags win', () => {
+    const png = sharedPath('pnginfo-corpus', 'files', 'a1111__sdmeta__sd-webui.png');
+    const r = generate(['--model', cp('xl'), '--infotext-from', png], ['--steps', '1', '-W', '64', '-H', '64']);
+    assert.match(r.prompt, /^general, masterpiece, best quality, amazing quality,\s*\n1girl, solo, hatsune miku, \u30c6\u30b9\u30c8/);
+    assert.deepEqual([r.fields['Sampler'], r.fields['CFG scale'], r.fields['Seed'], r.fields['Steps'], r.fields['Size-1']], ['DPM++ 2M', '7', '3782896554', '1', '64']);
+    assert.equal(r.negative.trimEnd(), 'bad quality, worst quality, worst detail, sketch, censor,');
   });
 
   it('inpaint with plain SDXL and with a 9-channel SDXL inpainting checkpoint: the unmasked area is kept', async () => {
