@@ -6,7 +6,7 @@ import { readDiffusersOnnxLayout } from '../../models/diffusersOnnx';
 import { openWeights, stateDict } from '../../models/formats/open';
 import type { ModelsInfoResult } from '../protocol';
 import type { DaemonServer } from '../server';
-import { listCheckpoints } from '../stages/refiner';
+import { listCheckpointTitles } from '../modelFiles/checkpointName';
 
 async function familyOf(model: string): Promise<Pick<ModelsInfoResult, 'family' | 'problem'>> {
   if (!model) return { family: 'unknown', problem: 'no model given and no default model configured' };
@@ -23,6 +23,6 @@ export function registerModelInfoHandler(server: DaemonServer): void {
   server.onRequest('models/info', async (params, ctx) => {
     const model = typeof params.model === 'string' && params.model ? params.model : ctx.settings.model;
     const f = await familyOf(model);
-    return { model, ...f, defaultSize: f.family === 'sdxl' || f.family === 'sdxl-refiner' ? 1024 : 512, checkpoints: listCheckpoints(ctx.settings.modelsRoot) };
+    return { model, ...f, defaultSize: f.family === 'sdxl' || f.family === 'sdxl-refiner' ? 1024 : 512, checkpoints: listCheckpointTitles(ctx.settings.modelsRoot) };
   });
 }

@@ -5,51 +5,25 @@
 // so the base's sessions are freed), the conditioning is made again for it (CLIP-G only, five time_ids with the
 // aesthetic scores) and sampling goes on from the same latent. Infotext "Refiner: <name> [<short hash>]",
 // "Refiner switch at", written only when the switch happened.
-import { existsSync } from 'node:fs';
-import { basename, extname, isAbsolute } from 'node:path';
+import { basename, extname } from 'node:path';
 import { sha256Short } from '../../models/hash';
-import { describeFolder, filesInFolder, modelFolders } from '../../models/registry';
-import { invalidParam } from '../errors';
+import { checkpointTitle, resolveCheckpointName } from '../modelFiles/checkpointName';
 import type { SdModel } from '../parts/sdModel';
 import type { StepConditioning } from './denoise';
 import type { JobConditioning } from './encodePrompt';
 
 export interface RefinerRequest {
-  /** A1111's `refiner_checkpoint`: a path, a file name, a name, or a title "name [hash]" under Stable-diffusion/. */
+  /** A1111's `refiner_checkpoint`: a path, a file name, a name, or a title "name [hash]" (modelFiles/checkpointName.ts). */
   checkpoint: string;
   /** 0..1, A1111's default 0.8. */
   switchAt: number;
   bySteps: boolean;
 }
 
-/** The models root's checkpoints with their names relative to the folder (A1111's checkpoint titles without hash). */
-function* checkpoints(modelsRoot: string): Generator<{ path: string; title: string }> {
-  for (const d of modelFolders(modelsRoot, 'checkpoint')) for (const f of filesInFolder(d, 'checkpoint')) yield { path: f.path, title: f.path.slice(d.length + 1) };
-}
-
-/**
- * A1111's checkpoint lookup by title (sd_models.get_closet_checkpoint_match): an existing path as is; else by
- * title (path in the folder), file name or name, with or without extension and " [hash]".
- */
-export function findCheckpoint(modelsRoot: string, title: string): string | undefined {
-  if (isAbsolute(title) && existsSync(title)) return title;
-  const name = title.replace(/\s*\[[0-9a-f]{8,10}\]\s*$/i, '').trim();
-  for (const c of checkpoints(modelsRoot)) {
-    const file = basename(c.path);
-    if ([c.title, c.title.slice(0, -extname(file).length), file, basename(file, extname(file))].includes(name)) return c.path;
-  }
-  return undefined;
-}
-
-/** Every checkpoint's title, for the Refiner choice. */
-export const listCheckpoints = (modelsRoot: string): string[] => [...checkpoints(modelsRoot)].map((c) => c.title);
-
 /** The refiner asked for, or undefined when off ("None", empty, or switch at 1: A1111 never switches then). */
 export function resolveRefiner(r: RefinerRequest | undefined, modelsRoot: string): { file: string; switchAt: number; bySteps: boolean } | undefined {
   if (!r || ['', 'None', 'none'].includes(r.checkpoint.trim()) || r.switchAt >= 1) return undefined;
-  const file = findCheckpoint(modelsRoot, r.checkpoint);
-  if (!file) throw invalidParam('refiner_checkpoint', `refiner "${r.checkpoint}" not found in ${describeFolder(modelsRoot, 'checkpoint')}`, 'a checkpoint path, or a name under Stable-diffusion/');
-  return { file, switchAt: r.switchAt, bySteps: r.bySteps };
+  return { file: resolveCheckpointName(r.checkpoint, modelsRoot, 'refiner_checkpoint'), switchAt: r.switchAt, bySteps: r.bySteps };
 }
 
 /** A1111's completed ratio at σ: (999 − argmin |σ_table − σ|) / 1000. */
@@ -76,7 +50,11 @@ export interface RefinerSwitch {
  * One switch per sampling run; `load` brings the refiner in with its conditioning (once per job, the
  * conditioning is reused by later batches). `totalSteps`: the steps the sampler runs (for the by-steps ratio).
  */
-export function refinerSwitch(o: { file: string; switchAt: number; bySteps: boolean; sigmaTable: ArrayLike<number>; totalSteps: number; load: () => Promise<Refined> }): { forRun(): RefinerSwitch['check']; readonly infotext: Record<string, string> | undefined } {
+export function refinerSwitch(o: {
+  file: string; switchAt: number; bySteps: boolean; sigmaTable: ArrayLike<number>; totalSteps: number; load: () => Promise<Refined>;
+  /** The job has a hires pass: the refiner runs in the first one (infotext "Hires refiner: first pass"). */
+  hires?: boolean;
+}): { forRun(): RefinerSwitch['check']; readonly infotext: Record<string, string> | undefined } {
   let infotext: Record<string, string> | undefined;
   let conditioning: JobConditioning | undefined;
   return {
@@ -91,9 +69,10 @@ export function refinerSwitch(o: { file: string; switchAt: number; bySteps: bool
         conditioning ??= r.conditioning;
         const c = conditioning;
         infotext = {
-          Refiner: `${basename(o.file, extname(o.file))} [${await sha256Short(o.file)}]`,
+          Refiner: checkpointTitle(basename(o.file, extname(o.file)), await sha256Short(o.file)),
           'Refiner switch at': String(o.switchAt),
           ...(o.bySteps ? { 'Refiner switch by sampling steps': 'True' } : {}),
+          ...(o.hires ? { 'Hires refiner': 'first pass' } : {}),
         };
         return { model: r.model, conditioning: (k) => c.at(k) };
       };

@@ -75,6 +75,13 @@ describe('SDXL end to end (tiny checkpoint)', () => {
     assert.equal(r.negative.trimEnd(), 'bad quality, worst quality, worst detail, sketch, censor,');
   });
 
+  it('hires fix runs on SDXL (its second pass gets SDXL conditioning for the upscaled size)', async () => {
+    const r = generate(['--model', cp('xl'), '-p', 'a red barn', '--hr-scale', '2', '--hr-steps', '1', '--hr-upscaler', 'Latent']);
+    const meta = await sharp(r.path).metadata();
+    assert.deepEqual([meta.width, meta.height], [128, 128]);
+    assert.equal(r.fields['Hires upscale'], '2');
+  });
+
   it('inpaint with plain SDXL and with a 9-channel SDXL inpainting checkpoint: the unmasked area is kept', async () => {
     for (const model of ['xl', 'xl-inpaint']) {
       const r = generate(['--model', cp(model), '-p', 'a window', '-i', join(env.user, 'src.png'), '--mask', join(env.user, 'mask.png'), '--mask-blur', '0', '--inpainting-fill', '1']);

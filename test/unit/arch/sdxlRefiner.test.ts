@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { discreteSchedule } from '../../../daemon/sampling';
-import { completedRatio, findCheckpoint, resolveRefiner } from '../../../daemon/stages/refiner';
+import { completedRatio, resolveRefiner } from '../../../daemon/stages/refiner';
+import { resolveCheckpointName } from '../../../daemon/modelFiles/checkpointName';
 import { sha256Short } from '../../../models/hash';
 import { runCli, startDaemon } from '../../daemon/harness';
 import { cleanup, fixture, tempDir } from './archHelpers';
@@ -46,9 +47,8 @@ describe('SDXL refiner', () => {
     assert.equal(completedRatio(table[999]!, table), 0);
     assert.equal(completedRatio(table[199]!, table), 0.8);
     assert.equal(completedRatio(table[0]! / 2, table), 0.999);
-    assert.equal(findCheckpoint(env.root, 'xl-refiner [0123456789]'), refinerPath());
-    assert.equal(findCheckpoint(env.root, 'XL/xl-refiner.safetensors'), refinerPath());
-    assert.equal(findCheckpoint(env.root, 'nope'), undefined);
+    assert.equal(resolveCheckpointName('xl-refiner [0123456789]', env.root, 'refiner_checkpoint'), refinerPath());
+    assert.throws(() => resolveRefiner({ checkpoint: 'nope', switchAt: 0.8, bySteps: false }, env.root), /refiner_checkpoint|checkpoint "nope" not found/);
   });
 
   it('models/info: an SDXL checkpoint\'s family and 1024 default size, and the checkpoints to refine with', async () => {
@@ -64,7 +64,7 @@ describe('SDXL refiner', () => {
   });
 
   it('the refiner takes over at "switch at", is named in the infotext; each batch starts on the base; the infotext regenerates it', async () => {
-    const refined = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '0.5', '--n-iter', '2']);
+    const refined = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '0.5', '--n-iter', '2', '--no-grid']);
     assert.equal(refined.paths.length, 2);
     assert.equal(refined.fields['Refiner'], `xl-refiner [${await sha256Short(refinerPath())}]`);
     assert.equal(refined.fields['Refiner switch at'], '0.5');
