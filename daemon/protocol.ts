@@ -356,6 +356,8 @@ export interface Img2ImgParams {
   refiner_checkpoint?: string;
   /** A1111 "Switch at" 0..1, default 0.8 (1 = never). */
   refiner_switch_at?: number;
+  /** Run on this backend only (a name from the `backends` setting); default: the least busy one with the model. */
+  backend?: string;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
   jobId?: string;
   /** LSP work-done progress token. */

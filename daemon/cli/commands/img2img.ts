@@ -165,6 +165,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   if (p.enable_hr === undefined && ['hr-scale', 'hr-upscaler', 'hr-steps', 'hr-resize-x', 'hr-resize-y'].some((k) => f[k] !== undefined)) p.enable_hr = true;
   put('refiner_checkpoint', f.refiner);
   put('refiner_switch_at', f['refiner-switch-at']);
+  put('backend', f.backend);
   const o = { ...(p.override_settings ?? {}) };
   if (typeof f['sdxl-crop-top'] === 'number') o.sdxl_crop_top = f['sdxl-crop-top'];
   if (typeof f['sdxl-crop-left'] === 'number') o.sdxl_crop_left = f['sdxl-crop-left'];
