@@ -27,15 +27,18 @@ export const DATA_NAME = 'weights.bin';
 
 const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : 'F32');
 
+/** Lists initializers as graph inputs as well: ONNX Runtime then treats them as overridable and folds nothing they feed. */
+export function declareOverridable(graph: onnx.IGraphProto, tensors: readonly onnx.ITensorProto[]): void {
+  const declared = tensors.map((t) => ({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: (t.dims ?? []).map((d) => ({ dimValue: d })) } } } }));
+  graph.input = [...(graph.input ?? []), ...declared];
+}
+
 /** Weights cast at run time: declared as graph inputs (overridable), their Cast nodes moved to the front. */
 function overridableCasts(model: onnx.IModelProto, plan: readonly ParamEntry[]): void {
   const graph = model.graph;
   const names = new Set(plan.filter((e) => e.castAtRun).map((e) => e.name));
   if (!graph || names.size === 0) return;
-  for (const t of graph.initializer ?? []) {
-    if (!names.has(t.name ?? '')) continue;
-    graph.input = [...(graph.input ?? []), { name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: (t.dims ?? []).map((d) => ({ dimValue: d })) } } } }];
-  }
+  declareOverridable(graph, (graph.initializer ?? []).filter((t) => names.has(t.name ?? '')));
   const nodes = graph.node ?? [];
   const first = nodes.filter((n) => n.opType === 'Cast' && names.has(n.input?.[0] ?? ''));
   const set = new Set(first);

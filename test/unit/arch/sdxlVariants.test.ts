@@ -12,13 +12,19 @@ import { openWeights, stateDict } from '../../../models/formats/open';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { hashFile } from '../../../models/hash';
-import { mergeLoras } from '../../../models/lora';
+import * as ort from 'onnxruntime-node';
+import { buildClipText } from '../../../models/arch/clipText';
+import { buildOpenClipText } from '../../../models/arch/openClipText';
+import { buildUnet, type BuiltPart } from '../../../models/arch/unet';
+import { checkpointToOnnx } from '../../../models/checkpointToOnnx';
+import type { TensorRecord } from '../../../models/formats/tensorRecord';
+import { mergeLoras, type LoraApply } from '../../../models/lora';
 import { createRng } from '../../../models/testModel/prng';
 import { runCli, startDaemon } from '../../daemon/harness';
 import { PNG } from 'pngjs';
 import type { JobPreviewNotification } from '../../../daemon/protocol';
-import { cleanup, fixture, maxAbsDiff, tempDir, weights } from './archHelpers';
-import { writeTinySdxlCheckpoint } from './sdxlHelpers';
+import { cleanup, fixture, ids32, io, maxAbsDiff, report, runBuilt, tempDir, weights, type IoTensor } from './archHelpers';
+import { sdxlFixture, sdxlTimeIds, writeTinySdxlCheckpoint } from './sdxlHelpers';
 
 const env = { user: '', cache: '', root: '', out: '' };
 const cp = () => join(env.user, 'xl.safetensors');
@@ -96,6 +102,49 @@ describe('SDXL LoRA, VAE and embeddings', () => {
     assert.equal(maxAbsDiff(after.subarray(0, block), before.subarray(0, block)), 0, 'q rows untouched');
     assert.ok(maxAbsDiff(after.subarray(block, 2 * block), before.subarray(block, 2 * block)) > 1e-3, 'k rows changed');
     assert.equal(maxAbsDiff(after.subarray(2 * block), before.subarray(2 * block)), 0, 'v rows untouched');
+  });
+
+  it('the LoRA variant (deltas in the graph, fp16 weights cast at run time) computes what the merged weights compute', async () => {
+    const lora: LoraApply[] = [{ name: 'xl-style', file: loraFile(), te: 1, unet: 1 }];
+    const base = stateDict(await openWeights(cp()));
+    const merged = (await mergeLoras(base, lora, { isSd2: false })).tensors;
+    const built = await checkpointToOnnx({ checkpoint: cp(), cacheDir: join(env.cache, 'onnx-variant'), hashCache: false, vae: false, loras: lora });
+    assert.deepEqual(built.lora, { merged: 6, unmatched: [] });
+    assert.equal(built.parts.vae_decoder!.linked, true);
+    const run = async (model: string, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, Float32Array>> => {
+      const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+      try {
+        const r = await s.run(feeds, outputs);
+        return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.data as Float32Array]));
+      } finally {
+        await s.release();
+      }
+    };
+    // Both encoders (CLIP-G with its k rows and out_proj/c_fc changed) and the UNet, against graphs of the merged weights.
+    const cond = await io(sdxlFixture('conditioner-sdxl.io.safetensors'));
+    const unetIo = await io(sdxlFixture('unet-sdxl.io.safetensors'));
+    const ids = { l: { input_ids: ids32(cond.get('input_ids_l')!) }, g: { input_ids: ids32(cond.get('tokens_g')!) } };
+    const f = (t: IoTensor | undefined, dims: number[]) => new ort.Tensor('float32', t!.data as Float32Array, dims);
+    const unetFeeds = {
+      sample: f(unetIo.get('x'), unetIo.get('x')!.dims), timestep: f(unetIo.get('timesteps'), [2]), encoder_hidden_states: f(unetIo.get('context'), [2, 77, 68]),
+      text_embeds: f(cond.get('pooled_g'), [2, 32]), time_ids: new ort.Tensor('float32', sdxlTimeIds(cond), [2, 6]),
+    };
+    const cases: Array<[string, string, Record<string, ort.Tensor>, string, (t: ReadonlyMap<string, TensorRecord>) => BuiltPart]> = [
+      ['CLIP-L', 'text_encoder', ids.l, 'hidden_states.2', (t) => buildClipText(t, { prefix: 'conditioner.embedders.0.transformer.text_model.', heads: 4 })],
+      ['CLIP-G', 'text_encoder_2', ids.g, 'hidden_states.2', (t) => buildOpenClipText(t, { prefix: 'conditioner.embedders.1.model.', heads: 6, withProjection: true })],
+      ['CLIP-G pooled', 'text_encoder_2', ids.g, 'text_embeds', (t) => buildOpenClipText(t, { prefix: 'conditioner.embedders.1.model.', heads: 6, withProjection: true })],
+      ['UNet', 'unet', unetFeeds, 'out_sample', (t) => buildUnet(t, { heads: { headChannels: 8 }, sdxl: { pooledDim: 32 } })],
+    ];
+    for (const [what, part, feeds, output, build] of cases) {
+      const got = (await run(join(built.dir, part, 'model.onnx'), feeds, [output]))[output]!;
+      const want = (await runBuilt(build(merged), feeds, [output]))[output]!;
+      const plain = (await runBuilt(build(base), feeds, [output]))[output]!;
+      // The variant's fp16 Add may run in fp16 (A1111 on an fp16 model) or, as ONNX Runtime's CPU provider does, in fp32.
+      const err = maxAbsDiff(got, want);
+      const change = maxAbsDiff(plain, want);
+      report(`SDXL LoRA variant ${what} vs merged weights (LoRA's own change ${change.toExponential(2)})`, err, 0.02 * change);
+      assert.ok(err <= 0.02 * change, `${what}: variant differs from the merge by ${err}, the LoRA changes it by ${change}`);
+    }
   });
 
   it('through img2img: the LoRA and the VAE file change the image and are named in the infotext', async () => {
