@@ -13,6 +13,7 @@ import { completedRatio, resolveRefiner } from '../../../daemon/stages/refiner';
 import { resolveCheckpointName } from '../../../daemon/modelFiles/checkpointName';
 import { sha256Short } from '../../../models/hash';
 import { runCli, startDaemon } from '../../daemon/harness';
+import { startApiServer } from '../../daemon/apiServer';
 import { cleanup, fixture, tempDir } from './archHelpers';
 import { writeTinySdxlCheckpoint } from './sdxlHelpers';
 
@@ -39,7 +40,9 @@ function generate(args: string[]): { paths: string[]; fields: Record<string, str
   const paths = r.stdout.trim().split('\n');
   return { paths, fields: parseGenerationParameters(readPngTextChunks(readFileSync(paths[0]!)).find((c) => c.keyword === 'parameters')!.text).fields };
 }
-const pixels = (p: string): Promise<Buffer> => sharp(p).raw().toBuffer();
+const pixels = (p: string | Buffer): Promise<Buffer> => sharp(p).raw().toBuffer();
+/** The refined run of the CLI test (seed 21), which the API test compares with. */
+let refinedFirst: string | undefined;
 
 describe('SDXL refiner', () => {
   it('switch point as A1111 measures it: (999 − nearest training timestep) / 1000', () => {
@@ -66,6 +69,7 @@ describe('SDXL refiner', () => {
   it('the refiner takes over at "switch at", is named in the infotext; each batch starts on the base; the infotext regenerates it', async () => {
     const refined = generate(['--refiner', 'xl-refiner', '--refiner-switch-at', '0.5', '--n-iter', '2', '--no-grid']);
     assert.equal(refined.paths.length, 2);
+    refinedFirst = refined.paths[0];
     assert.equal(refined.fields['Refiner'], `xl-refiner [${await sha256Short(refinerPath())}]`);
     assert.equal(refined.fields['Refiner switch at'], '0.5');
     const plain = generate([]);
@@ -77,5 +81,22 @@ describe('SDXL refiner', () => {
     assert.deepEqual(await pixels(again.paths[0]!), await pixels(refined.paths[1]!));
     assert.equal(resolveRefiner({ checkpoint: 'xl-refiner', switchAt: 1, bySteps: false }, env.root), undefined, 'switch at 1: never');
     assert.equal(resolveRefiner({ checkpoint: 'None', switchAt: 0.8, bySteps: false }, env.root), undefined);
+  });
+
+  it('A1111 API: txt2img on an SDXL checkpoint with the refiner by title gives the CLI\'s image and infotext', async () => {
+    const server = await startApiServer(['--models-root', env.root, '--model', base(), '--outdir', env.out], { SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') });
+    try {
+      const title = `xl-refiner [${await sha256Short(refinerPath())}]`;
+      const body = { prompt: 'a red barn', negative_prompt: 'blurry', sampler_name: 'Euler', steps: 4, seed: 21, width: 64, height: 64, refiner_checkpoint: title, refiner_switch_at: 0.5 };
+      const res = await fetch(`${server.url}/sdapi/v1/txt2img`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await res.json()) as { images: string[]; info: string };
+      assert.equal(res.status, 200, JSON.stringify(json));
+      const fields = parseGenerationParameters((JSON.parse(json.info) as { infotexts: string[] }).infotexts[0]!).fields;
+      assert.equal(fields['Refiner'], title);
+      assert.equal(fields['Refiner switch at'], '0.5');
+      assert.deepEqual(await pixels(Buffer.from(json.images[0]!, 'base64')), await pixels(refinedFirst!));
+    } finally {
+      await server.stop();
+    }
   });
 });
