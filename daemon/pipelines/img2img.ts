@@ -78,6 +78,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const { vaeInfo } = loaded;
   let model = loaded.model;
   const p = withModelSizeDefaults(resolved, model.kind !== 'sd');
+  if (p.aesthetic && model.kind !== 'sd') throw invalidParam('aesthetic', "aesthetic embeddings need an SD 1.x model (the extension tunes CLIP ViT-L/14's text model), not SDXL");
   const preview = await livePreviewFor(deps.settings, deps.taesd, model.kind);
   throwIfAborted(job.signal);
 

@@ -61,6 +61,8 @@ describe('SDXL refiner', () => {
       assert.deepEqual({ family: info.family, defaultSize: info.defaultSize, checkpoints: info.checkpoints }, { family: 'sdxl', defaultSize: 1024, checkpoints: ['XL/xl-refiner.safetensors'] });
       assert.equal((await d.request('models/info', { model: refinerPath() })).family, 'sdxl-refiner');
       assert.equal((await d.request('models/info', { model: join(env.root, 'nothing.safetensors') })).family, 'unknown');
+      // Aesthetic embeddings tune SD 1.x's CLIP ViT-L/14: asked for with SDXL, the job is refused saying so.
+      await assert.rejects(d.request('sd/img2img', { prompt: 'a red barn', steps: 1, width: 64, height: 64, aesthetic: { embedding: 'style' }, save_images: false }), /aesthetic embeddings need an SD 1\.x model/);
     } finally {
       await d.stop();
     }
