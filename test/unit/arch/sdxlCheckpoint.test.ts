@@ -2,7 +2,7 @@
 // full-size key table), the UNet's fp16 weights read in place and still reproducing sgm, both tokenizers, the VAE's
 // scaling factor, and `sd-studio convert-onnx` writing the folder.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -16,9 +16,11 @@ import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph';
 import { runCli } from '../../daemon/harness';
 import { cleanup, fixture, io, maxAbsDiff, report, tempDir } from './archHelpers';
 import { keyTable } from './tinyCheckpoint';
-import { sdxlFixture, sdxlTimeIds, writeTinySdxlCheckpoint } from './sdxlHelpers';
+import { sdxlFixture, sdxlTimeIds, TINY_SDXL_CONFIG, writeTinySdxlCheckpoint } from './sdxlHelpers';
 
 const env = { user: '', cache: '' };
+// The fp16 weights are overridable initializers: ONNX Runtime warns once per weight unless told to keep quiet.
+const QUIET = { intraOpNumThreads: 1, logSeverityLevel: 3 } as const;
 const TOKENIZER = fixture('../clip-tokenizer');
 const cp = (name: string) => join(env.user, `${name}.safetensors`);
 
@@ -58,7 +60,7 @@ describe('SDXL single-file checkpoints', () => {
 
     const ref = await io(sdxlFixture('unet-sdxl.io.safetensors'));
     const cond = await io(sdxlFixture('conditioner-sdxl.io.safetensors'));
-    const s = await ort.InferenceSession.create(join(r.dir, 'unet', 'model.onnx'), { intraOpNumThreads: 1 });
+    const s = await ort.InferenceSession.create(join(r.dir, 'unet', 'model.onnx'), QUIET);
     const names = s.inputNames.join(',');
     assert.equal(names, 'sample,timestep,encoder_hidden_states,text_embeds,time_ids');
     const y = ref.get('y')!.data as Float32Array;
@@ -74,7 +76,7 @@ describe('SDXL single-file checkpoints', () => {
     const err = maxAbsDiff(out.out_sample!.data as Float32Array, ref.get('eps')!.data as Float32Array);
     report('checkpoint unet-sdxl eps', err, 1e-5);
     assert.ok(err <= 1e-5);
-    const te2 = await ort.InferenceSession.create(join(r.dir, 'text_encoder_2', 'model.onnx'));
+    const te2 = await ort.InferenceSession.create(join(r.dir, 'text_encoder_2', 'model.onnx'), QUIET);
     assert.ok(te2.outputNames.includes('text_embeds') && te2.outputNames.includes('hidden_states.2'), te2.outputNames.join(','));
     await te2.release();
   });
@@ -90,7 +92,7 @@ describe('SDXL single-file checkpoints', () => {
     assert.equal(refiner.detection.textPrefix, undefined);
     assert.ok(!existsSync(join(refiner.dir, 'text_encoder')) && existsSync(join(refiner.dir, 'text_encoder_2', 'model.onnx')));
     assert.ok(!existsSync(join(refiner.dir, 'tokenizer')) && existsSync(join(refiner.dir, 'tokenizer_2', 'vocab.json')));
-    const s = await ort.InferenceSession.create(join(refiner.dir, 'unet', 'model.onnx'));
+    const s = await ort.InferenceSession.create(join(refiner.dir, 'unet', 'model.onnx'), QUIET);
     const timeIds = s.inputMetadata.find((m) => m.name === 'time_ids');
     assert.ok(timeIds?.isTensor && timeIds.shape[1] === 5, 'refiner: five time_ids');
     await s.release();
@@ -129,12 +131,19 @@ describe('SDXL single-file checkpoints', () => {
     assert.equal(merged.get('conditioner.embedders.0.transformer.text_model.embeddings.position_ids')!.dtype, 'I64');
   });
 
-  it('sd-studio convert-onnx writes the SDXL folder', () => {
+  it('sd-studio convert-onnx SDXL.safetensors --config C --out DIR writes the SDXL folder', () => {
+    // The checkpoint alone (no sidecar): the head counts the tiny widths cannot give come from --config.
+    const alone = join(env.user, 'alone');
+    mkdirSync(alone);
+    copyFileSync(cp('xl'), join(alone, 'SDXL.safetensors'));
+    const config = join(env.user, 'tiny-sdxl-heads.json');
+    writeFileSync(config, JSON.stringify(TINY_SDXL_CONFIG));
     const out = join(env.user, 'xl-onnx');
-    const r = runCli(['convert-onnx', cp('xl'), '--out', out, '--tokenizer', TOKENIZER], { SD_STUDIO_CACHE_DIR: env.cache });
+    const r = runCli(['convert-onnx', join(alone, 'SDXL.safetensors'), '--config', config, '--out', out, '--tokenizer', TOKENIZER], { SD_STUDIO_CACHE_DIR: env.cache });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /SDXL, fp16 weights, epsilon/);
     for (const p of ['text_encoder_2/model.onnx', 'tokenizer_2/merges.txt', 'unet/model.onnx', 'scheduler/scheduler_config.json']) assert.ok(existsSync(join(out, p)), p);
+    assert.deepEqual(readdirSync(alone), ['SDXL.safetensors'], 'nothing written beside the checkpoint');
     // The folder loads as an Optimum SDXL folder (text_encoder_2/, tokenizer_2/, the VAE's scaling factor).
     const gen = runCli(['img2img', '--model', out, '-p', 'a red barn', '--steps', '1', '-W', '64', '-H', '64', '--outdir', join(env.user, 'outputs')], { SD_STUDIO_CACHE_DIR: env.cache });
     assert.equal(gen.code, 0, gen.stderr);

@@ -23,7 +23,7 @@ import { createRng } from '../../../models/testModel/prng';
 import { runCli, startDaemon } from '../../daemon/harness';
 import { PNG } from 'pngjs';
 import type { JobPreviewNotification } from '../../../daemon/protocol';
-import { cleanup, fixture, ids32, io, maxAbsDiff, report, runBuilt, tempDir, weights, type IoTensor } from './archHelpers';
+import { cleanup, fixture, ids32, io, maxAbsDiff, report, runBuilt, tempDir, writeOtherVae, type IoTensor } from './archHelpers';
 import { sdxlFixture, sdxlTimeIds, writeTinySdxlCheckpoint } from './sdxlHelpers';
 
 const env = { user: '', cache: '', root: '', out: '' };
@@ -59,15 +59,7 @@ before(async () => {
   const emb = [{ name: 'clip_g', shape: [2, 36] }, { name: 'clip_l', shape: [2, 32] }].map((e) => ({ name: e.name, dtype: 'F32' as const, shape: e.shape, data: new Uint8Array(rand(e.shape[0]! * e.shape[1]!, 1).buffer) }));
   await writeSafetensors(join(env.root, 'embeddings', 'xlstyle.safetensors'), emb, { format: 'pt' });
   // A VAE file as distributed (no first_stage_model. prefix) with the decoder's output conv negated.
-  const vae: typeof t = [];
-  for (const [name, r] of await weights('vae.safetensors')) {
-    const v = (await readTensor(r, 'F32')) as Float32Array;
-    const key = name.slice('first_stage_model.'.length);
-    if (key === 'decoder.conv_out.weight') for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
-    vae.push({ name: key, dtype: 'F32', shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
-  }
-  mkdirSync(join(env.root, 'VAE'), { recursive: true });
-  await writeSafetensors(join(env.root, 'VAE', 'sdxl-fp16-fix.safetensors'), vae, { format: 'pt' });
+  await writeOtherVae(join(env.root, 'VAE', 'sdxl-fp16-fix.safetensors'));
 });
 after(cleanup);
 
@@ -112,7 +104,7 @@ describe('SDXL LoRA, VAE and embeddings', () => {
     assert.deepEqual(built.lora, { merged: 6, unmatched: [] });
     assert.equal(built.parts.vae_decoder!.linked, true);
     const run = async (model: string, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, Float32Array>> => {
-      const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+      const s = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, logSeverityLevel: 3 });
       try {
         const r = await s.run(feeds, outputs);
         return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.data as Float32Array]));
