@@ -1,21 +1,20 @@
 // SDXL at full size with random weights (every name and shape of sdxl-keys.json, fp16 as released): the time to
 // build the ONNX folder from the single file and to load it again from the cache, the UNet's CFG step (batch 2)
-// at 1024² and 768² through the daemon's Unet part, and the peak RSS of a whole 1024² img2img job in the daemon
-// (text encoders, UNet, VAE decode). Needs ~8 GB of disk for the checkpoint (kept in SD_STUDIO_BENCH_DIR when
+// at 1024² and 768² through the daemon's Unet part, and the time and peak RSS of each stage of a 1024² img2img
+// job through the daemon's pipeline (bench/sdxlJob.ts). Needs ~8 GB of disk for the checkpoint (kept in SD_STUDIO_BENCH_DIR when
 // set, so reruns skip writing it) and up to ~14 GB of memory: run it under the shared heavy lock.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { checkpointToOnnx } from '../../models/checkpointToOnnx';
 import { SafetensorsWriter, type TensorSpec } from '../../models/formats/safetensors';
 import { byteLength, type DType } from '../../models/formats/tensorRecord';
 import { f32ToF16Bits } from '../../models/graph';
 import { SessionPool } from '../../models/sessions';
 import { Unet } from '../../daemon/parts/unet';
-import { startDaemon } from '../daemon/harness';
 import { sharedPath } from '../sharedPath';
 import type { Bench } from './registry';
+import { JOB_CHILD_ENV, runJob, runJobChild } from './sdxlJob';
 
 /** Timed UNet calls per size after the first (SD_STUDIO_BENCH_CALLS; a 1024² call takes minutes on 2 cores). */
 const CALLS = Number(process.env.SD_STUDIO_BENCH_CALLS ?? 3);
@@ -50,53 +49,11 @@ const stats = (ms: number[]) => {
   return `min ${secs(s[0]!)}, median ${secs(s[Math.floor(s.length / 2)]!)} (${ms.map((v) => (v / 1000).toFixed(1)).join(', ')} s)`;
 };
 
-/** VmHWM / VmRSS of a process, bytes. */
-function memOf(pid: number): { peak: number; now: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { peak: kb('VmHWM'), now: kb('VmRSS') };
-}
-
-/** One 1024² img2img job (4 steps × strength 0.5 = 2 UNet steps) in a fresh daemon; its peak RSS and where it was reached. */
-async function jobPeak(checkpoint: string, work: string): Promise<void> {
-  const init = join(work, 'init-1024.png');
-  const px = Buffer.alloc(1024 * 1024 * 3);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 7) & 255;
-  await sharp(px, { raw: { width: 1024, height: 1024, channels: 3 } }).png().toFile(init);
-  const daemon = await startDaemon({ outputDir: join(work, 'out'), threads: 2 });
-  const pid = daemon.child.pid!;
-  /** Highest RSS seen in each stage (sampled every 0.5 s). */
-  const stagePeak = new Map<string, number>();
-  let stage = 'loading, text encoders, VAE encode';
-  const timer = setInterval(() => {
-    try {
-      const m = memOf(pid);
-      stagePeak.set(stage, Math.max(stagePeak.get(stage) ?? 0, m.now));
-      // The machine is shared: a run far over budget is stopped before it starves everyone else.
-      if (m.now > LIMIT) {
-        console.log(`daemon RSS ${GiB(m.now)} during ${stage}: over ${GiB(LIMIT)}, stopped`);
-        daemon.child.kill();
-      }
-    } catch {
-      // the daemon has exited; the request reports why
-    }
-  }, 500);
-  // A step's progress comes when it ends: after the last one the job decodes and saves.
-  daemon.on('sd/job.progress', (p) => (stage = p.step >= p.steps ? 'VAE decode + save' : `sampling step ${p.step + 1}/${p.steps}`));
-  const t = performance.now();
-  try {
-    await daemon.request('sd/img2img', {
-      model: checkpoint, init_images: [init], prompt: 'a lighthouse at dusk, oil painting', negative_prompt: 'blurry', width: 1024, height: 1024,
-      sampler_name: 'Euler', steps: 4, denoising_strength: 0.5, seed: 1, cfg_scale: 7,
-    });
-    stage = 'after the job';
-    const m = memOf(pid);
-    console.log(`1024² img2img job (2 UNet steps, CFG): ${secs(performance.now() - t)} incl. session creation; daemon peak RSS ${GiB(m.peak)} (now ${GiB(m.now)})`);
-    console.log(`  highest RSS per stage: ${[...stagePeak].map(([k, v]) => `${k} ${GiB(v)}`).join('; ')}`);
-  } finally {
-    clearInterval(timer);
-    await daemon.stop();
-  }
+/** One 1024² img2img job (4 steps at strength 0.5: 3 CFG steps, as A1111 counts them) in a process of its own: time and peak RSS per stage. */
+async function job(checkpoint: string, work: string): Promise<void> {
+  const { total, stages } = await runJob({ checkpoint, work }, LIMIT);
+  console.log(`1024² img2img job (3 CFG steps; UNet call 1 includes creating its session): ${total.toFixed(1)} s in the pipeline, peak RSS ${GiB(Math.max(...stages.map((s) => s.peak)))}`);
+  for (const s of stages) console.log(`  ${s.stage.padEnd(34)} ${s.seconds.toFixed(1).padStart(7)} s   peak RSS ${GiB(s.peak)}`);
 }
 
 async function unetSteps(model: string): Promise<void> {
@@ -125,9 +82,11 @@ async function unetSteps(model: string): Promise<void> {
 }
 
 export const sdxlBench: Bench = {
-  summary: 'SDXL, random full-size weights: build and cached load, UNet CFG step at 1024² and 768², peak RSS of a 1024² img2img job',
+  summary: 'SDXL, random full-size weights: build and cached load, UNet CFG step at 1024² and 768², time and peak RSS per stage of a 1024² img2img job',
   default: false,
   async run() {
+    const child = process.env[JOB_CHILD_ENV];
+    if (child) return runJobChild(JSON.parse(child) as { checkpoint: string; work: string });
     const keep = process.env.SD_STUDIO_BENCH_DIR;
     const dir = keep ?? mkdtempSync(join(tmpdir(), 'sd-studio-sdxl-bench-'));
     mkdirSync(dir, { recursive: true });
@@ -148,7 +107,7 @@ export const sdxlBench: Bench = {
       console.log(`cached load: ${(again.seconds * 1000).toFixed(0)} ms`);
       // SD_STUDIO_BENCH_PARTS=job or =unet runs one half (each takes minutes and the machine is shared).
       const parts = (process.env.SD_STUDIO_BENCH_PARTS ?? 'job,unet').split(',');
-      if (parts.includes('job')) await jobPeak(checkpoint, dir);
+      if (parts.includes('job')) await job(checkpoint, dir);
       if (parts.includes('unet')) await unetSteps(join(build.dir, 'unet', 'model.onnx'));
     } finally {
       rmSync(cache, { recursive: true, force: true });
