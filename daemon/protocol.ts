@@ -94,7 +94,7 @@ export interface DaemonSettings {
   defaultFaceRestorer: 'gfpgan' | 'codeformer';
   /** A1111 "SD VAE" for checkpoint files: "Automatic" | "None" | a file name from `<modelsRoot>/VAE/` | an absolute path. */
   sdVae: string;
-  /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`). */
+  /** Live preview method: A1111 "Approx cheap" ('cheap') or 'taesd' (`<modelsRoot>/VAE-approx/taesd_decoder.*`; SDXL: `taesdxl_decoder.*`). */
   previewMethod: 'cheap' | 'taesd';
   /** A1111 "File format for images" (`samples_format`): png (default), jpg or webp. */
   samplesFormat: 'png' | 'jpg' | 'webp';
@@ -126,6 +126,12 @@ export interface DaemonSettings {
   cacheLimitGB: number;
   /** A1111's Interrogate settings (the `sdStudio.interrogate.*` settings). */
   interrogate: InterrogateSettings;
+  /** A1111 "crop top coordinate" / "crop left coordinate" of SDXL's size conditioning, default 0. */
+  sdxlCropTop: number;
+  sdxlCropLeft: number;
+  /** A1111 "SDXL high aesthetic score" (6) for prompts / "SDXL low aesthetic score" (2.5) for negative prompts: the refiner's conditioning. */
+  sdxlRefinerHighAestheticScore: number;
+  sdxlRefinerLowAestheticScore: number;
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -333,11 +339,23 @@ export interface Img2ImgParams {
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
     face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number; sd_vae: string;
+    /** SDXL size conditioning and the refiner's aesthetic scores (A1111 setting names; defaults from the daemon settings). */
+    sdxl_crop_top: number; sdxl_crop_left: number; sdxl_refiner_low_aesthetic_score: number; sdxl_refiner_high_aesthetic_score: number;
+    /** A1111 "Refiner switch by sampling steps" (infotexts before v1.8.0): switch after that share of the steps, not of the noise schedule. */
+    refiner_switch_by_sample_steps: boolean;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];
   /** A1111 `do_not_save_grid`: no grid for this job even with `grid_save` on. */
   do_not_save_grid?: boolean;
+  /**
+   * A1111 "Refiner" (SDXL): a checkpoint path, file name, name or A1111 title "name [hash]" under the models root's
+   * Stable-diffusion/ folder; "None" or absent = off. The refiner replaces the model once sampling reaches
+   * `refiner_switch_at` (infotext "Refiner", "Refiner switch at").
+   */
+  refiner_checkpoint?: string;
+  /** A1111 "Switch at" 0..1, default 0.8 (1 = never). */
+  refiner_switch_at?: number;
   /** Run on this backend only (a name from the `backends` setting); default: the least busy one with the model. */
   backend?: string;
   /** Client-chosen job id (so it can cancel before the result arrives); the daemon makes one when absent. */
@@ -475,6 +493,23 @@ export interface SamplersListResult {
 // ---------------------------------------------------------------------------------------------------------
 // Models (model files issue): hashing, merging, converting — declared by that work below this line.
 // ---------------------------------------------------------------------------------------------------------
+
+/** Params of `models/info`: what a model is, read from a checkpoint's header or a folder's files (nothing is loaded). */
+export interface ModelsInfoParams {
+  /** A checkpoint file or an ONNX folder; default: the `model` setting. */
+  model?: string;
+}
+
+export interface ModelsInfoResult {
+  model: string;
+  /** 'unknown' when it cannot be read as a model (`problem` says why). ONNX folders of SD 1.x/2.x say 'sd1' or 'sd2' by their tokenizer's padding. */
+  family: 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner' | 'unknown';
+  /** The generation size the daemon uses when a request gives none: 1024 for SDXL, 512 otherwise. */
+  defaultSize: number;
+  /** Checkpoints under the models root's Stable-diffusion/ folder, as A1111 names them (the Refiner choices). */
+  checkpoints: string[];
+  problem?: string;
+}
 
 /** Params of `models/hash`: model files to hash the way A1111 and Civitai do (cached by path + size + mtime). */
 export interface ModelsHashParams {
@@ -634,12 +669,12 @@ export interface SdConvertOnnxResult {
   dir: string;
   /** "SD 1.x inpainting, fp16 weights, epsilon". */
   summary: string;
-  family: 'sd1' | 'sd2';
+  family: 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner';
   variant: 'normal' | 'inpainting' | 'instruct-pix2pix';
   precision: 'fp32' | 'fp16' | 'bf16' | 'mixed';
   prediction: 'epsilon' | 'v_prediction';
   /** How the prediction type was decided. */
-  predictionSource: 'override' | 'config' | 'a1111-rule' | 'unet-test';
+  predictionSource: 'override' | 'config' | 'a1111-rule' | 'unet-test' | 'checkpoint-marker';
   sha256: string;
   /** 'missing': tokenizer/ must be added before the folder is usable. */
   tokenizer: 'copied' | 'missing';
@@ -1286,6 +1321,8 @@ export interface RequestTypes {
   'sd/infotext.parse': { params: InfotextParseParams; result: InfotextParseResult };
   /** The sampler and schedule catalog. */
   'sd/samplers.list': { params: Record<string, never>; result: SamplersListResult };
+  /** What a model is (family, default size) and the checkpoints a refiner can be chosen from; quick, no loading. */
+  'models/info': { params: ModelsInfoParams; result: ModelsInfoResult };
   /** Hash model files (A1111 AutoV2, legacy, LoRA/TI); quick, outside the job queue, cancellable. */
   'models/hash': { params: ModelsHashParams; result: ModelsHashResult };
   /** What SD Studio's cache holds (builds, variants, derived graphs), most recently used first. */

@@ -45,6 +45,10 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     backends: env.SD_STUDIO_BACKENDS ? readBackends(env.SD_STUDIO_BACKENDS) : [],
     cacheLimitGB: env.SD_STUDIO_CACHE_LIMIT_GB && Number.isFinite(Number(env.SD_STUDIO_CACHE_LIMIT_GB)) ? Number(env.SD_STUDIO_CACHE_LIMIT_GB) : 10,
     interrogate: { ...INTERROGATE_DEFAULTS },
+    sdxlCropTop: 0,
+    sdxlCropLeft: 0,
+    sdxlRefinerHighAestheticScore: 6,
+    sdxlRefinerLowAestheticScore: 2.5,
   };
 }
 

@@ -2,6 +2,7 @@ import { invalidParam } from './errors';
 import { MAX_SEED, fixedSeed, parseSeed } from './seed';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
 import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
+import type { RefinerRequest } from './stages/refiner';
 
 /** img2img params after A1111's defaults are applied and every field is checked. */
 export interface ResolvedImg2Img {
@@ -45,6 +46,12 @@ export interface ResolvedImg2Img {
   initialNoiseMultiplier: number;
   /** Inpainting settings; `mask` undefined when there is no mask. */
   inpaint: ResolvedInpaint;
+  /** SDXL's crop coordinates and the refiner's aesthetic scores (A1111 settings, per-job overridable). */
+  sdxl: { cropTop: number; cropLeft: number; highAestheticScore: number; lowAestheticScore: number };
+  /** Width and height were given (SDXL models otherwise default to 1024, SD 1.x/2.x to 512). */
+  sizeGiven: { width: boolean; height: boolean };
+  /** A1111's refiner as asked for (found and checked by the refiner stage); undefined when not asked for. */
+  refiner?: RefinerRequest;
   /** A1111 "Restore faces": the restorer and CodeFormer's weight; undefined when off. */
   restoreFaces?: { model: 'gfpgan' | 'codeformer'; codeformerWeight: number };
   /** txt2img hires fix; undefined when off (and always for img2img, which has no hires pass in A1111). */
@@ -285,6 +292,20 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     noGrid: bool('do_not_save_grid', p.do_not_save_grid, false),
     sdVae: str('override_settings.sd_vae', overrides.sd_vae, settings.sdVae),
     ...resolveAesthetic(p.aesthetic),
+    sdxl: {
+      cropTop: int('override_settings.sdxl_crop_top', overrides.sdxl_crop_top, settings.sdxlCropTop, 0, 16384),
+      cropLeft: int('override_settings.sdxl_crop_left', overrides.sdxl_crop_left, settings.sdxlCropLeft, 0, 16384),
+      highAestheticScore: num('override_settings.sdxl_refiner_high_aesthetic_score', overrides.sdxl_refiner_high_aesthetic_score, settings.sdxlRefinerHighAestheticScore, 0, 10),
+      lowAestheticScore: num('override_settings.sdxl_refiner_low_aesthetic_score', overrides.sdxl_refiner_low_aesthetic_score, settings.sdxlRefinerLowAestheticScore, 0, 10),
+    },
+    sizeGiven: { width: p.width !== undefined && p.width !== null, height: p.height !== undefined && p.height !== null },
+    ...(p.refiner_checkpoint !== undefined && p.refiner_checkpoint !== null ? {
+      refiner: {
+        checkpoint: str('refiner_checkpoint', p.refiner_checkpoint, ''),
+        switchAt: num('refiner_switch_at', p.refiner_switch_at, 0.8, 0, 1),
+        bySteps: bool('override_settings.refiner_switch_by_sample_steps', overrides.refiner_switch_by_sample_steps, false),
+      },
+    } : {}),
   };
 }
 
@@ -314,4 +335,10 @@ function resolveAesthetic(a: Img2ImgParams['aesthetic']): { aesthetic?: Resolved
       textNegative: bool('aesthetic.text_negative', a.text_negative, false),
     },
   };
+}
+
+/** SDXL models are trained at 1024²: a size the request does not give defaults to 1024 for them (512 otherwise). */
+export function withModelSizeDefaults(p: ResolvedImg2Img, sdxl: boolean): ResolvedImg2Img {
+  if (!sdxl || (p.sizeGiven.width && p.sizeGiven.height)) return p;
+  return { ...p, width: p.sizeGiven.width ? p.width : 1024, height: p.sizeGiven.height ? p.height : 1024 };
 }

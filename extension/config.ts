@@ -70,6 +70,10 @@ export interface SdStudioConfig {
   'api.auth': string;
   backends: BackendConfig[];
   cacheLimitGB: number;
+  sdxlCropTop: number;
+  sdxlCropLeft: number;
+  sdxlRefinerHighAestheticScore: number;
+  sdxlRefinerLowAestheticScore: number;
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -83,6 +87,7 @@ const DAEMON_KEYS = [
   'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
   'backends',
   'cacheLimitGB',
+  'sdxlCropTop', 'sdxlCropLeft', 'sdxlRefinerHighAestheticScore', 'sdxlRefinerLowAestheticScore',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {

@@ -1,9 +1,11 @@
-// A single-file SD 1.x/2.x checkpoint (.safetensors or .ckpt) → a diffusers-layout ONNX folder the daemon
-// loads like any other. Weights are read in place where the dtype fits (externalModel.ts), so a build reads
-// headers and writes small graphs; fp16 weights for fp32 CPU graphs are converted once. Without `out` the
-// folder goes to the cache: one base build per checkpoint (keyed by its SHA-256 + options, its own VAE, no
-// LoRA), and per LoRA/VAE combination a variant that shares the base's bytes (checkpointVariant.ts). The cache
-// keeps to a size limit, least recently used out (buildCache.ts). Nothing is ever written next to the checkpoint.
+// A single-file SD 1.x/2.x/SDXL checkpoint (.safetensors or .ckpt) → a diffusers-layout ONNX folder the daemon
+// loads like any other (SDXL: Optimum's layout with text_encoder_2/ and tokenizer_2/). Weights are read in place
+// where the dtype fits (externalModel.ts), so a build reads headers and writes small graphs; fp16 weights for
+// fp32 CPU graphs are converted once (SD 1.x/2.x) or, for SDXL, stay fp16 in the checkpoint and are cast in the
+// graph: no second 10 GB copy of the UNet on disk. Without `out` the folder goes to the cache: one base build
+// per checkpoint (keyed by its SHA-256 + options, its own VAE, no LoRA), and per LoRA/VAE combination a variant
+// that shares the base's bytes (checkpointVariant.ts). The cache keeps to a size limit, least recently used out
+// (buildCache.ts). Nothing is ever written next to the checkpoint.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile, readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -18,8 +20,8 @@ import { buildOpenClipText } from './arch/openClipText';
 import { writeExternalModel, type ExternalWriteResult } from './arch/externalModel';
 import { buildUnet, type BuiltPart } from './arch/unet';
 import { buildVaeDecoder, buildVaeEncoder, vaePrefix } from './arch/vae';
-import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './detect';
-import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
+import { detectCheckpoint, isSdxlFamily, UnsupportedCheckpointError, type Detection } from './detect';
+import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer, writeVaeConfigs } from './onnxFolderFiles';
 import { checkpointSidecar, hasKindExtension } from './registry';
 import { SessionPool } from './sessions';
 import type { LoraApply } from './lora';
@@ -114,7 +116,10 @@ async function unetPredictsV(unetModel: string, inCh: number, ctxDim: number): P
 
 function mergeConfigs(a: ArchConfig | undefined, b: ArchConfig | undefined): ArchConfig | undefined {
   if (!a || !b) return a ?? b;
-  return { unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}` };
+  return {
+    unetHeads: b.unetHeads ?? a.unetHeads, textHeads: b.textHeads ?? a.textHeads, clipHeads: b.clipHeads ?? a.clipHeads, openClipHeads: b.openClipHeads ?? a.openClipHeads,
+    prediction: b.prediction ?? a.prediction, source: `${a.source} + ${b.source}`,
+  };
 }
 
 const keyOf = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
@@ -132,6 +137,24 @@ interface Prepared {
   vae: { tensors: ReadonlyMap<string, TensorRecord>; file?: string };
   sha256: string;
   started: number;
+}
+
+type TextBuild = (tensors: ReadonlyMap<string, TensorRecord>) => BuiltPart;
+
+/** The text encoder graphs of a family's folder, by folder name (SDXL: CLIP-L and CLIP-G; the refiner CLIP-G only). */
+function textParts(d: Detection, cfg: ArchConfig | undefined, fp16: boolean): Array<[string, TextBuild]> {
+  const clipL: TextBuild = (t) => buildClipText(t, { prefix: d.textPrefix, heads: cfg?.clipHeads, fp16, castF16InGraph: true });
+  const clipG: TextBuild = (t) => buildOpenClipText(t, { prefix: d.text2Prefix, heads: cfg?.openClipHeads, fp16, withProjection: true, castF16InGraph: true });
+  switch (d.family) {
+    case 'sd1':
+      return [['text_encoder', (t) => buildClipText(t, { prefix: d.textPrefix, heads: cfg?.textHeads, fp16 })]];
+    case 'sd2':
+      return [['text_encoder', (t) => buildOpenClipText(t, { prefix: d.textPrefix, heads: cfg?.textHeads, fp16 })]];
+    case 'sdxl':
+      return [['text_encoder', clipL], ['text_encoder_2', clipG]];
+    case 'sdxl-refiner':
+      return [['text_encoder_2', clipG]];
+  }
 }
 
 /** Builds (or reuses) the ONNX folder for a checkpoint. Errors name the file and what was found. */
@@ -209,13 +232,16 @@ async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tenso
       parts[name] = { pointed: r.pointed, converted: r.converted, convertedBytes: r.convertedBytes };
       return r.modelPath;
     };
-    const textOpts = { prefix: detection.textPrefix, heads: cfg?.textHeads, fp16: o.fp16 };
-    await write('text_encoder', detection.family === 'sd2' ? buildOpenClipText(tensors, textOpts) : buildClipText(tensors, textOpts));
-    const unet = buildUnet(tensors, { heads: cfg?.unetHeads, fp16: o.fp16 });
+    const xl = isSdxlFamily(detection.family);
+    for (const [name, build] of textParts(detection, cfg, !!o.fp16)) await write(name, build(tensors));
+    const pooledDim = xl ? tensors.get(`${detection.text2Prefix}text_projection`)?.shape[1] : undefined;
+    if (xl && pooledDim === undefined) throw new UnsupportedCheckpointError(`${checkpoint}: ${detection.summary}, but ${detection.text2Prefix}text_projection is missing`);
+    const unet = buildUnet(tensors, { heads: cfg?.unetHeads, fp16: o.fp16, castF16InGraph: xl, ...(pooledDim !== undefined ? { sdxl: { pooledDim } } : {}) });
     const unetPath = await write('unet', unet);
     if (!vae.none) {
       await write('vae_encoder', buildVaeEncoder(vae.tensors), vae.file ?? checkpoint);
       await write('vae_decoder', buildVaeDecoder(vae.tensors), vae.file ?? checkpoint);
+      writeVaeConfigs(tmp, detection.family);
     }
     let prediction: Prediction;
     if (detection.prediction === 'unet-test') {
@@ -224,7 +250,7 @@ async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tenso
     } else prediction = detection.prediction;
     const tok = findTokenizerDir(o.tokenizerDir);
     if (tok) writeTokenizer(tok, tmp, detection.family);
-    writeSchedulerAndIndex(tmp, prediction, !!tok);
+    writeSchedulerAndIndex(tmp, prediction, !!tok, detection.family);
     return {
       dir, cached: false, detection, prediction, sha256: p.sha256, vae: vae.file, tokenizer: tok ? 'copied' : 'missing', parts,
       seconds: (performance.now() - p.started) / 1000,

@@ -4,6 +4,7 @@
 // where the base reads it and the factors read from the LoRA file in place; a separate VAE's parts point into the
 // VAE file. So a variant costs its graphs and, at most, the tensors the LoRA or VAE brings.
 import { copyFile, cp, link, mkdir, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel } from './graph';
 import type { TensorRecord } from './formats/tensorRecord';
@@ -14,7 +15,7 @@ import { addLoraDeltas } from './loraGraph';
 import { loraDeltas, type LoraApply } from './lora';
 import { BUILD_STAMP } from './buildCache';
 
-export const PART_NAMES = ['text_encoder', 'unet', 'vae_encoder', 'vae_decoder'] as const;
+export const PART_NAMES = ['text_encoder', 'text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder'] as const;
 const LORA_DATA = 'lora.bin';
 
 export interface VariantSpec {
@@ -56,8 +57,10 @@ export async function buildVariant(v: VariantSpec): Promise<VariantResult> {
   let lora: VariantResult['lora'];
   const deltas = v.loras.length ? await loraDeltas(v.tensors, v.loras, { isSd2: v.isSd2 }) : undefined;
   let merged = 0;
-  for (const part of ['text_encoder', 'unet'] as const) {
+  // SDXL has a second text encoder (CLIP-G, `lora_te2_*`); the refiner has only that one.
+  for (const part of ['text_encoder', 'text_encoder_2', 'unet'] as const) {
     const from = join(v.base, part);
+    if (!existsSync(join(from, 'model.onnx'))) continue;
     const model = decodeModel(await readFile(join(from, 'model.onnx')));
     const names = new Set((model.graph?.initializer ?? []).map((t) => t.name ?? ''));
     const targets = new Map([...(deltas?.byKey ?? [])].filter(([key]) => names.has(key)));
@@ -93,6 +96,9 @@ export async function buildVariant(v: VariantSpec): Promise<VariantResult> {
     stage(`writing ${part}`);
     const built = part === 'vae_encoder' ? buildVaeEncoder(v.vae.tensors) : buildVaeDecoder(v.vae.tensors);
     const r = await writeExternalModel(built.g, built.params.plan, join(v.dir, part), { checkpoint: v.vae.file, signal: v.signal });
+    // The part's config.json (its latent scaling factor: SDXL's differs) is the base's.
+    const config = join(v.base, part, 'config.json');
+    if (existsSync(config)) await copyFile(config, join(v.dir, part, 'config.json'));
     parts[part] = { pointed: r.pointed, converted: r.converted, convertedBytes: r.convertedBytes };
   }
   return { ...(lora ? { lora } : {}), parts };

@@ -1,7 +1,9 @@
 // kohya-style LoRA and LoCon (`lora_unet_*` / `lora_te_*` modules with `lora_down`, `lora_up`, optional
-// `lora_mid` and `alpha`) merged into a checkpoint's weights before its graphs are built, as A1111's built-in
-// Lora extension does it (extensions-builtin/Lora: networks.py convert_diffusers_name_to_compvis, network.py
-// calc_scale / multiplier, network_lora.py, lyco_helpers.rebuild_conventional / rebuild_cp_decomposition):
+// `lora_mid` and `alpha`; SDXL: `lora_unet_*` in sgm's own block names, `lora_te1_*` for CLIP-L and `lora_te2_*`
+// for CLIP-G in HF names) merged into a checkpoint's weights before its graphs are built, as A1111's built-in
+// Lora extension does it (extensions-builtin/Lora: networks.py convert_diffusers_name_to_compvis and load_network's
+// SDXL fallbacks, network.py calc_scale / multiplier, network_lora.py, lyco_helpers.rebuild_conventional /
+// rebuild_cp_decomposition):
 //
 //   W' = W + multiplier · scale · reshape(up.reshape(out, -1) @ down.reshape(rank, -1), W.shape)
 //   scale = alpha / rank (rank = lora_down.shape[0]); 1.0 without an alpha key
@@ -56,14 +58,19 @@ export function convertDiffusersNameToCompvis(key: string, isSd2: boolean): stri
   if ((m = key.match(/^lora_unet_up_blocks_(\d+)_upsamplers_0_conv/))) return `diffusion_model_output_blocks_${2 + n(m[1]) * 3}_${n(m[1]) > 0 ? 2 : 1}_conv`;
   if ((m = key.match(/^lora_te_text_model_encoder_layers_(\d+)_(.+)$/))) {
     const rest = m[2]!;
-    if (isSd2) {
-      if (rest.includes('mlp_fc1')) return `model_transformer_resblocks_${m[1]}_${rest.replace('mlp_fc1', 'mlp_c_fc')}`;
-      if (rest.includes('mlp_fc2')) return `model_transformer_resblocks_${m[1]}_${rest.replace('mlp_fc2', 'mlp_c_proj')}`;
-      return `model_transformer_resblocks_${m[1]}_${rest.replace('self_attn', 'attn')}`;
-    }
+    if (isSd2) return openClipModule('model', m[1]!, rest);
     return `transformer_text_model_encoder_layers_${m[1]}_${rest}`;
   }
+  // SDXL's CLIP-G (conditioner.embedders.1) in HF names → open_clip's.
+  if ((m = key.match(/^lora_te2_text_model_encoder_layers_(\d+)_(.+)$/))) return openClipModule('1_model', m[1]!, m[2]!);
   return key;
+}
+
+/** HF CLIP layer names → open_clip's resblock names (mlp fc1/fc2 → c_fc/c_proj, self_attn → attn). */
+function openClipModule(prefix: string, layer: string, rest: string): string {
+  if (rest.includes('mlp_fc1')) return `${prefix}_transformer_resblocks_${layer}_${rest.replace('mlp_fc1', 'mlp_c_fc')}`;
+  if (rest.includes('mlp_fc2')) return `${prefix}_transformer_resblocks_${layer}_${rest.replace('mlp_fc2', 'mlp_c_proj')}`;
+  return `${prefix}_transformer_resblocks_${layer}_${rest.replace('self_attn', 'attn')}`;
 }
 
 interface Target {
@@ -74,8 +81,9 @@ interface Target {
 }
 
 /**
- * A1111's `network_layer_mapping`: module path (without `model.` / `cond_stage_model.`) with `.`→`_` → the
- * weight key, built from the checkpoint's own keys (the `_` in kohya names cannot be reversed by rules).
+ * A1111's `network_layer_mapping`: module path (without `model.` / `cond_stage_model.`; SDXL's embedders as
+ * `<index>_<path>`) with `.`→`_` → the weight key, built from the checkpoint's own keys (the `_` in kohya names
+ * cannot be reversed by rules).
  */
 function layerMapping(tensors: ReadonlyMap<string, TensorRecord>): Map<string, { key: string; fused: boolean; te: boolean }> {
   const map = new Map<string, { key: string; fused: boolean; te: boolean }>();
@@ -87,6 +95,9 @@ function layerMapping(tensors: ReadonlyMap<string, TensorRecord>): Map<string, {
       te = false;
     } else if (key.startsWith('cond_stage_model.')) {
       path = key.slice('cond_stage_model.'.length);
+      te = true;
+    } else if (key.startsWith('conditioner.embedders.')) {
+      path = key.slice('conditioner.embedders.'.length);
       te = true;
     } else continue;
     if (path.endsWith('.in_proj_weight')) map.set(path.slice(0, -'.in_proj_weight'.length).replace(/\./g, '_'), { key, fused: true, te });
@@ -104,6 +115,17 @@ function resolveTarget(module: string, mapping: ReturnType<typeof layerMapping>,
   if (m) {
     const fused = mapping.get(m[1]!);
     if (fused?.fused) return { key: fused.key, block: 'qkv'.indexOf(m[2]!), te: fused.te };
+  }
+  // A1111 load_network: SDXL LoRAs already carry compvis names ("lora_unet" → "diffusion_model"); CLIP-L's
+  // "lora_te1_text_model" is embedder 0 (or, in some SD1 files, the plain text model).
+  const fallbacks = module.includes('lora_unet')
+    ? [module.replace('lora_unet', 'diffusion_model')]
+    : module.includes('lora_te1_text_model')
+      ? [module.replace('lora_te1_text_model', '0_transformer_text_model'), module.replace('lora_te1_text_model', 'transformer_text_model')]
+      : [];
+  for (const f of fallbacks) {
+    const hit = mapping.get(f);
+    if (hit && !hit.fused) return { key: hit.key, te: hit.te };
   }
   return undefined;
 }

@@ -3,11 +3,14 @@
 // nodes on initializers only. ONNX Runtime folds them into one tensor when the session is created, so inference
 // costs what it did; on disk the variant adds only the graph and the factors, which stay in the LoRA file itself
 // (hard-linked) when their dtype allows. W_base keeps pointing where the base build pointed.
+// A weight the base graph declares overridable (a graph input too: SDXL's fp16 weights cast at run time, see
+// externalModel.ts) stays overridable under its new name, and so do its factors: ONNX Runtime then folds nothing,
+// and the delta is made at run time just before its layer instead of a resident full-size copy per weight.
 import type { onnx } from 'onnx-proto';
 import { decodeModel, ElemType, GraphBuilder } from './graph';
 import type { DType } from './formats/tensorRecord';
 import type { ExternalDataWriter } from './externalData';
-import { setExternal } from './arch/externalModel';
+import { declareOverridable, setExternal } from './arch/externalModel';
 import type { LoraDelta } from './lora';
 
 const BASE = '::lora_base';
@@ -29,6 +32,8 @@ export interface LoraGraphResult {
 export async function addLoraDeltas(model: onnx.IModelProto, targets: ReadonlyMap<string, readonly LoraDelta[]>, data: ExternalDataWriter): Promise<LoraGraphResult> {
   const graph = model.graph!;
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const inputs = new Map((graph.input ?? []).map((v) => [v.name ?? '', v]));
+  let overridable = false;
   const g = new GraphBuilder({ name: 'lora', opset: opsetOf(model) });
   const factors: Array<{ name: string; record: LoraDelta['up']; dtype: DType }> = [];
   const factor = (name: string, record: LoraDelta['up']): string => {
@@ -64,6 +69,11 @@ export async function addLoraDeltas(model: onnx.IModelProto, targets: ReadonlyMa
     if (elemType === ElemType.FLOAT16) sum = g.cast(sum!, ElemType.FLOAT16);
     g.node('Add', [base, sum!], [name]);
     w.name = name + BASE;
+    const declared = inputs.get(name);
+    if (declared) {
+      declared.name = name + BASE;
+      overridable = true;
+    }
   }
 
   const sub = decodeModel(g.toBytes()).graph!;
@@ -81,6 +91,7 @@ export async function addLoraDeltas(model: onnx.IModelProto, targets: ReadonlyMa
     n.name = PREFIX + (n.name ?? '');
   }
   graph.initializer = [...(graph.initializer ?? []), ...(sub.initializer ?? [])];
+  if (overridable) declareOverridable(graph, (sub.initializer ?? []).filter((t) => byName.has((t.name ?? '').slice(PREFIX.length))));
   graph.node = [...(sub.node ?? []), ...(graph.node ?? [])];
   return { changed: targets.size };
 }

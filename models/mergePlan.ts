@@ -77,6 +77,9 @@ export function planKey(
     const dtype = o.method === 'no-interpolation' ? half(a.dtype, o.saveAsHalf) : a.dtype;
     return { name: key, dtype, shape: a.shape, a, kernel: { op: 'copy', sources: [a] } };
   }
+  // Integer buffers (SDXL's conditioner.embedders.0…position_ids, I64): A1111 merges them as floats, which changes
+  // nothing but their dtype (every checkpoint holds the same 0..76); A's are kept as they are.
+  if (!isFloat(a.dtype) && !isFloat(b.dtype)) return { name: key, dtype: a.dtype, shape: a.shape, a, kernel: { op: 'copy', sources: [a] } };
   // Add difference uses (B − C); where C lacks the key the difference is zero, so A passes through.
   const c = C?.get(key);
   if (c && !sameShape(b.shape, c.shape)) throw new MergeError(`cannot merge '${key}': B has shape ${fmt(b.shape)}, C has ${fmt(c.shape)}`);

@@ -64,6 +64,8 @@ export const MODEL_KINDS = {
   },
   /** WD14 tagger exports (model.onnx + selected_tags.csv per folder), as the tagger extensions keep them. */
   wd14: { folders: ['interrogators', 'wd14-tagger'], extensions: ['.onnx'], recursive: true },
+  /** TAESDXL, the same for SDXL latents (A1111 sd_vae_taesd: the file name it uses for SDXL models). */
+  taesdxlDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesdxl_decoder.safetensors', 'taesdxl_decoder.pth'] },
 } as const satisfies Record<string, ModelKindSpec>;
 
 export type ModelKind = keyof typeof MODEL_KINDS;

@@ -32,6 +32,18 @@ export interface SessionSettings {
   provider: ExecutionProvider;
   /** Intra-op threads; 0 lets ONNX Runtime decide. */
   threads: number;
+  /** ONNX Runtime's memory trade-offs (defaults: ONNX Runtime's own, all on). */
+  memory?: SessionMemory;
+}
+
+/** ONNX Runtime memory options; each trades memory against speed. */
+export interface SessionMemory {
+  /**
+   * The CPU arena keeps a session's activation memory between runs instead of returning it. Off, the UNet's GBs of
+   * activations are given back before the VAE decodes (SDXL at 1024²: the arenas of UNet, VAE encoder and decoder
+   * would otherwise add up).
+   */
+  arena?: boolean;
 }
 
 const providerNames: Record<ExecutionProvider, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu' };
@@ -50,6 +62,7 @@ async function createOne(path: string, settings: SessionSettings, provider: Exec
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+    ...(settings.memory?.arena === false ? { enableCpuMemArena: false } : {}),
   };
   return ort.InferenceSession.create(path, options);
 }
@@ -102,18 +115,19 @@ export class SessionPool {
     return typeof this.settingsSource === 'function' ? this.settingsSource() : this.settingsSource;
   }
 
-  get(path: string): Promise<ModelSession> {
+  /** `memory`: options for this session over the pool's (read when the session is made). */
+  get(path: string, memory?: SessionMemory): Promise<ModelSession> {
     let s = this.sessions.get(path);
     if (!s) {
-      s = this.create(path);
+      s = this.create(path, memory);
       this.sessions.set(path, s);
       s.catch(() => this.sessions.delete(path));
     }
     return s;
   }
 
-  private async create(path: string): Promise<ModelSession> {
-    const settings = this.settings;
+  private async create(path: string, memory?: SessionMemory): Promise<ModelSession> {
+    const settings = memory ? { ...this.settings, memory: { ...this.settings.memory, ...memory } } : this.settings;
     const wanted = settings.provider;
     if (wanted !== 'cpu' && !this.providerFailed) {
       try {
@@ -124,6 +138,14 @@ export class SessionPool {
       }
     }
     return new OrtModelSession(path, await createOne(path, settings, 'cpu'), 'cpu');
+  }
+
+  /** Disposes the session of `path` if one was made (the next `get` makes a new one): frees its memory now. */
+  async release(path: string): Promise<void> {
+    const s = this.sessions.get(path);
+    if (!s) return;
+    this.sessions.delete(path);
+    await (await s.catch(() => undefined))?.dispose();
   }
 
   async disposeAll(): Promise<void> {

@@ -23,6 +23,11 @@ export interface SurgeryOptions {
   inputsEmbeds: boolean;
   /** 1 (or 0): the stock output; N ≥ 2: final LayerNorm applied to hidden_states[-N]. */
   clipSkip: number;
+  /**
+   * Outputs to keep instead of the hidden state alone (SDXL: a raw `hidden_states.N` and the pooled
+   * `text_embeds`, which still reads the token ids: the variant then takes ids and embeddings).
+   */
+  outputs?: readonly string[];
 }
 
 export interface TokenEmbeddingTable {
@@ -265,7 +270,10 @@ export function surgeTextEncoder(model: onnx.IModelProto, opts: SurgeryOptions, 
   }
 
   // Only the hidden states are wanted (the pooled output reads the ids, which the embeds variant may drop).
-  graph.output = (graph.output ?? []).filter((o) => o.name === keep);
+  const wanted = opts.outputs ?? [keep];
+  const missing = wanted.filter((w) => !(graph.output ?? []).some((o) => o.name === w));
+  if (missing.length) throw new SurgeryError(file, `no output ${missing.map((m) => `"${m}"`).join(', ')} (found ${(graph.output ?? []).map((o) => o.name).join(', ')})`);
+  graph.output = (graph.output ?? []).filter((o) => wanted.includes(o.name!));
   prune(graph, new Set(opts.inputsEmbeds ? [INPUTS_EMBEDS] : (idsInput ? [idsInput.name!] : [])));
   return result;
 }
@@ -304,7 +312,8 @@ export interface DerivedTextEncoder {
   tokenEmbeddingPath?: string;
 }
 
-const variantName = (o: SurgeryOptions): string => [o.inputsEmbeds ? 'embeds' : '', o.clipSkip > 1 ? `skip${o.clipSkip}` : ''].filter(Boolean).join('-') || 'stock';
+const variantName = (o: SurgeryOptions): string =>
+  [o.inputsEmbeds ? 'embeds' : '', o.clipSkip > 1 ? `skip${o.clipSkip}` : '', ...(o.outputs ?? []).map((n) => n.replace(/[^\w]/g, ''))].filter(Boolean).join('-') || 'stock';
 
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);

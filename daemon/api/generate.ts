@@ -29,7 +29,6 @@ const UNSUPPORTED: Array<[string, (v: unknown) => boolean, string]> = [
   ['enable_hr', (v) => v === true, 'hires fix'],
   ['restore_faces', (v) => v === true, 'face restoration during generation (use extra-single-image)'],
   ['tiling', (v) => v === true, 'tiling'],
-  ['refiner_checkpoint', (v) => typeof v === 'string' && v !== '' && v !== 'None', 'a refiner'],
   ['image_cfg_scale', (v) => typeof v === 'number', 'instruct-pix2pix image CFG'],
   ['firstpass_image', (v) => typeof v === 'string' && v !== '', 'a first-pass image'],
 ];
@@ -73,7 +72,10 @@ async function applyInfotext(api: ApiContext, v: Values, set: Set<string>): Prom
 async function overrides(api: ApiContext, v: Values, p: Img2ImgParams): Promise<void> {
   const o = { ...api.options.jobOptions(), ...((v.override_settings as Values | null) ?? {}) } as Values;
   const out: NonNullable<Img2ImgParams['override_settings']> = {};
-  const keys = ['img2img_fix_steps', 'randn_source', 'eta_noise_seed_delta', 'inpainting_mask_weight', 'CLIP_stop_at_last_layers', 'pad_cond_uncond'] as const;
+  const keys = [
+    'img2img_fix_steps', 'randn_source', 'eta_noise_seed_delta', 'inpainting_mask_weight', 'CLIP_stop_at_last_layers', 'pad_cond_uncond',
+    'sdxl_crop_top', 'sdxl_crop_left', 'sdxl_refiner_low_aesthetic_score', 'sdxl_refiner_high_aesthetic_score', 'refiner_switch_by_sample_steps',
+  ] as const;
   for (const k of keys) if (o[k] !== undefined && o[k] !== null) Object.assign(out, { [k]: o[k] });
   p.override_settings = out;
   if (p.initial_noise_multiplier === undefined && typeof o.initial_noise_multiplier === 'number') p.initial_noise_multiplier = o.initial_noise_multiplier;
@@ -142,6 +144,11 @@ export async function toDaemonParams(api: ApiContext, body: unknown, img2img: bo
     if (soft) p.soft_inpainting = soft;
   } else {
     softInpainting((v.alwayson_scripts as Values | null) ?? {});
+  }
+  // A1111's Refiner (SDXL): the checkpoint by title or name, as the daemon finds it under Stable-diffusion/.
+  if (typeof v.refiner_checkpoint === 'string' && v.refiner_checkpoint !== '' && v.refiner_checkpoint !== 'None') {
+    p.refiner_checkpoint = v.refiner_checkpoint;
+    if (typeof v.refiner_switch_at === 'number') p.refiner_switch_at = v.refiner_switch_at;
   }
   await overrides(api, v, p);
   return { params: p, values: v, styles: styleNames.filter((s): s is string => typeof s === 'string') };

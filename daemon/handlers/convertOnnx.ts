@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs';
 import { ErrorCodes, type ModelsConvertOnnxParams, type NetworkConvertOnnxResult, type SdConvertOnnxResult } from '../protocol';
 import type { DaemonServer } from '../server';
 
-const STAGES = ['reading checkpoint', 'hashing checkpoint', 'writing text_encoder', 'writing unet', 'writing vae_encoder', 'writing vae_decoder', 'testing for v-prediction'];
+const STAGES = ['reading checkpoint', 'hashing checkpoint', 'writing text_encoder', 'writing text_encoder_2', 'writing unet', 'writing vae_encoder', 'writing vae_decoder', 'testing for v-prediction'];
 const NETWORK_STAGES = ['reading weights', 'hashing weights', 'building graph', 'writing model'];
 
 /**

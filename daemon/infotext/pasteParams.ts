@@ -79,6 +79,9 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   }
   set('initial_noise_multiplier', toNum(f['Noise multiplier']));
   pasteHires(f, params);
+  // SDXL refiner: A1111 pastes the title ("name [hash]") and finds the checkpoint by it.
+  set('refiner_checkpoint', f['Refiner']);
+  set('refiner_switch_at', toNum(f['Refiner switch at']));
   const overrides: NonNullable<Img2ImgParams['override_settings']> = {};
   const rng = f['RNG'];
   if (rng === 'GPU' || rng === 'CPU' || rng === 'NV') overrides.randn_source = rng;
@@ -94,6 +97,7 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   }
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
+  if (f['Refiner switch by sampling steps'] === 'True') overrides.refiner_switch_by_sample_steps = true;
   if (Object.keys(overrides).length) params.override_settings = overrides;
   const aesthetic = aestheticFromFields(f);
   if (aesthetic) params.aesthetic = aesthetic;

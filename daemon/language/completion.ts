@@ -50,6 +50,8 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
   ['Aesthetic text', 'Aesthetic gradients: text the embedding is rotated toward'],
   ['Aesthetic text negative', 'Aesthetic gradients: True = rotate away from the text'],
   ['Aesthetic slerp angle', 'Aesthetic gradients: 0..1, how far the text rotates the embedding (0.1)'],
+  ['Refiner', 'SDXL refiner checkpoint (name or "name [hash]" under Stable-diffusion/)'],
+  ['Refiner switch at', 'SDXL refiner: 0..1 of the sampling where the refiner takes over'],
 ];
 
 /** Values of parameter keys that have a fixed set (samplers and schedules come from the env). */

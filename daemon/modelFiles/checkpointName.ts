@@ -3,7 +3,7 @@
 // ("dreamshaper_8 [879db523c3]"), looked up in the models root's Stable-diffusion folder.
 import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
-import { describeFolder, findModelFile, modelFolders } from '../../models/registry';
+import { describeFolder, filesInFolder, findModelFile, modelFolders } from '../../models/registry';
 import { invalidParam } from '../errors';
 
 /** The model path for `name`; throws InvalidParams naming `field` when nothing matches. */
@@ -24,3 +24,10 @@ export function resolveCheckpointName(name: string, modelsRoot: string, field: s
 
 /** A1111's `short_title` of a model for infotexts: its name, with the short hash when known. */
 export const checkpointTitle = (name: string, hash: string | undefined): string => (hash ? `${name} [${hash}]` : name);
+
+/** Every checkpoint file under the models root, titled by its path in the folder (the Refiner choices). */
+export function listCheckpointTitles(modelsRoot: string): string[] {
+  const out: string[] = [];
+  for (const dir of modelFolders(modelsRoot, 'checkpoint')) for (const f of filesInFolder(dir, 'checkpoint')) out.push(f.path.slice(dir.length + 1));
+  return out;
+}

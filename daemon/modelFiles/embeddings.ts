@@ -11,6 +11,9 @@ import { readTensor, type TensorRecord } from '../../models/formats/tensorRecord
 import { hashFile } from '../../models/hash';
 import { MODEL_KINDS, modelFolders } from '../../models/registry';
 
+/** The halves of an SDXL embedding file: CLIP-L's and CLIP-G's vectors (A1111 `textual_inversion_key`). */
+export type EmbeddingTerm = 'clip_l' | 'clip_g';
+
 export interface EmbeddingInfo {
   name: string;
   path: string;
@@ -115,27 +118,32 @@ export class EmbeddingDatabase {
   }
 
   /**
-   * Name → vector count for the embeddings a text encoder of `width` accepts (A1111 "skips" the others: they
-   * are not matched in prompts). Without a width, every embedding (its first term).
+   * Name → vector count for the embeddings a model of conditioning width `width` accepts (A1111 "skips" the
+   * others: they are not matched in prompts). An SDXL file's shape is its two halves together
+   * (`clip_l` + `clip_g` = 2048, as A1111's `create_embedding_from_data` computes it), so it fits SDXL only.
+   * Without a width, every embedding (its first term).
    */
   async vectorCounts(width?: number): Promise<Map<string, number>> {
     await this.refresh();
     const out = new Map<string, number>();
     for (const e of this.byName.values()) {
-      const t = width === undefined ? e.terms[0] : e.terms.find((x) => x.width === width);
+      const t = width === undefined ? e.terms[0] : termFor(e, width);
       if (t) out.set(e.name, t.vectors);
     }
     return out;
   }
 
-  /** The vectors of `name` for `width`, [vectors × width] float32. */
-  vectors(name: string, width: number): Promise<Float32Array> {
-    const key = `${name}|${width}`;
+  /**
+   * The vectors of `name` for a model of width `width`, [vectors × w] float32; `term` picks CLIP-L's or CLIP-G's
+   * half of an SDXL file (each SDXL encoder gets its own).
+   */
+  vectors(name: string, width: number, term?: EmbeddingTerm): Promise<Float32Array> {
+    const key = `${name}|${width}|${term ?? ''}`;
     let v = this.vectorCache.get(key);
     if (!v) {
       const e = this.byName.get(name);
-      const t = e?.terms.find((x) => x.width === width);
-      if (!e || !t) return Promise.reject(new Error(`embedding "${name}" of width ${width} is not loaded`));
+      const t = e && (term && isSdxlPair(e) ? e.terms.find((x) => x.key === term) : termFor(e, width));
+      if (!e || !t) return Promise.reject(new Error(`embedding "${name}" of width ${width}${term ? ` (${term})` : ''} is not loaded`));
       v = readTensor(t.record, 'F32') as Promise<Float32Array>;
       this.vectorCache.set(key, v);
       v.catch(() => this.vectorCache.delete(key));
@@ -155,6 +163,14 @@ export class EmbeddingDatabase {
     }
     return h;
   }
+}
+
+const isSdxlPair = (e: EmbeddingInfo): boolean => e.terms.length === 2 && e.terms.some((t) => t.key === 'clip_l') && e.terms.some((t) => t.key === 'clip_g');
+
+/** The term a model of `width` reads: an SDXL pair as a whole (its first term stands for the vector count), else the term of that width. */
+function termFor(e: EmbeddingInfo, width: number): EmbeddingInfo['terms'][number] | undefined {
+  if (isSdxlPair(e)) return e.terms[0]!.width + e.terms[1]!.width === width ? e.terms[0] : undefined;
+  return e.terms.find((x) => x.width === width);
 }
 
 /** One database per embeddings folder set, shared by generation and the prompt inspector (daemon/services.ts). */

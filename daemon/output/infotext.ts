@@ -31,6 +31,8 @@ export interface ImageFacts {
   trailing?: Array<[string, InfotextValue]>;
   /** The hires fix's entries ("Hires upscale", "Hires steps", …) in A1111's insertion order, after the extras. */
   hires?: Array<[string, InfotextValue]>;
+  /** "Refiner", "Refiner switch at" (…): added by apply_refiner when the switch happened, mid-sampling. */
+  refiner?: Record<string, string>;
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -61,6 +63,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Lora hashes', f.loraHashes],
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],
+    ...Object.entries(f.refiner ?? {}),
     ...(f.trailing ?? []),
     ['Version', SD_STUDIO_VERSION],
   ];

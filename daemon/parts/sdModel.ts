@@ -1,7 +1,7 @@
 import type { ClipTokenizer } from '../prompt/clipTokenizer';
 import type { TokenizerStore } from '../prompt/tokenizerStore';
-import { ModelLayoutError, readDiffusersOnnxLayout, requirePart, requireTokenizer, type DiffusersOnnxLayout, type PartName } from '../../models/diffusersOnnx';
-import type { ModelSession, SessionPool } from '../../models/sessions';
+import { ModelLayoutError, readDiffusersOnnxLayout, requirePart, requireTokenizer, type DiffusersOnnxLayout, type ModelKind, type PartName } from '../../models/diffusersOnnx';
+import type { ModelSession, SessionMemory, SessionPool } from '../../models/sessions';
 import { hasKindExtension } from '../../models/registry';
 import { invalidParam, modelError, RpcError } from '../errors';
 import { TextEncoder } from './textEncoder';
@@ -18,14 +18,22 @@ export interface CheckpointVariant {
 /** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
 export interface SdModel {
   layout: DiffusersOnnxLayout;
+  /** 'sd' (1.x/2.x), 'sdxl' (CLIP-L + CLIP-G, text_embeds + six time_ids) or 'sdxl-refiner' (CLIP-G only, five). */
+  kind: ModelKind;
   tokenizer: ClipTokenizer;
   /** Id used after EOS to fill the 77-token window. */
   padId: number;
+  /** SD 1.x/2.x: the text encoder; SDXL: CLIP-L; the SDXL refiner: CLIP-G, its only one. */
   textEncoder: TextEncoder;
+  /** SDXL base: CLIP-G (text_encoder_2), padded with `padId2` (0, "!", as open_clip pads). */
+  textEncoder2?: TextEncoder;
+  padId2?: number;
   unet: Unet;
   vaeDecoder: VaeDecoder;
   /** Loaded on first use: txt2img does not need it. */
   vaeEncoder(): Promise<VaeEncoder>;
+  /** Frees the text encoders' sessions (opened again by the next encode): SDXL's hold ~3 GB that sampling does not need. */
+  releaseTextEncoders(): Promise<void>;
 }
 
 function asRpc(e: unknown): unknown {
@@ -91,22 +99,36 @@ export class ModelManager {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
       const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
-      const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
-      const [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);
+      // SDXL at 1024²: each session's arena would keep GBs of activations (UNet, VAE encoder, decoder, one after the
+      // other); without the arena each run gives them back, so the peak is the largest run's, not their sum.
+      const memory: SessionMemory | undefined = layout.kind === 'sd' ? undefined : { arena: false };
+      const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part), memory);
+      const first: PartName = layout.kind === 'sdxl-refiner' ? 'text_encoder_2' : 'text_encoder';
+      const [text, text2, unet, dec] = await Promise.all([session(first), layout.kind === 'sdxl' ? session('text_encoder_2') : undefined, session('unet'), session('vae_decoder')]);
+      if (layout.kind === 'sdxl') requireTokenizer(layout, layout.tokenizer2Dir);
       let encoder: Promise<VaeEncoder> | undefined;
-      // SD1 tokenizers pad with EOS; SD2's (OpenCLIP) pad with "!" (id 0): special_tokens_map.json says which.
+      // SD1 tokenizers pad with EOS; SD2's and SDXL's CLIP-G (OpenCLIP) pad with "!" (id 0): special_tokens_map.json says which.
       const padId = layout.padToken !== undefined && layout.padToken !== '<|endoftext|>' ? tokenizer.padIdFor('sd2') : tokenizer.eosId;
+      const sessions = { open: (file: string) => openSession(pool, file, memory), release: (file: string) => pool.release(file) };
+      const textEncoder = new TextEncoder(text, sessions);
+      const textEncoder2 = text2 ? new TextEncoder(text2, sessions) : undefined;
       return {
         layout,
+        kind: layout.kind,
         tokenizer,
         padId,
-        textEncoder: new TextEncoder(text, (file) => openSession(pool, file)),
+        textEncoder,
+        ...(textEncoder2 ? { textEncoder2, padId2: tokenizer.padIdFor('sd2') } : {}),
         unet: new Unet(unet),
-        vaeDecoder: new VaeDecoder(dec),
-        vaeEncoder: () => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s)).catch((e) => {
+        vaeDecoder: new VaeDecoder(dec, layout.latentScale),
+        vaeEncoder: () => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s, layout.latentScale)).catch((e) => {
           encoder = undefined;
           throw asRpc(e);
         })),
+        releaseTextEncoders: async () => {
+          await textEncoder.release();
+          await textEncoder2?.release();
+        },
       };
     } catch (e) {
       throw asRpc(e);
@@ -114,9 +136,9 @@ export class ModelManager {
   }
 }
 
-async function openSession(pool: SessionPool, file: string): Promise<ModelSession> {
+async function openSession(pool: SessionPool, file: string, memory?: SessionMemory): Promise<ModelSession> {
   try {
-    return await pool.get(file);
+    return await pool.get(file, memory);
   } catch (e) {
     if (e instanceof RpcError) throw e;
     throw modelError(file, `ONNX Runtime cannot load it: ${(e as Error).message.split('\n')[0]}`, 'a valid ONNX model');

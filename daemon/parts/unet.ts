@@ -2,15 +2,25 @@ import type { HostTensor, ModelSession, TensorSpec } from '../../models/sessions
 import { modelError } from '../errors';
 import { findSpec, fixedDim, floatTensor, requireFloat, toFloat32 } from './modelTensors';
 
+/** SDXL's extra UNet inputs for `n` samples: pooled text n × P and the size numbers n × K (diffusers' time_ids). */
+export interface AddedConditioning {
+  textEmbeds: Float32Array;
+  timeIds: Float32Array;
+}
+
 /**
- * The UNet as exported: `sample`, `timestep`, `encoder_hidden_states` → `out_sample`. Adapts to the export:
- * timestep int64 / float32 / float16, scalar / [1] / [batch]; batch fixed at 1 (one call per sample) or dynamic.
+ * The UNet as exported: `sample`, `timestep`, `encoder_hidden_states` → `out_sample`, plus `text_embeds` and
+ * `time_ids` for SDXL (the diffusers/Optimum SDXL contract). Adapts to the export: timestep int64 / float32 /
+ * float16, scalar / [1] / [batch]; batch fixed at 1 (one call per sample) or dynamic.
  */
 export class Unet {
   readonly inChannels: number | undefined;
+  /** SDXL: the widths of text_embeds and time_ids (5 time_ids: the refiner, with the aesthetic score). */
+  readonly added: { pooledDim: number; timeIds: number } | undefined;
   private readonly sample: TensorSpec;
   private readonly timestep: TensorSpec;
   private readonly context: TensorSpec;
+  private readonly addedSpecs: { textEmbeds: TensorSpec; timeIds: TensorSpec } | undefined;
   private readonly output: string;
   private readonly floatType: 'float32' | 'float16';
   private readonly maxBatch: number | undefined;
@@ -27,6 +37,16 @@ export class Unet {
     if (!['int64', 'int32', 'float32', 'float16'].includes(this.timestep.type)) throw modelError(file, `"${this.timestep.name}" has element type ${this.timestep.type}`, 'int64, float32 or float16');
     this.inChannels = fixedDim(this.sample, 1);
     this.maxBatch = fixedDim(this.sample, 0);
+    const textEmbeds = session.inputs.find((s) => s.name === 'text_embeds');
+    const timeIds = session.inputs.find((s) => s.name === 'time_ids');
+    if (textEmbeds || timeIds) {
+      if (!textEmbeds || !timeIds) throw modelError(file, `has ${textEmbeds ? 'text_embeds' : 'time_ids'} but not ${textEmbeds ? 'time_ids' : 'text_embeds'}`, 'both inputs of the diffusers SDXL UNet');
+      const pooledDim = fixedDim(textEmbeds, 1);
+      const ids = fixedDim(timeIds, 1);
+      if (pooledDim === undefined || ids === undefined) throw modelError(file, '"text_embeds" / "time_ids" have no fixed width', 'text_embeds [batch, 1280] and time_ids [batch, 6 or 5]');
+      this.added = { pooledDim, timeIds: ids };
+      this.addedSpecs = { textEmbeds, timeIds };
+    }
   }
 
   /** Width of the text conditioning the UNet takes, when the export fixes it. */
@@ -57,16 +77,19 @@ export class Unet {
    * Predict for `n` samples at once (x: n×C×h×w scaled by c_in, ctx: n×tokens×D); `t` is the continuous
    * timestep k-diffusion gives (rounded for integer-timestep exports).
    */
-  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
+  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added?: AddedConditioning): Promise<Float32Array> {
     this.checkContextTokens(tokens);
+    if (this.added && !added) throw modelError(this.session.path, 'this is an SDXL UNet and the conditioning has no pooled text / size embeddings', 'an SDXL model loaded as one');
     const per = this.maxBatch ?? n;
-    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim);
+    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim, added);
     const out = new Float32Array(x.length);
     const xs = c * h * w;
     const cs = tokens * dim;
+    const a = this.added;
     for (let i = 0; i < n; i += per) {
       const k = Math.min(per, n - i);
-      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim), i * xs);
+      const part = added && a ? { textEmbeds: added.textEmbeds.subarray(i * a.pooledDim, (i + k) * a.pooledDim), timeIds: added.timeIds.subarray(i * a.timeIds, (i + k) * a.timeIds) } : undefined;
+      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim, part), i * xs);
     }
     return out;
   }
@@ -85,15 +108,22 @@ export class Unet {
     }
   }
 
-  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
-    const out = await this.session.run(
-      {
-        [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
-        [this.timestep.name]: this.timestepTensor(t, n),
-        [this.context.name]: floatTensor(ctx, [n, tokens, dim], requireFloat(this.context, this.session.path)),
-      },
-      [this.output],
-    );
+  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added?: AddedConditioning): Promise<Float32Array> {
+    const feeds: Record<string, HostTensor> = {
+      [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
+      [this.timestep.name]: this.timestepTensor(t, n),
+      [this.context.name]: floatTensor(ctx, [n, tokens, dim], requireFloat(this.context, this.session.path)),
+    };
+    const a = this.added;
+    const specs = this.addedSpecs;
+    if (a && specs && added) {
+      if (added.textEmbeds.length !== n * a.pooledDim || added.timeIds.length !== n * a.timeIds) {
+        throw modelError(this.session.path, `got ${added.textEmbeds.length / n} pooled values and ${added.timeIds.length / n} time_ids per sample`, `${a.pooledDim} and ${a.timeIds}`);
+      }
+      feeds[specs.textEmbeds.name] = floatTensor(added.textEmbeds, [n, a.pooledDim], requireFloat(specs.textEmbeds, this.session.path));
+      feeds[specs.timeIds.name] = floatTensor(added.timeIds, [n, a.timeIds], requireFloat(specs.timeIds, this.session.path));
+    }
+    const out = await this.session.run(feeds, [this.output]);
     return toFloat32(out[this.output]!, this.session.path, this.output);
   }
 }

@@ -2,7 +2,7 @@ import type { ModelSession, TensorSpec } from '../../models/sessions';
 import { modelError } from '../errors';
 import { findSpec, floatTensor, requireFloat, toFloat32 } from './modelTensors';
 
-/** SD1.x/SD2 latent scaling factor (diffusers' vae.config.scaling_factor). */
+/** SD1.x/SD2 latent scaling factor (diffusers' vae.config.scaling_factor); SDXL's is 0.13025 (the layout says which). */
 export const LATENT_SCALE = 0.18215;
 
 /**
@@ -15,7 +15,10 @@ export class VaeEncoder {
   private readonly output: string;
   private readonly kind: 'sample' | 'parameters';
 
-  constructor(private readonly session: ModelSession) {
+  constructor(
+    private readonly session: ModelSession,
+    private readonly scale = LATENT_SCALE,
+  ) {
     const file = session.path;
     this.input = findSpec(session.inputs, ['sample', 'images', 'image', 'x'], file, 'image', 'input');
     requireFloat(this.input, file);
@@ -34,7 +37,7 @@ export class VaeEncoder {
     if (this.kind === 'sample') {
       if (c !== 4) throw modelError(this.session.path, `"${this.output}" has ${c} channels`, '4 latent channels');
       const latent = new Float32Array(4 * plane);
-      for (let i = 0; i < latent.length; i++) latent[i] = data[i]! * LATENT_SCALE;
+      for (let i = 0; i < latent.length; i++) latent[i] = data[i]! * this.scale;
       return { latent, h, w };
     }
     if (c !== 8) throw modelError(this.session.path, `"${this.output}" has ${c} channels`, '8 channels (4 mean + 4 log-variance)');
@@ -43,7 +46,7 @@ export class VaeEncoder {
     for (let i = 0; i < latent.length; i++) {
       // ldm's DiagonalGaussianDistribution clamps logvar to [-30, 20] before std = exp(logvar / 2).
       const logvar = Math.min(20, Math.max(-30, data[4 * plane + i]!));
-      latent[i] = (data[i]! + Math.exp(0.5 * logvar) * eps[i]!) * LATENT_SCALE;
+      latent[i] = (data[i]! + Math.exp(0.5 * logvar) * eps[i]!) * this.scale;
     }
     return { latent, h, w };
   }
@@ -54,7 +57,10 @@ export class VaeDecoder {
   private readonly input: TensorSpec;
   private readonly output: string;
 
-  constructor(private readonly session: ModelSession) {
+  constructor(
+    private readonly session: ModelSession,
+    private readonly scale = LATENT_SCALE,
+  ) {
     const file = session.path;
     this.input = findSpec(session.inputs, ['latent_sample', 'latent', 'z', 'latents'], file, 'latent', 'input');
     requireFloat(this.input, file);
@@ -63,7 +69,7 @@ export class VaeDecoder {
 
   async decode(latent: Float32Array, h: number, w: number): Promise<{ image: Float32Array; height: number; width: number }> {
     const scaled = new Float32Array(latent.length);
-    for (let i = 0; i < latent.length; i++) scaled[i] = latent[i]! / LATENT_SCALE;
+    for (let i = 0; i < latent.length; i++) scaled[i] = latent[i]! / this.scale;
     const out = await this.session.run({ [this.input.name]: floatTensor(scaled, [1, 4, h, w], this.input.type) }, [this.output]);
     const t = out[this.output]!;
     const [, c, height, width] = t.dims as [number, number, number, number];

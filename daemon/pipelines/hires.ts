@@ -12,7 +12,7 @@ import type { SdModel } from '../parts/sdModel';
 import { createImageNoise, createRng, discreteSchedule, resolveSampler, samplerInfo, samplers, type DiscreteSchedule, type ResolvedSampler, type RngSource } from '../sampling';
 import { decodeLatents } from '../stages/decode';
 import { denoise } from '../stages/denoise';
-import { encodeJobConditioning, type JobConditioning } from '../stages/encodePrompt';
+import { encodeSdxlAwareConditioning, type JobConditioning } from '../stages/encodePrompt';
 import type { ChunkAesthetic } from '../stages/conditioning/textConditioner';
 import { hiresTarget, upscaleImages, upscaleLatents, type HiresLatents } from '../stages/hiresUpscale';
 import { INPAINT_EXTRA_CHANNELS, inpaintConditioning, isInpaintingModel } from '../stages/inpaintConditioning';
@@ -95,10 +95,12 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       if (h.checkpoint && title === undefined) title = checkpointTitle(model.layout.name, await deps.modelHash?.(model.layout.dir));
       const up = await upscale(b, decoded, model);
       throwIfAborted(b.signal);
-      conds ??= await encodeJobConditioning({
-        model, prompt, negativePrompt, totalSteps: totalStepsOf(first, p.steps), hiresTotalSteps: totalStepsOf(choice, steps),
+      // SDXL: the hires conditioning's size is the upscaled one (A1111 calculate_hr_conds: hr_upscale_to_x/y).
+      conds ??= await encodeSdxlAwareConditioning(model, {
+        prompt, negativePrompt, totalSteps: totalStepsOf(first, p.steps), hiresTotalSteps: totalStepsOf(choice, steps),
         clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(root), signal: b.signal,
         ...(aesthetic ? { aesthetic } : {}),
+        sdxl: { width: target.width, height: target.height, ...p.sdxl },
       });
       const plan = planSigmas(choice, discreteSchedule(model.layout.scheduler), steps, h.denoisingStrength, p.fixSteps);
       const per = 4 * up.h * up.w;

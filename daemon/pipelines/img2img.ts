@@ -12,7 +12,8 @@ import { applyJobStyles } from '../modelFiles/styles';
 import type { FaceRestorer } from '../extras/faceRestore';
 import { prepareImageFinish } from './imageFinish';
 import { decodeLatents } from '../stages/decode';
-import { encodeJobConditioning } from '../stages/encodePrompt';
+import { encodeSdxlAwareConditioning } from '../stages/encodePrompt';
+import { refinerSwitch, resolveRefiner } from '../stages/refiner';
 import { aestheticInfotext, img2imgInfotext } from '../output/infotext';
 import type { InterrogateModels } from '../parts/interrogateModels';
 import { prepareAesthetic } from '../interrogate/aestheticEmbedding';
@@ -22,7 +23,7 @@ import type { TaesdDecoders } from '../parts/taesd';
 import type { UpscalerModels } from '../parts/upscaler';
 import { prepareHires } from './hires';
 import { modelFor, type InfoEntries } from './modelFor';
-import { resolveImg2Img } from '../validate';
+import { resolveImg2Img, withModelSizeDefaults } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
@@ -63,19 +64,22 @@ export interface Img2ImgRun {
 }
 
 export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<Img2ImgRun> {
-  const p = applyJobStyles(resolveImg2Img(raw, deps.settings), deps.settings.stylesFile, deps.settings.modelsRoot);
+  const resolved = applyJobStyles(resolveImg2Img(raw, deps.settings), deps.settings.stylesFile, deps.settings.modelsRoot);
   let choice;
   try {
-    choice = resolveSampler(p.samplerName, p.scheduler);
+    choice = resolveSampler(resolved.samplerName, resolved.scheduler);
   } catch (e) {
     throw invalidParam('sampler_name', (e as Error).message);
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
-  const loaded = await modelFor(deps, p.model, p.prompt, p.sdVae);
+  const refinerFile = resolveRefiner(resolved.refiner, deps.settings.modelsRoot);
+  const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae);
   const { vaeInfo } = loaded;
   let model = loaded.model;
-  const preview = await livePreviewFor(deps.settings, deps.taesd);
+  const p = withModelSizeDefaults(resolved, model.kind !== 'sd');
+  if (p.aesthetic && model.kind !== 'sd') throw invalidParam('aesthetic', "aesthetic embeddings need an SD 1.x model (the extension tunes CLIP ViT-L/14's text model), not SDXL");
+  const preview = await livePreviewFor(deps.settings, deps.taesd, model.kind);
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
@@ -87,12 +91,22 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const hires = p.hires ? prepareHires(p, choice, schedule, deps, aesthetic) : undefined;
   const totalRun = stepsRun + (hires?.stepsRun ?? 0);
 
-  const conds = await encodeJobConditioning({
-    model, prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
+  const condRequest = {
+    prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
     clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(deps.settings.modelsRoot), signal: job.signal,
     ...(aesthetic ? { aesthetic } : {}),
-  });
+    sdxl: { width: p.width, height: p.height, ...p.sdxl },
+  };
+  const conds = await encodeSdxlAwareConditioning(model, condRequest);
   const extraInfo = aesthetic && p.aesthetic ? aestheticInfotext(p.aesthetic, aesthetic.settings.name) : [];
+  // With the hires fix the refiner takes over in the first pass (A1111's "Hires refiner: first pass").
+  const refiner = refinerFile && refinerSwitch({
+    ...refinerFile, sigmaTable: schedule.sigmas, totalSteps: stepsRun, hires: !!hires,
+    load: async () => {
+      const m = (await modelFor(deps, refinerFile.file, p.prompt, p.sdVae)).model;
+      return { model: m, conditioning: await encodeSdxlAwareConditioning(m, condRequest) };
+    },
+  });
   const h = Math.floor(p.height / 8);
   const w = Math.floor(p.width / 8);
   const rngSource = p.randnSource.toLowerCase() as RngSource;
@@ -102,6 +116,8 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   throwIfAborted(job.signal);
   // The model as the user named it: a checkpoint file's own hash (A1111's), whatever LoRA/VAE variant was built.
   const modelHash = await deps.modelHash?.(p.model);
+  // The first pass's model names the images even when a refiner took over (A1111's p.sd_model_name).
+  const modelName = model.layout.name;
 
   const images: GeneratedImage[] = [];
   const outputs: RgbImage[] = [];
@@ -110,24 +126,26 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const jobStart = new Date();
   const allSeeds = imageSeeds(p, 0, p.nIter * p.batchSize).seeds;
   const names = (seed: bigint, i: number, first: number): ImageNames => ({
-    seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler, modelHash, modelName: model.layout.name,
+    seed, steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler, modelHash, modelName,
     prompt: p.prompt, negativePrompt: p.negativePrompt, promptNoStyles: p.promptNoStyles, styles: p.styles, clipSkip: p.clipSkip, vaeFile: vaeInfo.vaeName,
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
   const infotextOf = (seed: bigint, subseed: bigint, trailing?: InfoEntries): string => img2imgInfotext(p, {
     ...(trailing ? { trailing } : {}),
-    seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
+    seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
     samplerUsesEnsd: choice.usesEnsd, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
     ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
+    refiner: refiner?.infotext,
   });
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
-    // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
-    if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
+    // A hires checkpoint or the refiner replaced the model during the last batch: load the first pass's again (A1111 does too).
+    if ((hires || refiner?.infotext) && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
     if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
+    const check = refiner?.forRun();
     const first = iter * p.batchSize;
     const { seeds, subseeds } = imageSeeds(p, first, p.batchSize);
     const noise = createImageNoise({
@@ -142,6 +160,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
       model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
+      ...(check ? { switchModel: async (sigma, call) => check(sigma, call).then((r) => (r && (model = r.model), r)) } : {}),
       onStep: (i, denoised) => {
         latest = denoised;
         job.progress(i + 1, totalRun, iter, p.nIter);

@@ -2,6 +2,7 @@ import { throwIfAborted } from '../errors';
 import type { SdModel } from '../parts/sdModel';
 import { denoisedFrom, lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
 import type { Conditioning } from './encodePrompt';
+import type { AddedConditioning } from '../parts/unet';
 
 /** The text conditioning in force at one sampler step: AND parts with weights, and the negative prompt. */
 export interface StepConditioning {
@@ -37,8 +38,27 @@ export interface DenoiseRequest {
   blendInput?: (x: Float32Array, sigma: number) => void;
   /** Next N(0,1) tensor of x's size from the per-image generators (ancestral/SDE samplers). */
   noise: () => Float32Array;
+  /**
+   * A1111's refiner: asked before every model call (`call` counts them from 0); once it returns a model, the rest
+   * of the run uses that model and conditioning (looked up by the same call count). A 4-channel refiner after a
+   * 9-channel inpainting base gets no image conditioning (A1111 concatenates it only for 9-channel UNets).
+   */
+  switchModel?: (sigma: number, call: number) => Promise<{ model: SdModel; conditioning: (call: number) => StepConditioning } | undefined>;
   signal: AbortSignal;
   onStep: (i: number, denoised: Float32Array) => void;
+}
+
+/** SDXL: the pooled texts and size numbers of a UNet batch, in batch order; undefined for SD 1.x/2.x. */
+function addedConditioning(conds: readonly Conditioning[]): AddedConditioning | undefined {
+  const first = conds[0]!;
+  if (!first.pooled || !first.timeIds) return undefined;
+  const textEmbeds = new Float32Array(conds.length * first.pooled.length);
+  const timeIds = new Float32Array(conds.length * first.timeIds.length);
+  conds.forEach((c, m) => {
+    textEmbeds.set(c.pooled!, m * first.pooled!.length);
+    timeIds.set(c.timeIds!, m * first.timeIds!.length);
+  });
+  return { textEmbeds, timeIds };
 }
 
 /**
@@ -49,19 +69,23 @@ export interface DenoiseRequest {
  * its seed.
  */
 export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
-  const { model, n, h, w, signal } = req;
+  const { n, h, w, signal } = req;
   const cfgScale = req.cfgScale * (req.cfgScaleMultiplier ?? 1);
   const c = 4;
-  const extra = req.imageConditioning?.channels ?? 0;
   const per = c * h * w;
-  const perIn = (c + extra) * h * w;
   let step = 0;
+  let evaluations = 0;
+  let active: { model: SdModel; conditioning: (call: number) => StepConditioning } | undefined;
   // The unconditional network output of the last model call and where it was made (CFG++ samplers read it).
   let lastUncond: Float32Array | undefined;
   let lastCall: { x: Float32Array; xin: Float32Array; sigma: number } | undefined;
 
   const modelFn = async (xScaled: Float32Array, t: number): Promise<Float32Array> => {
-    const { conds, uncond } = req.conditioning(step);
+    const model = active?.model ?? req.model;
+    const { conds, uncond } = active ? active.conditioning(evaluations) : req.conditioning(step);
+    evaluations++;
+    const extra = req.imageConditioning && model.unet.inChannels !== 4 ? req.imageConditioning.channels : 0;
+    const perIn = (c + extra) * h * w;
     const k = conds.length + 1;
     const all = [uncond, ...conds.map((e) => e.cond)];
     for (const cd of all) if (cd.dim !== uncond.dim) throw new Error(`cond and uncond conditionings must have the same width (${cd.dim} vs ${uncond.dim})`);
@@ -73,7 +97,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
       const ctxLen = tokens * uncond.dim;
       const ctx = new Float32Array(members.length * ctxLen);
       members.forEach((j, m) => ctx.set(all[j]!.hidden, m * ctxLen));
-      return { tokens, members, ctx, batch: new Float32Array(members.length * perIn) };
+      return { tokens, members, ctx, batch: new Float32Array(members.length * perIn), added: addedConditioning(members.map((j) => all[j]!)) };
     });
     const pred = new Float32Array(k * per);
     const out = new Float32Array(xScaled.length);
@@ -81,13 +105,13 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
     for (let i = 0; i < n; i++) {
       throwIfAborted(signal);
       const xi = xScaled.subarray(i * per, (i + 1) * per);
-      const ci = req.imageConditioning?.data.subarray(i * extra * h * w, (i + 1) * extra * h * w);
-      for (const { tokens, members, ctx, batch } of calls) {
+      const ci = extra ? req.imageConditioning!.data.subarray(i * extra * h * w, (i + 1) * extra * h * w) : undefined;
+      for (const { tokens, members, ctx, batch, added } of calls) {
         for (let m = 0; m < members.length; m++) {
           batch.set(xi, m * perIn);
           if (ci) batch.set(ci, m * perIn + per);
         }
-        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim);
+        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim, added);
         members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
       lastUncond.set(pred.subarray(0, per), i * per);
@@ -102,9 +126,20 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
     return out;
   };
 
-  const inner = req.kind === 'lcm'
+  const plain = (model: SdModel) => req.kind === 'lcm'
     ? makeLcmDenoiser(lcmModel(req.schedule).sigmas, modelFn)
-    : makeDenoiser(req.schedule, req.model.layout.scheduler.prediction_type, modelFn);
+    : makeDenoiser(req.schedule, model.layout.scheduler.prediction_type, modelFn);
+  let base = plain(req.model);
+  const inner = req.switchModel
+    ? async (x: Float32Array, sigma: number): Promise<Float32Array> => {
+      const next = await req.switchModel!(sigma, evaluations);
+      if (next) {
+        active = next;
+        base = plain(next.model);
+      }
+      return base(x, sigma);
+    }
+    : base;
   const denoiser = async (x: Float32Array, sigma: number): Promise<Float32Array> => {
     // The model sees the blended input; the sampler keeps its own x (same ε as A1111: d + x − x_in).
     const xin = req.blendInput ? x.slice() : x;
@@ -119,7 +154,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
   const uncondDenoised = (): Float32Array => {
     if (!lastUncond || !lastCall) throw new Error('uncondDenoised before the first model call');
     const { x, xin, sigma } = lastCall;
-    const d = denoisedFrom(req.model.layout.scheduler.prediction_type, xin, sigma, lastUncond);
+    const d = denoisedFrom((active?.model ?? req.model).layout.scheduler.prediction_type, xin, sigma, lastUncond);
     if (xin !== x) for (let k = 0; k < d.length; k++) d[k]! += x[k]! - xin[k]!;
     return d;
   };

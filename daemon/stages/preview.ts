@@ -1,6 +1,7 @@
 // Live previews of the latent being sampled: A1111's "Approx cheap" (a fixed linear map, here) or "TAESD" (setting
 // previewMethod 'taesd': the tiny decoder of daemon/parts/taesd.ts at full size) when its file is in the models
-// root's VAE-approx folder; without the file, or if it fails, the cheap preview is used.
+// root's VAE-approx folder; without the file, or if it fails, the cheap preview is used. SDXL latents have their
+// own cheap map and their own tiny decoder, TAESDXL (`taesdxl_decoder.*`, A1111 sd_vae_taesd's is_sdxl file).
 import { PNG } from 'pngjs';
 import { findFixedModelFile } from '../../models/registry';
 import type { ModelSession } from '../../models/sessions';
@@ -10,7 +11,8 @@ import type { DaemonSettings } from '../protocol';
 
 /**
  * A1111's "Approx cheap" live preview: a fixed 4×3 linear map per latent pixel (reference §12), giving an RGB
- * image at 1/8 of the output size. Rows are latent channels; columns R, G, B.
+ * image at 1/8 of the output size. Rows are latent channels; columns R, G, B. SDXL's latent space has its own
+ * map (A1111 `sd_vae_approx.cheap_approximation`, `is_sdxl` branch).
  */
 const FACTORS = [
   [0.298, 0.207, 0.208],
@@ -19,14 +21,25 @@ const FACTORS = [
   [-0.184, -0.271, -0.473],
 ] as const;
 
+const SDXL_FACTORS = [
+  [0.3448, 0.4168, 0.4395],
+  [-0.1953, -0.029, 0.025],
+  [0.1074, 0.0886, -0.0163],
+  [-0.373, -0.2499, -0.2088],
+] as const;
+
+/** Which latent space the preview decodes: SD 1.x/2.x or SDXL's. */
+export type LatentSpace = 'sd' | 'sdxl';
+
 /** One latent (4×h×w, as the sampler holds it) → RGBA bytes, h×w. */
-export function latentToRgbaCheap(latent: Float32Array, h: number, w: number): Uint8Array {
+export function latentToRgbaCheap(latent: Float32Array, h: number, w: number, space: LatentSpace = 'sd'): Uint8Array {
+  const F = space === 'sdxl' ? SDXL_FACTORS : FACTORS;
   const plane = h * w;
   const out = new Uint8Array(plane * 4);
   for (let i = 0; i < plane; i++) {
     const l0 = latent[i]!, l1 = latent[plane + i]!, l2 = latent[2 * plane + i]!, l3 = latent[3 * plane + i]!;
     for (let c = 0; c < 3; c++) {
-      const v = l0 * FACTORS[0][c]! + l1 * FACTORS[1][c]! + l2 * FACTORS[2][c]! + l3 * FACTORS[3][c]!;
+      const v = l0 * F[0][c]! + l1 * F[1][c]! + l2 * F[2][c]! + l3 * F[3][c]!;
       const u = (v + 1) / 2;
       out[i * 4 + c] = u <= 0 ? 0 : u >= 1 ? 255 : Math.round(u * 255);
     }
@@ -36,9 +49,9 @@ export function latentToRgbaCheap(latent: Float32Array, h: number, w: number): U
 }
 
 /** Cheap preview as PNG base64 (small: 64×64 for a 512 px image), ready for a notification. */
-export function cheapPreviewPng(latent: Float32Array, h: number, w: number): string {
+export function cheapPreviewPng(latent: Float32Array, h: number, w: number, space: LatentSpace = 'sd'): string {
   const png = new PNG({ width: w, height: h });
-  png.data = Buffer.from(latentToRgbaCheap(latent, h, w));
+  png.data = Buffer.from(latentToRgbaCheap(latent, h, w, space));
   return PNG.sync.write(png).toString('base64');
 }
 
@@ -49,16 +62,21 @@ export interface LivePreview {
   flush(): Promise<void>;
 }
 
-const cheap: LivePreview = {
+const cheapFor = (space: LatentSpace): LivePreview => ({
   method: 'cheap',
-  send: (job, image, step, latent, h, w) => job.preview({ image, step, width: w, height: h, png: cheapPreviewPng(latent, h, w) }),
+  send: (job, image, step, latent, h, w) => job.preview({ image, step, width: w, height: h, png: cheapPreviewPng(latent, h, w, space) }),
   flush: async () => undefined,
-};
+});
 
-/** The preview method in force: TAESD when asked for and its decoder file exists, else the cheap one. */
-export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders): Promise<LivePreview> {
+/**
+ * The preview method in force: TAESD when asked for and its decoder file exists (TAESDXL for SDXL models), else
+ * the cheap one. `kind`: the model's kind ('sd', 'sdxl', 'sdxl-refiner').
+ */
+export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders, kind: string = 'sd'): Promise<LivePreview> {
+  const space: LatentSpace = kind === 'sd' ? 'sd' : 'sdxl';
+  const cheap = cheapFor(space);
   if (settings.previewMethod !== 'taesd') return cheap;
-  const file = findFixedModelFile(settings.modelsRoot, 'taesdDecoder');
+  const file = findFixedModelFile(settings.modelsRoot, space === 'sdxl' ? 'taesdxlDecoder' : 'taesdDecoder');
   if (!file) return cheap;
   let session: ModelSession;
   try {

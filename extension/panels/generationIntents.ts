@@ -48,6 +48,7 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     samplers: () => ctx.daemon.request('sd/samplers.list', {}),
     // the hires fix section's upscaler choice
     upscalers: () => ctx.daemon.request('sd/upscalers.list', {}),
+    modelInfo: () => ctx.daemon.request('models/info', {}),
     inspectPrompt: async ({ text, negative, steps }) => {
       const r = await ctx.daemon.request('sd/prompt.inspect', { text, negative, steps });
       return { tokenCount: r.tokenCount, chunks: Math.max(1, r.chunks.length), diagnostics: r.diagnostics };

@@ -9,7 +9,11 @@ export type Prediction = 'epsilon' | 'v_prediction';
 
 export interface ArchConfig {
   unetHeads?: UnetHeads;
+  /** The text encoder's heads (SD1 CLIP or SD2 OpenCLIP, whichever section gives it). */
   textHeads?: number;
+  /** SDXL's two encoders separately: CLIP-L (`hf_config`) and OpenCLIP bigG (`open_clip_text_cfg`). */
+  clipHeads?: number;
+  openClipHeads?: number;
   prediction?: Prediction;
   /** Where it came from, for messages and build stamps. */
   source: string;
@@ -35,6 +39,8 @@ function fromJson(j: Record<string, unknown>, source: string): ArchConfig {
   return {
     unetHeads: heads(num(unet.num_heads), num(unet.num_head_channels)),
     textHeads: num(hf.num_attention_heads) ?? num(oc.heads),
+    clipHeads: num(hf.num_attention_heads),
+    openClipHeads: num(oc.heads),
     prediction: pred === 'v' || pred === 'v_prediction' ? 'v_prediction' : pred === 'eps' || pred === 'epsilon' ? 'epsilon' : undefined,
     source,
   };

@@ -15,11 +15,13 @@ export interface TextOptions {
   fp16?: boolean;
   /** Take `inputs_embeds` [B, 77, D] instead of `input_ids`. */
   inputsEmbeds?: boolean;
+  /** fp16 checkpoint weights stay fp16 in the file and are cast in the graph (the token table is converted). */
+  castF16InGraph?: boolean;
 }
 
-/** Prefixes SD1 files use for the CLIP text model, most common first. */
+/** Prefixes SD1 (and SDXL's CLIP-L) files use for the CLIP text model, most common first. */
 export function clipTextPrefix(tensors: ReadonlyMap<string, TensorRecord>): string | undefined {
-  for (const p of ['cond_stage_model.transformer.text_model.', 'cond_stage_model.transformer.', 'text_model.', '']) {
+  for (const p of ['cond_stage_model.transformer.text_model.', 'cond_stage_model.transformer.', 'conditioner.embedders.0.transformer.text_model.', 'text_model.', '']) {
     if (tensors.has(`${p}embeddings.token_embedding.weight`)) return p;
   }
   return undefined;
@@ -30,7 +32,7 @@ export function buildClipText(tensors: ReadonlyMap<string, TensorRecord>, o: Tex
   const g = new GraphBuilder({ name: 'text_encoder', floatType: ft });
   const prefix = o.prefix ?? clipTextPrefix(tensors);
   if (prefix === undefined) throw new ArchError('no CLIP text model (embeddings.token_embedding.weight) in the checkpoint');
-  const p = Params.create(g, tensors, prefix, ft);
+  const p = Params.create(g, tensors, prefix, ft, { castF16InGraph: o.castF16InGraph });
   const [tokens, width] = p.shape('embeddings.position_embedding.weight') as [number, number];
   const heads = o.heads ?? width / 64;
   if (!Number.isInteger(heads) || width % heads !== 0) throw new ArchError(`CLIP text width ${width} does not split into ${heads} heads; give the head count with --config`);

@@ -4,6 +4,10 @@
 // external paths that leave the model folder (symlinks are resolved, absolute paths and ".." rejected), and a
 // hard link is the same file, not a copy. Everything else (fp16 → fp32, strided views, other filesystems) is
 // converted once into `weights.bin` beside the model.
+// Weights cast at run time (Params castF16InGraph) become overridable initializers (listed as graph inputs too: ONNX
+// Runtime then neither constant-folds their Cast nor pre-packs them), and their Cast nodes go first in the node
+// list: ONNX Runtime orders nodes by a reverse DFS that visits lower-indexed inputs last, so each Cast then runs
+// just before its consumer and its fp32 copy is freed right after, instead of all of them being alive at once.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -22,6 +26,24 @@ export const LINK_NAME = 'checkpoint.weights';
 export const DATA_NAME = 'weights.bin';
 
 const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : 'F32');
+
+/** Lists initializers as graph inputs as well: ONNX Runtime then treats them as overridable and folds nothing they feed. */
+export function declareOverridable(graph: onnx.IGraphProto, tensors: readonly onnx.ITensorProto[]): void {
+  const declared = tensors.map((t) => ({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: (t.dims ?? []).map((d) => ({ dimValue: d })) } } } }));
+  graph.input = [...(graph.input ?? []), ...declared];
+}
+
+/** Weights cast at run time: declared as graph inputs (overridable), their Cast nodes moved to the front. */
+function overridableCasts(model: onnx.IModelProto, plan: readonly ParamEntry[]): void {
+  const graph = model.graph;
+  const names = new Set(plan.filter((e) => e.castAtRun).map((e) => e.name));
+  if (!graph || names.size === 0) return;
+  declareOverridable(graph, (graph.initializer ?? []).filter((t) => names.has(t.name ?? '')));
+  const nodes = graph.node ?? [];
+  const first = nodes.filter((n) => n.opType === 'Cast' && names.has(n.input?.[0] ?? ''));
+  const set = new Set(first);
+  graph.node = [...first, ...nodes.filter((n) => !set.has(n))];
+}
 
 /**
  * `checkpoint`: the file that may be linked (weights whose record lives in another file, e.g. a separate VAE,
@@ -53,6 +75,7 @@ export async function writeExternalModel(
     await data.abort();
     throw err;
   }
+  overridableCasts(model, plan);
   const modelPath = join(dir, 'model.onnx');
   await writeModelAtomic(modelPath, model);
   return { modelPath, ...stats };

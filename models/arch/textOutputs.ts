@@ -6,7 +6,8 @@ import { ElemType } from '../graph';
 import { layerNorm } from './layers';
 import type { Params } from './params';
 
-export function textOutputs(p: Params, finalLn: string, hidden: readonly string[], defaultSkip: number, width: number): void {
+/** Declares the outputs; returns `last_hidden_state`'s value. */
+export function textOutputs(p: Params, finalLn: string, hidden: readonly string[], defaultSkip: number, width: number): string {
   const g = p.g;
   const L = hidden.length - 1;
   const dims = ['batch', 'sequence', width];
@@ -20,6 +21,7 @@ export function textOutputs(p: Params, finalLn: string, hidden: readonly string[
   g.output('last_hidden_state', ft, dims, skip(defaultSkip));
   for (let n = 1; n <= L; n++) g.output(`clip_skip_${n}`, ft, dims, skip(n));
   hidden.forEach((h, i) => g.output(`hidden_states.${i}`, ft, dims, h));
+  return skip(defaultSkip);
 }
 
 /** Token ids (int32, as the diffusers export) or, for textual inversion / emphasis, the token embeddings. */
@@ -28,5 +30,5 @@ export function textInput(p: Params, tokenKey: string, tokens: number, inputsEmb
   const width = p.shape(tokenKey)[1]!;
   if (inputsEmbeds) return g.input('inputs_embeds', g.floatType, ['batch', tokens, width]);
   const ids = g.input('input_ids', ElemType.INT32, ['batch', tokens]);
-  return g.gather(p.get(tokenKey), ids, 0);
+  return g.gather(p.initializer(tokenKey), ids, 0);
 }

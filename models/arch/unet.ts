@@ -1,12 +1,15 @@
-// The ldm UNetModel of SD 1.x / 2.x (CompVis openaimodel.py), built from a checkpoint's
-// `model.diffusion_model.*` tensors. Every structural number comes from the tensors: channels, levels, res
-// blocks per level, where transformers / downsamplers / upsamplers sit, transformer depth, context width,
-// 4 or 9 input channels, conv (SD1) or linear (SD2) proj_in/out. Only the head split cannot be read from
-// weights: SD1 uses a head COUNT (8), SD2 a head WIDTH (64); `UnetHeads` overrides either (config / yaml).
-// Export names as the diffusers/Optimum exports: sample, timestep, encoder_hidden_states → out_sample.
+// The ldm UNetModel of SD 1.x / 2.x (CompVis openaimodel.py) and SDXL (sgm openaimodel.py: the same blocks plus
+// the `label_emb` vector path), built from a checkpoint's `model.diffusion_model.*` tensors. Every structural
+// number comes from the tensors: channels, levels, res blocks per level, where transformers / downsamplers /
+// upsamplers sit, transformer depth per block, context width, 4 or 9 input channels, conv (SD1) or linear (SD2,
+// SDXL) proj_in/out, identity or 1x1-conv skips, the vector width. Only the head split cannot be read from
+// weights: SD1 uses a head COUNT (8), SD2/SDXL a head WIDTH (64); `UnetHeads` overrides either (config / yaml).
+// Export names as the diffusers/Optimum exports: sample, timestep, encoder_hidden_states → out_sample, and for
+// SDXL also text_embeds + time_ids (sdxlVector.ts).
 import { ElemType, GraphBuilder } from '../graph';
 import { attention, conv, fromTokens, groupNorm, layerNorm, linear, nearestUp2, toTokens } from './layers';
 import { ArchError, Params } from './params';
+import { sdxlVectorInputs, type SdxlVectorOptions } from './sdxlVector';
 import type { TensorRecord } from '../formats/tensorRecord';
 
 export interface UnetHeads {
@@ -25,6 +28,8 @@ export interface UnetInfo {
   levels: number;
   transformers: number;
   heads: UnetHeads;
+  /** Width of SDXL's class-embedding vector `y` (label_emb.0.0 input); 0 when the UNet has no label_emb. */
+  admInChannels: number;
 }
 
 /** SD1 (conv proj) → 8 heads; SD2 (linear proj) → 64-wide heads: A1111's configs v1-inference / v2-inference. */
@@ -44,7 +49,8 @@ export function inspectUnet(p: Params, heads?: UnetHeads): UnetInfo {
     if (p.has(`input_blocks.${n}.0.op.weight`)) levels++;
   }
   const transformers = p.keys().filter((k) => k.endsWith('.proj_in.weight')).length;
-  return { inChannels, outChannels, modelChannels, contextDim, linearProj, levels, transformers, heads: heads ?? defaultHeads(linearProj) };
+  const admInChannels = p.has('label_emb.0.0.weight') ? p.shape('label_emb.0.0.weight')[1]! : 0;
+  return { inChannels, outChannels, modelChannels, contextDim, linearProj, levels, transformers, heads: heads ?? defaultHeads(linearProj), admInChannels };
 }
 
 function headsFor(h: UnetHeads, channels: number, where: string): number {
@@ -133,10 +139,12 @@ class UnetBuilder {
     return h;
   }
 
-  build(x: string, t: string, ctx: string): string {
+  /** `y`: SDXL's vector (pooled text + size embeddings), through label_emb and added to the time embedding. */
+  build(x: string, t: string, ctx: string, y?: string): string {
     const { g, p } = this;
     const temb = this.timestepEmbedding(t);
-    const emb = linear(p, 'time_embed.2', g.silu(linear(p, 'time_embed.0', temb)));
+    let emb = linear(p, 'time_embed.2', g.silu(linear(p, 'time_embed.0', temb)));
+    if (y !== undefined) emb = g.add(emb, linear(p, 'label_emb.0.2', g.silu(linear(p, 'label_emb.0.0', y))));
     // emb_layers start with SiLU: computed once here rather than in every ResBlock.
     const embAct = g.silu(emb);
     const skips: string[] = [];
@@ -162,22 +170,34 @@ export interface BuiltPart {
   params: Params;
 }
 
+export interface UnetBuildOptions {
+  prefix?: string;
+  heads?: UnetHeads;
+  fp16?: boolean;
+  /** fp16 checkpoint weights stay fp16 in the file and are cast in the graph (Params castF16InGraph). */
+  castF16InGraph?: boolean;
+  /** SDXL (a UNet with label_emb): how `y` is assembled from text_embeds + time_ids; required then. */
+  sdxl?: SdxlVectorOptions;
+}
+
 /**
  * The UNet graph. `tensors` is the checkpoint's state dict; `prefix` where the UNet lives in it.
  * fp16 builds take and give float16 (GPU providers); fp32 for CPU.
  */
-export function buildUnet(
-  tensors: ReadonlyMap<string, TensorRecord>,
-  o: { prefix?: string; heads?: UnetHeads; fp16?: boolean } = {},
-): BuiltPart & { info: UnetInfo } {
+export function buildUnet(tensors: ReadonlyMap<string, TensorRecord>, o: UnetBuildOptions = {}): BuiltPart & { info: UnetInfo } {
   const ft = o.fp16 ? ElemType.FLOAT16 : ElemType.FLOAT;
   const g = new GraphBuilder({ name: 'unet', floatType: ft });
-  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft);
+  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft, { castF16InGraph: o.castF16InGraph });
   const info = inspectUnet(p, o.heads);
   const x = g.input('sample', ft, ['batch', info.inChannels, 'height', 'width']);
   const t = g.input('timestep', ft, ['batch']);
   const ctx = g.input('encoder_hidden_states', ft, ['batch', 'sequence', info.contextDim]);
-  const out = new UnetBuilder(p, info).build(x, t, ctx);
+  let y: string | undefined;
+  if (info.admInChannels > 0) {
+    if (!o.sdxl) throw new ArchError(`${p.prefix}label_emb: an SDXL UNet needs the pooled text width to split its ${info.admInChannels}-wide vector`);
+    y = sdxlVectorInputs(g, info.admInChannels, o.sdxl);
+  }
+  const out = new UnetBuilder(p, info).build(x, t, ctx, y);
   g.output('out_sample', ft, ['batch', info.outChannels, 'height', 'width'], out);
   return { g, params: p, info };
 }

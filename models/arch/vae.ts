@@ -75,7 +75,8 @@ export function vaePrefix(tensors: ReadonlyMap<string, TensorRecord>): string {
 }
 
 export function buildVaeEncoder(tensors: ReadonlyMap<string, TensorRecord>, o: { prefix?: string; output?: 'parameters' | 'mean' } = {}): BuiltPart {
-  // The VAE stays fp32 even in fp16 builds: SD's VAE overflows in fp16 (A1111's NaN check exists for this).
+  // The VAE stays fp32 even in fp16 builds: SD's VAE overflows in fp16 (A1111's NaN check exists for this), and
+  // SDXL's does so worse (its "fp16-fix" VAE exists for that): fp32 here makes the stock SDXL VAE safe.
   const ft = ElemType.FLOAT;
   const g = new GraphBuilder({ name: 'vae_encoder', floatType: ft });
   const p = Params.create(g, tensors, o.prefix ?? vaePrefix(tensors), ft);

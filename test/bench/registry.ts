@@ -6,6 +6,7 @@ import { unetBench } from './unet';
 import { facesBench } from './faces';
 import { toolsBench } from './tools';
 import { interrogateBench } from './interrogate';
+import { sdxlBench } from './sdxl';
 
 export interface Bench {
   summary: string;
@@ -24,5 +25,6 @@ export const benches: Record<string, Bench> = {
   faces: facesBench,
   tools: toolsBench,
   interrogate: interrogateBench,
+  sdxl: sdxlBench,
   // <benches>
 };

@@ -40,6 +40,7 @@ const DEFAULTS: FormValues = {
   resize_mode: 0, seed: -1, subseed: -1, subseed_strength: 0,
   seed_resize_from_w: 0, seed_resize_from_h: 0, n_iter: 1, batch_size: 1,
   inpainting_mask_invert: 0, inpainting_fill: 1, inpaint_full_res: 0, inpaint_full_res_padding: 32,
+  refiner_checkpoint: 'None', refiner_switch_at: 0.8,
 };
 /** The values the extension owns (`sdStudio.default*`, `sdStudio.maskBlur`): they arrive in `init`. */
 const SETTING_KEYS = ['sampler_name', 'scheduler', 'steps', 'cfg_scale', 'denoising_strength', 'mask_blur'] as const satisfies ReadonlyArray<keyof GenerationDefaults>;
@@ -128,6 +129,12 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     { key: 'seed_resize_from_h', label: 'Resize seed from height', type: 'range', min: 0, max: 2048, step: 8 },
   ];
   const samplerHolder = h('div', {}, fields(samplerSpecs(), values, save));
+  // A1111's Refiner accordion: a checkpoint (SDXL refiner) and where it takes over; choices come from the daemon.
+  const refinerSpecs = (checkpoints: readonly string[]): FieldSpec[] => [
+    { key: 'refiner_checkpoint', label: 'Checkpoint', type: 'select', options: ['None', ...checkpoints.filter((c) => c !== 'None')] },
+    { key: 'refiner_switch_at', label: 'Switch at', type: 'range', min: 0.01, max: 1, step: 0.01 },
+  ];
+  const refinerHolder = h('div', {}, fields(refinerSpecs([String(values.refiner_checkpoint)]), values, save));
   const paramsEl = fields(params, values, save);
   const seedTools = h('div', { class: 'toolbar' },
     button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: 'symbol-misc', title: 'Random seed (-1)' }),
@@ -163,6 +170,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
       if (k.startsWith('mask_') || k.startsWith('inpaint') || isAestheticKey(k)) continue;
       (p as Record<string, unknown>)[k] = NUMERIC.has(k) ? Number(v) : v;
     }
+    if (p.refiner_checkpoint === 'None') { delete p.refiner_checkpoint; delete p.refiner_switch_at; }
     p = tools.apply(p);
     const script = tools.script();
     p.resize_mode = Number(values.resize_mode) as Img2ImgParams['resize_mode'];
@@ -219,6 +227,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     gal.el,
     section('Generation', true, samplerHolder, paramsEl, seedTools),
     extra ? extra(values, save) : null,
+    section('Refiner', false, refinerHolder),
     section('Variation seed', false, fields(variation, values, save)),
     ...tools.sections,
     aestheticSection(values, save),
@@ -267,6 +276,17 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
         if (m.defaults) applyDefaults(m.defaults);
         if (m.seed) applySeed(m.seed);
         void request('samplers', {}).then((s) => { samplerList = s; renderSamplers(); }).catch(() => undefined);
+        void request('modelInfo', {}).then((info) => {
+          refinerHolder.replaceChildren(fields(refinerSpecs(info.checkpoints), values, save));
+          // A fresh panel takes the model's own size (SDXL: 1024²); a restored one keeps what the user had.
+          if (!saved?.form && !m.seed?.params?.width) {
+            values.width = info.defaultSize;
+            values.height = info.defaultSize;
+            refreshField('width');
+            refreshField('height');
+            save();
+          }
+        }).catch(() => undefined);
         return;
       case 'seed': applySeed(m.seed); return;
       case 'daemon': daemonNote.hidden = m.running; return;

@@ -3,7 +3,7 @@
 // Webview → host: `ready`, then `request`s (intents) with ids; host → webview: `init` (after ready), `reply`
 // (to a request id), and pushed events (progress, preview, seed, result).
 import type {
-  AestheticListResult, ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
+  AestheticListResult, ExtrasParams, GeneratedImage, Img2ImgParams, JobProgressNotification, ModelsInfoResult, ModelsMergeParams, ModelsMergeResult, OutpaintParams, PngInfo,
   PromptDiagnosticInfo, PromptMatrixParams, PromptsFromFileParams, PromptStyleInfo, SamplersListResult, StylesListResult, UpscalersListResult,
   XyzAxisInfo, XyzParams,
 } from '../../daemon/protocol';
@@ -75,6 +75,8 @@ export interface PromptStats {
 /** Intents a webview sends; the host answers each with a reply carrying `result`. */
 export interface HostOps {
   samplers: { args: Record<string, never>; result: SamplersListResult };
+  /** The configured model's family and default size, and the checkpoints a refiner can be (`models/info`). */
+  modelInfo: { args: Record<string, never>; result: ModelsInfoResult };
   upscalers: { args: Record<string, never>; result: UpscalersListResult };
   inspectPrompt: { args: { text: string; negative: boolean; steps?: number }; result: PromptStats };
   pickImages: { args: { many: boolean; folder?: boolean }; result: ImageView[] };

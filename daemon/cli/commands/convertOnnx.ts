@@ -21,7 +21,7 @@ const flags: Record<string, FlagSpec> = {
  */
 export const convertOnnxCommand: CliCommand = {
   name: 'convert-onnx',
-  summary: 'SD 1.x/2.x checkpoint → diffusers ONNX folder; GFPGAN/CodeFormer/RetinaFace/ParseNet/CLIP image encoder/DeepDanbooru/ESRGAN weights → model.onnx + model.json; built without Python',
+  summary: 'SD 1.x/2.x/SDXL checkpoint → diffusers ONNX folder; GFPGAN/CodeFormer/RetinaFace/ParseNet/CLIP image encoder/DeepDanbooru/ESRGAN weights → model.onnx + model.json; built without Python',
   usage: () => usageText('convert-onnx', 'FILE --out DIR', flags),
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flags, true);

@@ -37,8 +37,8 @@ const flags: Record<string, FlagSpec> = {
   'subseed-strength': { kind: 'number', help: 'variation strength 0..1' },
   'seed-resize-from-w': { kind: 'int', help: 'resize seed from width' },
   'seed-resize-from-h': { kind: 'int', help: 'resize seed from height' },
-  width: { kind: 'int', short: 'W', help: 'width (default 512)' },
-  height: { kind: 'int', short: 'H', help: 'height (default 512)' },
+  width: { kind: 'int', short: 'W', help: 'width (default 512; 1024 for SDXL models)' },
+  height: { kind: 'int', short: 'H', help: 'height (default 512; 1024 for SDXL models)' },
   'resize-mode': { kind: 'string', help: '0 just-resize | 1 crop-and-resize | 2 resize-and-fill | 3 latent-upscale' },
   'n-iter': { kind: 'int', help: 'batch count (default 1)' },
   'batch-size': { kind: 'int', help: 'batch size (default 1)' },
@@ -73,6 +73,10 @@ const flags: Record<string, FlagSpec> = {
   'restore-faces': { kind: 'boolean', help: 'A1111 "Restore faces": restore faces in each result (infotext "Face restoration")' },
   'face-restorer': { kind: 'string', help: 'with --restore-faces: CodeFormer or GFPGAN (default: the defaultFaceRestorer setting)' },
   'codeformer-weight': { kind: 'number', help: 'with --restore-faces: CodeFormer weight 0..1, 0 = strongest (default 0.5)' },
+  refiner: { kind: 'string', help: 'SDXL refiner checkpoint: a path, or a name / "name [hash]" under <models root>/Stable-diffusion ("None" = off)' },
+  'refiner-switch-at': { kind: 'number', help: 'when the refiner takes over, 0..1 of the sampling (default 0.8)' },
+  'sdxl-crop-top': { kind: 'int', help: 'SDXL size conditioning: crop top coordinate (default 0)' },
+  'sdxl-crop-left': { kind: 'int', help: 'SDXL size conditioning: crop left coordinate (default 0)' },
   'pad-cond-uncond': { kind: 'boolean', help: 'pad prompt and negative prompt to the same length instead of separate UNet calls (A1111 option; infotext "Pad conds")' },
   backend: { kind: 'string', help: 'run on this backend only (a name from --backends); default: the least busy one with the model' },
   backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
@@ -159,8 +163,12 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   put('hr_checkpoint_name', f['hr-checkpoint']);
   // Any hires setting given on its own turns the fix on, as filling A1111's hires section does.
   if (p.enable_hr === undefined && ['hr-scale', 'hr-upscaler', 'hr-steps', 'hr-resize-x', 'hr-resize-y'].some((k) => f[k] !== undefined)) p.enable_hr = true;
+  put('refiner_checkpoint', f.refiner);
+  put('refiner_switch_at', f['refiner-switch-at']);
   put('backend', f.backend);
   const o = { ...(p.override_settings ?? {}) };
+  if (typeof f['sdxl-crop-top'] === 'number') o.sdxl_crop_top = f['sdxl-crop-top'];
+  if (typeof f['sdxl-crop-left'] === 'number') o.sdxl_crop_left = f['sdxl-crop-left'];
   if (f['fix-steps'] !== undefined) o.img2img_fix_steps = f['fix-steps'] as boolean;
   if (typeof f.rng === 'string') {
     const rng = f.rng.toUpperCase();

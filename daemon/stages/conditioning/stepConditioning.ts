@@ -12,7 +12,7 @@ export function condAt(schedule: EncodedSchedule, k: number): { index: number; c
   return { index: 0, cond: schedule[0]!.cond };
 }
 
-/** `stack_conds`: conds shorter than the longest repeat their last token vector. */
+/** `stack_conds`: conds shorter than the longest repeat their last token vector (SDXL's vector part is left as it is). */
 export function stackConds(conds: readonly Conditioning[]): Conditioning[] {
   const tokens = Math.max(...conds.map((c) => c.tokens));
   return conds.map((c) => {
@@ -21,17 +21,17 @@ export function stackConds(conds: readonly Conditioning[]): Conditioning[] {
     hidden.set(c.hidden);
     const last = c.hidden.subarray((c.tokens - 1) * c.dim, c.tokens * c.dim);
     for (let t = c.tokens; t < tokens; t++) hidden.set(last, t * c.dim);
-    return { hidden, tokens, dim: c.dim };
+    return { ...c, hidden, tokens };
   });
 }
 
-/** `torch.cat([cond] + [empty] * repeats, axis=1)`. */
+/** `torch.cat([cond] + [empty] * repeats, axis=1)` (A1111 `pad_cond`: for SDXL only the crossattn part). */
 export function padWithEmpty(c: Conditioning, empty: Conditioning, repeats: number): Conditioning {
   if (repeats <= 0) return c;
   const hidden = new Float32Array((c.tokens + repeats * empty.tokens) * c.dim);
   hidden.set(c.hidden);
   for (let r = 0; r < repeats; r++) hidden.set(empty.hidden, c.hidden.length + r * empty.hidden.length);
-  return { hidden, tokens: c.tokens + repeats * empty.tokens, dim: c.dim };
+  return { ...c, hidden, tokens: c.tokens + repeats * empty.tokens };
 }
 
 export interface AndPartSchedule {

@@ -1,12 +1,14 @@
 // Shared by the arch tests: read an sd-tiny fixture, build a part into a temp folder through the real
 // external-data writer, run it on ONNX Runtime (CPU) and measure the distance to the stored PyTorch outputs.
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openWeights, stateDict } from '../../../models/formats/open';
 import { readTensor, type TensorRecord } from '../../../models/formats/tensorRecord';
 import { writeExternalModel } from '../../../models/arch/externalModel';
+import { writeSafetensors } from '../../../models/formats/safetensors';
 import type { BuiltPart } from '../../../models/arch/unet';
 import { sharedPath } from '../../sharedPath';
 
@@ -76,4 +78,20 @@ export async function runBuilt(part: BuiltPart, feeds: Record<string, ort.Tensor
 /** Prints one line per compared output, so the run log carries the measured errors. */
 export function report(what: string, err: number, tol: number): void {
   console.log(`  ${what}: max |Δ| = ${err.toExponential(2)} (tolerance ${tol.toExponential(0)})`);
+}
+
+/**
+ * A standalone VAE file as distributed (sd-tiny's VAE without the `first_stage_model.` prefix) whose decoder output
+ * conv is negated, so images decoded with it differ visibly from the checkpoint's own VAE.
+ */
+export async function writeOtherVae(path: string): Promise<void> {
+  const out: { name: string; dtype: 'F32'; shape: number[]; data: Uint8Array }[] = [];
+  for (const [name, r] of await weights('vae.safetensors')) {
+    const v = (await readTensor(r, 'F32')) as Float32Array;
+    const key = name.slice('first_stage_model.'.length);
+    if (key === 'decoder.conv_out.weight') for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
+    out.push({ name: key, dtype: 'F32', shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  await writeSafetensors(path, out, { format: 'pt' });
 }

@@ -103,8 +103,10 @@ describe('detectCheckpoint on full-size key tables', () => {
     t.set(r.name, { ...r, shape: [320, 9, 3, 3] });
     assert.equal(detectCheckpoint(t).variant, 'inpainting');
   });
-  it('SDXL is named and refused, listing what was found', () => {
-    assert.throws(() => detectCheckpoint(keyTable('sdxl-keys.json'), { file: 'x.safetensors' }), (e: Error) => e instanceof UnsupportedCheckpointError && /SDXL/.test(e.message) && /conditioner\.embedders/.test(e.message));
+  it('an SDXL UNet with text encoders that do not go with it is refused, listing what was found', () => {
+    const t = keyTable('sdxl-keys.json');
+    for (const k of [...t.keys()]) if (k.startsWith('conditioner.embedders.1.')) t.delete(k);
+    assert.throws(() => detectCheckpoint(t, { file: 'x.safetensors' }), (e: Error) => e instanceof UnsupportedCheckpointError && /no text encoder it goes with/.test(e.message) && /conditioner\.embedders/.test(e.message));
   });
   it('SD3 and Flux are named', () => {
     const rec = (n: string) => ({ name: n, file: '', offset: 0, dtype: 'F16' as const, shape: [1], strides: [1], storageOffset: 0, storageBytes: 2 });

@@ -2,18 +2,16 @@
 // `<checkpoint>.vae.safetensors` beside a checkpoint, with "VAE hash" / "VAE" in the infotext when a separate VAE
 // is loaded.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { writeSafetensors } from '../../../models/formats/safetensors';
-import { readTensor } from '../../../models/formats/tensorRecord';
 import { hashFile } from '../../../models/hash';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { resolveSdVae } from '../../../daemon/modelFiles/sdVae';
 import { runCli } from '../../daemon/harness';
-import { cleanup, fixture, weights } from './archHelpers';
+import { cleanup, fixture, writeOtherVae } from './archHelpers';
 import { tinyCheckpointEnv } from './tinyCheckpoint';
 
 const env = { user: '', cache: '', root: '', out: '' };
@@ -23,15 +21,7 @@ const myVae = () => join(env.root, 'VAE', 'my-vae.safetensors');
 before(async () => {
   Object.assign(env, await tinyCheckpointEnv());
   // A standalone VAE as distributed (no first_stage_model. prefix), with a changed decoder output conv.
-  const out: { name: string; dtype: 'F32'; shape: number[]; data: Uint8Array }[] = [];
-  for (const [name, r] of await weights('vae.safetensors')) {
-    const v = (await readTensor(r, 'F32')) as Float32Array;
-    const key = name.slice('first_stage_model.'.length);
-    if (key === 'decoder.conv_out.weight') for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
-    out.push({ name: key, dtype: 'F32', shape: r.shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
-  }
-  mkdirSync(join(env.root, 'VAE'), { recursive: true });
-  await writeSafetensors(myVae(), out, { format: 'pt' });
+  await writeOtherVae(myVae());
 });
 after(cleanup);
 
