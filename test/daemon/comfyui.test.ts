@@ -121,5 +121,7 @@ describe('comfyui backend (recorded traffic)', () => {
   it('settings a standard graph cannot express are refused, naming the field', async () => {
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', sampler_name: 'Restart', steps: 4, width: 64, height: 64 }), /sampler_name: "Restart" has no ComfyUI equivalent/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', subseed_strength: 0.5, steps: 4, width: 64, height: 64 }), /subseed_strength/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', enable_hr: true, steps: 4, width: 64, height: 64 }), /enable_hr: the hires fix is not built as a ComfyUI graph/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', restore_faces: true, steps: 4, width: 64, height: 64 }), /restore_faces: face restoration/);
   });
 });
