@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { invalidParam } from './errors';
 import type { BackendConfig, DaemonSettings, InterrogateSettings } from './protocol';
 
 /** A1111's Interrogate settings defaults (shared_options.py), plus the WD14 tagger extension's threshold. */
@@ -50,6 +51,77 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     sdxlRefinerHighAestheticScore: 6,
     sdxlRefinerLowAestheticScore: 2.5,
   };
+}
+
+type Check = (field: string, v: unknown) => void;
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const text = (max: number, nonEmpty = false): Check => (field, v) => {
+  if (typeof v !== 'string') throw invalidParam(field, `expected a string, got ${JSON.stringify(v)}`, 'string');
+  if (nonEmpty && v.trim() === '') throw invalidParam(field, 'must not be empty');
+  if (v.length > max) throw invalidParam(field, `${v.length} characters is too long`, `at most ${max}`);
+};
+const int = (min: number, max: number): Check => (field, v) => {
+  if (!isInt(v)) throw invalidParam(field, `expected an integer, got ${JSON.stringify(v)}`, `integer ${min}..${max}`);
+  if (v < min || v > max) throw invalidParam(field, `${v} is out of range`, `integer ${min}..${max}`);
+};
+const oneOf = (values: readonly string[]): Check => (field, v) => {
+  if (typeof v !== 'string' || !values.includes(v)) throw invalidParam(field, `unknown value ${JSON.stringify(v)}`, values.join(' | '));
+};
+const bool: Check = (field, v) => {
+  if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
+};
+const PATH = 4096;
+
+/** One check per setting: adding a setting to DaemonSettings without a check here does not compile. */
+const SETTING_CHECKS: Record<keyof DaemonSettings, Check> = {
+  modelsRoot: text(PATH),
+  model: text(PATH),
+  outputDir: text(PATH, true),
+  filenamePattern: text(1024),
+  directoryPattern: text(1024),
+  executionProvider: oneOf(['cpu', 'cuda', 'dml', 'coreml', 'webgpu']),
+  threads: int(0, 1024),
+  previewEvery: int(-1, 1000),
+  img2imgFixSteps: bool,
+  randnSource: oneOf(['GPU', 'CPU', 'NV']),
+  etaNoiseSeedDelta: int(-(2 ** 32 - 1), 2 ** 32 - 1),
+  upscalerTileSize: (field, v) => {
+    int(0, 8192)(field, v);
+    if ((v as number) > 0 && (v as number) < 16) throw invalidParam(field, `${v as number} is out of range`, '0 (no tiling) or 16..8192');
+  },
+  upscalerTileOverlap: int(0, 512),
+  defaultUpscaler: text(PATH, true),
+  defaultFaceRestorer: oneOf(['gfpgan', 'codeformer']),
+  sdVae: text(PATH),
+  previewMethod: oneOf(['cheap', 'taesd']),
+  samplesFormat: oneOf(['png', 'jpg', 'webp']),
+  gridFormat: oneOf(['png', 'jpg', 'webp']),
+  jpegQuality: int(1, 100),
+  webpLossless: bool,
+  saveTxt: bool,
+  gridSaveTxt2Img: bool,
+  gridSaveImg2Img: bool,
+  saveBeforeFaceRestoration: bool,
+  saveBeforeHighresFix: bool,
+  saveBeforeColorCorrection: bool,
+  img2imgColorCorrection: bool,
+  stylesFile: text(PATH),
+};
+
+/**
+ * A settings patch (`sd/settings.update`, `initialize`) checked field by field: every value's type and range, and
+ * no unknown keys. The first bad field throws InvalidParams naming it (`settings.threads`).
+ */
+export function checkSettingsPatch(patch: unknown): Partial<DaemonSettings> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw invalidParam('settings', 'expected an object');
+  for (const [key, value] of Object.entries(patch)) {
+    if (!Object.prototype.hasOwnProperty.call(SETTING_CHECKS, key)) {
+      throw invalidParam(`settings.${key}`, 'unknown setting', Object.keys(SETTING_CHECKS).join(', '));
+    }
+    if (value !== undefined) SETTING_CHECKS[key as keyof DaemonSettings](`settings.${key}`, value);
+  }
+  return patch as Partial<DaemonSettings>;
 }
 
 /**

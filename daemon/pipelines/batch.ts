@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { CancelledError, invalidParam, notFound, throwIfAborted } from '../errors';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
@@ -81,6 +82,7 @@ export async function runBatch(raw: BatchParams, job: JobContext, deps: Pipeline
   if (maskDir && (!existsSync(maskDir) || !statSync(maskDir).isDirectory())) throw notFound(maskDir, 'mask_dir folder');
   const outDir = resolve(raw.output_dir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidParam('output_dir', `${outDir} is a file`, 'a folder');
+  await checkWritableFolder(outDir);
   // The seed is fixed once for the whole run (processing.fix_seed).
   const base: Img2ImgParams = { ...raw.params, seed: seedJson(resolveSeed('params.seed', raw.params?.seed)), save_images: false, send_images: true };
   const inputs = walkImages(inputDir);
@@ -108,5 +110,5 @@ export async function runBatch(raw: BatchParams, job: JobContext, deps: Pipeline
   }
   job.report(inputs.length, inputs.length, 'done');
   const count = (s: BatchFileReport['status']): number => files.filter((f) => f.status === s).length;
-  return { jobId: job.id, files, done: count('done'), failed: count('failed'), skipped: count('skipped') };
+  return { jobId: job.id, files, done: count('done'), failed: count('failed'), skipped: count('skipped'), ...(job.warnings.length ? { warnings: [...job.warnings] } : {}) };
 }

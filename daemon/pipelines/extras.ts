@@ -5,6 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { buildInfotext, type InfotextValue } from '../infotext/a1111';
 import { withPngText } from '../infotext/pngChunks';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import { encodePng } from '../image/encode';
 import { loadImage } from '../image/decode';
@@ -57,6 +58,7 @@ export interface ExtrasDeps {
 }
 
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
+  if (p.save) await checkWritableFolder(p.outputDir ?? p.outRoot);
   const images: ExtrasImageResult[] = [];
   let index = 0;
   const stepFor = (u: UpscalerInfo): UpscalerStep => {

@@ -1,0 +1,59 @@
+// What a panel's "Generate" may ask of the daemon. The webview is the least trusted part of the extension (it
+// renders image metadata and prompts from files), so its request is rebuilt from an allow-list of form fields,
+// as the Extras panel does: anything else it sends (an output folder, a model path, save/send switches, override
+// settings) is dropped, and the host adds the images itself.
+import type { Img2ImgParams, OutpaintParams } from '../../daemon/protocol';
+import type { InpaintOptions, OutpaintOptions } from '../../webviews/common/messages';
+
+/** The generation form's fields (webviews/common/generationPanel.ts, and the Hires. fix section of toolSections.ts). */
+export const GENERATE_KEYS = [
+  'prompt', 'negative_prompt', 'sampler_name', 'scheduler', 'steps', 'width', 'height', 'resize_mode', 'cfg_scale',
+  'denoising_strength', 'seed', 'subseed', 'subseed_strength', 'seed_resize_from_w', 'seed_resize_from_h', 'n_iter', 'batch_size',
+  'enable_hr', 'hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'hr_resize_x', 'hr_resize_y', 'hr_sampler_name', 'hr_scheduler',
+  'hr_cfg', 'hr_prompt', 'hr_negative_prompt',
+] as const satisfies ReadonlyArray<keyof Img2ImgParams>;
+
+/** The inpaint form's fields. */
+export const INPAINT_KEYS = [
+  'mask_blur', 'inpainting_fill', 'inpaint_full_res', 'inpaint_full_res_padding', 'inpainting_mask_invert',
+] as const satisfies ReadonlyArray<keyof InpaintOptions>;
+
+/** The outpainting script's fields (the inpaint panel). */
+export const OUTPAINT_KEYS = ['outpaint_method', 'pixels', 'color_variation'] as const satisfies ReadonlyArray<keyof OutpaintOptions>;
+
+const JOB_ID = /^[\w.-]{1,100}$/;
+
+/** Only plain values: the daemon checks each field's type and range and names the field it refuses. */
+const plain = (v: unknown): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * The params to send for a panel's Generate: the allowed form fields of `params` and `inpaint`, and a job id (the
+ * webview's, when it is a plain id, so its Interrupt button can name the job; else `fallbackJobId`).
+ */
+export function generateParams(params: unknown, inpaint: unknown, fallbackJobId: string): Img2ImgParams & { jobId: string } {
+  const out: Record<string, unknown> = {};
+  const from = (src: unknown, keys: readonly string[]): void => {
+    if (typeof src !== 'object' || src === null) return;
+    for (const k of keys) {
+      const v = (src as Record<string, unknown>)[k];
+      if (v !== undefined && plain(v)) out[k] = v;
+    }
+  };
+  from(params, GENERATE_KEYS);
+  from(inpaint, INPAINT_KEYS);
+  // Styles (names from styles.csv, applied by the daemon): a list of words.
+  const styles = typeof params === 'object' && params !== null ? (params as { styles?: unknown }).styles : undefined;
+  if (Array.isArray(styles) && styles.every((x) => typeof x === 'string')) out.styles = [...(styles as string[])];
+  const id = typeof params === 'object' && params !== null ? (params as { jobId?: unknown }).jobId : undefined;
+  return { ...(out as Img2ImgParams), jobId: typeof id === 'string' && JOB_ID.test(id) ? id : fallbackJobId };
+}
+
+/** The outpainting options the webview may set: its fields, and `directions` as a list of words. */
+export function outpaintParams(options: unknown): Pick<OutpaintParams, 'outpaint_method' | 'pixels' | 'color_variation' | 'directions'> {
+  const out: Record<string, unknown> = {};
+  if (typeof options !== 'object' || options === null) return out;
+  const o = options as Record<string, unknown>;
+  for (const k of OUTPAINT_KEYS) if (o[k] !== undefined && plain(o[k])) out[k] = o[k];
+  if (Array.isArray(o.directions) && o.directions.every((d) => typeof d === 'string')) out.directions = [...(o.directions as string[])];
+  return out;
+}
