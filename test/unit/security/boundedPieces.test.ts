@@ -104,7 +104,7 @@ describe('names and paths', () => {
     assert.equal(patternSubfolder('/../../../x/./y/..'), join('x', 'y'));
     assert.equal(patternSubfolder('..\\..\\win'), 'win');
     const root = mkdtempSync(join(tmpdir(), 'sd-pattern-'));
-    const ctx = { seed: 5, steps: 1, cfg: 7, width: 8, height: 8, sampler: 'Euler', scheduler: 'Automatic', prompt: '画'.repeat(120), negativePrompt: '', batchSize: 1, date: new Date(2024, 0, 2) };
+    const ctx = { seed: 5n, steps: 1, cfg: 7, width: 8, height: 8, sampler: 'Euler', scheduler: 'Automatic', prompt: '画'.repeat(120), negativePrompt: '', batchSize: 1, date: new Date(2024, 0, 2) };
     const path = saveImage({ root, tab: 'txt2img-images', directoryPattern: '../../[seed]', filenamePattern: '/../../[prompt_spaces]' }, ctx, new Uint8Array([1]));
     assert.ok(path.startsWith(join(root, 'txt2img-images', '5')), path);
     assert.ok(Buffer.byteLength(basename(path)) <= NAME_MAX_BYTES);
