@@ -7,7 +7,7 @@ import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
-import { writeNewFileSync } from '../../models/formats/atomicFile';
+import { NAME_MAX_BYTES, fitUtf8, writeNewFileSync } from '../../models/formats/atomicFile';
 import { paramsFromInfotext } from '../infotext/pasteParams';
 import type { BatchFileReport, BatchParams, BatchResult, Img2ImgParams } from '../protocol';
 import { resolveSeed } from '../validate';
@@ -67,7 +67,8 @@ function saveBatchOutput(dir: string, name: string, png: Uint8Array): string {
   mkdirSync(dir, { recursive: true });
   const start = nextSequenceNumber(readdirSync(dir));
   for (let n = start; n < start + 1000; n++) {
-    const path = join(dir, `${String(n).padStart(5, '0')}-${name}.png`);
+    // A long source name is cut to the file-name limit in bytes (A1111 truncates to f_namemax).
+    const path = join(dir, `${fitUtf8(`${String(n).padStart(5, '0')}-${name}`, NAME_MAX_BYTES - 4)}.png`);
     if (writeNewFileSync(path, png)) return path;
   }
   throw new Error(`no free file name in ${dir}`);

@@ -12,6 +12,7 @@ import { writeSafetensors } from '../../models/formats/safetensors';
 import { withPngText } from '../../daemon/infotext/pngChunks';
 import { drawDemoImage } from '../../daemon/cli/demoImage';
 import { ErrorCodes } from '../../daemon/protocol';
+import { INTERROGATE_DEFAULTS } from '../../daemon/settings';
 import { HOSTILE_FILES } from '../fixtures/hostileFiles';
 import { sharedPath } from '../sharedPath';
 import { writeTinySdModel } from '../../models/testModel/tinySd';
@@ -151,6 +152,10 @@ describe('with one daemon', () => {
       [{ img2imgFixSteps: 'yes' }, /settings\.img2imgFixSteps: expected true or false/],
       [{ upscalerTileSize: 4 }, /settings\.upscalerTileSize: 4 is out of range/],
       [{ noSuchSetting: 1 }, /settings\.noSuchSetting: unknown setting/],
+      [{ cacheLimitGB: -1 }, /settings\.cacheLimitGB: -1 is out of range/],
+      [{ backends: [{ name: 'gpu', kind: 'a1111', url: 'ftp://x' }] }, /settings\.backends\[0\]: url must be http/],
+      [{ interrogate: { ...INTERROGATE_DEFAULTS, clipNumBeams: 0 } }, /settings\.interrogate\.clipNumBeams: 0 is out of range/],
+      [{ interrogate: { ...INTERROGATE_DEFAULTS, typo: 1 } }, /settings\.interrogate\.typo: unknown field/],
     ];
     const before = await d.request('sd/settings.update', { settings: {} });
     for (const [settings, message] of bad) {
@@ -160,6 +165,17 @@ describe('with one daemon', () => {
     }
     assert.deepEqual(await d.request('sd/settings.update', { settings: {} }), before, 'a refused update changes nothing');
     await assert.rejects(startDaemon({ threads: -2 }), /settings\.threads: -2 is out of range/);
+  });
+
+  it('an output folder that cannot take files fails the job before any work', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const [outdir, message] of [[file, /a-file: not a folder/], [join(file, 'below'), /below: cannot be created: .*a-file is not a folder/]] as const) {
+      const t0 = Date.now();
+      await assert.rejects(d.request('sd/img2img', { prompt: 'x', steps: 1, width: 64, height: 64, seed: 3, outdir }), message);
+      assert.ok(Date.now() - t0 < 2000, `refused after ${Date.now() - t0} ms`);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'not a folder');
   });
 
   it('reading a slow image does not hold up other requests (a worker reads it)', async () => {
