@@ -2,8 +2,8 @@
 // renders image metadata and prompts from files), so its request is rebuilt from an allow-list of form fields,
 // as the Extras panel does: anything else it sends (an output folder, a model path, save/send switches, override
 // settings) is dropped, and the host adds the images itself.
-import type { Img2ImgParams, OutpaintParams } from '../../daemon/protocol';
-import type { InpaintOptions, OutpaintOptions } from '../../webviews/common/messages';
+import type { AestheticParams, Img2ImgParams, OutpaintParams, PromptMatrixParams, PromptsFromFileParams, XyzParams } from '../../daemon/protocol';
+import type { InpaintOptions, OutpaintOptions, ScriptOptions } from '../../webviews/common/messages';
 
 /** The generation form's fields (webviews/common/generationPanel.ts, and the Hires. fix section of toolSections.ts). */
 export const GENERATE_KEYS = [
@@ -21,26 +21,41 @@ export const INPAINT_KEYS = [
 /** The outpainting script's fields (the inpaint panel). */
 export const OUTPAINT_KEYS = ['outpaint_method', 'pixels', 'color_variation'] as const satisfies ReadonlyArray<keyof OutpaintOptions>;
 
+/** The aesthetic-gradients section's fields (webviews/common/aestheticForm.ts), sent as `aesthetic`. */
+export const AESTHETIC_KEYS = ['embedding', 'weight', 'steps', 'lr', 'slerp', 'slerp_angle', 'text', 'text_negative'] as const satisfies ReadonlyArray<keyof AestheticParams>;
+
+/** The Script dropdown's fields per script (webviews/common/toolSections.ts); X/Y/Z axes are `{type, values}`. */
+const SCRIPT_KEYS = {
+  xyz: ['draw_legend', 'no_fixed_seeds', 'include_sub_grids', 'margin_size'],
+  promptMatrix: ['put_at_start', 'different_seeds', 'prompt_type', 'variations_delimiter', 'margin_size'],
+  promptsFromFile: ['text', 'iterate_seed', 'same_seed', 'prompt_position'],
+} as const satisfies { xyz: ReadonlyArray<keyof XyzParams>; promptMatrix: ReadonlyArray<keyof PromptMatrixParams>; promptsFromFile: ReadonlyArray<keyof PromptsFromFileParams> };
+
 const JOB_ID = /^[\w.-]{1,100}$/;
 
 /** Only plain values: the daemon checks each field's type and range and names the field it refuses. */
 const plain = (v: unknown): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** The plain values of `keys` found in `src`, into `out`. */
+function pick(out: Record<string, unknown>, src: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (typeof src !== 'object' || src === null) return out;
+  for (const k of keys) {
+    const v = (src as Record<string, unknown>)[k];
+    if (v !== undefined && plain(v)) out[k] = v;
+  }
+  return out;
+}
 
 /**
  * The params to send for a panel's Generate: the allowed form fields of `params` and `inpaint`, and a job id (the
  * webview's, when it is a plain id, so its Interrupt button can name the job; else `fallbackJobId`).
  */
 export function generateParams(params: unknown, inpaint: unknown, fallbackJobId: string): Img2ImgParams & { jobId: string } {
-  const out: Record<string, unknown> = {};
-  const from = (src: unknown, keys: readonly string[]): void => {
-    if (typeof src !== 'object' || src === null) return;
-    for (const k of keys) {
-      const v = (src as Record<string, unknown>)[k];
-      if (v !== undefined && plain(v)) out[k] = v;
-    }
-  };
-  from(params, GENERATE_KEYS);
-  from(inpaint, INPAINT_KEYS);
+  const out = pick({}, params, GENERATE_KEYS);
+  pick(out, inpaint, INPAINT_KEYS);
+  // Aesthetic gradients: its section's fields, when an embedding is chosen.
+  const aesthetic = pick({}, typeof params === 'object' && params !== null ? (params as { aesthetic?: unknown }).aesthetic : undefined, AESTHETIC_KEYS);
+  if (typeof aesthetic.embedding === 'string') out.aesthetic = aesthetic;
   // Styles (names from styles.csv, applied by the daemon): a list of words.
   const styles = typeof params === 'object' && params !== null ? (params as { styles?: unknown }).styles : undefined;
   if (Array.isArray(styles) && styles.every((x) => typeof x === 'string')) out.styles = [...(styles as string[])];
@@ -50,10 +65,23 @@ export function generateParams(params: unknown, inpaint: unknown, fallbackJobId:
 
 /** The outpainting options the webview may set: its fields, and `directions` as a list of words. */
 export function outpaintParams(options: unknown): Pick<OutpaintParams, 'outpaint_method' | 'pixels' | 'color_variation' | 'directions'> {
-  const out: Record<string, unknown> = {};
-  if (typeof options !== 'object' || options === null) return out;
-  const o = options as Record<string, unknown>;
-  for (const k of OUTPAINT_KEYS) if (o[k] !== undefined && plain(o[k])) out[k] = o[k];
+  const out = pick({}, options, OUTPAINT_KEYS);
+  const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
   if (Array.isArray(o.directions) && o.directions.every((d) => typeof d === 'string')) out.directions = [...(o.directions as string[])];
   return out;
+}
+
+/** The script the webview chose, rebuilt from its script's fields (undefined for an unknown kind). */
+export function scriptOptions(script: unknown): ScriptOptions | undefined {
+  if (typeof script !== 'object' || script === null) return undefined;
+  const s = script as Record<string, unknown>;
+  if (s.kind !== 'xyz' && s.kind !== 'promptMatrix' && s.kind !== 'promptsFromFile') return undefined;
+  const out = pick({ kind: s.kind }, s, SCRIPT_KEYS[s.kind]);
+  if (s.kind === 'xyz') {
+    for (const axis of ['x', 'y', 'z'] as const) {
+      const a = pick({}, s[axis], ['type', 'values']);
+      if (typeof a.type === 'string' && typeof a.values === 'string') out[axis] = a;
+    }
+  }
+  return out as ScriptOptions;
 }

@@ -11,7 +11,7 @@ import { galleryOps } from './galleryIntents';
 import { followJob, jobTracker, type JobTracker } from './panelJobs';
 import type { PanelDef } from './singletonPanel';
 import { type Handlers, imageRef, imageView, pngView, viewRef, type WebviewHost } from './webviewHost';
-import { generateParams, outpaintParams } from './generateParams';
+import { generateParams, outpaintParams, scriptOptions } from './generateParams';
 
 /** Where send-to buttons go; set by index.ts so panel files never import each other. */
 export type SendToRouter = (target: 'img2img' | 'inpaint' | 'extras', seed: PanelSeed) => Promise<void>;
@@ -74,11 +74,12 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     saveStyle: ({ style }) => ctx.daemon.request('sd/styles.save', { style }),
     applyStyles: (args) => ctx.daemon.request('sd/styles.apply', args),
     xyzAxes: () => ctx.daemon.request('sd/xyz.axes', { tab: kind === 'img2img' ? undefined : 'img2img' }),
-    generate: async ({ params, init, mask, inpaint, outpaint, script }) => {
+    generate: async ({ params, init, mask, inpaint, outpaint, script: chosen }) => {
       // Outpainting runs A1111's script with its own mask and blur (and masked content "fill"), not the inpaint form's.
       // Only the forms' fields go to the daemon (generateParams.ts); the images come from the host's own refs.
       const full = generateParams(params, outpaint ? undefined : inpaint, `${kind}-${Date.now().toString(36)}`);
       const jobId = full.jobId;
+      const script = scriptOptions(chosen);
       full.init_images = init ? [imageRef(ctx, init)] : [];
       if (mask && !outpaint) full.mask = imageRef(ctx, mask);
       jobs.running.add(jobId);

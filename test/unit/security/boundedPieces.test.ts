@@ -11,7 +11,7 @@ import { findParams } from '../../../daemon/infotext/a1111';
 import { stripNuls } from '../../../daemon/infotext/exif';
 import { PY_WORD, PY_WS, pyStrip } from '../../../daemon/infotext/python';
 import { patternSubfolder, saveImage } from '../../../daemon/output/save';
-import { generateParams, outpaintParams } from '../../../extension/panels/generateParams';
+import { generateParams, outpaintParams, scriptOptions } from '../../../extension/panels/generateParams';
 import { NAME_MAX_BYTES, fitUtf8, tempPathFor } from '../../../models/formats/atomicFile';
 import { PICKLE_LIMITS, unpickleAsync } from '../../../models/formats/pickle';
 import { readSafetensors, writeSafetensors } from '../../../models/formats/safetensors';
@@ -124,5 +124,15 @@ describe("the panels' Generate", () => {
     assert.deepEqual(generateParams({ prompt: { toString: 'x' } }, null, 'f'), { jobId: 'f' });
     assert.deepEqual(outpaintParams({ outpaint_method: 'mk2', pixels: 64, directions: ['left', 'up'], outdir: '/etc', model: 'x' }), { outpaint_method: 'mk2', pixels: 64, directions: ['left', 'up'] });
     assert.deepEqual(outpaintParams({ directions: ['left', 3] }), {});
+    // The aesthetic section and the Script dropdown: their fields only.
+    const aesthetic = { embedding: 'sunset', weight: 0.9, steps: 5, lr: 0.0001, slerp: false, text: '', slerp_angle: 0.1, text_negative: false };
+    assert.deepEqual(generateParams({ aesthetic: { ...aesthetic, path: '/etc' } }, undefined, 'f'), { aesthetic, jobId: 'f' });
+    assert.deepEqual(generateParams({ aesthetic: { weight: 1 } }, undefined, 'f'), { jobId: 'f' });
+    assert.deepEqual(
+      scriptOptions({ kind: 'xyz', x: { type: 'Steps', values: '1,2', extra: 1 }, y: { type: 'CFG Scale' }, draw_legend: true, margin_size: 0, params: { outdir: '/etc' }, jobId: 'x' }),
+      { kind: 'xyz', x: { type: 'Steps', values: '1,2' }, draw_legend: true, margin_size: 0 },
+    );
+    assert.deepEqual(scriptOptions({ kind: 'promptsFromFile', text: 'a\nb', same_seed: true, outdir: '/x' }), { kind: 'promptsFromFile', text: 'a\nb', same_seed: true });
+    assert.equal(scriptOptions({ kind: 'eval' }), undefined);
   });
 });
