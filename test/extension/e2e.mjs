@@ -385,7 +385,8 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
   });
 
   test('a daemon killed mid-job: the panel shows its exit status, the status bar offers a restart', async () => {
-    const f = await showPanel(page, 'img2img', 'img2img');
+    await palette(page, title('sdStudio.openImg2Img'));
+    const f = await panelFrame(page, 'img2img');
     await startLongJob(page, f);
     const pids = daemonPids();
     assert.ok(pids.length > 0, 'the daemon process is found');
