@@ -137,6 +137,10 @@ const SETTING_CHECKS: Record<keyof DaemonSettings, Check> = {
   },
   cacheLimitGB: num(0, 1 << 20),
   interrogate: record<InterrogateSettings>(INTERROGATE_CHECKS),
+  sdxlCropTop: int(0, 1 << 16),
+  sdxlCropLeft: int(0, 1 << 16),
+  sdxlRefinerHighAestheticScore: num(0, 10),
+  sdxlRefinerLowAestheticScore: num(0, 10),
 };
 
 /**
