@@ -5,12 +5,12 @@
 import type { AestheticParams, Img2ImgParams, OutpaintParams, PromptMatrixParams, PromptsFromFileParams, XyzParams } from '../../daemon/protocol';
 import type { InpaintOptions, OutpaintOptions, ScriptOptions } from '../../webviews/common/messages';
 
-/** The generation form's fields (webviews/common/generationPanel.ts, and the Hires. fix section of toolSections.ts). */
+/** The generation form's fields (webviews/common/generationPanel.ts with its Refiner section, and the Hires. fix section of toolSections.ts). */
 export const GENERATE_KEYS = [
   'prompt', 'negative_prompt', 'sampler_name', 'scheduler', 'steps', 'width', 'height', 'resize_mode', 'cfg_scale',
   'denoising_strength', 'seed', 'subseed', 'subseed_strength', 'seed_resize_from_w', 'seed_resize_from_h', 'n_iter', 'batch_size',
   'enable_hr', 'hr_upscaler', 'hr_scale', 'hr_second_pass_steps', 'hr_resize_x', 'hr_resize_y', 'hr_sampler_name', 'hr_scheduler',
-  'hr_cfg', 'hr_prompt', 'hr_negative_prompt',
+  'hr_cfg', 'hr_prompt', 'hr_negative_prompt', 'refiner_checkpoint', 'refiner_switch_at',
 ] as const satisfies ReadonlyArray<keyof Img2ImgParams>;
 
 /** The inpaint form's fields. */

@@ -128,6 +128,7 @@ describe("the panels' Generate", () => {
     const aesthetic = { embedding: 'sunset', weight: 0.9, steps: 5, lr: 0.0001, slerp: false, text: '', slerp_angle: 0.1, text_negative: false };
     assert.deepEqual(generateParams({ aesthetic: { ...aesthetic, path: '/etc' } }, undefined, 'f'), { aesthetic, jobId: 'f' });
     assert.deepEqual(generateParams({ aesthetic: { weight: 1 } }, undefined, 'f'), { jobId: 'f' });
+    assert.deepEqual(generateParams({ refiner_checkpoint: 'refiner.safetensors', refiner_switch_at: 0.8, sd_model: 'x' }, undefined, 'f'), { refiner_checkpoint: 'refiner.safetensors', refiner_switch_at: 0.8, jobId: 'f' });
     assert.deepEqual(
       scriptOptions({ kind: 'xyz', x: { type: 'Steps', values: '1,2', extra: 1 }, y: { type: 'CFG Scale' }, draw_legend: true, margin_size: 0, params: { outdir: '/etc' }, jobId: 'x' }),
       { kind: 'xyz', x: { type: 'Steps', values: '1,2' }, draw_legend: true, margin_size: 0 },
