@@ -14,10 +14,11 @@ export interface LoadedModel {
 
 /**
  * The SD model a prompt runs on: the model file or folder with the prompt's `<lora:…>` tags merged in and the SD
- * VAE setting applied (the model manager keeps one model loaded: asking again for the same is free).
+ * VAE setting applied (the model manager keeps one model loaded: asking again for the same is free). LoRA tags
+ * naming no file, or files that cannot be read, are skipped with a `warn`ing.
  */
-export async function modelFor(deps: PipelineDeps, path: string, prompt: string, sdVae = deps.settings.sdVae): Promise<LoadedModel> {
-  const loras = await resolvePromptLoras(prompt, deps.settings.modelsRoot);
+export async function modelFor(deps: PipelineDeps, path: string, prompt: string, sdVae = deps.settings.sdVae, warn: (message: string) => void = () => undefined): Promise<LoadedModel> {
+  const loras = await resolvePromptLoras(prompt, deps.settings.modelsRoot, warn);
   const vae = resolveSdVae(sdVae, deps.settings.modelsRoot, path);
   const model = await deps.models.get(path, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}) });
   return { model, loraHashes: loras.hashes, vaeInfo: await vaeInfotext(vae) };

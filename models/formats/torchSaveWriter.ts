@@ -62,12 +62,17 @@ export function pickleTensor(p: Pickle, key: string, dtype: DType, shape: readon
   p.op(TUPLE, REDUCE);
 }
 
-/** A zip of stored members, each 64-byte aligned through the local header's extra field, as torch writes. */
-export function storedZip(members: Array<[string, Buffer]>): Buffer {
+/**
+ * A zip of stored members, each 64-byte aligned through the local header's extra field, as torch writes. A member
+ * given an inflated size is a raw deflate stream of that many bytes (re-zipped archives; tests craft lying ones).
+ */
+export function storedZip(members: Array<[name: string, data: Buffer, inflatedSize?: number]>): Buffer {
   const out: Buffer[] = [];
   const central: Buffer[] = [];
   let off = 0;
-  for (const [name, data] of members) {
+  for (const [name, data, inflatedSize] of members) {
+    const method = inflatedSize === undefined ? 0 : 8;
+    const size = inflatedSize ?? data.length;
     const n = Buffer.from(name);
     const start = off + 30 + n.length + 4;
     const pad = (64 - (start % 64)) % 64;
@@ -78,18 +83,20 @@ export function storedZip(members: Array<[string, Buffer]>): Buffer {
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
+    lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt32LE(size, 22);
     lh.writeUInt16LE(n.length, 26);
     lh.writeUInt16LE(extra.length, 28);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE(20, 4);
     ch.writeUInt16LE(20, 6);
+    ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
+    ch.writeUInt32LE(size, 24);
     ch.writeUInt16LE(n.length, 28);
     ch.writeUInt32LE(off, 42);
     out.push(lh, n, extra, data);
