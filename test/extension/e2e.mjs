@@ -55,8 +55,13 @@ async function revealRestored(page, tab, kind) {
     await t.click();
     try { return await panelFrame(page, kind, 30000); } catch (e) {
       if (attempt >= 2) throw e;
-      await page.locator('.tabs-container .tab', { hasText: 'scene.sdprompt' }).first().click();
-      await page.waitForTimeout(1000);
+      if (attempt === 0) {
+        await page.locator('.tabs-container .tab', { hasText: 'scene.sdprompt' }).first().click();
+        await page.waitForTimeout(1000);
+      } else {
+        // a webview in another editor group stays blank when its neighbour's tab is shown: reload the webviews
+        await palette(page, 'Developer: Reload Webviews', { timeout: 20000 });
+      }
     }
   }
 }
