@@ -13,8 +13,8 @@ export type Container = 'png' | 'jpeg' | 'webp' | 'unknown';
 export interface MetaEntry {
   keyword: string;
   text: string;
-  /** Where it came from: a PNG chunk type, "EXIF", "XMP" or "COM". */
-  source: PngTextKind | 'EXIF' | 'XMP' | 'COM';
+  /** Where it came from: a PNG chunk type, "EXIF", "XMP", "COM", "C2PA", or "LSB" (hidden in the pixels). */
+  source: PngTextKind | 'EXIF' | 'XMP' | 'COM' | 'C2PA' | 'LSB';
   /** Set when the entry is damaged (cut off, CRC mismatch): its text is partial or unverified. */
   problem?: string;
 }
