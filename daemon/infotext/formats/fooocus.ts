@@ -4,7 +4,9 @@
 // A1111-style text with Fooocus' own keys (Scheduler, Raw prompt, Performance, ...). Samplers are ComfyUI ids
 // (dpmpp_2m_sde_gpu). RuinedFooocus writes a flat JSON record with "software": "RuinedFooocus".
 
+import { findParams } from '../a1111';
 import { emptyResult, int, num, seedOf, str, type FormatResult } from '../generationInfo';
+import { pyJsonLoadsString, pyStrip } from '../python';
 import type { JsonValue } from '../json';
 import { readA1111Like } from './a1111Like';
 import { readKeyValues } from './keyValue';
@@ -40,10 +42,15 @@ export function readFooocus(p: Obj, source: string): FormatResult {
  */
 export function readFooocusA1111(text: string, source: string): FormatResult {
   const r = readA1111Like(text, source, 'fooocus', 'Fooocus', 'comfyui');
-  const f = r.parameters;
-  if (typeof f.Version === 'string') r.generator = f.Version;
-  if (typeof f['Raw prompt'] === 'string') r.prompt = f['Raw prompt'];
-  if (typeof f['Raw negative prompt'] === 'string') r.negativePrompt = f['Raw negative prompt'];
+  if (typeof r.parameters.Version === 'string') r.generator = r.parameters.Version;
+  // Read as Fooocus reads them: an empty "Raw negative prompt: " is an empty prompt (A1111's parse drops it).
+  const pairs = new Map(findParams(pyStrip(text).split('\n').pop()!));
+  const raw = (k: string): string | undefined => {
+    const v = pairs.get(k);
+    return v === undefined ? undefined : v.startsWith('"') && v.endsWith('"') && v.length > 1 ? pyJsonLoadsString(v) ?? v : v;
+  };
+  r.prompt = raw('Raw prompt') ?? r.prompt;
+  r.negativePrompt = raw('Raw negative prompt') ?? r.negativePrompt;
   return r;
 }
 
