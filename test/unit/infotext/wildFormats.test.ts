@@ -8,8 +8,8 @@ import { infotextWarning } from '../../../daemon/infotext/toSpec';
 import { jpegWithUserComment } from '../../../daemon/infotext/writeInfo';
 import { resolveSampler } from '../../../daemon/sampling';
 import {
-  asciiTag, cborBox, exifBlock, jpegWithSegments, jumb, pngChunk, PyFloat, pyDumps, textChunk, tinyJpeg, tinyPng, tinyWebp, undefinedAsciiTag,
-  unicodeUserComment, webpWithChunks, withChunks, xmlEscape,
+  asciiTag, cborBox, exifBlock, gradient, jpegWithSegments, jumb, pngChunk, PyFloat, pyDumps, textChunk, tinyJpeg, tinyPng, tinyWebp, undefinedAsciiTag,
+  stealthWrite, unicodeUserComment, webpWithChunks, withChunks, xmlEscape,
 } from './wildWriters';
 
 const png = (chunks: Array<[string, string]>, size = 8) => withChunks(tinyPng(size, size), chunks.map(([k, v]) => textChunk(k, v)));
@@ -345,4 +345,48 @@ test('a sampler with no A1111 equivalent is left to img2img\'s default, with a w
   assert.equal(info.format, 'kohya');
   assert.equal(sendToImg2Img(info)!.sampler_name, undefined);
   assert.match(infotextWarning(info) ?? '', /"dpmsingle" \(kohya sd-scripts\) has no A1111 equivalent/);
+});
+
+/** An RGBA (or RGB) PNG with `payload` hidden by the stealth-pnginfo writer, no text chunks. */
+function stealthPng(payload: string, mode: 'alpha' | 'rgb', compressed: boolean, size = 64): Uint8Array {
+  const px = gradient(size, size);
+  stealthWrite(px, size, size, payload, mode, compressed);
+  return tinyPng(size, size, { alpha: mode === 'alpha', pixels: px });
+}
+
+const STEALTH_TEXT = 'a fox in the snow\nNegative prompt: lowres\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, Model hash: 45a21ea00a, Model: waiIllustriousSDXL_v160, Version: v1.10.1';
+
+test('stealth PNG info: all four signatures (alpha/RGB LSBs, plain/gzip) read back the A1111 infotext', () => {
+  for (const [mode, compressed, signature] of [['alpha', false, 'stealth_pnginfo'], ['alpha', true, 'stealth_pngcomp'], ['rgb', false, 'stealth_rgbinfo'], ['rgb', true, 'stealth_rgbcomp']] as const) {
+    const info = readGenerationInfoBytes(stealthPng(STEALTH_TEXT, mode, compressed), 'stealth.png');
+    assert.deepEqual(fields(info), {
+      format: 'a1111', generator: 'A1111', prompt: 'a fox in the snow', negativePrompt: 'lowres', steps: 20, sampler: 'DPM++ 2M', scheduleType: 'Karras',
+      cfgScale: 7, seed: 1234, width: 512, height: 768, model: 'waiIllustriousSDXL_v160', modelHash: '45a21ea00a', denoisingStrength: null, guessed: false,
+    }, signature);
+    assert.equal(info.source, signature);
+    assert.equal(info.raw[signature], STEALTH_TEXT);
+    assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M', scheduler: 'Karras' });
+  }
+  // The same pixels without a signature: nothing is made up from noise.
+  const plain = readGenerationInfoBytes(tinyPng(64, 64, { pixels: gradient(64, 64) }), 'plain.png');
+  assert.equal(plain.format, 'none');
+});
+
+test('NovelAI stealth: gzip JSON in the alpha LSBs (LSBInjector), sampler and noise schedule mapped', () => {
+  const comment = pyDumps({
+    prompt: '1girl, white hair, night sky', steps: 28, height: 1216, width: 832, scale: new PyFloat(5.0), uncond_scale: new PyFloat(0.0), cfg_rescale: new PyFloat(0.0),
+    seed: 2475193372, n_samples: 1, noise_schedule: 'karras', sampler: 'k_dpmpp_2m', uc: 'lowres, bad anatomy', request_type: 'PromptGenerateRequest',
+  });
+  const payload = pyDumps({
+    Title: 'AI generated image', Description: '1girl, white hair, night sky', Software: 'NovelAI', Source: 'Stable Diffusion XL C1E1DE52',
+    'Generation time': '3.2', Comment: comment,
+  });
+  const info = readGenerationInfoBytes(stealthPng(payload, 'alpha', true, 96), 'nai.png');
+  assert.deepEqual(fields(info), {
+    format: 'novelai', generator: 'NovelAI', prompt: '1girl, white hair, night sky', negativePrompt: 'lowres, bad anatomy', steps: 28, sampler: 'k_dpmpp_2m',
+    scheduleType: 'karras', cfgScale: 5, seed: 2475193372, width: 832, height: 1216, model: 'Stable Diffusion XL C1E1DE52', modelHash: null,
+    denoisingStrength: null, guessed: false,
+  });
+  assert.equal(info.source, 'stealth_pngcomp');
+  assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M', scheduler: 'Karras' });
 });
