@@ -818,7 +818,7 @@ export interface PngInfo {
   problems: string[];
 }
 
-/** Client → daemon: read the generation info of image files (reads metadata only, never pixels). */
+/** Client → daemon: read the generation info of image files (metadata; a PNG's pixel LSBs only when its text gave no settings). */
 export interface PngInfoReadParams {
   files: string[];
 }

@@ -118,6 +118,8 @@ export interface PngInfoView {
   image: ImageView;
   info: PngInfo;
   hasParams: boolean;
+  /** Settings send-to cannot apply (an unknown sampler, ...), from `sd/pngInfo.read`'s warnings; null when none. */
+  warning: string | null;
 }
 
 /** What a panel is opened with (send-to, "Regenerate from image…", reload). */

@@ -23,13 +23,16 @@ function render(v: PngInfoView): void {
   const send = (t: SendTarget, label: string) => button(label, () => void request('sendTo', { target: t, image: v.image }).catch((e) => say(String(e), true)), { icon: 'arrow-right', id: `send-${t}` });
   const params = Object.entries(i.parameters).filter(([k]) => !['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Schedule type', 'Denoising strength'].includes(k));
   app.replaceChildren(h('div', { class: 'layout pnginfo' },
-    h('div', { class: 'col col-left' }, h('img', { class: 'pnginfo-image', attrs: { src: v.image.src, alt: v.image.name } }), h('div', { class: 'muted', text: `${v.image.name} · ${i.container.toUpperCase()}` })),
+    h('div', { class: 'col col-left' }, h('img', { class: 'pnginfo-image', attrs: { src: v.image.src, alt: v.image.name } }), h('div', { class: 'muted', id: 'pnginfo-origin', text: [v.image.name, i.container.toUpperCase(), i.generator ?? (i.format === 'none' ? null : i.format)].filter(Boolean).join(' · ') })),
     h('div', { class: 'col col-right' },
       h('div', { class: 'toolbar' }, send('img2img', 'img2img'), send('inpaint', 'Inpaint'), send('extras', 'Extras'),
         i.infotext ? button('Save .sdprompt', () => void request('saveSpec', { infotext: i.infotext!, image: v.image }).then((f) => f && say(`Saved ${f}`)).catch((e) => say(String(e), true)), { icon: 'save' }) : null,
         i.infotext ? button('Copy infotext', () => void request('copy', { text: i.infotext! }).then(() => say('Copied')), { icon: 'copy' }) : null),
       status,
       i.format === 'none' ? h('div', { class: 'banner', id: 'no-params', text: 'No generation parameters found in this image.' }) : null,
+      i.guessed ? h('div', { class: 'banner', id: 'pnginfo-guessed', text: `Guessed: no known generator writes this JSON (${i.source ?? 'metadata'}); the fields below are the keys that looked like settings. Check them before reusing.` }) : null,
+      i.format === 'provenance' || i.format === 'midjourney' ? h('div', { class: 'banner', id: 'pnginfo-prompt-only', text: `Made with ${i.generator ?? 'an AI generator'}: the image records ${i.prompt === null ? 'no prompt and ' : 'its prompt but '}no generation settings.` }) : null,
+      v.warning ? h('div', { class: 'banner', id: 'pnginfo-warning', text: v.warning }) : null,
       text('Prompt', i.prompt, 'pnginfo-prompt'),
       text('Negative prompt', i.negativePrompt, 'pnginfo-negative'),
       section('Generation', true,

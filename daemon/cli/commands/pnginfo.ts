@@ -12,17 +12,19 @@ const flags: Record<string, FlagSpec> = {
   overwrite: { kind: 'boolean', help: 'with --to-sdprompt: replace the file if it exists (by default an existing file is refused)' },
 };
 
-/** The `--json` shape of the issue: fixed keys first, null where absent. */
+/** The `--json` shape of the issue: fixed keys first (never renamed), null where absent; later keys only added. */
 function jsonOf(i: PngInfo): object {
   return {
     file: i.file, format: i.format, prompt: i.prompt, negativePrompt: i.negativePrompt, steps: i.steps, sampler: i.sampler,
     scheduleType: i.scheduleType, cfgScale: i.cfgScale, seed: i.seed, width: i.width, height: i.height, modelHash: i.modelHash,
-    model: i.model, denoisingStrength: i.denoisingStrength, parameters: i.parameters, raw: i.raw, problems: i.problems,
+    model: i.model, denoisingStrength: i.denoisingStrength, generator: i.generator, guessed: i.guessed, source: i.source, container: i.container,
+    parameters: i.parameters, raw: i.raw, problems: i.problems,
   };
 }
 
 function textOf(i: PngInfo): string {
-  const out = [`${i.file}: ${i.format === 'none' ? 'no generation settings' : `${i.generator ?? i.format} (${i.source})`}`];
+  const origin = `${i.generator ?? i.format} (${i.source})${i.guessed ? ' — GUESSED from JSON no known generator writes: check these settings' : ''}`;
+  const out = [`${i.file}: ${i.format === 'none' ? 'no generation settings' : origin}`];
   if (i.infotext !== null) out.push(i.infotext);
   else if (i.format !== 'none') {
     out.push(i.prompt ?? '');

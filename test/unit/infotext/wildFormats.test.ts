@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readGenerationInfoBytes, type FileInfo } from '../../../daemon/infotext/readInfo';
 import { sendToImg2Img } from '../../../daemon/infotext/sendTo';
 import { infotextWarning } from '../../../daemon/infotext/toSpec';
-import { jpegWithUserComment } from '../../../daemon/infotext/writeInfo';
+import { jpegWithUserComment, webpWithUserComment } from '../../../daemon/infotext/writeInfo';
 import { resolveSampler } from '../../../daemon/sampling';
 import {
   asciiTag, cborBox, exifBlock, gradient, jpegWithSegments, jumb, pngChunk, PyFloat, pyDumps, textChunk, tinyJpeg, tinyPng, tinyWebp, undefinedAsciiTag,
@@ -125,6 +125,10 @@ test('Civitai JPEG: A1111-style UserComment with unquoted Civitai resources / me
   assert.ok(!Object.keys(info.parameters).some((k) => /modelVersionId|"/.test(k)), 'no keys cut out of the JSON');
   assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M', scheduler: 'Karras' });
   assert.equal(sendToImg2Img(info)!.override_settings?.CLIP_stop_at_last_layers, 2);
+  // Civitai's WebP downloads carry the same UserComment in a RIFF EXIF chunk.
+  const webp = readGenerationInfoBytes(webpWithUserComment(await tinyWebp(), text), 'civitai.webp');
+  assert.deepEqual(fields(webp), fields(info));
+  assert.equal(webp.container, 'webp');
 });
 
 test('Civitai JPEG from its ComfyUI runs: an upscale-only graph with the request in extraMetadata', async () => {
