@@ -16,6 +16,9 @@ function row(label: string, value: unknown): HTMLElement | null {
   return h('div', { class: 'kv' }, h('div', { class: 'k', text: label }), h('div', { class: 'v', text }), copy(text));
 }
 
+/** An open section of rows, left out when the image has none of them (a prompt-only Midjourney/C2PA image). */
+const group = (title: string, ...rows: Array<HTMLElement | null>): HTMLElement | null => (rows.some(Boolean) ? section(title, true, ...rows) : null);
+
 function render(v: PngInfoView): void {
   const i = v.info;
   const text = (label: string, value: string | null, id: string) => value === null ? null : h('div', { class: 'block' },
@@ -35,10 +38,9 @@ function render(v: PngInfoView): void {
       v.warning ? h('div', { class: 'banner', id: 'pnginfo-warning', text: v.warning }) : null,
       text('Prompt', i.prompt, 'pnginfo-prompt'),
       text('Negative prompt', i.negativePrompt, 'pnginfo-negative'),
-      section('Generation', true,
-        row('Steps', i.steps), row('Sampler', i.sampler), row('Schedule type', i.scheduleType), row('CFG scale', i.cfgScale),
+      group('Generation', row('Steps', i.steps), row('Sampler', i.sampler), row('Schedule type', i.scheduleType), row('CFG scale', i.cfgScale),
         row('Seed', i.seed), row('Size', i.width && i.height ? `${i.width}×${i.height}` : null), row('Denoising strength', i.denoisingStrength)),
-      section('Model', true, row('Model', i.model), row('Model hash', i.modelHash)),
+      group('Model', row('Model', i.model), row('Model hash', i.modelHash)),
       params.length ? section('Other parameters', true, ...params.map(([k, val]) => row(k, val))) : null,
       section('Source', false, row('Format', i.format), row('Generator', i.generator), row('Metadata key', i.source), row('Container', i.container), row('File', i.file)),
       i.problems.length ? section('Problems', true, ...i.problems.map((p) => h('div', { class: 'problem', text: p }))) : null,
