@@ -49,6 +49,10 @@ test('SwarmUI JPEG: sui_image_params JSON in EXIF UserComment (ImageSharp: II, U
   assert.deepEqual(info.problems, []);
   assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M SDE', scheduler: 'Karras' });
   assert.equal(sendToImg2Img(info)!.seed, '9223372036854775807');
+  // Its WebP output: the same EXIF block (without the "Exif\0\0" prefix) in a RIFF EXIF chunk.
+  const webpExif = exifBlock({ littleEndian: true, ifd0: [], exif: [unicodeUserComment(meta, true)] });
+  const webp = readGenerationInfoBytes(webpWithChunks(await tinyWebp(), [{ type: 'EXIF', data: webpExif }]), 'swarm.webp');
+  assert.deepEqual(fields(webp), fields(info));
 });
 
 // Fooocus' "fooocus" scheme record (FooocusMetadataParser.parse_string: json.dumps(dict(sorted(res.items())))).
@@ -329,6 +333,13 @@ test('C2PA manifests (DALL·E PNG caBX, Firefly JPEG APP11, WebP C2PA): generato
   assert.deepEqual(sendToImg2Img(b), { prompt: 'a lighthouse in a storm' });
   const c = readGenerationInfoBytes(webpWithChunks(await tinyWebp(), [{ type: 'C2PA', data: manifestStore('Google', 'Imagen') }]), 'gemini.webp');
   assert.deepEqual([c.format, c.generator], ['provenance', 'Imagen']);
+  // C2PA stripped, XMP kept (a re-save in an editor): IPTC's DigitalSourceType and the CreatorTool still say it.
+  const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+ xmp:CreatorTool="Adobe Firefly" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/>
+</rdf:RDF></x:xmpmeta>`;
+  const d = readGenerationInfoBytes(jpegWithSegments(await tinyJpeg(), [{ marker: 0xe1, payload: new TextEncoder().encode(`http://ns.adobe.com/xap/1.0/\0${xmp}`) }]), 'firefly-resaved.jpg');
+  assert.deepEqual([d.format, d.generator, d.prompt, d.source, d.parameters['Digital source type']], ['provenance', 'Adobe Firefly', null, 'XMP:Iptc4xmpExt:DigitalSourceType', 'trainedAlgorithmicMedia']);
 });
 
 test('unknown JSON in a text chunk: the keys that look like settings, mapped and flagged as a guess', () => {
