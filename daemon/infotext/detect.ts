@@ -2,6 +2,7 @@
 // that generator's reader. Keys are as imageMeta.ts names them: PNG text keywords, "EXIF:<Tag>", "XMP:<prop>",
 // "C2PA:<field>", and "stealth_…" for a payload hidden in the pixels.
 
+import { stripNuls } from './exif';
 import { looksLikeInfotext, readA1111 } from './formats/a1111Format';
 import { readA1111Like } from './formats/a1111Like';
 import { civitaiExtraMetadata, isCivitaiText, readCivitaiComfy, readCivitaiText } from './formats/civitai';
@@ -20,9 +21,8 @@ import { isObject, tryParseJson, type JsonValue } from './json';
 type Obj = { [key: string]: JsonValue };
 export interface ImageSize { width?: number; height?: number }
 
-const stripNul = (s: string): string => s.replace(/\0+$/, '');
 const jsonOf = (text: string | undefined): JsonValue | undefined =>
-  text !== undefined && /^\s*[{[]/.test(text) ? tryParseJson(stripNul(text)) : undefined;
+  text !== undefined && /^\s*[{[]/.test(text) ? tryParseJson(stripNuls(text)) : undefined;
 
 /** String-valued keys of an object (NovelAI's and ComfyUI's JSON hold their PNG texts so). */
 function stringKeys(o: Obj): Record<string, string> {

@@ -154,6 +154,9 @@ function scheduleIn(family: Exclude<NameFamily, 'any'>, id: string): string | un
   return (table ? lookup(table, id) : undefined) ?? asA1111Schedule(id);
 }
 
+/** Longer than any sampler or schedule name any tool writes. */
+const MAX_NAME = 120;
+
 const FAMILIES_TRIED: Array<Exclude<NameFamily, 'any'>> = ['a1111', 'comfyui', 'invokeai-legacy', 'novelai', 'diffusers', 'kohya', 'easydiffusion', 'drawthings'];
 
 /**
@@ -162,6 +165,16 @@ const FAMILIES_TRIED: Array<Exclude<NameFamily, 'any'>> = ['a1111', 'comfyui', '
  */
 export function a1111Names(family: NameFamily, sampler: string | null, schedule: string | null): A1111Names {
   const out: A1111Names = { unmapped: [] };
+  // Names come from untrusted metadata: a name longer than any real one is not looked up (the lookups' regexes
+  // stay cheap) and is quoted cut short.
+  if (sampler && sampler.length > MAX_NAME) {
+    out.unmapped.push(`${sampler.slice(0, 60)}…`);
+    sampler = null;
+  }
+  if (schedule && schedule.length > MAX_NAME) {
+    out.unmapped.push(`${schedule.slice(0, 60)}…`);
+    schedule = null;
+  }
   const families = family === 'any' ? FAMILIES_TRIED : [family];
   if (sampler) {
     const found = families.map((f) => samplerIn(f, sampler)).find((x) => x !== undefined);

@@ -8,6 +8,7 @@
 import { findParams, quote } from '../a1111';
 import type { FormatResult, InfoFormat } from '../generationInfo';
 import { isObject, tryParseJson, type JsonValue } from '../json';
+import { META_LIMITS } from '../limits';
 import { pyJsonLoadsString, pyStrip } from '../python';
 import { a1111Names, type NameFamily } from '../samplerNames';
 import { readA1111 } from './a1111Format';
@@ -47,7 +48,10 @@ function jsonEnd(line: string, start: number): number {
   return -1;
 }
 
-/** Takes `Key: [...]` / `Key: {...}` values out of a parameter line (linear: each JSON value is scanned once). */
+/**
+ * Takes `Key: [...]` / `Key: {...}` values out of a parameter line. Linear: the search resumes after each
+ * bracketed value, JSON or not (a key inside one is not a parameter), and stops at the first that never closes.
+ */
 function takeJsonValues(line: string): { rest: string; json: Record<string, JsonValue> } {
   const json: Record<string, JsonValue> = {};
   const key = /(?:^|,\s*)([\p{L}\p{N}_][\p{L}\p{N}_ \-/]*):\s*(?=[[{])/gu;
@@ -56,12 +60,13 @@ function takeJsonValues(line: string): { rest: string; json: Record<string, Json
   for (let m = key.exec(line); m; m = key.exec(line)) {
     const start = m.index + m[0].length;
     const end = jsonEnd(line, start);
-    const value = end < 0 ? undefined : tryParseJson(line.slice(start, end));
+    if (end < 0) break;
+    key.lastIndex = end;
+    const value = tryParseJson(line.slice(start, end));
     if (value === undefined) continue;
     json[m[1]!] = value;
     rest += line.slice(last, m.index);
     last = end;
-    key.lastIndex = end;
   }
   rest += line.slice(last);
   return { rest: rest.replace(/^\s*,\s*/, ''), json };
@@ -102,7 +107,8 @@ export function normalizeA1111Like(text: string, family: NameFamily): Normalized
  * the sampler and schedule as written, the JSON values in `parameters`, `infotext` the normalized text.
  */
 export function readA1111Like(text: string, source: string, format: InfoFormat, generator: string, family: NameFamily): FormatResult {
-  const n = normalizeA1111Like(text, family);
+  // Past the infotext bound A1111's parser refuses it (with a problem saying so): nothing to normalize.
+  const n: Omit<NormalizedText, 'unmapped'> = text.length > META_LIMITS.maxInfotext ? { text, json: {}, sampler: null, schedule: null } : normalizeA1111Like(text, family);
   const r = readA1111(n.text, source);
   r.format = format;
   r.generator = generator;
