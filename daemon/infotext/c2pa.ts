@@ -5,6 +5,8 @@
 // Only those texts are read (C2PA 2.x: Manifest store, Claims, Actions); signatures are not verified, so this is a
 // statement of origin, not proof. Bounded: box count, CBOR depth and item count are capped.
 
+import { concatBytes } from './byteSource';
+
 const MAX_BOXES = 10_000;
 const MAX_CBOR_ITEMS = 100_000;
 const MAX_CBOR_DEPTH = 32;
@@ -188,12 +190,5 @@ export function joinApp11(segments: readonly Uint8Array[]): Uint8Array | undefin
     if (en !== instance) continue;
     parts.push(parts.length === 0 ? s.subarray(8) : s.subarray(16));
   }
-  if (!parts.length) return undefined;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length ? concatBytes(parts) : undefined;
 }

@@ -5,8 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { concatBytes, memorySource } from '../../../daemon/infotext/byteSource';
-import { crc32 } from '../../../daemon/infotext/crc32';
-import { walkPng } from '../../../daemon/infotext/pngChunks';
+import { chunkBytes, walkPng } from '../../../daemon/infotext/pngChunks';
 
 type Py = string | number | boolean | null | Py[] | { [key: string]: Py } | PyFloat;
 /** A Python float that prints with its ".0" (json.dumps(7.0) is "7.0"). */
@@ -37,15 +36,7 @@ export function tinyPng(width: number, height: number, o: { alpha?: boolean; pix
 }
 
 /** One PNG chunk: length, type, data, CRC. */
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  out.set(latin1(type), 4);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
+export const pngChunk = chunkBytes;
 
 /** PIL's `PngInfo.add_text`: tEXt when the text is Latin-1, else uncompressed iTXt with empty language tags. */
 export function textChunk(keyword: string, text: string, forceItxt = false): Uint8Array {
