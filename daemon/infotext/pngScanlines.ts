@@ -1,6 +1,6 @@
 // A PNG's pixel rows, for the one metadata format that lives in the pixels (stealth PNG info). Bounded: the
-// IDAT stream is inflated once, to at most what IHDR's size allows and never past MAX_SCANLINE_BYTES; rows are
-// unfiltered one at a time (two rows of memory) and handed to the caller, who may stop early. Only what PIL
+// IDAT stream is inflated only as far as the caller reads rows, to at most what IHDR's size allows and never past
+// MAX_SCANLINE_BYTES; rows are unfiltered one at a time and handed to the caller, who may stop early. Only what PIL
 // opens as RGB/RGBA is decoded (colour types 2 and 6, 8 or 16 bits, not interlaced): the stealth writers and
 // readers work on those modes only.
 
@@ -40,6 +40,32 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
+/** Compressed bytes inflated first; each later step doubles it (a caller that stops early never pays for the rest). */
+const FIRST_INFLATE = 64 << 10;
+
+/**
+ * The inflated stream, grown on demand: a longer compressed prefix is inflated again from the start, each step
+ * twice the last, so the total work stays under twice that of the last step. Z_SYNC_FLUSH: a prefix (or a stream
+ * cut short) gives what it holds; `total` (what IHDR declares) caps the output.
+ */
+function lazyInflate(compressed: Uint8Array, total: number): { upTo(bytes: number): Uint8Array | string } {
+  let raw = new Uint8Array(0);
+  let used = 0;
+  return {
+    upTo(bytes) {
+      while (raw.length < bytes && used < compressed.length) {
+        used = Math.min(compressed.length, used === 0 ? FIRST_INFLATE : used * 2);
+        try {
+          raw = inflateSync(compressed.subarray(0, used), { maxOutputLength: total, finishFlush: constants.Z_SYNC_FLUSH });
+        } catch (e) {
+          return `image data does not inflate (${(e as Error).message})`;
+        }
+      }
+      return raw;
+    },
+  };
+}
+
 /**
  * Calls `onRow(y, row)` for each unfiltered row (row = width × channels × sampleBytes bytes, valid only during the
  * call) until it returns false or the rows run out. A stream cut short ends the rows early.
@@ -61,16 +87,13 @@ export function scanPngRows(src: ByteSource, onRow: (y: number, row: Uint8Array,
     at += c.length;
   }
   if (compressed.length === 0) return { ok: false, why: 'no image data' };
-  let raw: Uint8Array;
-  try {
-    // Z_SYNC_FLUSH: a stream cut short still gives the rows before the cut.
-    raw = inflateSync(compressed, { maxOutputLength: total, finishFlush: constants.Z_SYNC_FLUSH });
-  } catch (e) {
-    return { ok: false, why: `image data does not inflate (${(e as Error).message})` };
-  }
+  const rows = lazyInflate(compressed, total);
   let prev = new Uint8Array(stride);
   let cur = new Uint8Array(stride);
-  for (let y = 0; (y + 1) * (stride + 1) <= raw.length; y++) {
+  for (let y = 0; y < layout.height; y++) {
+    const raw = rows.upTo((y + 1) * (stride + 1));
+    if (typeof raw === 'string') return { ok: false, why: raw };
+    if (raw.length < (y + 1) * (stride + 1)) break; // a stream cut short: the rows before the cut
     const base = y * (stride + 1);
     const filter = raw[base]!;
     for (let i = 0; i < stride; i++) {
