@@ -779,9 +779,9 @@ export type PngInfoJson = string | number | boolean | null | PngInfoJson[] | { [
 
 /**
  * The generation settings read from one image, whatever wrote them (A1111/Forge/SD.Next infotext, also hidden in
- * pixels; ComfyUI graph, SwarmUI, InvokeAI, NovelAI, Fooocus, Civitai, TensorArt, Draw Things, Easy Diffusion, kohya,
- * diffusers; Midjourney, and C2PA/XMP-marked generators, with their prompt only). Absent fields are null; `parameters` has every
- * key the format carries.
+ * pixels; ComfyUI graph, SwarmUI, InvokeAI, NovelAI, Fooocus, Civitai, TensorArt, Draw Things, Easy Diffusion,
+ * kohya, diffusers; Midjourney and C2PA/XMP-marked generators with their prompt only). Absent fields are null;
+ * `parameters` has every key the format carries.
  */
 export interface PngInfo {
   file: string;
