@@ -8,7 +8,7 @@ import { readA1111Like } from './formats/a1111Like';
 import { civitaiExtraMetadata, isCivitaiText, readCivitaiComfy, readCivitaiText } from './formats/civitai';
 import { readComfy } from './formats/comfyui';
 import { readDrawThings } from './formats/drawThings';
-import { isFooocusJson, readFooocus, readFooocusA1111, readRuinedFooocus } from './formats/fooocus';
+import { isFooocusJson, readFooocus, readFooocusA1111, readFooocusFork, readRuinedFooocus } from './formats/fooocus';
 import { readInvokeLegacy } from './formats/invokeLegacy';
 import { readInvoke, readSwarm } from './formats/jsonFormats';
 import { readKeyValues, settingsFieldCount } from './formats/keyValue';
@@ -58,6 +58,7 @@ function readJsonRecord(o: Obj, source: string, t: Record<string, string>): Form
   if ('extraMetadata' in o) return readCivitaiComfy(o, civitaiExtraMetadata(o.extraMetadata), source);
   if (isFooocusJson(o, t['EXIF:MakerNote'] ?? t.fooocus_scheme)) return readFooocus(o, source);
   if (o.software === 'RuinedFooocus') return readRuinedFooocus(o, source);
+  if (typeof o.software === 'string' && /^Fooocus\b/.test(o.software)) return readFooocusFork(o, source);
   if (isEasyDiffusion(o)) return readKeyValues(o, 'easydiffusion', source, { generator: 'Easy Diffusion' });
   const graph = readComfy(o, source); // a bare API graph
   if (graph && !graph.problems?.length) return graph;
@@ -133,6 +134,12 @@ export function detectFormat(t: Record<string, string>, image: ImageSize): Forma
       const r = readJsonRecord(p, 'parameters', t);
       if (r) return r;
     } else return readInfotextLike(params, 'parameters', t);
+  }
+  // Fooocus-MRE (private_logger.log): its JSON record in a "Comment" text.
+  const comment = jsonOf(t.Comment);
+  if (isObject(comment)) {
+    const r = readJsonRecord(comment, 'Comment', t);
+    if (r) return r;
   }
   if (t.invokeai_metadata !== undefined) {
     const m = jsonOf(t.invokeai_metadata);

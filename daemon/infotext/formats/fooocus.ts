@@ -2,7 +2,8 @@
 // the PNG text "fooocus_scheme" (JPEG/WebP: EXIF MakerNote, with the record in an IFD0 UserComment and
 // Software "Fooocus v…"): "fooocus", a sorted JSON record with the seed as a string (64-bit); "a1111", an
 // A1111-style text with Fooocus' own keys (Scheduler, Raw prompt, Performance, ...). Samplers are ComfyUI ids
-// (dpmpp_2m_sde_gpu). RuinedFooocus writes a flat JSON record with "software": "RuinedFooocus".
+// (dpmpp_2m_sde_gpu). RuinedFooocus writes a flat JSON record with "software": "RuinedFooocus"; Fooocus-MRE one
+// in a PNG "Comment" with "software": "Fooocus <version> MRE".
 
 import { findParams } from '../a1111';
 import { emptyResult, int, num, seedOf, str, type FormatResult } from '../generationInfo';
@@ -57,6 +58,11 @@ export function readFooocusA1111(text: string, source: string): FormatResult {
 /** RuinedFooocus' record (Prompt, Negative, cfg, sampler_name, scheduler, base_model_name, ...). */
 export function readRuinedFooocus(p: Obj, source: string): FormatResult {
   return readKeyValues(p, 'fooocus', source, { generator: 'RuinedFooocus' });
+}
+
+/** Fooocus-MRE's flat record (prompt, negative_prompt, cfg, sampler, scheduler, base_model, "software": "Fooocus 2.0.93 MRE"). */
+export function readFooocusFork(p: Obj, source: string): FormatResult {
+  return readKeyValues(p, 'fooocus', source, { generator: str(p.software) ?? 'Fooocus' });
 }
 
 /** Is this JSON record Fooocus' own scheme? */

@@ -95,6 +95,25 @@ test('RuinedFooocus PNG: its flat JSON record in "parameters"', () => {
   assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M SDE', scheduler: 'Karras' });
 });
 
+test('Fooocus-MRE PNG: its flat JSON record in "Comment" (private_logger.log), cfg and base_model keys', () => {
+  const record = pyDumps({
+    prompt: 'a red fox', negative_prompt: 'blurry', styles: ['Fooocus V2', 'Default (Slightly Cinematic)'], real_prompt: ['a red fox, cinematic'],
+    real_negative_prompt: ['blurry'], seed: 6178437521, width: 1152, height: 896, sampler: 'dpmpp_2m_sde_gpu', scheduler: 'karras',
+    performance: 'Speed', steps: 30, switch: 20, sharpness: new PyFloat(2.0), cfg: new PyFloat(7.0), base_clip_skip: -2,
+    base_model: 'sd_xl_base_1.0_0.9vae.safetensors', refiner_model: 'None', l1: 'None', w1: new PyFloat(0.5), freeu: false, img2img: false,
+    revision: false, positive_prompt_strength: new PyFloat(1.0), negative_prompt_strength: new PyFloat(1.0), control_lora_canny: false,
+    control_lora_depth: false, prompt_expansion: true, software: 'Fooocus 2.0.93 MRE',
+  });
+  const info = readGenerationInfoBytes(png([['Comment', record]]), 'mre.png');
+  assert.deepEqual(fields(info), {
+    format: 'fooocus', generator: 'Fooocus 2.0.93 MRE', prompt: 'a red fox', negativePrompt: 'blurry', steps: 30, sampler: 'dpmpp_2m_sde_gpu',
+    scheduleType: 'karras', cfgScale: 7, seed: 6178437521, width: 1152, height: 896, model: 'sd_xl_base_1.0_0.9vae', modelHash: null,
+    denoisingStrength: null, guessed: false,
+  });
+  assert.equal(info.source, 'Comment');
+  assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M SDE', scheduler: 'Karras' });
+});
+
 test('Civitai JPEG: A1111-style UserComment with unquoted Civitai resources / metadata JSON', async () => {
   const resources = '[{"type":"checkpoint","modelVersionId":290640,"modelName":"Pony Diffusion V6 XL","modelVersionName":"V6 (start with this one)"},'
     + '{"type":"lora","weight":0.8,"modelVersionId":12345,"modelName":"Detail, Tweaker: XL","modelVersionName":"v1.0"}]';
