@@ -40,6 +40,9 @@ function textChunks(t: Record<string, string>): Obj {
 
 const isEasyDiffusion = (o: Obj): boolean => 'use_stable_diffusion_model' in o || 'Stable Diffusion model' in o;
 const isDiffusersRecord = (o: Obj): boolean => 'prompt' in o && ('num_inference_steps' in o || 'guidance_scale' in o);
+/** sd-scripts: gen_img_diffusers.py's chunks (prompt, seed, steps, scale) or a training sample prompt's keys. */
+const isKohyaRecord = (o: Obj): boolean =>
+  'prompt' in o && ('sample_sampler' in o || 'sample_steps' in o || ('seed' in o && 'steps' in o && 'scale' in o));
 /** ComfyUI save nodes that write an A1111-style text end it with "Version: ComfyUI". */
 const isComfyText = (text: string): boolean => /(^|,\s*)Version:\s*ComfyUI\s*(,|$)/m.test(text.slice(text.lastIndexOf('\n') + 1));
 
@@ -60,6 +63,7 @@ function readJsonRecord(o: Obj, source: string, t: Record<string, string>): Form
   if (o.software === 'RuinedFooocus') return readRuinedFooocus(o, source);
   if (typeof o.software === 'string' && /^Fooocus\b/.test(o.software)) return readFooocusFork(o, source);
   if (isEasyDiffusion(o)) return readKeyValues(o, 'easydiffusion', source, { generator: 'Easy Diffusion' });
+  if (isKohyaRecord(o)) return readKeyValues(o, 'kohya', source, { generator: 'kohya sd-scripts' });
   const graph = readComfy(o, source); // a bare API graph
   if (graph && !graph.problems?.length) return graph;
   if (isDiffusersRecord(o)) return readKeyValues(o, 'diffusers', source, { generator: 'diffusers' });
@@ -169,7 +173,7 @@ export function detectFormat(t: Record<string, string>, image: ImageSize): Forma
   // One text chunk per setting: Easy Diffusion, kohya's gen_img_diffusers.py, diffusers pipelines.
   const chunks = textChunks(t);
   if (isEasyDiffusion(chunks)) return readKeyValues(chunks, 'easydiffusion', 'prompt', { generator: 'Easy Diffusion' });
-  if (t.prompt !== undefined && t.seed !== undefined && t.steps !== undefined && t.scale !== undefined) {
+  if (isKohyaRecord(chunks)) {
     return readKeyValues(chunks, 'kohya', 'prompt', { generator: 'kohya sd-scripts', imageSize: image });
   }
   if (t.prompt !== undefined && isDiffusersRecord(chunks)) return readKeyValues(chunks, 'diffusers', 'prompt', { generator: 'diffusers', imageSize: image });

@@ -164,6 +164,17 @@ test('kohya sd-scripts PNG (gen_img_diffusers.py): one text chunk per setting, s
   assert.deepEqual(sendNames(info), { sampler_name: 'Euler a' });
 });
 
+test('a trainer\'s sample image: sd-scripts sample prompt keys (sample_steps, sample_sampler, scale) as JSON', () => {
+  // train_util's sample prompt dict (line_to_prompt_dict) as other trainers store it beside their samples.
+  const record = pyDumps({ prompt: 'a watercolor fox', negative_prompt: 'lowres', sample_steps: 28, width: 1024, height: 1024, scale: new PyFloat(3.5), seed: 42, sample_sampler: 'euler_a', enum: 0 });
+  const info = readGenerationInfoBytes(png([['parameters', record]]), 'sample_e000010_00.png');
+  assert.deepEqual(fields(info), {
+    format: 'kohya', generator: 'kohya sd-scripts', prompt: 'a watercolor fox', negativePrompt: 'lowres', steps: 28, sampler: 'euler_a', scheduleType: null,
+    cfgScale: 3.5, seed: 42, width: 1024, height: 1024, model: null, modelHash: null, denoisingStrength: null, guessed: false,
+  });
+  assert.deepEqual(sendNames(info), { sampler_name: 'Euler a' });
+});
+
 test('Hugging Face Space PNG: the diffusers JSON record in "parameters"', () => {
   const record = pyDumps({
     prompt: '1girl, solo', negative_prompt: 'lowres', resolution: '832 x 1216', guidance_scale: 5, num_inference_steps: 28, style_preset: '(None)',
