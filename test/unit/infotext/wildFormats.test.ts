@@ -153,6 +153,10 @@ test('Civitai JPEG from its ComfyUI runs: an upscale-only graph with the request
   });
   assert.deepEqual(info.problems, [], 'an upscale-only graph is not a problem when extraMetadata has the settings');
   assert.deepEqual(sendNames(info), { sampler_name: 'Euler a' });
+  // Its PNG downloads: the graph in "prompt", the request in its own "extraMetadata" text.
+  const { extraMetadata, ...nodes } = graph;
+  const p = readGenerationInfoBytes(png([['prompt', JSON.stringify(nodes)], ['extraMetadata', extraMetadata]]), 'civitai-upscale.png');
+  assert.deepEqual(fields(p), fields(info));
 });
 
 test('kohya sd-scripts PNG (gen_img_diffusers.py): one text chunk per setting, size from IHDR', () => {
