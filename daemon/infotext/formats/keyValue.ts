@@ -29,8 +29,10 @@ const SYNONYMS: Readonly<Record<Field, readonly string[]>> = {
 };
 
 const norm = (k: string): string => k.toLowerCase().replace(/[\s_-]/g, '');
-const FIELD_OF = new Map<string, Field>();
-for (const [field, keys] of Object.entries(SYNONYMS) as Array<[Field, readonly string[]]>) for (const k of keys) FIELD_OF.set(k, field);
+/** Normalized key → field, built once from SYNONYMS (a constant table, never changed after). */
+const FIELD_OF: ReadonlyMap<string, Field> = new Map(
+  (Object.entries(SYNONYMS) as Array<[Field, readonly string[]]>).flatMap(([field, keys]) => keys.map((k): [string, Field] => [k, field])),
+);
 
 /** The first value per field, in the record's key order; "None"/"null" (str() of nothing) count as absent. */
 function fieldValues(record: Readonly<Record<string, JsonValue>>): Partial<Record<Field, JsonValue>> {
