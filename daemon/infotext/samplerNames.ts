@@ -131,7 +131,8 @@ function lookup<T>(table: Readonly<Record<string, T>>, id: string): T | undefine
 function samplerIn(family: Exclude<NameFamily, 'any'>, id: string): { sampler: string; schedule?: string } | undefined {
   if (family === 'a1111') return asA1111(id);
   const table = SAMPLER_TABLES[family];
-  const direct = lookup(table, id);
+  // k-diffusion's function names ("sample_dpmpp_2m": older ComfyUI graphs, scripts) name the same samplers.
+  const direct = lookup(table, id) ?? (/^sample_/i.test(id) ? lookup(table, id.slice(7)) : undefined);
   if (direct) return split(direct);
   if (family === 'comfyui') {
     // ComfyUI Image Saver writes "<sampler>_<scheduler>" ("euler_karras", "dpmpp_2m_sde_gpu_exponential").

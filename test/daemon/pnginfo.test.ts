@@ -69,6 +69,14 @@ test('pnginfo --json adds generator, guessed, source and container; text output 
     assert.deepEqual([g.format, g.generator, g.guessed, g.source, g.container, g.prompt, g.steps, g.seed], ['json', 'mytrainer', true, 'parameters', 'png', 'a tiny robot', 24, 77]);
     assert.deepEqual([s.format, s.guessed, s.source, s.sampler, s.cfgScale, s.seed], ['comfyui', false, 'stealth_pngcomp', 'dpmpp_2m_karras', 7, '18446744073709551615']);
     assert.match(cli([guessed]).stdout, /mytrainer \(parameters\) — GUESSED/);
+    // Text output: a prompt-only image says so; a sampler send-to cannot name is a note.
+    const mj = join(dir, 'mj.png');
+    writeFileSync(mj, withChunks(tinyPng(8, 8), [textChunk('Description', 'a castle --ar 2:1 --v 6 Job ID: a7421d2f-b262-44f9-977c-ac23e9c7d3e3')]));
+    const kohya = join(dir, 'kohya.png');
+    writeFileSync(kohya, withChunks(tinyPng(8, 8), [['prompt', 'a fox'], ['seed', '1'], ['sampler', 'dpmsingle'], ['steps', '20'], ['scale', '7']].map(([k, v]) => textChunk(k!, v!))));
+    const text = cli([mj, kohya]).stdout;
+    assert.match(text, /mj\.png: Midjourney \(Description\)\na castle\n\(no generation settings recorded: prompt only\)\n/);
+    assert.match(text, /kohya\.png: kohya sd-scripts \(prompt\)\n.*\n.*\n {2}note \(send to img2img\): "dpmsingle" \(kohya sd-scripts\) has no A1111 equivalent/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,17 +22,19 @@ function jsonOf(i: PngInfo): object {
   };
 }
 
-function textOf(i: PngInfo): string {
+function textOf(i: PngInfo, warning: string | null): string {
   const origin = `${i.generator ?? i.format} (${i.source})${i.guessed ? ' — GUESSED from JSON no known generator writes: check these settings' : ''}`;
   const out = [`${i.file}: ${i.format === 'none' ? 'no generation settings' : origin}`];
   if (i.infotext !== null) out.push(i.infotext);
   else if (i.format !== 'none') {
     out.push(i.prompt ?? '');
     if (i.negativePrompt !== null) out.push(`Negative prompt: ${i.negativePrompt}`);
-    out.push(['steps', 'sampler', 'scheduleType', 'cfgScale', 'seed', 'width', 'height', 'model', 'modelHash', 'denoisingStrength']
-      .filter((k) => i[k as keyof PngInfo] !== null).map((k) => `${k}: ${String(i[k as keyof PngInfo])}`).join(', '));
+    const settings = ['steps', 'sampler', 'scheduleType', 'cfgScale', 'seed', 'width', 'height', 'model', 'modelHash', 'denoisingStrength']
+      .filter((k) => i[k as keyof PngInfo] !== null).map((k) => `${k}: ${String(i[k as keyof PngInfo])}`).join(', ');
+    out.push(settings || '(no generation settings recorded: prompt only)');
   }
   for (const p of i.problems) out.push(`  ! ${p}`);
+  if (warning !== null) out.push(`  note (send to img2img): ${warning}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -57,7 +59,7 @@ export const pnginfoCommand: CliCommand = {
     if (out && !f.overwrite && existsSync(out)) throw new OutputExistsError(out);
     const client = await DaemonClient.start();
     try {
-      const { infos } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
+      const { infos, warnings } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
       let failed = 0;
       const specs: string[] = [];
       for (const [k, file] of positionals.entries()) {
@@ -66,7 +68,7 @@ export const pnginfoCommand: CliCommand = {
         const info = { ...read, file }; // named as given on the command line
         if (!readOk(info)) failed++;
         if (f.json) process.stdout.write(`${JSON.stringify(jsonOf(info))}\n`);
-        else if (!out) process.stdout.write(textOf(info));
+        else if (!out) process.stdout.write(textOf(info, warnings[k] ?? null));
         if (!readOk(info) && (f.json || out)) process.stderr.write(`${file}: ${info.problems.join('; ') || 'no generation settings'}\n`);
         if (out) {
           // One spec per image, `@init` relative to the .sdprompt file's folder.
