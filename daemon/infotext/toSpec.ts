@@ -46,7 +46,9 @@ export function specFromImage(info: GenerationInfo, initPath: string): SpecData 
 export function specFromInfo(info: GenerationInfo, directives: Directive[] = []): SpecData | null {
   const text = infotextOf(info);
   if (text === null) return null;
-  const comments = info.format === 'a1111' ? [] : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
+  const comments = info.format === 'a1111' ? [] : info.guessed
+    ? [` settings GUESSED from JSON no known generator writes (${info.source}): check them`]
+    : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
   return specFromInfotext(text, directives, comments);
 }
 

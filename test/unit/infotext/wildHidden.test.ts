@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readGenerationInfoBytes } from '../../../daemon/infotext/readInfo';
 import { sendToImg2Img } from '../../../daemon/infotext/sendTo';
-import { infotextWarning } from '../../../daemon/infotext/toSpec';
+import { infotextWarning, specFromInfo } from '../../../daemon/infotext/toSpec';
 import { fields, png, sendNames } from './wildExpect';
 import {
   cborBox, gradient, jpegWithSegments, jumb, pngChunk, PyFloat, pyDumps, stealthWrite, tinyJpeg, tinyPng, tinyWebp, webpWithChunks, withChunks,
@@ -68,6 +68,7 @@ test('unknown JSON in a text chunk: the keys that look like settings, mapped and
   });
   assert.equal(info.parameters.objective, 'flow', 'the raw JSON is all there');
   assert.equal(sendToImg2Img(info)!.prompt, 'a tiny robot');
+  assert.deepEqual(specFromInfo(info)?.comments, [' settings GUESSED from JSON no known generator writes (parameters): check them'], 'a .sdprompt made from it says so');
   const none = readGenerationInfoBytes(png([['Comment', JSON.stringify({ camera: 'x', lens: 'y' })]]), 'photo.png');
   assert.equal(none.format, 'none', 'JSON with no settings-like keys is not guessed at');
 });
