@@ -834,6 +834,11 @@ export interface PngInfoReadResult {
   extras: ExtrasParams[];
   /** Per file: the warning naming infotext settings send-to cannot apply yet (see InfotextParseResult), or null. */
   warnings: Array<string | null>;
+  /**
+   * Per file: the A1111 infotext of its settings (its own text, or one written from another generator's fields with
+   * A1111's names), for "Copy infotext" and `.sdprompt` specs; null when it has no settings.
+   */
+  infotexts: Array<string | null>;
 }
 
 /**

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readGenerationInfoBytes } from '../../../daemon/infotext/readInfo';
 import { sendToImg2Img } from '../../../daemon/infotext/sendTo';
+import { infotextOf } from '../../../daemon/infotext/toSpec';
 import { jpegWithUserComment, webpWithUserComment } from '../../../daemon/infotext/writeInfo';
 import { fields, png, sendNames } from './wildExpect';
 import {
@@ -60,6 +61,8 @@ test('Fooocus JPEG: the JSON scheme in an IFD0 UserComment, scheme in MakerNote,
   assert.equal(info.raw['EXIF:MakerNote'], 'fooocus');
   assert.deepEqual(sendNames(info), { sampler_name: 'DPM++ 2M SDE', scheduler: 'Karras' });
   assert.equal(sendToImg2Img(info)!.seed, '12345678901234567890');
+  // What sd/pngInfo.read gives the panel for "Copy infotext": an A1111 text written from the record's fields.
+  assert.equal(infotextOf(info), 'a lighthouse at dusk\nSteps: 30, Sampler: DPM++ 2M SDE, Schedule type: Karras, CFG scale: 4, Seed: 12345678901234567890, Size: 1152x896, Model hash: aeb7e9e689, Model: juggernautXL_v8Rundiffusion');
 });
 
 test('Fooocus PNG, "a1111" scheme: A1111MetadataParser.parse_string text with fooocus_scheme, Scheduler key, raw prompts', () => {
