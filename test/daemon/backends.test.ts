@@ -52,7 +52,8 @@ describe('a1111 backends', () => {
     front.on('sd/job.preview', () => previews++);
     front.on('sd/job.progress', (p) => {
       // Kill gpu-b while it is sampling a job of ours: at its first progress report (polled every POLL_MS), which
-      // long jobs make sure comes before the job ends even on a quiet machine.
+      // long jobs (400 steps at 96², ~1 s each on a quiet machine: several polls per job, so previews come too)
+      // make sure comes before the job ends.
       if (killedJob === undefined && ran.get(p.jobId)?.has('gpu-b') && p.step >= 1 && p.step < p.steps) {
         killedJob = p.jobId;
         b.child.kill('SIGKILL');
@@ -60,7 +61,7 @@ describe('a1111 backends', () => {
     });
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        front.request('sd/img2img', { prompt: `job ${i}`, seed: 100 + i, steps: 400, width: 64, height: 64, sampler_name: 'Euler', jobId: `job-${i}` }),
+        front.request('sd/img2img', { prompt: `job ${i}`, seed: 100 + i, steps: 400, width: 96, height: 96, sampler_name: 'Euler', jobId: `job-${i}` }),
       ),
     ) as GenerationResult[];
     assert.ok(killedJob, 'gpu-b never ran a job long enough to be killed mid-job');
