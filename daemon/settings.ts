@@ -45,6 +45,12 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     backends: env.SD_STUDIO_BACKENDS ? readBackends(env.SD_STUDIO_BACKENDS) : [],
     cacheLimitGB: env.SD_STUDIO_CACHE_LIMIT_GB && Number.isFinite(Number(env.SD_STUDIO_CACHE_LIMIT_GB)) ? Number(env.SD_STUDIO_CACHE_LIMIT_GB) : 10,
     interrogate: { ...INTERROGATE_DEFAULTS },
+    tokenMergingRatio: 0,
+    sMinUncond: 0,
+    vaeDecodeMethod: 'Full',
+    vaeEncodeMethod: 'Full',
+    vaeTiling: 'auto',
+    unetPrecision: env.SD_STUDIO_UNET_PRECISION === 'int8' ? 'int8' : 'fp32',
   };
 }
 

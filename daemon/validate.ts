@@ -1,6 +1,6 @@
 import { invalidParam } from './errors';
 import { MAX_SEED, fixedSeed, parseSeed } from './seed';
-import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
+import type { DaemonSettings, Img2ImgParams, ResizeMode, VaeMethod } from './protocol';
 import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
 
 /** img2img params after A1111's defaults are applied and every field is checked. */
@@ -43,6 +43,14 @@ export interface ResolvedImg2Img {
   padCondUncond: boolean;
   /** A1111 initial noise multiplier (1 = off). */
   initialNoiseMultiplier: number;
+  /** A1111 s_min_uncond (NGMS), 0 = off, and s_min_uncond_all. */
+  sMinUncond: number;
+  sMinUncondAll: boolean;
+  /** A1111 `get_token_merging_ratio` for img2img: the job's, else the override, else the setting (0 = off). */
+  tokenMergingRatio: number;
+  /** A1111 "VAE type for decode / encode". */
+  vaeDecode: VaeMethod;
+  vaeEncode: VaeMethod;
   /** Inpainting settings; `mask` undefined when there is no mask. */
   inpaint: ResolvedInpaint;
   /** A1111 "Restore faces": the restorer and CodeFormer's weight; undefined when off. */
@@ -208,6 +216,13 @@ function strings(field: string, v: unknown): string[] {
   return v as string[];
 }
 
+function vaeMethod(field: string, v: unknown, def: VaeMethod): VaeMethod {
+  const m = str(field, v, def);
+  const found = (['Full', 'TAESD'] as const).find((x) => x.toLowerCase() === m.toLowerCase());
+  if (!found) throw invalidParam(field, `unknown VAE type "${m}"`, 'Full or TAESD');
+  return found;
+}
+
 function bool(field: string, v: unknown, def: boolean): boolean {
   if (v === undefined || v === null) return def;
   if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
@@ -275,6 +290,13 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_ENSD, MAX_ENSD),
     clipSkip: int('override_settings.CLIP_stop_at_last_layers', overrides.CLIP_stop_at_last_layers, 1, 1, 12),
     padCondUncond: bool('override_settings.pad_cond_uncond', overrides.pad_cond_uncond, false),
+    sMinUncond: num('s_min_uncond', p.s_min_uncond, num('override_settings.s_min_uncond', overrides.s_min_uncond, settings.sMinUncond, 0, 100), 0, 100),
+    sMinUncondAll: bool('override_settings.s_min_uncond_all', overrides.s_min_uncond_all, false),
+    // A1111 StableDiffusionProcessingImg2Img.get_token_merging_ratio: the first non-zero of these.
+    tokenMergingRatio: num('token_merging_ratio', p.token_merging_ratio, 0, 0, 1)
+      || num('override_settings.token_merging_ratio', overrides.token_merging_ratio, 0, 0, 1) || settings.tokenMergingRatio,
+    vaeDecode: vaeMethod('override_settings.sd_vae_decode_method', overrides.sd_vae_decode_method, settings.vaeDecodeMethod),
+    vaeEncode: vaeMethod('override_settings.sd_vae_encode_method', overrides.sd_vae_encode_method, settings.vaeEncodeMethod),
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
     inpaint: resolveInpaint(p, overrides),
     ...(bool('restore_faces', p.restore_faces, false) ? { restoreFaces: resolveRestoreFaces(overrides, settings) } : {}),

@@ -94,6 +94,16 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   }
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
+  // A1111 infotext_to_setting_name_mapping: these keys set options, not processing fields.
+  const tome = toNum(f['Token merging ratio']);
+  if (tome !== undefined) overrides.token_merging_ratio = tome;
+  const ngms = toNum(f['NGMS']);
+  if (ngms !== undefined) overrides.s_min_uncond = ngms;
+  if (f['NGMS all steps'] === 'True') overrides.s_min_uncond_all = true;
+  for (const [key, setting] of [['VAE Decoder', 'sd_vae_decode_method'], ['VAE Encoder', 'sd_vae_encode_method']] as const) {
+    const v = f[key];
+    if (v === 'Full' || v === 'TAESD') overrides[setting] = v;
+  }
   if (Object.keys(overrides).length) params.override_settings = overrides;
   const aesthetic = aestheticFromFields(f);
   if (aesthetic) params.aesthetic = aesthetic;

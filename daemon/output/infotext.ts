@@ -31,6 +31,10 @@ export interface ImageFacts {
   trailing?: Array<[string, InfotextValue]>;
   /** The hires fix's entries ("Hires upscale", "Hires steps", …) in A1111's insertion order, after the extras. */
   hires?: Array<[string, InfotextValue]>;
+  /** The token merging ratio the UNet ran with (absent or 0: none). */
+  tokenMergingRatio?: number;
+  /** Keys A1111 adds while sampling and decoding (NGMS, VAE Decoder): after the conditioning's keys. */
+  sampling?: Array<[string, InfotextValue]>;
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -55,12 +59,14 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Conditional mask weight', f.conditionalMaskWeight],
     ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
+    ['Token merging ratio', f.tokenMergingRatio ? f.tokenMergingRatio : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
     ...(f.extra ?? []),
     ...(f.hires ?? []),
     ['Lora hashes', f.loraHashes],
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],
+    ...(f.sampling ?? []),
     ...(f.trailing ?? []),
     ['Version', SD_STUDIO_VERSION],
   ];
@@ -82,4 +88,18 @@ export function aestheticInfotext(a: ResolvedAesthetic, name: string): Array<[st
     ['Aesthetic text negative', a.textNegative],
     ['Aesthetic slerp angle', pyFloatStr(a.slerpAngle)],
   ];
+}
+
+/**
+ * Extra keys A1111 adds during and after sampling, in its order: NGMS (CFGDenoiser.forward, once the uncond pass was
+ * skipped), then "VAE Decoder" (process_images_inner, before decoding).
+ */
+export function afterSamplingExtra(p: ResolvedImg2Img, ngmsSkipped: boolean): Array<[string, InfotextValue]> {
+  const out: Array<[string, InfotextValue]> = [];
+  if (ngmsSkipped) {
+    out.push(['NGMS', p.sMinUncond]);
+    if (p.sMinUncondAll) out.push(['NGMS all steps', true]);
+  }
+  if (p.vaeDecode !== 'Full') out.push(['VAE Decoder', p.vaeDecode]);
+  return out;
 }

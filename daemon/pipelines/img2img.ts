@@ -13,7 +13,7 @@ import type { FaceRestorer } from '../extras/faceRestore';
 import { prepareImageFinish } from './imageFinish';
 import { decodeLatents } from '../stages/decode';
 import { encodeJobConditioning } from '../stages/encodePrompt';
-import { aestheticInfotext, img2imgInfotext } from '../output/infotext';
+import { aestheticInfotext, afterSamplingExtra, img2imgInfotext } from '../output/infotext';
 import type { InterrogateModels } from '../parts/interrogateModels';
 import { prepareAesthetic } from '../interrogate/aestheticEmbedding';
 import { encodeInitImages } from '../stages/initLatents';
@@ -115,6 +115,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
+  let ngmsSkipped = false; // A1111 writes NGMS once the uncond pass was actually skipped
   const infotextOf = (seed: bigint, subseed: bigint, trailing?: InfoEntries): string => img2imgInfotext(p, {
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
@@ -122,6 +123,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     samplerUsesEnsd: choice.usesEnsd, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
     ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
+    sampling: afterSamplingExtra(p, ngmsSkipped),
   });
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
@@ -140,6 +142,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     let latest: Float32Array | undefined;
     const sampled = await denoise({
       model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
+      sMinUncond: p.sMinUncond, sMinUncondAll: p.sMinUncondAll, onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'),
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
