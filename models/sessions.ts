@@ -2,12 +2,12 @@
 import * as ort from 'onnxruntime-node';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export type ElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
+export type ElementType = 'float32' | 'float16' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
 
 /** A tensor as the daemon holds it: typed array + dims. float16 travels as raw IEEE bits in a Uint16Array. */
 export interface HostTensor {
   type: ElementType;
-  data: Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
   dims: number[];
 }
 
@@ -32,6 +32,18 @@ export interface SessionSettings {
   provider: ExecutionProvider;
   /** Intra-op threads; 0 lets ONNX Runtime decide. */
   threads: number;
+  /** ONNX Runtime's memory trade-offs (defaults: ONNX Runtime's own, all on). */
+  memory?: SessionMemory;
+}
+
+/** ONNX Runtime memory options; each costs or saves memory against speed (measured: `npm run bench -- memory`). */
+export interface SessionMemory {
+  /** Pre-packed copies of constant GEMM/Conv weights (faster kernels, a second copy of those weights). */
+  prepacking?: boolean;
+  /** The CPU arena keeps activation memory between runs instead of returning it. */
+  arena?: boolean;
+  /** Memory-pattern planning of activations. */
+  memPattern?: boolean;
 }
 
 const providerNames: Record<ExecutionProvider, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu' };
@@ -45,11 +57,15 @@ function specsOf(meta: readonly ort.InferenceSession.ValueMetadata[], names: rea
 }
 
 async function createOne(path: string, settings: SessionSettings, provider: ExecutionProvider): Promise<ort.InferenceSession> {
+  const m = settings.memory ?? {};
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: provider === 'cpu' ? ['cpu'] : [providerNames[provider]],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+    ...(m.arena === false ? { enableCpuMemArena: false } : {}),
+    ...(m.memPattern === false ? { enableMemPattern: false } : {}),
+    ...(m.prepacking === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
   return ort.InferenceSession.create(path, options);
 }
@@ -124,6 +140,13 @@ export class SessionPool {
       }
     }
     return new OrtModelSession(path, await createOne(path, settings, 'cpu'), 'cpu');
+  }
+
+  /** Disposes one file's session, if open (the next get() creates it again). */
+  async release(path: string): Promise<void> {
+    const s = this.sessions.get(path);
+    this.sessions.delete(path);
+    await (await s?.catch(() => undefined))?.dispose();
   }
 
   async disposeAll(): Promise<void> {

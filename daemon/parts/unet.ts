@@ -1,6 +1,13 @@
 import type { HostTensor, ModelSession, TensorSpec } from '../../models/sessions';
 import { modelError } from '../errors';
 import { findSpec, fixedDim, floatTensor, requireFloat, toFloat32 } from './modelTensors';
+import { TOKEN_MERGING_INPUT } from '../../models/arch/tokenMerging';
+
+/** Per-call options of graphs SD Studio builds. */
+export interface UnetCallOptions {
+  /** Token merging ratio for graphs built with token merging (0 = none). */
+  tokenMergingRatio?: number;
+}
 
 /**
  * The UNet as exported: `sample`, `timestep`, `encoder_hidden_states` → `out_sample`. Adapts to the export:
@@ -14,6 +21,8 @@ export class Unet {
   private readonly output: string;
   private readonly floatType: 'float32' | 'float16';
   private readonly maxBatch: number | undefined;
+  /** The graph merges tokens by a ratio input (built with token merging). */
+  readonly mergesTokens: boolean;
 
   constructor(private readonly session: ModelSession) {
     const file = session.path;
@@ -27,6 +36,7 @@ export class Unet {
     if (!['int64', 'int32', 'float32', 'float16'].includes(this.timestep.type)) throw modelError(file, `"${this.timestep.name}" has element type ${this.timestep.type}`, 'int64, float32 or float16');
     this.inChannels = fixedDim(this.sample, 1);
     this.maxBatch = fixedDim(this.sample, 0);
+    this.mergesTokens = session.inputs.some((i) => i.name === TOKEN_MERGING_INPUT);
   }
 
   /** Width of the text conditioning the UNet takes, when the export fixes it. */
@@ -57,16 +67,16 @@ export class Unet {
    * Predict for `n` samples at once (x: n×C×h×w scaled by c_in, ctx: n×tokens×D); `t` is the continuous
    * timestep k-diffusion gives (rounded for integer-timestep exports).
    */
-  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
+  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, opts: UnetCallOptions = {}): Promise<Float32Array> {
     this.checkContextTokens(tokens);
     const per = this.maxBatch ?? n;
-    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim);
+    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim, opts);
     const out = new Float32Array(x.length);
     const xs = c * h * w;
     const cs = tokens * dim;
     for (let i = 0; i < n; i += per) {
       const k = Math.min(per, n - i);
-      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim), i * xs);
+      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim, opts), i * xs);
     }
     return out;
   }
@@ -85,15 +95,14 @@ export class Unet {
     }
   }
 
-  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number): Promise<Float32Array> {
-    const out = await this.session.run(
-      {
-        [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
-        [this.timestep.name]: this.timestepTensor(t, n),
-        [this.context.name]: floatTensor(ctx, [n, tokens, dim], requireFloat(this.context, this.session.path)),
-      },
-      [this.output],
-    );
+  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, opts: UnetCallOptions): Promise<Float32Array> {
+    const feeds: Record<string, HostTensor> = {
+      [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
+      [this.timestep.name]: this.timestepTensor(t, n),
+      [this.context.name]: floatTensor(ctx, [n, tokens, dim], requireFloat(this.context, this.session.path)),
+    };
+    if (this.mergesTokens) feeds[TOKEN_MERGING_INPUT] = { type: 'float64', data: Float64Array.of(opts.tokenMergingRatio ?? 0), dims: [1] };
+    const out = await this.session.run(feeds, [this.output]);
     return toFloat32(out[this.output]!, this.session.path, this.output);
   }
 }

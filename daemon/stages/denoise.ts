@@ -24,6 +24,8 @@ export interface DenoiseRequest {
   sMinUncond?: number;
   /** A1111 s_min_uncond_all ("NGMS all steps"). */
   sMinUncondAll?: boolean;
+  /** Token merging ratio for UNet graphs built with token merging. */
+  tokenMergingRatio?: number;
   /** Told once per model call that ran without the uncond pass, and why (the pipeline writes NGMS to the infotext). */
   onUncondSkipped?: (why: UncondSkip) => void;
   /** Batch of latents, n × 4 × h × w, already noised to sigmas[0]. */
@@ -106,7 +108,7 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
           batch.set(xi, m * perIn);
           if (ci) batch.set(ci, m * perIn + per);
         }
-        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim);
+        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim, { tokenMergingRatio: req.tokenMergingRatio });
         members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
       // With the uncond pass left out, A1111 puts the first cond's prediction where uncond's would be (fake_uncond).

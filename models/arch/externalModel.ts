@@ -21,7 +21,7 @@ export interface ExternalWriteResult extends ExternalDataStats {
 export const LINK_NAME = 'checkpoint.weights';
 export const DATA_NAME = 'weights.bin';
 
-const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : 'F32');
+const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : t === ElemType.INT8 ? 'I8' : 'F32');
 
 /**
  * `checkpoint`: the file that may be linked (weights whose record lives in another file, e.g. a separate VAE,
@@ -46,6 +46,7 @@ export async function writeExternalModel(
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
       const proto = inits.get(e.name);
       if (!proto) throw new Error(`initializer ${e.name} vanished from the graph`);
+      if (e.derive) throw new Error(`initializer ${e.name}: derived weights are written as a variant of a plain graph (unetVariant.ts)`);
       setExternal(proto, await data.place(e.record, wantDType(e.elemType)), e.record.shape, e.elemType);
     }
     stats = await data.close();

@@ -183,15 +183,16 @@ export interface BuiltPart {
 /**
  * The UNet graph. `tensors` is the checkpoint's state dict; `prefix` where the UNet lives in it.
  * fp16 builds take and give float16 (GPU providers); fp32 for CPU. `tokenMerging`: the graph merges tokens
- * (tokenMerging.ts) by the ratio given in the `token_merging_ratio` input.
+ * (tokenMerging.ts) by the ratio given in the `token_merging_ratio` input; `int8`: Linear and Conv layers with int8
+ * weights (int8.ts), written as a variant of the plain graph (unetVariant.ts).
  */
 export function buildUnet(
   tensors: ReadonlyMap<string, TensorRecord>,
-  o: { prefix?: string; heads?: UnetHeads; fp16?: boolean; tokenMerging?: boolean } = {},
+  o: { prefix?: string; heads?: UnetHeads; fp16?: boolean; tokenMerging?: boolean; int8?: boolean } = {},
 ): BuiltPart & { info: UnetInfo } {
   const ft = o.fp16 ? ElemType.FLOAT16 : ElemType.FLOAT;
-  const g = new GraphBuilder({ name: 'unet', floatType: ft });
-  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft);
+  const g = new GraphBuilder({ name: 'unet', floatType: ft, ...(o.int8 ? { domains: { 'com.microsoft': 1 } } : {}) });
+  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft, { int8: o.int8 });
   const info = inspectUnet(p, o.heads);
   const x = g.input('sample', ft, ['batch', info.inChannels, 'height', 'width']);
   const t = g.input('timestep', ft, ['batch']);

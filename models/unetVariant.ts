@@ -1,0 +1,110 @@
+// UNet graph variants of a built checkpoint folder — token merging, int8 (and, beside them, other precisions) —
+// written next to the plain `unet/model.onnx` as `unet/model.<variant>.onnx`. A variant shares the plain graph's
+// weights: every weight it uses as is points at the same bytes (the checkpoint link or weights.bin, same offsets),
+// so it costs a small graph file. Weights it derives (int8 values and scales) are computed from those bytes once
+// and stored in `weights.<variant>.bin`. Building one needs the checkpoint's tensor headers only (for shapes):
+// merged LoRAs and converted fp16 weights are read back from the plain graph's data.
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { onnx } from 'onnx-proto';
+import { decodeModel, ElemType } from './graph';
+import { TensorReader, contiguousStrides, type DType, type TensorRecord } from './formats/tensorRecord';
+import { AtomicFile, writeFileAtomic } from './formats/atomicFile';
+import type { BuiltPart } from './arch/unet';
+import { deriveWeight } from './arch/int8';
+
+export interface UnetVariant {
+  /** The graph merges self-attention tokens by its `token_merging_ratio` input (arch/tokenMerging.ts). */
+  tokenMerging?: boolean;
+  /** Weight arithmetic: fp32 (the plain graph), or int8 (arch/int8.ts). */
+  precision?: 'fp32' | 'int8';
+}
+
+/** File-name tag of a variant, or undefined for the plain graph. */
+export function unetVariantTag(v: UnetVariant = {}): string | undefined {
+  const parts = [v.precision && v.precision !== 'fp32' ? v.precision : '', v.tokenMerging ? 'tome' : ''].filter(Boolean);
+  return parts.length ? parts.join('-') : undefined;
+}
+
+/** Where the variant's graph lives beside the plain `model.onnx`. */
+export function unetVariantPath(plainModel: string, v: UnetVariant = {}): string {
+  const tag = unetVariantTag(v);
+  return tag ? join(dirname(plainModel), `model.${tag}.onnx`) : plainModel;
+}
+
+const DTYPE_OF: Partial<Record<number, DType>> = { [ElemType.FLOAT]: 'F32', [ElemType.FLOAT16]: 'F16' };
+
+/** A record for the bytes an external initializer of the plain graph points at. */
+function recordOf(dir: string, t: onnx.ITensorProto): TensorRecord {
+  const ext = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const dtype = DTYPE_OF[t.dataType ?? 0];
+  if (!dtype || !ext.has('location')) throw new Error(`${t.name}: not an external float weight in the plain UNet graph`);
+  const shape = (t.dims ?? []).map(Number);
+  return {
+    name: t.name ?? '', file: join(dir, ext.get('location')!), offset: Number(ext.get('offset') ?? 0), dtype, shape,
+    strides: contiguousStrides(shape), storageOffset: 0, storageBytes: Number(ext.get('length') ?? 0),
+  };
+}
+
+/**
+ * Writes `part` (a UNet built from the same checkpoint as `plainModel`) as the variant `tag` beside it, atomically.
+ * Returns the variant's model path.
+ */
+export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag: string): Promise<string> {
+  const dir = dirname(plainModel);
+  const plain = new Map<string, onnx.ITensorProto>();
+  for (const t of decodeModel(readFileSync(plainModel)).graph?.initializer ?? []) if (t.externalData?.length) plain.set(t.name ?? '', t);
+  const model = decodeModel(part.g.toBytes());
+  const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const dataName = `weights.${tag}.bin`;
+  const data = await AtomicFile.create(join(dir, dataName), { durable: false });
+  const reader = new TensorReader();
+  let offset = 0;
+  try {
+    for (const e of part.params.plan) {
+      const proto = inits.get(e.name);
+      if (!proto) throw new Error(`initializer ${e.name} vanished from the graph`);
+      const source = plain.get(e.derive?.from ?? e.name);
+      if (!source) throw new Error(`${plainModel}: has no weight ${e.derive?.from ?? e.name} (built by another version?)`);
+      if (!e.derive) {
+        proto.dims = source.dims;
+        proto.dataType = source.dataType;
+        proto.externalData = source.externalData;
+      } else {
+        const values = deriveWeight(e.derive, await reader.read(recordOf(dir, source), 'F32') as Float32Array, recordOf(dir, source).shape);
+        const bytes = new Uint8Array(values.data.buffer, values.data.byteOffset, values.data.byteLength);
+        const at = Math.ceil(offset / 64) * 64;
+        await data.writeAt(bytes, at);
+        offset = at + bytes.byteLength;
+        proto.dims = values.dims;
+        proto.dataType = values.elemType;
+        proto.externalData = [{ key: 'location', value: dataName }, { key: 'offset', value: String(at) }, { key: 'length', value: String(bytes.byteLength) }];
+      }
+      proto.rawData = undefined as unknown as Uint8Array;
+      proto.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    }
+    // The data goes in place first, so a model file that exists always points at complete data.
+    if (offset > 0) await data.commit();
+    else {
+      await data.abort();
+      await rm(join(dir, dataName), { force: true });
+    }
+  } catch (e) {
+    await data.abort();
+    throw e;
+  } finally {
+    await reader.close();
+  }
+  const path = join(dir, `model.${tag}.onnx`);
+  await writeFileAtomic(path, onnx.ModelProto.encode(model).finish());
+  return path;
+}
+
+/** The variant's model path, building it with `build` when it is not there yet. */
+export async function ensureUnetVariant(plainModel: string, v: UnetVariant, build: () => BuiltPart): Promise<string> {
+  const tag = unetVariantTag(v);
+  if (!tag) return plainModel;
+  const path = unetVariantPath(plainModel, v);
+  return existsSync(path) ? path : writeUnetVariant(build(), plainModel, tag);
+}
