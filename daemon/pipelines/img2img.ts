@@ -21,7 +21,7 @@ import { livePreviewFor } from '../stages/preview';
 import type { TaesdDecoders } from '../parts/taesd';
 import type { UpscalerModels } from '../parts/upscaler';
 import { prepareHires } from './hires';
-import { modelFor, type InfoEntries } from './modelFor';
+import { jobSpeed, modelFor, type InfoEntries } from './modelFor';
 import { resolveImg2Img } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
@@ -72,9 +72,11 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
-  const loaded = await modelFor(deps, p.model, p.prompt, p.sdVae);
+  const loaded = await modelFor(deps, p.model, p.prompt, p.sdVae, jobSpeed(p, p.width, p.height));
   const { vaeInfo } = loaded;
   let model = loaded.model;
+  // The ratio the UNet runs at: none where the loaded graph cannot merge (an ONNX folder).
+  const tokenMergingRatio = loaded.tokenMerging ? p.tokenMergingRatio : undefined;
   const preview = await livePreviewFor(deps.settings, deps.taesd);
   throwIfAborted(job.signal);
 
@@ -120,7 +122,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
-    samplerUsesEnsd: choice.usesEnsd, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
+    samplerUsesEnsd: choice.usesEnsd, tokenMergingRatio, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
     ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
     sampling: afterSamplingExtra(p, ngmsSkipped),
@@ -128,7 +130,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint replaced the model during the last batch: load the first pass's again (A1111 does too).
-    if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
+    if (hires && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae, jobSpeed(p, p.width, p.height))).model;
     if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
     const first = iter * p.batchSize;
     const { seeds, subseeds } = imageSeeds(p, first, p.batchSize);
@@ -142,7 +144,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     let latest: Float32Array | undefined;
     const sampled = await denoise({
       model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
-      sMinUncond: p.sMinUncond, sMinUncondAll: p.sMinUncondAll, onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'),
+      sMinUncond: p.sMinUncond, sMinUncondAll: p.sMinUncondAll, onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'), tokenMergingRatio,
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       onStep: (i, denoised) => {
