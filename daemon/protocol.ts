@@ -508,9 +508,27 @@ export interface SamplerInfo {
   defaultScheduler: string;
 }
 
+/**
+ * A one-click preset for a family of few-step checkpoints (LCM, Turbo, Lightning, Hyper-SD — ordinary SD files):
+ * the sampler, schedule, steps and CFG scale their authors recommend, in A1111's names.
+ */
+export interface FewStepPreset {
+  name: string;
+  /** Which checkpoints or LoRAs it is for. */
+  models: string;
+  sampler_name: string;
+  scheduler: string;
+  steps: number;
+  cfg_scale: number;
+  /** The ranges that also work, as the model cards put them. */
+  note: string;
+}
+
 export interface SamplersListResult {
   samplers: SamplerInfo[];
   schedulers: string[];
+  /** Few-step model presets (the panels' preset buttons, `.sdprompt` completions). */
+  presets: FewStepPreset[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -70,6 +70,12 @@ export interface SdStudioConfig {
   'api.auth': string;
   backends: BackendConfig[];
   cacheLimitGB: number;
+  tokenMergingRatio: number;
+  sMinUncond: number;
+  vaeDecodeMethod: DaemonSettings['vaeDecodeMethod'];
+  vaeEncodeMethod: DaemonSettings['vaeEncodeMethod'];
+  vaeTiling: DaemonSettings['vaeTiling'];
+  unetPrecision: DaemonSettings['unetPrecision'];
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -83,6 +89,7 @@ const DAEMON_KEYS = [
   'saveBeforeFaceRestoration', 'saveBeforeColorCorrection', 'img2imgColorCorrection',
   'backends',
   'cacheLimitGB',
+  'tokenMergingRatio', 'sMinUncond', 'vaeDecodeMethod', 'vaeEncodeMethod', 'vaeTiling', 'unetPrecision',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {

@@ -5,6 +5,8 @@
  */
 import { CompletionItemKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver';
 import { STUDIO_KEYS } from '../infotext/sdprompt';
+import { findParams } from '../infotext/a1111';
+import { FEW_STEP_PRESETS } from '../sampling/presets';
 import type { SdPromptModel } from './document';
 import type { LanguageEnv } from './languageEnv';
 import { AXIS_OPTIONS } from '../scripts/xyzAxes';
@@ -104,22 +106,23 @@ export function sdPromptCompletions(model: SdPromptModel, pos: Position, env: La
     return values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
   }
 
-  if (isParamsLine(model, pos.line)) return paramCompletions(before, pos, env);
+  if (isParamsLine(model, pos.line)) return paramCompletions(before, pos, env, lineText);
 
   if (lineText.startsWith('#') || /^---[ \t]*$/.test(lineText)) return [];
   return promptCompletions(before, pos, env);
 }
 
-function paramCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {
+function paramCompletions(before: string, pos: Position, env: LanguageEnv, lineText: string): CompletionItem[] {
   // The item under the cursor starts after the last ", " (A1111 separates items with a comma and a space).
   const itemStart = Math.max(before.lastIndexOf(', ') + 2, 0);
   const item = before.slice(itemStart);
   const colon = item.indexOf(':');
   if (colon < 0) {
-    return PARAM_KEYS.map(([k, help], i) => ({
+    const keys = PARAM_KEYS.map(([k, help], i): CompletionItem => ({
       label: k, kind: CompletionItemKind.Property, detail: help, sortText: String(i).padStart(3, '0'),
       textEdit: { range: rangeOn(pos.line, itemStart, pos.character), newText: `${k}: ` },
     }));
+    return [...keys, ...presetCompletions(lineText, pos)];
   }
   const key = item.slice(0, colon).trim();
   const valueStart = itemStart + colon + 1 + (/^:\s*/.exec(item.slice(colon))![0].length - 1);
@@ -156,6 +159,24 @@ function xyzCompletions(value: string, pos: Position, env: LanguageEnv): Complet
   const item = /[^,]*$/.exec(value.slice(colon + 1))![0];
   const from = pos.character - item.replace(/^\s+/, '').length;
   return choices.map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
+}
+
+/**
+ * Few-step model presets: the whole parameters line rewritten with the preset's sampler, schedule, steps and CFG
+ * first, the line's other keys kept (a half-typed word without a colon is dropped).
+ */
+function presetCompletions(lineText: string, pos: Position): CompletionItem[] {
+  const kept = findParams(lineText);
+  return FEW_STEP_PRESETS.map((pr, i) => {
+    const set: Array<[string, string]> = [['Steps', String(pr.steps)], ['Sampler', pr.sampler_name], ['Schedule type', pr.scheduler], ['CFG scale', String(pr.cfg_scale)]];
+    const items = kept.filter(([k]) => !set.some(([s]) => s === k));
+    const line = [...set, ...items].map(([k, v]) => `${k}: ${v}`).join(', ');
+    return {
+      label: `${pr.name} preset`, kind: CompletionItemKind.Snippet, detail: set.map(([k, v]) => `${k}: ${v}`).join(', '),
+      documentation: `For ${pr.models}: ${pr.note}.`, sortText: `z${i}`, filterText: `${pr.name} preset`,
+      textEdit: { range: rangeOn(pos.line, 0, lineText.length), newText: line },
+    };
+  });
 }
 
 function promptCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {
