@@ -61,6 +61,7 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
   const data = await AtomicFile.create(join(dir, dataName), { durable: false });
   const reader = new TensorReader();
   let offset = 0;
+  let last: { from: string; values: Float32Array; shape: number[] } | undefined;
   try {
     for (const e of part.params.plan) {
       const proto = inits.get(e.name);
@@ -72,7 +73,12 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
         proto.dataType = source.dataType;
         proto.externalData = source.externalData;
       } else {
-        const values = deriveWeight(e.derive, await reader.read(recordOf(dir, source), 'F32') as Float32Array, recordOf(dir, source).shape);
+        // A weight's int8 values and its scales come one after the other: its floats are read once for both.
+        if (last?.from !== e.derive.from) {
+          const rec = recordOf(dir, source);
+          last = { from: e.derive.from, values: (await reader.read(rec, 'F32')) as Float32Array, shape: rec.shape };
+        }
+        const values = deriveWeight(e.derive, last.values, last.shape);
         const bytes = new Uint8Array(values.data.buffer, values.data.byteOffset, values.data.byteLength);
         const at = Math.ceil(offset / 64) * 64;
         await data.writeAt(bytes, at);
