@@ -6,7 +6,7 @@
 //   --options fp32,tome0.3,tome0.5,int8,cfg1,taesd,lcm4,fast   --reps 3   --stages   --checkpoint FILE
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { drawDemoImage } from '../../daemon/cli/demoImage';
 import { checkpointToOnnx } from '../../models/checkpointToOnnx';
@@ -62,22 +62,23 @@ export const e2eBench: Bench = {
     for (const unet of [{}, { tokenMerging: true }, { precision: 'int8' as const }, { precision: 'int8' as const, tokenMerging: true }]) {
       await checkpointToOnnx({ checkpoint, unet, tokenizerDir: env.SD_STUDIO_TOKENIZER });
     }
-    const results = new Map<string, Array<{ s: number; rss: number }>>(options.map((o) => [o, []]));
+    const results = new Map<string, Array<{ s: number; cpu: number; rss: number }>>(options.map((o) => [o, []]));
     try {
       for (let rep = 0; rep < reps; rep++) {
         for (const o of options) {
-          const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, resolve('dist/cli.js'), ...cliArgs(checkpoint, init, join(work, 'out'), o)], { env, encoding: 'utf8' });
-          const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr);
+          const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e %M', process.execPath, resolve('dist/cli.js'), ...cliArgs(checkpoint, init, join(work, 'out'), o)], { env, encoding: 'utf8' });
+          const m = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr);
           if (r.status !== 0 || !m) throw new Error(`${o}: exit ${r.status}\n${r.stderr.slice(-2000)}`);
-          results.get(o)!.push({ s: Number(m[1]), rss: Number(m[2]) * 1024 });
-          console.log(`  rep ${rep + 1} ${o}: ${m[1]} s, peak RSS ${(Number(m[2]) / 2 ** 20).toFixed(2)} GiB`);
+          results.get(o)!.push({ s: Number(m[3]), cpu: Number(m[1]) + Number(m[2]), rss: Number(m[4]) * 1024 });
+          console.log(`  rep ${rep + 1} ${o}: ${m[3]} s (CPU ${(Number(m[1]) + Number(m[2])).toFixed(0)} s), peak RSS ${(Number(m[4]) / 2 ** 20).toFixed(2)} GiB, load ${loadavg()[0]!.toFixed(1)}`);
         }
       }
-      console.log('\noption    end to end min / median     peak RSS min / median');
+      console.log('\noption    end to end min / median     CPU s min / median    peak RSS min / median');
       for (const [o, rs] of results) {
         const t = stats(rs.map((r) => r.s));
+        const c = stats(rs.map((r) => r.cpu));
         const m = stats(rs.map((r) => r.rss));
-        console.log(`${o.padEnd(9)} ${t.min.toFixed(1).padStart(7)} s / ${t.median.toFixed(1).padStart(6)} s     ${(m.min / 2 ** 30).toFixed(2)} / ${(m.median / 2 ** 30).toFixed(2)} GiB`);
+        console.log(`${o.padEnd(9)} ${t.min.toFixed(1).padStart(7)} s / ${t.median.toFixed(1).padStart(6)} s     ${c.min.toFixed(0).padStart(5)} / ${c.median.toFixed(0).padStart(5)} s     ${(m.min / 2 ** 30).toFixed(2)} / ${(m.median / 2 ** 30).toFixed(2)} GiB`);
       }
       if (args.includes('--stages')) {
         for (const o of options) {

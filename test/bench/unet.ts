@@ -61,7 +61,7 @@ function inputs(px: number, width: number): { x: Float32Array; ctx: Float32Array
   return { x: Float32Array.from({ length: 2 * 4 * h * h }, () => 1.7 * r()), ctx: Float32Array.from({ length: 2 * 77 * width }, r), h };
 }
 
-interface Row { name: string; create: number[]; first: number[]; calls: number[]; rss: number; anon: number; relL2?: number }
+interface Row { name: string; create: number[]; first: number[]; calls: number[]; cpu: number[]; rss: number; anon: number; relL2?: number }
 
 export const unetBench: Bench = {
   summary: 'SD1.5-size UNet graph variants (fp32, token merging, int8) and any baseline export: s per CFG step, session memory, int8 deviation',
@@ -85,7 +85,7 @@ export const unetBench: Bench = {
     }
     const base = flag(args, 'baseline');
     if (base) models.push({ name: 'baseline', path: baselineModel(base), ratio: 0 });
-    const rows = new Map<string, Row>(models.map((m) => [m.name, { name: m.name, create: [], first: [], calls: [], rss: 0, anon: 0 }]));
+    const rows = new Map<string, Row>(models.map((m) => [m.name, { name: m.name, create: [], first: [], calls: [], cpu: [], rss: 0, anon: 0 }]));
     let reference: Float32Array | undefined;
     for (let round = 0; round < rounds; round++) {
       for (const m of models) {
@@ -117,8 +117,11 @@ export const unetBench: Bench = {
           }
           for (let i = 0; i < calls; i++) {
             t = performance.now();
+            const c0 = process.cpuUsage();
             await call();
             row.calls.push(performance.now() - t);
+            const c = process.cpuUsage(c0);
+            row.cpu.push((c.user + c.system) / 1000);
           }
         } finally {
           clearInterval(timer);
@@ -129,17 +132,21 @@ export const unetBench: Bench = {
         if (!json) console.log(`  round ${round + 1} ${m.name}: session ${(row.create.at(-1)! / 1000).toFixed(1)} s, first ${(row.first.at(-1)! / 1000).toFixed(1)} s, calls ${row.calls.slice(-calls).map((v) => (v / 1000).toFixed(2)).join(' ')} s`);
       }
     }
-    const out = [...rows.values()].map((r) => ({ ...r, step: stats(r.calls), session: stats(r.create) }));
+    const out = [...rows.values()].map((r) => ({ ...r, step: stats(r.calls), cpuStep: stats(r.cpu), session: stats(r.create) }));
     if (json) {
-      console.log(JSON.stringify({ px, threads, memory, rows: out.map((r) => ({ name: r.name, stepMin: r.step.min, stepMedian: r.step.median, sessionMedian: r.session.median, rss: r.rss, anon: r.anon, relL2: r.relL2 })) }));
+      console.log(JSON.stringify({ px, threads, memory, rows: out.map((r) => ({ name: r.name, stepMin: r.step.min, stepMedian: r.step.median, cpuMin: r.cpuStep.min, cpuMedian: r.cpuStep.median, sessionMedian: r.session.median, rss: r.rss, anon: r.anon, relL2: r.relL2 })) }));
       return;
     }
     const first = out[0]!;
     console.log(`\n${px} px, batch 2 (one CFG step), ${threads} threads, ${rounds} rounds × ${calls} calls; memory options ${JSON.stringify(memory)}`);
-    console.log('variant        step min   median   vs first (min/median)   session   RSS while alive (anon)   rel. L2 of eps vs first');
+    // CPU seconds per step (all threads) move much less than wall time when other processes share the cores.
+    console.log('variant        wall min / median    vs first      CPU s min / median   vs first      session   RSS while alive   rel. L2 of eps vs first');
     for (const r of out) {
-      console.log(`${r.name.padEnd(14)} ${(r.step.min / 1000).toFixed(2).padStart(7)} s ${(r.step.median / 1000).toFixed(2).padStart(6)} s   ${(first.step.min / r.step.min).toFixed(2)}× / ${(first.step.median / r.step.median).toFixed(2)}×`
-        + `            ${(r.session.median / 1000).toFixed(1).padStart(5)} s   ${GiB(r.rss)} (${GiB(r.anon)})   ${r.relL2 === undefined ? '—' : r.relL2.toExponential(2)}`);
+      const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+      console.log(`${r.name.padEnd(14)} ${(r.step.min / 1000).toFixed(2).padStart(6)} / ${(r.step.median / 1000).toFixed(2).padStart(6)} s   ${x(first.step.min, r.step.min)}/${x(first.step.median, r.step.median)}`
+        + `   ${(r.cpuStep.min / 1000).toFixed(2).padStart(6)} / ${(r.cpuStep.median / 1000).toFixed(2).padStart(6)} s   ${x(first.cpuStep.min, r.cpuStep.min)}/${x(first.cpuStep.median, r.cpuStep.median)}`
+        + `   ${(r.session.median / 1000).toFixed(1).padStart(5)} s   ${GiB(r.rss)}   ${r.relL2 === undefined ? '—' : r.relL2.toExponential(2)}`);
     }
+    console.log('RSS while alive: growth of this process while the session lived; sessions after the first reuse freed memory, so compare peaks with `npm run bench -- memory`.');
   },
 };
