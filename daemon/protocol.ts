@@ -367,6 +367,8 @@ export interface Img2ImgParams {
     face_restoration_model: 'CodeFormer' | 'GFPGAN'; code_former_weight: number; sd_vae: string;
     /** "Token merging ratio" 0..0.9 (0 = off). */
     token_merging_ratio: number;
+    /** "Token merging ratio for high-res pass" (txt2img hires fix; 0 = the first pass's ratio). */
+    token_merging_ratio_hr: number;
     /** "Negative Guidance minimum sigma" (as the top-level `s_min_uncond`, which wins). */
     s_min_uncond: number;
     /** "NGMS all steps": skip the uncond pass on every call below s_min_uncond, not every other one. */

@@ -22,7 +22,7 @@ import { detectCheckpoint, UnsupportedCheckpointError, type Detection } from './
 import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer } from './onnxFolderFiles';
 import { checkpointSidecar, hasKindExtension } from './registry';
 import { SessionPool } from './sessions';
-import type { LoraApply } from './lora';
+import { mergeLoras, type LoraApply } from './lora';
 import { buildVariant } from './checkpointVariant';
 import { ensureUnetVariant, type UnetVariant } from './unetVariant';
 import { BUILD_STAMP, enforceCacheLimit, touchEntry } from './buildCache';
@@ -191,14 +191,19 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
 
 /**
  * The UNet graph `o.unet` asks for in the built folder, written beside the plain one the first time from the
- * checkpoint's tensor headers.
+ * checkpoint's tensor headers. Where LoRAs changed the UNet, the variant computes their weights as the plain graph
+ * does, and weights it derives from them (int8) start from the merged floats.
  */
 async function unetGraph(o: BuildOptions, p: Prepared, built: BuiltFolder, loras: readonly LoraApply[]): Promise<string> {
   const v = o.unet ?? {};
   if (v.precision === 'int8' && o.fp16) throw new UnsupportedCheckpointError(`${p.checkpoint}: int8 UNet graphs are for the CPU provider's fp32 builds, not fp16`);
-  return ensureUnetVariant(join(built.dir, 'unet', 'model.onnx'), v, () => {
-    o.onStage?.('building the UNet variant');
-    return buildUnet(p.tensors, { heads: p.cfg?.unetHeads, fp16: o.fp16, tokenMerging: v.tokenMerging, int8: v.precision === 'int8' });
+  const loraUnet = loras.some((l) => l.unet !== 0) && !built.parts.unet?.linked;
+  return ensureUnetVariant(join(built.dir, 'unet', 'model.onnx'), v, {
+    build: () => {
+      o.onStage?.('building the UNet variant');
+      return buildUnet(p.tensors, { heads: p.cfg?.unetHeads, fp16: o.fp16, tokenMerging: v.tokenMerging, int8: v.precision === 'int8' });
+    },
+    ...(loraUnet ? { merged: async () => (await mergeLoras(p.tensors, loras, { isSd2: p.detection.family === 'sd2' })).tensors } : {}),
   });
 }
 

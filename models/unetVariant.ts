@@ -47,16 +47,56 @@ function recordOf(dir: string, t: onnx.ITensorProto): TensorRecord {
   };
 }
 
+/** How to make a variant: its graph, and (LoRA folders) the merged weights a derived weight starts from. */
+export interface VariantSource {
+  /** The variant's graph, built from the checkpoint's tensor headers. */
+  build: () => BuiltPart;
+  /**
+   * Where LoRAs changed the UNet: its weights W + ΔW as merged records (models/lora.ts mergeLoras), which the
+   * plain graph computes with nodes (loraGraph.ts) instead of storing; a weight derived from one (int8) reads them.
+   */
+  merged?: () => Promise<ReadonlyMap<string, TensorRecord>>;
+}
+
+/** The nodes of `graph` that compute `names` from initializers, with those initializers, in graph order. */
+function producers(graph: onnx.IGraphProto, names: readonly string[]): { nodes: onnx.INodeProto[]; initializers: onnx.ITensorProto[] } {
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const byOutput = new Map<string, onnx.INodeProto>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) byOutput.set(o, n);
+  const nodes = new Set<onnx.INodeProto>();
+  const used = new Map<string, onnx.ITensorProto>();
+  const todo = [...names];
+  while (todo.length) {
+    const name = todo.pop()!;
+    const init = inits.get(name);
+    if (init) used.set(name, init);
+    const node = byOutput.get(name);
+    if (init || !node) {
+      if (!init && name !== '') throw new Error(`${name}: neither a weight nor computed from weights in the plain UNet graph`);
+      continue;
+    }
+    if (nodes.has(node)) continue;
+    nodes.add(node);
+    todo.push(...(node.input ?? []));
+  }
+  return { nodes: (graph.node ?? []).filter((n) => nodes.has(n)), initializers: [...used.values()] };
+}
+
 /**
  * Writes `part` (a UNet built from the same checkpoint as `plainModel`) as the variant `tag` beside it, atomically.
- * Returns the variant's model path.
+ * Weights the plain graph computes (a LoRA's W + ΔW) are computed the same way in the variant: those nodes and
+ * their inputs are carried over. Returns the variant's model path.
  */
-export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag: string): Promise<string> {
+export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag: string, merged?: VariantSource['merged']): Promise<string> {
   const dir = dirname(plainModel);
+  const plainGraph = decodeModel(readFileSync(plainModel)).graph ?? {};
   const plain = new Map<string, onnx.ITensorProto>();
-  for (const t of decodeModel(readFileSync(plainModel)).graph?.initializer ?? []) if (t.externalData?.length) plain.set(t.name ?? '', t);
+  for (const t of plainGraph.initializer ?? []) if (t.externalData?.length) plain.set(t.name ?? '', t);
   const model = decodeModel(part.g.toBytes());
-  const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const graph = model.graph!;
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const computed: string[] = [];
+  let mergedRecords: ReadonlyMap<string, TensorRecord> | undefined;
   const dataName = `weights.${tag}.bin`;
   const data = await AtomicFile.create(join(dir, dataName), { durable: false });
   const reader = new TensorReader();
@@ -67,15 +107,20 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
       const proto = inits.get(e.name);
       if (!proto) throw new Error(`initializer ${e.name} vanished from the graph`);
       const source = plain.get(e.derive?.from ?? e.name);
-      if (!source) throw new Error(`${plainModel}: has no weight ${e.derive?.from ?? e.name} (built by another version?)`);
+      if (!e.derive && !source) {
+        computed.push(e.name);
+        continue;
+      }
       if (!e.derive) {
-        proto.dims = source.dims;
-        proto.dataType = source.dataType;
-        proto.externalData = source.externalData;
+        proto.dims = source!.dims;
+        proto.dataType = source!.dataType;
+        proto.externalData = source!.externalData;
       } else {
         // A weight's int8 values and its scales come one after the other: its floats are read once for both.
         if (last?.from !== e.derive.from) {
-          const rec = recordOf(dir, source);
+          let rec = source ? recordOf(dir, source) : undefined;
+          if (!rec && merged) rec = (mergedRecords ??= await merged()).get(e.derive.from);
+          if (!rec) throw new Error(`${plainModel}: has no weight ${e.derive.from} (built by another version?)`);
           last = { from: e.derive.from, values: (await reader.read(rec, 'F32')) as Float32Array, shape: rec.shape };
         }
         const values = deriveWeight(e.derive, last.values, last.shape);
@@ -89,6 +134,12 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
       }
       proto.rawData = undefined as unknown as Uint8Array;
       proto.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    }
+    if (computed.length) {
+      const carried = producers(plainGraph, computed);
+      const drop = new Set(computed);
+      graph.initializer = [...(graph.initializer ?? []).filter((t) => !drop.has(t.name ?? '')), ...carried.initializers];
+      graph.node = [...carried.nodes, ...(graph.node ?? [])];
     }
     // The data goes in place first, so a model file that exists always points at complete data.
     if (offset > 0) await data.commit();
@@ -107,10 +158,13 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
   return path;
 }
 
-/** The variant's model path, building it with `build` when it is not there yet. */
-export async function ensureUnetVariant(plainModel: string, v: UnetVariant, build: () => BuiltPart): Promise<string> {
+/** The variant's model path, building it when it is not there yet. */
+export async function ensureUnetVariant(plainModel: string, v: UnetVariant, source: VariantSource): Promise<string> {
   const tag = unetVariantTag(v);
   if (!tag) return plainModel;
   const path = unetVariantPath(plainModel, v);
-  return existsSync(path) ? path : writeUnetVariant(build(), plainModel, tag);
+  return existsSync(path) ? path : writeUnetVariant(source.build(), plainModel, tag, source.merged);
 }
+
+/** A variant's own files in a UNet folder (`model.<tag>.onnx`, `weights.<tag>.bin`): a LoRA folder makes its own. */
+export const isUnetVariantFile = (name: string): boolean => /^model\.[^.]+\.onnx$|^weights\.[^.]+\.bin$/.test(name);

@@ -97,6 +97,8 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   // A1111 infotext_to_setting_name_mapping: these keys set options, not processing fields.
   const tome = toNum(f['Token merging ratio']);
   if (tome !== undefined) overrides.token_merging_ratio = tome;
+  const tomeHr = toNum(f['Token merging ratio hr']);
+  if (tomeHr !== undefined) overrides.token_merging_ratio_hr = tomeHr;
   const ngms = toNum(f['NGMS']);
   if (ngms !== undefined) overrides.s_min_uncond = ngms;
   if (f['NGMS all steps'] === 'True') overrides.s_min_uncond_all = true;

@@ -31,8 +31,9 @@ export interface ImageFacts {
   trailing?: Array<[string, InfotextValue]>;
   /** The hires fix's entries ("Hires upscale", "Hires steps", …) in A1111's insertion order, after the extras. */
   hires?: Array<[string, InfotextValue]>;
-  /** The token merging ratio the UNet ran with (absent or 0: none). */
-  tokenMergingRatio?: number;
+  /** The token merging ratio the UNet ran with (absent or 0: none), and the hires pass's. */
+  tokenMergingRatio?: number | undefined;
+  tokenMergingRatioHr?: number | undefined;
   /** Keys A1111 adds while sampling and decoding (NGMS, VAE Decoder): after the conditioning's keys. */
   sampling?: Array<[string, InfotextValue]>;
 }
@@ -60,6 +61,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
     ['Token merging ratio', f.tokenMergingRatio ? f.tokenMergingRatio : undefined],
+    ['Token merging ratio hr', f.tokenMergingRatioHr ? f.tokenMergingRatioHr : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
     ...(f.extra ?? []),
     ...(f.hires ?? []),

@@ -122,7 +122,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName: model.layout.name,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
-    samplerUsesEnsd: choice.usesEnsd, tokenMergingRatio, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
+    samplerUsesEnsd: choice.usesEnsd, tokenMergingRatio, tokenMergingRatioHr: hires?.tokenMergingRatio(), extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
     ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
     sampling: afterSamplingExtra(p, ngmsSkipped),
@@ -165,6 +165,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     // Hires fix: the second pass replaces the decode (skipped in the first pass: A1111 decodes what it has).
     const second = hires && sampled ? await hires.run({
       latents: result, n: p.batchSize, h, w, seeds, subseeds, firstModel: model, signal: batchSignal,
+      onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'),
       ...(p.save.beforeHighresFix ? { beforeUpscale: (imgs: RgbImage[]) => Promise.all(imgs.map((img, i) => out.intermediate(img, infotextOf(seeds[i]!, subseeds[i]!), names(seeds[i]!, i, first), '-before-highres-fix'))).then(() => undefined) } : {}),
       onStep: (i, denoised, hh, ww) => {
         job.progress(stepsRun + i + 1, totalRun, iter, p.nIter);

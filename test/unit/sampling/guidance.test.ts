@@ -63,6 +63,7 @@ describe('CFG scale 1 and NGMS (A1111 CFGDenoiser skip_uncond)', () => {
     assert.equal(uncondSkip(g({ cfgScale: 1 }), 0, 10), 'cfg1');
     assert.equal(uncondSkip(g({ cfgScale: 1, weights: [0.7, 0.3] }), 0, 10), 'cfg1');
     assert.equal(uncondSkip(g({ cfgScale: 1, weights: [1, 0.5] }), 0, 10), undefined, 'uncond·(1 − Σw) still matters');
+    assert.equal(uncondSkip(g({ cfgScale: 1, uncondNeeded: true }), 0, 10), undefined, 'CFG++ samplers step along the uncond prediction');
     assert.deepEqual([0, 1, 2, 3].map((call) => uncondSkip(g({ sMinUncond: 3 }), call, 2)), [undefined, 'ngms', undefined, 'ngms']);
     assert.deepEqual([0, 1].map((call) => uncondSkip(g({ sMinUncond: 3, sMinUncondAll: true }), call, 2)), ['ngms', 'ngms']);
     assert.equal(uncondSkip(g({ sMinUncond: 3 }), 1, 3), undefined, 'σ must be below s_min_uncond');
