@@ -73,7 +73,10 @@ async function applyInfotext(api: ApiContext, v: Values, set: Set<string>): Prom
 async function overrides(api: ApiContext, v: Values, p: Img2ImgParams): Promise<void> {
   const o = { ...api.options.jobOptions(), ...((v.override_settings as Values | null) ?? {}) } as Values;
   const out: NonNullable<Img2ImgParams['override_settings']> = {};
-  const keys = ['img2img_fix_steps', 'randn_source', 'eta_noise_seed_delta', 'inpainting_mask_weight', 'CLIP_stop_at_last_layers', 'pad_cond_uncond'] as const;
+  const keys = [
+    'img2img_fix_steps', 'randn_source', 'eta_noise_seed_delta', 'inpainting_mask_weight', 'CLIP_stop_at_last_layers', 'pad_cond_uncond',
+    'token_merging_ratio', 'token_merging_ratio_hr', 's_min_uncond', 's_min_uncond_all', 'sd_vae_decode_method', 'sd_vae_encode_method',
+  ] as const;
   for (const k of keys) if (o[k] !== undefined && o[k] !== null) Object.assign(out, { [k]: o[k] });
   p.override_settings = out;
   if (p.initial_noise_multiplier === undefined && typeof o.initial_noise_multiplier === 'number') p.initial_noise_multiplier = o.initial_noise_multiplier;
@@ -143,6 +146,8 @@ export async function toDaemonParams(api: ApiContext, body: unknown, img2img: bo
   } else {
     softInpainting((v.alwayson_scripts as Values | null) ?? {});
   }
+  // A1111's `s_min_uncond` field (None: the option, which override_settings / the daemon setting give).
+  if (typeof v.s_min_uncond === 'number') p.s_min_uncond = v.s_min_uncond;
   await overrides(api, v, p);
   return { params: p, values: v, styles: styleNames.filter((s): s is string => typeof s === 'string') };
 }

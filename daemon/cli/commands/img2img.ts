@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DaemonSettings, Img2ImgParams, ResizeMode, VaeMethod } from '../../protocol';
+import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
 import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { readBackends } from '../../settings';
 import { aestheticFlags, aestheticFromFlags } from '../aestheticFlags';
+import { speedFlags, speedParamsFromFlags, speedSettingsFromFlags } from '../speedFlags';
 
 const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
@@ -77,13 +78,7 @@ const flags: Record<string, FlagSpec> = {
   backend: { kind: 'string', help: 'run on this backend only (a name from --backends); default: the least busy one with the model' },
   backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
   vae: { kind: 'string', help: 'VAE for a checkpoint file: a VAE file, a name in <models root>/VAE, None (its own) or Automatic (default: SD_STUDIO_VAE, else Automatic)' },
-  'token-merging-ratio': { kind: 'number', help: 'token merging (ToMe) ratio 0..0.9: faster, a little less detail (default 0 = off; checkpoint files)' },
-  's-min-uncond': { kind: 'number', help: 'negative guidance minimum sigma (NGMS): skip the negative prompt on every other step below this noise level (default 0 = off)' },
-  'ngms-all-steps': { kind: 'boolean', help: 'with --s-min-uncond: skip on every step below it, not every other one' },
-  'vae-decode': { kind: 'string', help: 'VAE type for decode: full (default) | taesd (tiny autoencoder: much faster, softer)' },
-  'vae-encode': { kind: 'string', help: 'VAE type for encode: full (default) | taesd' },
-  'vae-tiling': { kind: 'string', help: 'tiled VAE decode/encode: auto (default: images over 1024×1024) | on | off' },
-  'unet-precision': { kind: 'string', help: 'UNet arithmetic for checkpoint files: fp32 (default) | int8 (faster on CPUs with VNNI; check quality by eye)' },
+  ...speedFlags,
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
@@ -107,14 +102,6 @@ function maskedContent(v: string): 0 | 1 | 2 | 3 {
   if (m === undefined) throw new UsageError(`--inpainting-fill: expected 0-3 or ${Object.keys(FILL_NAMES).join(', ')}, got "${v}"`);
   return m;
 }
-
-function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
-  const m = allowed.find((a) => a === v.toLowerCase());
-  if (!m) throw new UsageError(`--${flag}: expected ${allowed.join(' or ')}, got "${v}"`);
-  return m;
-}
-
-const vaeMethod = (flag: string, v: string): VaeMethod => (oneOf(flag, v, ['full', 'taesd'] as const) === 'taesd' ? 'TAESD' : 'Full');
 
 /** Flags → A1111 field names (explicit flags override the infotext's values). */
 export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2ImgParams {
@@ -200,11 +187,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   if (typeof f['filename-pattern'] === 'string') o.samples_filename_pattern = f['filename-pattern'];
   put('styles', f.style);
   if (f['no-grid']) p.do_not_save_grid = true;
-  if (f['token-merging-ratio'] !== undefined) o.token_merging_ratio = f['token-merging-ratio'] as number;
-  put('s_min_uncond', f['s-min-uncond']);
-  if (f['ngms-all-steps'] === true) o.s_min_uncond_all = true;
-  if (typeof f['vae-decode'] === 'string') o.sd_vae_decode_method = vaeMethod('vae-decode', f['vae-decode']);
-  if (typeof f['vae-encode'] === 'string') o.sd_vae_encode_method = vaeMethod('vae-encode', f['vae-encode']);
+  speedParamsFromFlags(f, p, o);
   if (Object.keys(o).length) p.override_settings = o;
   const aesthetic = aestheticFromFlags(f);
   if (aesthetic) p.aesthetic = { ...p.aesthetic, ...aesthetic };
@@ -227,9 +210,7 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
   }
   // A path (anything with a folder part or an existing file) goes as an absolute path; names stay names.
   if (typeof f.vae === 'string') s.sdVae = /[/\\]/.test(f.vae) || existsSync(f.vae) ? resolve(f.vae) : f.vae;
-  if (typeof f['unet-precision'] === 'string') s.unetPrecision = oneOf('unet-precision', f['unet-precision'], ['fp32', 'int8'] as const);
-  if (typeof f['vae-tiling'] === 'string') s.vaeTiling = oneOf('vae-tiling', f['vae-tiling'], ['auto', 'on', 'off'] as const);
-  return s;
+  return { ...s, ...speedSettingsFromFlags(f) };
 }
 
 /** Where the base settings come from: an infotext, or an image whose PNG info the daemon reads. */

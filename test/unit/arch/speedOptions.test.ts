@@ -1,7 +1,7 @@
 // The speed options through the img2img pipeline on the tiny single-file checkpoint: VAE type TAESD for decode and
 // encode (A1111's "VAE Decoder"/"VAE Encoder" keys, image size), a missing TAESD file named in the error, token
-// merging (its own UNet graph beside the plain one, "Token merging ratio"), NGMS, and the int8 UNet variant —
-// each written to the infotext and read back by the infotext parser.
+// merging (its own UNet graph beside the plain one, "Token merging ratio", the hires pass's "Token merging ratio
+// hr"), NGMS, and the int8 UNet variant — each written to the infotext and read back by the infotext parser.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -86,6 +86,19 @@ describe('speed options in img2img (tiny checkpoint)', () => {
     assert.ok(layout.parts.unet!.endsWith('model.tome.onnx'));
     assert.ok(existsSync(join(dirname(layout.parts.unet!), 'model.onnx')));
     assert.equal(paramsFromInfotext(tome.result.images[0]!.infotext).params.override_settings?.token_merging_ratio, 0.5);
+  });
+
+  it('hires fix: the second pass merges at "Token merging ratio hr" (its own, else the first pass\'s); NGMS in both passes', async () => {
+    const hires = { init_images: [], enable_hr: true, hr_scale: 2, hr_second_pass_steps: 2, denoising_strength: 0.5, steps: 2 } as const;
+    const same = await run({ ...hires, override_settings: { token_merging_ratio: 0.5 } });
+    assert.equal(same.fields['Token merging ratio'], '0.5');
+    assert.equal(same.fields['Token merging ratio hr'], '0.5');
+    assert.deepEqual([same.result.images[0]!.width, same.result.images[0]!.height], [128, 128]);
+    const own = await run({ ...hires, s_min_uncond: 100, override_settings: { token_merging_ratio_hr: 0.3 } });
+    assert.equal(own.fields['Token merging ratio'], undefined, 'the first pass did not merge');
+    assert.equal(own.fields['Token merging ratio hr'], '0.3');
+    assert.equal(own.fields['NGMS'], '100');
+    assert.equal(paramsFromInfotext(own.result.images[0]!.infotext).params.override_settings?.token_merging_ratio_hr, 0.3);
   });
 
   it('int8 UNet (with token merging): the variant builds and runs, close to but not the fp32 image', async () => {
