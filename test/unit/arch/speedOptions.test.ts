@@ -89,7 +89,7 @@ describe('speed options in img2img (tiny checkpoint)', () => {
   });
 
   it('hires fix: the second pass merges at "Token merging ratio hr" (its own, else the first pass\'s); NGMS in both passes', async () => {
-    const hires = { init_images: [], enable_hr: true, hr_scale: 2, hr_second_pass_steps: 2, denoising_strength: 0.5, steps: 2 } as const;
+    const hires: Img2ImgParams = { init_images: [], enable_hr: true, hr_scale: 2, hr_second_pass_steps: 2, denoising_strength: 0.5, steps: 2 };
     const same = await run({ ...hires, override_settings: { token_merging_ratio: 0.5 } });
     assert.equal(same.fields['Token merging ratio'], '0.5');
     assert.equal(same.fields['Token merging ratio hr'], '0.5');
