@@ -44,6 +44,12 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
   ['Hires negative prompt', 'Hires fix: second-pass negative prompt'],
   ['Hires CFG Scale', 'Hires fix: second-pass CFG scale'],
   ['Hires checkpoint', 'Hires fix: second-pass checkpoint'],
+  ['Token merging ratio', 'Token merging (ToMe) 0..0.9: faster, a little less detail (checkpoint files)'],
+  ['Token merging ratio hr', 'Hires fix: token merging ratio of the second pass'],
+  ['NGMS', 'Negative Guidance minimum sigma: below it every other step skips the negative prompt'],
+  ['NGMS all steps', 'With NGMS: skip on every step below it (True)'],
+  ['VAE Decoder', 'VAE type for decode: Full or TAESD'],
+  ['VAE Encoder', 'VAE type for encode: Full or TAESD'],
   ['Aesthetic embedding', 'Aesthetic gradients: an embedding from aesthetic_embeddings/ (NAME of NAME.pt)'],
   ['Aesthetic weight', 'Aesthetic gradients: 0..1, how much of the tuned text model\'s conditioning is mixed in (0.9)'],
   ['Aesthetic steps', 'Aesthetic gradients: Adam steps tuning the CLIP text model (5)'],
@@ -57,6 +63,9 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
 /** Values of parameter keys that have a fixed set (samplers and schedules come from the env). */
 export const ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
   RNG: ['GPU', 'CPU', 'NV'],
+  'VAE Decoder': ['Full', 'TAESD'],
+  'VAE Encoder': ['Full', 'TAESD'],
+  'NGMS all steps': ['True', 'False'],
   'Masked content': ['fill', 'original', 'latent noise', 'latent nothing'],
   'Inpaint area': ['Whole picture', 'Only masked'],
   'Aesthetic slerp': ['True', 'False'],
