@@ -95,12 +95,10 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   // A1111 infotext_to_setting_name_mapping: these keys set options, not processing fields.
-  const tome = toNum(f['Token merging ratio']);
-  if (tome !== undefined) overrides.token_merging_ratio = tome;
-  const tomeHr = toNum(f['Token merging ratio hr']);
-  if (tomeHr !== undefined) overrides.token_merging_ratio_hr = tomeHr;
-  const ngms = toNum(f['NGMS']);
-  if (ngms !== undefined) overrides.s_min_uncond = ngms;
+  for (const [key, setting] of [['Token merging ratio', 'token_merging_ratio'], ['Token merging ratio hr', 'token_merging_ratio_hr'], ['NGMS', 's_min_uncond']] as const) {
+    const v = toNum(f[key]);
+    if (v !== undefined) overrides[setting] = v;
+  }
   if (f['NGMS all steps'] === 'True') overrides.s_min_uncond_all = true;
   for (const [key, setting] of [['VAE Decoder', 'sd_vae_decode_method'], ['VAE Encoder', 'sd_vae_encode_method']] as const) {
     const v = f[key];
