@@ -132,6 +132,27 @@ export interface DaemonSettings {
   /** A1111 "SDXL high aesthetic score" (6) for prompts / "SDXL low aesthetic score" (2.5) for negative prompts: the refiner's conditioning. */
   sdxlRefinerHighAestheticScore: number;
   sdxlRefinerLowAestheticScore: number;
+  /**
+   * A1111 "Token merging ratio" 0..0.9 (ToMe for SD on the self-attention of the highest-resolution UNet blocks,
+   * infotext "Token merging ratio"); 0 = off. Single-file checkpoints only (the graph is ours to build).
+   */
+  tokenMergingRatio: number;
+  /** A1111 "Negative Guidance minimum sigma" (s_min_uncond, infotext "NGMS"); 0 = off. */
+  sMinUncond: number;
+  /** A1111 "VAE type for decode": the full VAE, or TAESD (`<modelsRoot>/VAE-approx/taesd_decoder.*`), infotext "VAE Decoder". */
+  vaeDecodeMethod: VaeMethod;
+  /** A1111 "VAE type for encode": the full VAE, or TAESD (`<modelsRoot>/VAE-approx/taesd_encoder.*`), infotext "VAE Encoder". */
+  vaeEncodeMethod: VaeMethod;
+  /**
+   * Tiled VAE decode/encode (overlapping tiles cross-faded; bounded memory for large images): 'auto' tiles images
+   * over 1024×1024 pixels, 'on' always, 'off' never.
+   */
+  vaeTiling: 'auto' | 'on' | 'off';
+  /**
+   * UNet arithmetic for single-file checkpoints: fp32, or int8 (weights quantised per output channel, activations
+   * quantised at run time: faster on CPUs with VNNI, slightly different images). Folders run as exported.
+   */
+  unetPrecision: 'fp32' | 'int8';
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -161,6 +182,9 @@ export interface BackendConfig {
   /** "USER:PASS" (HTTP basic auth, A1111's --api-auth) or "Bearer TOKEN". */
   auth?: string;
 }
+
+/** A1111's VAE types for decode/encode ("Full" or "TAESD"). */
+export type VaeMethod = 'Full' | 'TAESD';
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
 export interface SettingsUpdateParams {
@@ -292,6 +316,13 @@ export interface Img2ImgParams {
    * `defaultFaceRestorer` setting) on each decoded image before the inpaint composite; infotext "Face restoration".
    */
   restore_faces?: boolean;
+  /**
+   * A1111 "Negative Guidance minimum sigma" (infotext "NGMS"): below this noise level every other model call runs
+   * without the negative prompt. 0 = off; absent: override_settings, then the setting.
+   */
+  s_min_uncond?: number;
+  /** A1111 token merging ratio for this job (wins over override_settings and the setting); 0 or absent: those decide. */
+  token_merging_ratio?: number;
   /** A1111's Soft inpainting (built-in extension); absent or `enabled: false` = off. */
   soft_inpainting?: SoftInpaintingParams;
   /**
@@ -333,8 +364,9 @@ export interface Img2ImgParams {
    * `pad_cond_uncond` = "Pad prompt/negative prompt", default false: pad cond/uncond of different chunk counts
    * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True"),
    * `face_restoration_model` ("CodeFormer" or "GFPGAN") and `code_former_weight` (0..1, default 0.5) for restore_faces,
-   * `sd_vae` = "SD VAE" for this job, and A1111's saving options (`SaveOverrides`: samples_format, jpeg_quality,
-   * webp_lossless, save_txt, grid_save, filename patterns, save_images_before_*, img2img_color_correction).
+   * `sd_vae` = "SD VAE" for this job, A1111's saving options (`SaveOverrides`: samples_format, jpeg_quality,
+   * webp_lossless, save_txt, grid_save, filename patterns, save_images_before_*, img2img_color_correction), and the
+   * speed options below.
    */
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
@@ -343,6 +375,17 @@ export interface Img2ImgParams {
     sdxl_crop_top: number; sdxl_crop_left: number; sdxl_refiner_low_aesthetic_score: number; sdxl_refiner_high_aesthetic_score: number;
     /** A1111 "Refiner switch by sampling steps" (infotexts before v1.8.0): switch after that share of the steps, not of the noise schedule. */
     refiner_switch_by_sample_steps: boolean;
+    /** "Token merging ratio" 0..0.9 (0 = off). */
+    token_merging_ratio: number;
+    /** "Token merging ratio for high-res pass" (txt2img hires fix; 0 = the first pass's ratio). */
+    token_merging_ratio_hr: number;
+    /** "Negative Guidance minimum sigma" (as the top-level `s_min_uncond`, which wins). */
+    s_min_uncond: number;
+    /** "NGMS all steps": skip the uncond pass on every call below s_min_uncond, not every other one. */
+    s_min_uncond_all: boolean;
+    /** "VAE type for decode" / "VAE type for encode". */
+    sd_vae_decode_method: VaeMethod;
+    sd_vae_encode_method: VaeMethod;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];
@@ -485,9 +528,27 @@ export interface SamplerInfo {
   defaultScheduler: string;
 }
 
+/**
+ * A one-click preset for a family of few-step checkpoints (LCM, Turbo, Lightning, Hyper-SD — ordinary SD files):
+ * the sampler, schedule, steps and CFG scale their authors recommend, in A1111's names.
+ */
+export interface FewStepPreset {
+  name: string;
+  /** Which checkpoints or LoRAs it is for. */
+  models: string;
+  sampler_name: string;
+  scheduler: string;
+  steps: number;
+  cfg_scale: number;
+  /** The ranges that also work, as the model cards put them. */
+  note: string;
+}
+
 export interface SamplersListResult {
   samplers: SamplerInfo[];
   schedulers: string[];
+  /** Few-step model presets (the panels' preset buttons, `.sdprompt` completions). */
+  presets: FewStepPreset[];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     sdxlCropLeft: 0,
     sdxlRefinerHighAestheticScore: 6,
     sdxlRefinerLowAestheticScore: 2.5,
+    tokenMergingRatio: 0,
+    sMinUncond: 0,
+    vaeDecodeMethod: 'Full',
+    vaeEncodeMethod: 'Full',
+    vaeTiling: 'auto',
+    unetPrecision: env.SD_STUDIO_UNET_PRECISION === 'int8' ? 'int8' : 'fp32',
   };
 }
 

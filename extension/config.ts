@@ -74,6 +74,12 @@ export interface SdStudioConfig {
   sdxlCropLeft: number;
   sdxlRefinerHighAestheticScore: number;
   sdxlRefinerLowAestheticScore: number;
+  tokenMergingRatio: number;
+  sMinUncond: number;
+  vaeDecodeMethod: DaemonSettings['vaeDecodeMethod'];
+  vaeEncodeMethod: DaemonSettings['vaeEncodeMethod'];
+  vaeTiling: DaemonSettings['vaeTiling'];
+  unetPrecision: DaemonSettings['unetPrecision'];
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -88,6 +94,7 @@ const DAEMON_KEYS = [
   'backends',
   'cacheLimitGB',
   'sdxlCropTop', 'sdxlCropLeft', 'sdxlRefinerHighAestheticScore', 'sdxlRefinerLowAestheticScore',
+  'tokenMergingRatio', 'sMinUncond', 'vaeDecodeMethod', 'vaeEncodeMethod', 'vaeTiling', 'unetPrecision',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {

@@ -2,12 +2,12 @@
 import * as ort from 'onnxruntime-node';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export type ElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
+export type ElementType = 'float32' | 'float16' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
 
 /** A tensor as the daemon holds it: typed array + dims. float16 travels as raw IEEE bits in a Uint16Array. */
 export interface HostTensor {
   type: ElementType;
-  data: Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
   dims: number[];
 }
 
@@ -36,14 +36,18 @@ export interface SessionSettings {
   memory?: SessionMemory;
 }
 
-/** ONNX Runtime memory options; each trades memory against speed. */
+/** ONNX Runtime memory options; each costs or saves memory against speed (measured: `npm run bench -- memory`). */
 export interface SessionMemory {
+  /** Pre-packed copies of constant GEMM/Conv weights (faster kernels, a second copy of those weights). */
+  prepacking?: boolean;
   /**
    * The CPU arena keeps a session's activation memory between runs instead of returning it. Off, the UNet's GBs of
    * activations are given back before the VAE decodes (SDXL at 1024²: the arenas of UNet, VAE encoder and decoder
    * would otherwise add up).
    */
   arena?: boolean;
+  /** Memory-pattern planning of activations. */
+  memPattern?: boolean;
 }
 
 const providerNames: Record<ExecutionProvider, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu' };
@@ -57,12 +61,15 @@ function specsOf(meta: readonly ort.InferenceSession.ValueMetadata[], names: rea
 }
 
 async function createOne(path: string, settings: SessionSettings, provider: ExecutionProvider): Promise<ort.InferenceSession> {
+  const m = settings.memory ?? {};
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: provider === 'cpu' ? ['cpu'] : [providerNames[provider]],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
-    ...(settings.memory?.arena === false ? { enableCpuMemArena: false } : {}),
+    ...(m.arena === false ? { enableCpuMemArena: false } : {}),
+    ...(m.memPattern === false ? { enableMemPattern: false } : {}),
+    ...(m.prepacking === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
   return ort.InferenceSession.create(path, options);
 }

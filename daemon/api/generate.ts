@@ -75,6 +75,7 @@ async function overrides(api: ApiContext, v: Values, p: Img2ImgParams): Promise<
   const keys = [
     'img2img_fix_steps', 'randn_source', 'eta_noise_seed_delta', 'inpainting_mask_weight', 'CLIP_stop_at_last_layers', 'pad_cond_uncond',
     'sdxl_crop_top', 'sdxl_crop_left', 'sdxl_refiner_low_aesthetic_score', 'sdxl_refiner_high_aesthetic_score', 'refiner_switch_by_sample_steps',
+    'token_merging_ratio', 'token_merging_ratio_hr', 's_min_uncond', 's_min_uncond_all', 'sd_vae_decode_method', 'sd_vae_encode_method',
   ] as const;
   for (const k of keys) if (o[k] !== undefined && o[k] !== null) Object.assign(out, { [k]: o[k] });
   p.override_settings = out;
@@ -150,6 +151,8 @@ export async function toDaemonParams(api: ApiContext, body: unknown, img2img: bo
     p.refiner_checkpoint = v.refiner_checkpoint;
     if (typeof v.refiner_switch_at === 'number') p.refiner_switch_at = v.refiner_switch_at;
   }
+  // A1111's `s_min_uncond` field (None: the option, which override_settings / the daemon setting give).
+  if (typeof v.s_min_uncond === 'number') p.s_min_uncond = v.s_min_uncond;
   await overrides(api, v, p);
   return { params: p, values: v, styles: styleNames.filter((s): s is string => typeof s === 'string') };
 }

@@ -15,9 +15,16 @@ export interface JobOptions {
   initial_noise_multiplier: number;
   inpainting_mask_weight: number;
   pad_cond_uncond: boolean;
+  /** "Token merging ratio for high-res pass" (0: the first pass's) and "NGMS all steps". */
+  token_merging_ratio_hr: number;
+  s_min_uncond_all: boolean;
 }
 
-const JOB_DEFAULTS: JobOptions = { CLIP_stop_at_last_layers: 1, initial_noise_multiplier: 1, inpainting_mask_weight: 1, pad_cond_uncond: false };
+const JOB_DEFAULTS: JobOptions = {
+  CLIP_stop_at_last_layers: 1, initial_noise_multiplier: 1, inpainting_mask_weight: 1, pad_cond_uncond: false, token_merging_ratio_hr: 0, s_min_uncond_all: false,
+};
+
+const vaeType = (v: Value): 'Full' | 'TAESD' | undefined => (v === 'Full' || v === 'TAESD' ? v : undefined);
 
 /** What SD Studio always does: PNG with the infotext in a `parameters` chunk, under A1111's numbered names. */
 const FIXED: Record<string, Value> = { samples_save: true, samples_format: 'png', enable_pnginfo: true, save_images_add_number: true };
@@ -38,6 +45,10 @@ const SETTING_KEYS: Record<string, { get(s: DaemonSettings): Value; set(v: Value
   eta_noise_seed_delta: { get: (s) => s.etaNoiseSeedDelta, set: (v) => (typeof v === 'number' ? { etaNoiseSeedDelta: Math.trunc(v) } : undefined) },
   ESRGAN_tile: { get: (s) => s.upscalerTileSize, set: (v) => (typeof v === 'number' ? { upscalerTileSize: Math.trunc(v) } : undefined) },
   ESRGAN_tile_overlap: { get: (s) => s.upscalerTileOverlap, set: (v) => (typeof v === 'number' ? { upscalerTileOverlap: Math.trunc(v) } : undefined) },
+  token_merging_ratio: { get: (s) => s.tokenMergingRatio, set: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? { tokenMergingRatio: v } : undefined) },
+  s_min_uncond: { get: (s) => s.sMinUncond, set: (v) => (typeof v === 'number' && v >= 0 ? { sMinUncond: v } : undefined) },
+  sd_vae_decode_method: { get: (s) => s.vaeDecodeMethod, set: (v) => (vaeType(v) ? { vaeDecodeMethod: vaeType(v)! } : undefined) },
+  sd_vae_encode_method: { get: (s) => s.vaeEncodeMethod, set: (v) => (vaeType(v) ? { vaeEncodeMethod: vaeType(v)! } : undefined) },
   face_restoration_model: {
     get: (s) => (s.defaultFaceRestorer === 'codeformer' ? 'CodeFormer' : 'GFPGAN'),
     set: (v) => (v === 'CodeFormer' ? { defaultFaceRestorer: 'codeformer' } : v === 'GFPGAN' ? { defaultFaceRestorer: 'gfpgan' } : undefined),

@@ -1,6 +1,7 @@
 import { invalidParam } from '../errors';
 import { paramsFromInfotext } from '../infotext/pasteParams';
 import { samplerCatalog, schedulerNames } from '../sampling';
+import { FEW_STEP_PRESETS } from '../sampling/presets';
 import type { DaemonServer } from '../server';
 
 /** Jobs, settings, the sampler catalog and infotext parsing. */
@@ -22,7 +23,7 @@ export function registerCoreHandlers(server: DaemonServer): void {
     if (typeof params.settings !== 'object' || params.settings === null) throw invalidParam('settings', 'expected an object');
     return server.updateSettings(params.settings);
   });
-  server.onRequest('sd/samplers.list', () => ({ samplers: samplerCatalog(), schedulers: [...schedulerNames] }));
+  server.onRequest('sd/samplers.list', () => ({ samplers: samplerCatalog(), schedulers: [...schedulerNames], presets: [...FEW_STEP_PRESETS] }));
   server.onRequest('sd/infotext.parse', (params) => {
     if (typeof params.text !== 'string') throw invalidParam('text', 'expected the infotext as a string');
     return paramsFromInfotext(params.text);

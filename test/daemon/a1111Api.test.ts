@@ -146,6 +146,18 @@ describe('A1111 API: generation', () => {
     assert.match(badModel.json.errors, /model "nope" not found/);
   });
 
+  it('speed options: s_min_uncond (NGMS) as a field and per-job option, options for token merging, NGMS and the VAE types', async () => {
+    const ngms = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 3, s_min_uncond: 100, override_settings: { s_min_uncond_all: true } });
+    assert.match(JSON.parse(ngms.info).infotexts[0], /NGMS: 100, NGMS all steps: True/);
+    const set = { token_merging_ratio: 0.5, s_min_uncond: 2, sd_vae_decode_method: 'TAESD', sd_vae_encode_method: 'Full', token_merging_ratio_hr: 0.3 };
+    await api.ok('POST', '/sdapi/v1/options', set);
+    const opts = await api.ok('GET', '/sdapi/v1/options');
+    for (const [k, v] of Object.entries(set)) assert.equal(opts[k], v, k);
+    await api.ok('POST', '/sdapi/v1/options', { token_merging_ratio: 0, s_min_uncond: 0, sd_vae_decode_method: 'Full', token_merging_ratio_hr: 0 });
+    const bad = await api.call('POST', '/sdapi/v1/options', { sd_vae_decode_method: 'Tiny' });
+    assert.equal(bad.status, 422);
+  });
+
   it('progress reports the running job with a preview; interrupt ends it keeping what is done; skip moves on', async () => {
     const idle = await api.ok('GET', '/sdapi/v1/progress');
     assert.equal(idle.progress, 0);

@@ -189,6 +189,37 @@ describe('LoRA through checkpoints and the pipeline', () => {
     assert.deepEqual(readdirSync(join(env.root, 'Lora', 'styles')), loraBefore);
   });
 
+  it('UNet variants of a LoRA folder keep the LoRA: token merging at ratio 0 reproduces PyTorch with the LoRA; int8 stays near it', async () => {
+    const onnx = join(env.cache, 'onnx');
+    const ref = await io('lora-sd1.io.safetensors');
+    const unetIo = await io('unet-sd1.io.safetensors');
+    const base = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, unet: { tokenMerging: true } });
+    const tome = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { tokenMerging: true } });
+    const int8 = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { precision: 'int8' } });
+    assert.ok(tome.unet.endsWith('model.tome.onnx') && int8.unet.endsWith('model.int8.onnx'));
+    assert.notEqual(statSync(tome.unet).ino, statSync(base.unet).ino, 'the base\'s variant (no LoRA) is not linked into the LoRA folder');
+    const eps = async (model: string, ratio?: number): Promise<Float32Array> => {
+      const sm = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+      try {
+        const feeds: Record<string, ort.Tensor> = { sample: f32(unetIo.get('x')!), timestep: f32(unetIo.get('timesteps')!), encoder_hidden_states: f32(unetIo.get('context')!) };
+        if (ratio !== undefined) feeds.token_merging_ratio = new ort.Tensor('float64', Float64Array.of(ratio), [1]);
+        return (await sm.run(feeds)).out_sample!.data as Float32Array;
+      } finally {
+        await sm.release();
+      }
+    };
+    const want = ref.get('eps_lora')!.data as Float32Array;
+    const e = maxAbsDiff(await eps(tome.unet, 0), want);
+    report('LoRA folder, token-merging graph at ratio 0 vs PyTorch eps_lora', e, 2e-5);
+    assert.ok(e <= 2e-5);
+    // int8 of the merged weights: nearer PyTorch's eps with the LoRA than to its eps without.
+    const q = await eps(int8.unet);
+    const toLora = maxAbsDiff(q, want);
+    const toPlain = maxAbsDiff(q, unetIo.get('eps')!.data as Float32Array);
+    report('LoRA folder, int8 graph vs eps_lora (vs eps without LoRA)', toLora, toPlain);
+    assert.ok(toLora < toPlain, `int8 with LoRA ${toLora} vs without ${toPlain}`);
+  });
+
   it('sd-studio img2img: <lora:…:1> changes the image, <lora:…:0> does not; infotext "Lora hashes" and the prompt as written', async () => {
     const cliEnv = { SD_STUDIO_MODELS_ROOT: env.root, SD_STUDIO_CACHE_DIR: env.cache, SD_STUDIO_TOKENIZER: fixture('../clip-tokenizer') };
     const run = (prompt: string): string => {
