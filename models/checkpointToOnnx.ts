@@ -218,7 +218,9 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
  * does, and weights it derives from them (int8) start from the merged floats.
  */
 async function unetGraph(o: BuildOptions, p: Prepared, built: BuiltFolder, loras: readonly LoraApply[]): Promise<string> {
-  const v = o.unet ?? {};
+  // A1111 merges tokens at the highest resolution only (tomesd max_downsample 1), where SDXL UNets have no
+  // attention: their merging graph would be the plain one.
+  const v = { ...o.unet, ...(isSdxlFamily(p.detection.family) ? { tokenMerging: false } : {}) };
   if (v.precision === 'int8' && o.fp16) throw new UnsupportedCheckpointError(`${p.checkpoint}: int8 UNet graphs are for the CPU provider's fp32 builds, not fp16`);
   const loraUnet = loras.some((l) => l.unet !== 0) && !built.parts.unet?.linked;
   return ensureUnetVariant(join(built.dir, 'unet', 'model.onnx'), v, {

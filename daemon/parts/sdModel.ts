@@ -117,6 +117,9 @@ export class ModelManager {
       const m = await previous;
       const layout = await (await import('./checkpointModel')).modelLayout(dir, v, this.cacheLimitBytes?.());
       const file = requirePart(layout, 'unet');
+      this.noteTokenMerging(dir, m.kind, v);
+      // The same graph (SDXL: token merging changes nothing): keep its session.
+      if (file === requirePart(m.layout, 'unet')) return { ...m, layout, unetVariant: v.unet ?? {} };
       // The old graph goes first: two UNet sessions at once would double the memory peak.
       await this.pool.release(requirePart(m.layout, 'unet'));
       return { ...m, layout, unet: new Unet(await openSession(this.pool, file, sessionMemory(m.kind))), unetVariant: v.unet ?? {} };
@@ -127,6 +130,16 @@ export class ModelManager {
         void this.pool.disposeAll();
       }
     });
+  }
+
+  /**
+   * A1111 merges tokens at the highest resolution only (tomesd max_downsample 1), and SDXL UNets have no attention
+   * there: the ratio changes nothing (A1111 still writes it to the infotext, and so do we). Said, not left silent.
+   */
+  private noteTokenMerging(dir: string, kind: ModelKind, v: CheckpointVariant): void {
+    if (v.unet?.tokenMerging && kind !== 'sd') {
+      this.warn(`${dir}: token merging does nothing on SDXL models (A1111 merges at the highest resolution only, where SDXL's UNet has no attention); the image is the unmerged one, as in A1111`);
+    }
   }
 
   /** Releases the current model's sessions. */
@@ -140,6 +153,7 @@ export class ModelManager {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
       const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
+      this.noteTokenMerging(dir, layout.kind, variant);
       const memory = sessionMemory(layout.kind);
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part), memory);
       const first: PartName = layout.kind === 'sdxl-refiner' ? 'text_encoder_2' : 'text_encoder';
