@@ -16,6 +16,7 @@ import { registerApiHandlers } from './api';
 import { registerCacheHandlers } from './cache';
 import { registerInterrogateHandlers } from './interrogate';
 import { registerAestheticHandlers } from './aesthetic';
+import { registerGpuHandlers } from './gpu';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -37,5 +38,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerCacheHandlers(server, services);
   registerInterrogateHandlers(server, services);
   registerAestheticHandlers(server, services);
+  registerGpuHandlers(server);
   // <handlers>
 }
