@@ -8,7 +8,7 @@ import { TextEncoder } from './textEncoder';
 import { Unet } from './unet';
 import { VaeDecoder, VaeEncoder, type ImageEncoder, type LatentDecoder } from './vae';
 import type { LoraApply } from '../../models/lora';
-import { unetVariantTag, variantForProvider, type UnetVariant } from '../../models/unetVariant';
+import { FP16_PROVIDERS, unetVariantTag, variantForProvider, type UnetVariant } from '../../models/unetVariant';
 
 /**
  * How a checkpoint file is built: LoRAs merged in, the VAE (a file; false = the checkpoint's own), and the UNet
@@ -140,7 +140,7 @@ export class ModelManager {
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part));
       let [text, unet, dec] = await Promise.all([session('text_encoder'), session('unet'), session('vae_decoder')]);
-      if (variant.unet?.precision === 'fp16' && unet.provider === 'cpu') {
+      if (variant.unet?.precision === 'fp16' && !FP16_PROVIDERS.includes(unet.provider)) {
         // The GPU provider did not start (the pool said so): the fp16 graph would run on the CPU through casts.
         await pool.release(unet.path);
         variant = { ...variant, unet: { ...variant.unet, precision: 'fp32' } };
