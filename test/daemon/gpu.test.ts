@@ -8,16 +8,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { GpuInstallResult, GpuStatusResult } from '../../daemon/protocol';
 import { GPU_RUNTIME_PACKAGES } from '../../models/gpuRuntime/packages';
-import { fakeGpuNupkg, startFakeNuget, type FakeNuget } from '../fixtures/fakeNuget';
+import { fakeGpuNupkg, startConnectProxy, startFakeNuget, TEST_TLS, type FakeNuget } from '../fixtures/fakeNuget';
 import { CLI, tempDir } from './harness';
 
 const pkg = GPU_RUNTIME_PACKAGES[`${process.platform}/${process.arch}`];
 const version = (JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version;
 
+/** No proxy from the machine's environment reaches these tests: each says which it uses. */
+const NO_PROXIES = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', NO_PROXY: '', no_proxy: '' };
+
 /** The CLI as a child process, without blocking this process (it serves the feed). */
-function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SD_STUDIO_DATA_DIR: dataDir, SD_STUDIO_GPU_RUNTIME: '' } });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...NO_PROXIES, SD_STUDIO_DATA_DIR: dataDir, SD_STUDIO_GPU_RUNTIME: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -30,7 +33,7 @@ describe('GPU support: sd-studio gpu install / status', { skip: !pkg && `no GPU 
   const nupkg = fakeGpuNupkg(pkg?.files.map((f) => f.name) ?? []);
   const feeds: FakeNuget[] = [];
   after(() => Promise.all(feeds.map((f) => f.close())));
-  const feed = async (opts: { cuts?: number[]; publishedSha512?: string } = {}): Promise<FakeNuget> => {
+  const feed = async (opts: { cuts?: number[]; publishedSha512?: string; tls?: boolean } = {}): Promise<FakeNuget> => {
     const f = await startFakeNuget({ id: pkg!.id, version, nupkg, ...opts });
     feeds.push(f);
     return f;
@@ -48,11 +51,14 @@ describe('GPU support: sd-studio gpu install / status', { skip: !pkg && `no GPU 
     assert.equal(s.installed, null);
   });
 
-  it('resumes an interrupted download in the next run, installs beside libonnxruntime, and the next daemon loads it', async () => {
+  it('resumes an interrupted download in the next run (HTTPS through a CONNECT proxy), installs beside libonnxruntime, and the next daemon loads it', async () => {
     const dataDir = tempDir();
     // The first run's four attempts (one request and three in-call retries) all break.
-    const f = await feed({ cuts: [150_000, 10, 10, 10] });
-    const first = await cli(['gpu', 'install', '--feed', f.feed], dataDir);
+    const f = await feed({ cuts: [150_000, 10, 10, 10], tls: true });
+    const proxy = await startConnectProxy();
+    after(() => proxy.close());
+    const viaProxy = { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: TEST_TLS.cert };
+    const first = await cli(['gpu', 'install', '--feed', f.feed], dataDir, viaProxy);
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stderr, /interrupted at 0\.2 MB .*run the install again to resume/);
     const ranges = f.packageRequests.map((q) => q.range);
@@ -62,13 +68,14 @@ describe('GPU support: sd-studio gpu install / status', { skip: !pkg && `no GPU 
     const part = join(dataDir, 'gpu-runtime', 'downloads', `${pkg!.id.toLowerCase()}.${version}.nupkg.part`);
     const kept = statSync(part).size;
     assert.ok(kept >= 150_000 && kept < nupkg.length, `${kept} bytes kept`);
-    const second = await cli(['gpu', 'install', '--feed', f.feed, '--json'], dataDir);
+    const second = await cli(['gpu', 'install', '--feed', f.feed, '--json'], dataDir, viaProxy);
     assert.equal(second.code, 0, second.stderr);
     const r = JSON.parse(second.stdout) as GpuInstallResult;
     assert.equal(f.packageRequests[4]?.range, `bytes=${kept}-`, 'the next run resumes from the part');
     assert.equal(f.packageRequests[4]?.status, 206);
     assert.equal(r.resumedFrom, kept);
     assert.equal(r.transferred, nupkg.length - kept, 'only the rest was downloaded');
+    assert.ok(proxy.tunnels.length === f.packageRequests.length + 6 && proxy.tunnels.every((t) => t === new URL(f.feed).host), `every request went through the proxy's tunnel: ${proxy.tunnels.join(', ')}`);
     const bin = join(r.runtimeDir, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch);
     for (const lib of pkg!.files) assert.ok(existsSync(join(bin, lib.name)), lib.name);
     assert.ok(existsSync(join(bin, 'onnxruntime_binding.node')), 'the binding sits beside the provider libraries');

@@ -21,6 +21,8 @@ const LIBS = GPU_RUNTIME_PACKAGES['linux/x64']!.files.map((f) => f.name);
 const nupkg = fakeGpuNupkg(LIBS);
 const work = mkdtempSync(join(tmpdir(), 'sd-gpu-download-'));
 const servers: FakeNuget[] = [];
+/** No proxy from the machine's environment: the feed is on 127.0.0.1. */
+const env = {};
 after(() => Promise.all(servers.map((s) => s.close())));
 
 async function feed(opts: { cuts?: number[]; publishedSha512?: string } = {}): Promise<FakeNuget> {
@@ -30,23 +32,23 @@ async function feed(opts: { cuts?: number[]; publishedSha512?: string } = {}): P
 }
 
 async function specFor(s: FakeNuget, name: string) {
-  const ref = await resolveNugetPackage(s.feed, ID, '1.30.0');
+  const ref = await resolveNugetPackage(s.feed, ID, '1.30.0', undefined, env);
   return { url: ref.url, dest: join(work, name), size: ref.size, sha512: ref.sha512 };
 }
 
 test('the package is resolved from the feed: .nupkg URL, published SHA-512 and size (gzip registration leaf)', async () => {
   const s = await feed();
-  const ref = await resolveNugetPackage(s.feed, ID, '1.30.0');
+  const ref = await resolveNugetPackage(s.feed, ID, '1.30.0', undefined, env);
   assert.match(ref.url, /\/v3-flatcontainer\/microsoft\.ml\.onnxruntime\.gpu\.linux\/1\.30\.0\/microsoft\.ml\.onnxruntime\.gpu\.linux\.1\.30\.0\.nupkg$/);
   assert.equal(ref.size, nupkg.length);
   assert.equal(ref.sha512, createHash('sha512').update(nupkg).digest('base64'));
-  await assert.rejects(resolveNugetPackage(s.feed, ID, '9.9.9'), /9\.9\.9 is not on/);
+  await assert.rejects(resolveNugetPackage(s.feed, ID, '9.9.9', undefined, env), /9\.9\.9 is not on/);
 });
 
 test('bytes that do not match the published SHA-512 are refused and deleted', async () => {
   const s = await feed({ publishedSha512: createHash('sha512').update('something else').digest('base64') });
   const spec = await specFor(s, 'tampered.nupkg');
-  await assert.rejects(downloadVerified(spec), (e: unknown) => e instanceof ChecksumMismatch && /SHA-512 mismatch/.test(e.message) && /deleted/.test(e.message));
+  await assert.rejects(downloadVerified(spec, { env }), (e: unknown) => e instanceof ChecksumMismatch && /SHA-512 mismatch/.test(e.message) && /deleted/.test(e.message));
   assert.ok(!existsSync(spec.dest) && !existsSync(`${spec.dest}.part`) && !existsSync(`${spec.dest}.part.json`), 'nothing left behind');
 });
 
@@ -54,10 +56,10 @@ test('an interrupted download resumes where it stopped, in the next call', async
   const cutAt = 100_000;
   const s = await feed({ cuts: [cutAt] });
   const spec = await specFor(s, 'resumed.nupkg');
-  await assert.rejects(downloadVerified(spec, { retries: 0 }), (e: unknown) => e instanceof DownloadInterrupted && /run the install again to resume/.test(e.message));
+  await assert.rejects(downloadVerified(spec, { retries: 0, env }), (e: unknown) => e instanceof DownloadInterrupted && /run the install again to resume/.test(e.message));
   assert.equal(statSync(`${spec.dest}.part`).size, cutAt, 'the part keeps what arrived');
   const seen: number[] = [];
-  const r = await downloadVerified(spec, { onProgress: (done) => seen.push(done) });
+  const r = await downloadVerified(spec, { env, onProgress: (done) => seen.push(done) });
   assert.deepEqual(s.packageRequests.map((q) => [q.range, q.status]), [[undefined, 200], [`bytes=${cutAt}-`, 206]]);
   assert.ok(s.packageRequests[1]!.ifRange, 'If-Range guards the resume');
   assert.equal(r.resumedFrom, cutAt);
@@ -70,7 +72,7 @@ test('an interrupted download resumes where it stopped, in the next call', async
 test('within one call, interruptions are continued by Range requests; a cancel keeps the part', async () => {
   const s = await feed({ cuts: [60_000, 70_000] });
   const spec = await specFor(s, 'retried.nupkg');
-  const r = await downloadVerified(spec, { retries: 3 });
+  const r = await downloadVerified(spec, { retries: 3, env });
   assert.equal(r.requests, 3);
   assert.deepEqual(s.packageRequests.map((q) => q.range), [undefined, 'bytes=60000-', 'bytes=130000-']);
   assert.deepEqual(readFileSync(spec.dest), nupkg);
@@ -78,10 +80,10 @@ test('within one call, interruptions are continued by Range requests; a cancel k
   const c = await feed();
   const spec2 = await specFor(c, 'cancelled.nupkg');
   const ac = new AbortController();
-  await assert.rejects(downloadVerified(spec2, { signal: ac.signal, onProgress: () => ac.abort() }), (e: unknown) => (e as Error).name === 'AbortError');
+  await assert.rejects(downloadVerified(spec2, { env, signal: ac.signal, onProgress: () => ac.abort() }), (e: unknown) => (e as Error).name === 'AbortError');
   const kept = statSync(`${spec2.dest}.part`).size;
   assert.ok(kept > 0 && kept < nupkg.length, `the part keeps ${kept} bytes`);
-  await downloadVerified(spec2);
+  await downloadVerified(spec2, { env });
   assert.equal(c.packageRequests[1]!.range, `bytes=${kept}-`);
   assert.deepEqual(readFileSync(spec2.dest), nupkg);
 });
