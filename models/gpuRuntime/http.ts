@@ -19,6 +19,7 @@ export class HttpError extends Error {
 }
 
 const MAX_REDIRECTS = 5;
+const IDLE_MS = 60_000;
 
 /** The proxy for `url`, from the environment (NO_PROXY honoured for exact hosts and domain suffixes). */
 function proxyFor(url: URL, env: NodeJS.ProcessEnv): URL | undefined {
@@ -84,6 +85,9 @@ async function getOnce(url: URL, headers: Record<string, string>, signal: AbortS
   } else {
     req = (url.protocol === 'https:' ? https : http).request(url, options);
   }
+  // A stalled connection (nothing for a minute, before or during the body) breaks like a dropped one: the
+  // download code then resumes it.
+  req.setTimeout(IDLE_MS, () => req.destroy(new Error(`no data for ${IDLE_MS / 1000} s`)));
   return new Promise((resolve, reject) => {
     req.once('response', resolve);
     req.once('error', (e) => reject((e as Error).name === 'AbortError' ? e : new HttpError(url.href, 0, `${url.href}: ${(e as Error).message}`)));
