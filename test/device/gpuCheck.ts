@@ -26,8 +26,13 @@ const providers = (opt('providers') ?? 'webgpu,cuda').split(',') as ExecutionPro
 const calls = Number(opt('calls') ?? '3');
 const report: Record<string, unknown> = { started: new Date().toISOString(), runtime: runtimeInfo(), present: presentProviders(), providers, tiny: [], full: [] };
 
+/** Prints a line and rewrites the JSON report, so a run cut short by its time limit still brings back its rows. */
 function log(line: string): void {
   console.log(line);
+  const out = opt('out');
+  if (!out) return;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'gpu-check.json'), `${JSON.stringify({ ...report, updated: new Date().toISOString() }, null, 2)}\n`);
 }
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 3).join(' | ');
 const stats = (ms: number[]): { min: number; median: number } => {
@@ -74,19 +79,19 @@ async function tiny(work: string): Promise<void> {
     const dir = join(work, `tiny-${precision}`);
     await writeTinySdModel(dir, precision === 'fp16' ? { precision: 'fp16', timestepType: 'float16' } : {});
     const ref = await tinySample(dir, 'cpu');
-    log(`tiny ${precision} cpu: 10 steps at 512 px in ${ref.ms.toFixed(0)} ms`);
     (report.tiny as unknown[]).push({ precision, provider: 'cpu', ms: ref.ms });
+    log(`tiny ${precision} cpu: 10 steps at 512 px in ${ref.ms.toFixed(0)} ms`);
     for (const p of providers) {
       try {
         const r = await tinySample(dir, p);
         let max = 0;
         for (let i = 0; i < r.out.length; i++) max = Math.max(max, Math.abs(r.out[i]! - ref.out[i]!));
         const ran = r.warnings.length ? 'cpu (fallback)' : p;
-        log(`tiny ${precision} ${p}: ran on ${ran}; ${r.ms.toFixed(0)} ms; max |Δ| vs cpu ${max.toExponential(2)}${r.warnings.length ? `; ${r.warnings.join(' | ')}` : ''}`);
         (report.tiny as unknown[]).push({ precision, provider: p, ran, ms: r.ms, maxAbsDiff: max, warnings: r.warnings });
+        log(`tiny ${precision} ${p}: ran on ${ran}; ${r.ms.toFixed(0)} ms; max |Δ| vs cpu ${max.toExponential(2)}${r.warnings.length ? `; ${r.warnings.join(' | ')}` : ''}`);
       } catch (e) {
-        log(`tiny ${precision} ${p}: FAILED ${message(e)}`);
         (report.tiny as unknown[]).push({ precision, provider: p, error: message(e) });
+        log(`tiny ${precision} ${p}: FAILED ${message(e)}`);
       }
     }
   }
@@ -127,8 +132,8 @@ async function full(work: string): Promise<void> {
   const ctx = Float32Array.from({ length: 2 * 77 * 768 }, r);
   const ref = await fullRun(graphs.fp32, 'cpu', x, ctx);
   const { out: refOut, ...refRow } = ref;
-  log(`full fp32 cpu: create ${(refRow.createMs as number / 1000).toFixed(1)} s, step ${((refRow.median as number) / 1000).toFixed(2)} s (min ${((refRow.min as number) / 1000).toFixed(2)})`);
   (report.full as unknown[]).push({ graph: 'fp32', provider: 'cpu', ...refRow });
+  log(`full fp32 cpu: create ${(refRow.createMs as number / 1000).toFixed(1)} s, step ${((refRow.median as number) / 1000).toFixed(2)} s (min ${((refRow.min as number) / 1000).toFixed(2)})`);
   for (const p of providers) {
     // The graph the product picks for this provider first (fp16 on GPU providers), then the plain fp32 one.
     const picks = [...new Set([variantForProvider({}, p).precision ?? 'fp32', 'fp32'])] as Array<'fp32' | 'fp16'>;
@@ -136,11 +141,11 @@ async function full(work: string): Promise<void> {
       try {
         const { out, ...row } = await fullRun(graphs[precision], p, x, ctx);
         const dev = out && refOut ? relL2(out, refOut) : NaN;
-        log(`full ${precision} ${p}: ran on ${row.ran}; create ${((row.createMs as number) / 1000).toFixed(1)} s, first ${((row.firstMs as number) / 1000).toFixed(2)} s, step min ${(row.min as number).toFixed(0)} ms / median ${(row.median as number).toFixed(0)} ms; eps relative L2 vs cpu fp32 ${dev.toExponential(2)}${(row.warnings as string[]).length ? `; ${(row.warnings as string[]).join(' | ')}` : ''}`);
         (report.full as unknown[]).push({ graph: precision, provider: p, ...row, relL2VsCpuFp32: dev });
+        log(`full ${precision} ${p}: ran on ${row.ran}; create ${((row.createMs as number) / 1000).toFixed(1)} s, first ${((row.firstMs as number) / 1000).toFixed(2)} s, step min ${(row.min as number).toFixed(0)} ms / median ${(row.median as number).toFixed(0)} ms; eps relative L2 vs cpu fp32 ${dev.toExponential(2)}${(row.warnings as string[]).length ? `; ${(row.warnings as string[]).join(' | ')}` : ''}`);
       } catch (e) {
-        log(`full ${precision} ${p}: FAILED ${message(e)}`);
         (report.full as unknown[]).push({ graph: precision, provider: p, error: message(e) });
+        log(`full ${precision} ${p}: FAILED ${message(e)}`);
       }
     }
   }
@@ -150,20 +155,16 @@ async function main(): Promise<void> {
   const out = opt('out');
   const work = opt('work') ?? mkdtempSync(join(tmpdir(), 'gpu-check-'));
   log(`onnxruntime ${runtimeInfo().version} (${runtimeInfo().source}, ${runtimeInfo().dir}); providers present: ${presentProviders().join(', ')}; trying: ${providers.join(', ')}`);
-  const save = (): void => {
-    if (!out) return;
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'gpu-check.json'), `${JSON.stringify({ ...report, finished: new Date().toISOString() }, null, 2)}\n`);
-  };
   for (const [name, section] of [['tiny', tiny], ...(args.includes('--full') ? [['full', full] as const] : [])] as const) {
     try {
       await section(work);
     } catch (e) {
-      log(`${name}: FAILED ${message(e)}`);
       report[`${name}Error`] = message(e);
+      log(`${name}: FAILED ${message(e)}`);
     }
-    save();
   }
+  report.finished = new Date().toISOString();
+  log(`done${out ? `: ${join(out, 'gpu-check.json')}` : ''}`);
 }
 
 main().catch((e) => {
