@@ -72,8 +72,11 @@ export interface DaemonSettings {
   filenamePattern: string;
   /** A1111 `directories_filename_pattern`; empty string turns the subfolder off. */
   directoryPattern: string;
-  /** ONNX Runtime execution provider. Needs a daemon restart. */
-  executionProvider: 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+  /**
+   * ONNX Runtime execution provider; `auto` = the platform's GPU provider when this install has it (DirectML on
+   * Windows, WebGPU/CoreML on macOS, CUDA on Linux once GPU support is installed), else CPU. Needs a daemon restart.
+   */
+  executionProvider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
   /** Intra-op threads; 0 = physical cores. Needs a daemon restart. */
   threads: number;
   /** Live preview every N sampler steps; -1 = only at the end of each image; 0 = off. */
@@ -1061,6 +1064,72 @@ export interface SdPromptRunResult {
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
+// GPU support: the ONNX Runtime CUDA provider libraries, downloaded into the user data folder
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Result of `sd/gpu.status`. The daemon's user data folder is SD_STUDIO_DATA_DIR (the extension passes its global
+ * storage) or the platform's per-user data folder (the CLI's).
+ */
+export interface GpuStatusResult {
+  /** `linux-x64`, `win32-x64`, ... */
+  platform: string;
+  /** The bundled onnxruntime-node version the download must match. */
+  onnxruntimeVersion: string;
+  dataDir: string;
+  /** The ONNX Runtime this daemon runs: the bundled package, or the installed GPU runtime copy. */
+  runtime: 'bundled' | 'gpu-runtime';
+  runtimeDir: string;
+  /** Why an installed GPU runtime is not in use (incomplete, another version); absent when fine. */
+  runtimeProblem?: string;
+  /** Providers this daemon can start (CPU always; built-in ones; CUDA with the GPU runtime). */
+  providers: string[];
+  /** What `sdStudio.executionProvider: auto` tries here, in order. */
+  autoProviders: string[];
+  /** The download for this platform (NuGet package id and the providers it enables); null: none exists. */
+  download: { package: string; providers: string[]; requires: string } | null;
+  /** An installed runtime copy (used after the next daemon start when `runtime` is still `bundled`). */
+  installed: { dir: string; package: string; version: string; installedAt: string } | null;
+  /** One sentence for people: what to do next. */
+  advice: string;
+}
+
+/** Params of `sd/gpu.install` (a job: progress in bytes, cancellable, resumable by running it again). */
+export interface GpuInstallParams {
+  /** NuGet v3 service index to download from (a mirror); default https://api.nuget.org/v3/index.json. */
+  feed?: string;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/** A provider started (or not) in the new runtime, checked in a child process. */
+export interface GpuProviderCheck {
+  provider: string;
+  ok: boolean;
+  /** ONNX Runtime's message when it failed: names the missing library or driver. */
+  message: string;
+}
+
+export interface GpuInstallResult {
+  jobId: string;
+  runtimeDir: string;
+  package: { id: string; version: string; url: string; sha512: string; size: number };
+  /** Bytes already on disk from an interrupted earlier install (0: a fresh download). */
+  resumedFrom: number;
+  /** Bytes downloaded by this install. */
+  transferred: number;
+  /** The provider libraries installed beside libonnxruntime (relative to runtimeDir). */
+  libraries: string[];
+  checks: GpuProviderCheck[];
+  /** The daemon keeps its ONNX Runtime until it restarts: true until then. */
+  restartNeeded: boolean;
+}
+
+export interface GpuRemoveResult {
+  removed: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Styles (A1111's styles.csv) and scripts: X/Y/Z plot, prompt matrix, prompts from file or textbox
 // ---------------------------------------------------------------------------------------------------------
 
@@ -1442,6 +1511,12 @@ export interface RequestTypes {
   'sd/aesthetic.create': { params: AestheticCreateParams; result: AestheticCreateResult };
   /** The aesthetic embeddings under the models root. */
   'sd/aesthetic.list': { params: Record<string, never>; result: AestheticListResult };
+  /** Which ONNX Runtime and providers this daemon has, and whether GPU support can be or is installed. */
+  'sd/gpu.status': { params: Record<string, never>; result: GpuStatusResult };
+  /** Download and install the CUDA provider libraries (job: progress, cancel; an interrupted install resumes). */
+  'sd/gpu.install': { params: GpuInstallParams; result: GpuInstallResult };
+  /** Delete installed GPU runtimes and unfinished downloads from the user data folder. */
+  'sd/gpu.remove': { params: Record<string, never>; result: GpuRemoveResult };
   // <requests>
 }
 

@@ -18,7 +18,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     outputDir: env.SD_STUDIO_OUTPUT_DIR ?? join(process.cwd(), 'outputs'),
     filenamePattern: '',
     directoryPattern: '[date]',
-    executionProvider: (env.SD_STUDIO_PROVIDER as DaemonSettings['executionProvider']) ?? 'cpu',
+    executionProvider: (env.SD_STUDIO_PROVIDER as DaemonSettings['executionProvider']) ?? 'auto',
     threads: 0,
     previewEvery: 10,
     img2imgFixSteps: false,

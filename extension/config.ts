@@ -101,6 +101,13 @@ export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {
   return vscode.workspace.getConfiguration(SECTION).get(key) as SdStudioConfig[K];
 }
 
+/** Writes a setting where it is in force: the workspace when the workspace sets it, else the user settings. */
+export async function update<K extends keyof SdStudioConfig>(key: K, value: SdStudioConfig[K]): Promise<void> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const inWorkspace = c.inspect(key)?.workspaceValue !== undefined;
+  await c.update(key, value, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+}
+
 /** `~`, `${workspaceFolder}` and paths relative to the first workspace folder → absolute; '' stays ''. */
 export function resolvePath(value: string): string {
   if (!value) return '';

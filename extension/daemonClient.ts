@@ -36,6 +36,8 @@ export class DaemonClient implements DaemonHandle, vscode.Disposable {
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: () => Partial<DaemonSettings>,
+    /** The daemon's user data folder (SD_STUDIO_DATA_DIR): GPU support is installed there and loaded from there. */
+    private readonly dataDir: string,
   ) {}
 
   get running(): boolean {
@@ -50,7 +52,7 @@ export class DaemonClient implements DaemonHandle, vscode.Disposable {
       command: process.execPath,
       args: [cli, 'serve'], // TransportKind.stdio appends --stdio
       transport: TransportKind.stdio,
-      options: { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      options: { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SD_STUDIO_DATA_DIR: this.dataDir } },
     };
     const serverOptions: ServerOptions = { run: exe, debug: exe };
     const clientOptions: LanguageClientOptions = {

@@ -218,15 +218,20 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
  * does, and weights it derives from them (int8) start from the merged floats.
  */
 async function unetGraph(o: BuildOptions, p: Prepared, built: BuiltFolder, loras: readonly LoraApply[]): Promise<string> {
-  // A1111 merges tokens at the highest resolution only (tomesd max_downsample 1), where SDXL UNets have no
-  // attention: their merging graph would be the plain one.
-  const v = { ...o.unet, ...(isSdxlFamily(p.detection.family) ? { tokenMerging: false } : {}) };
-  if (v.precision === 'int8' && o.fp16) throw new UnsupportedCheckpointError(`${p.checkpoint}: int8 UNet graphs are for the CPU provider's fp32 builds, not fp16`);
+  const asked = o.unet ?? {};
+  if (asked.precision === 'int8' && o.fp16) throw new UnsupportedCheckpointError(`${p.checkpoint}: int8 UNet graphs are for the CPU provider's fp32 builds, not fp16`);
+  // An fp16 build's plain graph is already the fp16 one. A1111 merges tokens at the highest resolution only
+  // (tomesd max_downsample 1), where SDXL UNets have no attention: their merging graph would be the plain one.
+  const v = {
+    ...asked,
+    ...(o.fp16 && asked.precision === 'fp16' ? { precision: 'fp32' as const } : {}),
+    ...(isSdxlFamily(p.detection.family) ? { tokenMerging: false } : {}),
+  };
   const loraUnet = loras.some((l) => l.unet !== 0) && !built.parts.unet?.linked;
   return ensureUnetVariant(join(built.dir, 'unet', 'model.onnx'), v, {
     build: () => {
       o.onStage?.('building the UNet variant');
-      return buildUnet(p.tensors, { ...unetOptions(p, !!o.fp16), tokenMerging: v.tokenMerging, int8: v.precision === 'int8' });
+      return buildUnet(p.tensors, { ...unetOptions(p, !!o.fp16 || v.precision === 'fp16'), tokenMerging: v.tokenMerging, int8: v.precision === 'int8' });
     },
     ...(loraUnet ? { merged: async () => (await mergeLoras(p.tensors, loras, { isSd2: p.detection.family === 'sd2' })).tensors } : {}),
   });

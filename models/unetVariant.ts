@@ -1,8 +1,8 @@
-// UNet graph variants of a built checkpoint folder — token merging, int8 (and, beside them, other precisions) —
-// written next to the plain `unet/model.onnx` as `unet/model.<variant>.onnx`. A variant shares the plain graph's
-// weights: every weight it uses as is points at the same bytes (the checkpoint link or weights.bin, same offsets),
-// so it costs a small graph file. Weights it derives (int8 values and scales) are computed from those bytes once
-// and stored in `weights.<variant>.bin`. Building one needs the checkpoint's tensor headers only (for shapes):
+// UNet graph variants of a built checkpoint folder — token merging, int8, fp16 for GPU providers — written next to
+// the plain `unet/model.onnx` as `unet/model.<variant>.onnx`. A variant shares the plain graph's weights: every
+// weight it uses as is points at the same bytes (the checkpoint link or weights.bin, same offsets), so it costs a
+// small graph file. Weights it derives (int8 values and scales, fp16 copies of fp32 weights) are computed from
+// those bytes once and stored in `weights.<variant>.bin`. Building one needs the checkpoint's tensor headers only (for shapes):
 // merged LoRAs and converted fp16 weights are read back from the plain graph's data.
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,8 +18,22 @@ import { overridableCasts } from './arch/externalModel';
 export interface UnetVariant {
   /** The graph merges self-attention tokens by its `token_merging_ratio` input (arch/tokenMerging.ts). */
   tokenMerging?: boolean;
-  /** Weight arithmetic: fp32 (the plain graph), or int8 (arch/int8.ts). */
-  precision?: 'fp32' | 'int8';
+  /**
+   * Weight arithmetic: fp32 (the plain graph), int8 (arch/int8.ts, the CPU's VNNI units), or fp16 (GPU providers:
+   * half the memory traffic, tensor cores, attention fused into MultiHeadAttention, see arch/layers.ts).
+   */
+  precision?: 'fp32' | 'int8' | 'fp16';
+}
+
+/** Providers that get the fp16 graph (their MultiHeadAttention kernels are fused fp16 ones: flash/memory-efficient on CUDA). */
+export const FP16_PROVIDERS: readonly string[] = ['cuda', 'dml', 'webgpu'];
+
+/**
+ * The graph to load for `provider`: on a GPU provider the fp32 request becomes the fp16 graph (A1111 runs its UNet
+ * in half precision on GPUs too); int8 (a CPU format) and the CPU's fp32 stay as asked.
+ */
+export function variantForProvider(v: UnetVariant, provider: string): UnetVariant {
+  return FP16_PROVIDERS.includes(provider) && (v.precision ?? 'fp32') === 'fp32' ? { ...v, precision: 'fp16' } : v;
 }
 
 /** File-name tag of a variant, or undefined for the plain graph. */
@@ -86,7 +100,8 @@ function producers(graph: onnx.IGraphProto, names: readonly string[]): { nodes: 
 /**
  * Writes `part` (a UNet built from the same checkpoint as `plainModel`) as the variant `tag` beside it, atomically.
  * Weights the plain graph computes (a LoRA's W + ΔW) are computed the same way in the variant: those nodes and
- * their inputs are carried over. Returns the variant's model path.
+ * their inputs are carried over; a variant in another float type (fp16) stores them merged instead, as the
+ * carried nodes compute in the plain graph's type. Returns the variant's model path.
  */
 export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag: string, merged?: VariantSource['merged']): Promise<string> {
   const dir = dirname(plainModel);
@@ -97,6 +112,7 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
   const graph = model.graph!;
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const computed: string[] = [];
+  const plainFloat = [...plain.values()].find((t) => t.dataType === ElemType.FLOAT || t.dataType === ElemType.FLOAT16)?.dataType;
   let mergedRecords: ReadonlyMap<string, TensorRecord> | undefined;
   const dataName = `weights.${tag}.bin`;
   const data = await AtomicFile.create(join(dir, dataName), { durable: false });
@@ -108,23 +124,34 @@ export async function writeUnetVariant(part: BuiltPart, plainModel: string, tag:
       const proto = inits.get(e.name);
       if (!proto) throw new Error(`initializer ${e.name} vanished from the graph`);
       const source = plain.get(e.derive?.from ?? e.name);
-      if (!e.derive && !source) {
+      if (!e.derive && !source && (e.elemType === plainFloat || !merged)) {
         computed.push(e.name);
         continue;
       }
-      if (!e.derive) {
-        proto.dims = source!.dims;
-        proto.dataType = source!.dataType;
-        proto.externalData = source!.externalData;
+      if (!e.derive && source && source.dataType === e.elemType) {
+        proto.dims = source.dims;
+        proto.dataType = source.dataType;
+        proto.externalData = source.externalData;
       } else {
-        // A weight's int8 values and its scales come one after the other: its floats are read once for both.
-        if (last?.from !== e.derive.from) {
+        const record = async (name: string): Promise<TensorRecord> => {
           let rec = source ? recordOf(dir, source) : undefined;
-          if (!rec && merged) rec = (mergedRecords ??= await merged()).get(e.derive.from);
-          if (!rec) throw new Error(`${plainModel}: has no weight ${e.derive.from} (built by another version?)`);
-          last = { from: e.derive.from, values: (await reader.read(rec, 'F32')) as Float32Array, shape: rec.shape };
+          if (!rec && merged) rec = (mergedRecords ??= await merged()).get(name);
+          if (!rec) throw new Error(`${plainModel}: has no weight ${name} (built by another version?)`);
+          return rec;
+        };
+        let values: { data: ArrayBufferView; dims: number[]; elemType: number };
+        if (e.derive) {
+          // A weight's int8 values and its scales come one after the other: its floats are read once for both.
+          if (last?.from !== e.derive.from) {
+            const rec = await record(e.derive.from);
+            last = { from: e.derive.from, values: (await reader.read(rec, 'F32')) as Float32Array, shape: rec.shape };
+          }
+          values = deriveWeight(e.derive, last.values, last.shape);
+        } else {
+          // The same weight in another float type (the fp16 graph of an fp32 build).
+          const rec = await record(e.name);
+          values = { data: await reader.read(rec, e.elemType === ElemType.FLOAT16 ? 'F16' : 'F32'), dims: rec.shape, elemType: e.elemType };
         }
-        const values = deriveWeight(e.derive, last.values, last.shape);
         const bytes = new Uint8Array(values.data.buffer, values.data.byteOffset, values.data.byteLength);
         const at = Math.ceil(offset / 64) * 64;
         await data.writeAt(bytes, at);

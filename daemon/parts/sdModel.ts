@@ -8,7 +8,7 @@ import { TextEncoder } from './textEncoder';
 import { Unet } from './unet';
 import { VaeDecoder, VaeEncoder, type ImageEncoder, type LatentDecoder } from './vae';
 import type { LoraApply } from '../../models/lora';
-import { unetVariantTag, type UnetVariant } from '../../models/unetVariant';
+import { FP16_PROVIDERS, unetVariantTag, variantForProvider, type UnetVariant } from '../../models/unetVariant';
 
 /**
  * How a checkpoint file is built: LoRAs merged in, the VAE (a file; false = the checkpoint's own), and the UNet
@@ -78,12 +78,14 @@ export class ModelManager {
     if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
     const active = (variant.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
     const isFile = hasKindExtension(dir, 'checkpoint');
-    const unet = unetVariantTag(variant.unet) ? variant.unet : undefined;
-    if (unet && !isFile) this.warn(`${dir}: token merging and int8 need a single-file checkpoint (SD Studio builds its graphs); the folder's UNet runs as exported`);
+    if (unetVariantTag(variant.unet) && !isFile) this.warn(`${dir}: token merging and int8 need a single-file checkpoint (SD Studio builds its graphs); the folder's UNet runs as exported`);
+    // GPU providers get the fp16 graph with fused attention (models/unetVariant.ts).
+    const wanted = variantForProvider(variant.unet ?? {}, this.pool.provider);
+    const unet = unetVariantTag(wanted) ? wanted : undefined;
     const base: CheckpointVariant = isFile ? { loras: active, ...(variant.vae !== undefined ? { vae: variant.vae } : {}) } : {};
     const v: CheckpointVariant = { ...base, ...(isFile && unet ? { unet } : {}) };
     const key = isFile && (active.length || v.vae !== undefined) ? `${dir}\0${JSON.stringify(base)}` : dir;
-    const unetKey = JSON.stringify(v.unet ?? {});
+    const unetKey = unetVariantTag(v.unet) ?? '';
     if (this.current?.dir === key) {
       // Same weights, another UNet graph (token merging on/off, int8): only the UNet session changes.
       if (this.current.unet !== unetKey) this.swapUnet(this.current, dir, v, unetKey);
@@ -95,6 +97,10 @@ export class ModelManager {
     await this.dispose();
     const model = this.load(dir, this.pool, v);
     this.current = { dir: key, unet: unetKey, model };
+    // The UNet graph loaded may differ from the one asked for (fp16 → fp32 when the GPU provider did not start).
+    void model.then((m) => {
+      if (this.current?.model === model) this.current.unet = unetVariantTag(m.unetVariant) ?? '';
+    }, () => undefined);
     model.catch(() => {
       if (this.current?.model === model) {
         this.current = undefined;
@@ -151,14 +157,21 @@ export class ModelManager {
   private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
+      let layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
       this.noteTokenMerging(dir, layout.kind, variant);
       const memory = sessionMemory(layout.kind);
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part), memory);
       const first: PartName = layout.kind === 'sdxl-refiner' ? 'text_encoder_2' : 'text_encoder';
-      const [text, text2, unet, dec] = await Promise.all([session(first), layout.kind === 'sdxl' ? session('text_encoder_2') : undefined, session('unet'), session('vae_decoder')]);
+      let [text, text2, unet, dec] = await Promise.all([session(first), layout.kind === 'sdxl' ? session('text_encoder_2') : undefined, session('unet'), session('vae_decoder')]);
       if (layout.kind === 'sdxl') requireTokenizer(layout, layout.tokenizer2Dir);
+      if (variant.unet?.precision === 'fp16' && !FP16_PROVIDERS.includes(unet.provider)) {
+        // The GPU provider did not start (the pool said so): the fp16 graph would run on the CPU through casts.
+        await pool.release(unet.path);
+        variant = { ...variant, unet: { ...variant.unet, precision: 'fp32' } };
+        layout = await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.());
+        unet = await session('unet');
+      }
       let encoder: Promise<VaeEncoder> | undefined;
       const vaeEncoder = (): Promise<VaeEncoder> => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s, layout.latentScale)).catch((e) => {
         encoder = undefined;

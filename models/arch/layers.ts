@@ -2,7 +2,7 @@
 // `attn1.to_q.weight` [out, in] (and `.bias` when the checkpoint has one). Weights stay in the checkpoint's own
 // layout (Linear is MatMul with a Transpose of the initializer, which ONNX Runtime folds at load) so they can be
 // read in place from the file.
-import { attr, ElemType } from '../graph';
+import { attr } from '../graph';
 import type { Params } from './params';
 import { convInt8, linearInt8, wantsInt8 } from './int8';
 
@@ -45,16 +45,18 @@ export function quickGelu(p: Params, x: string): string {
 
 /**
  * Multi-head attention on [B, T, C] queries and [B, S, C] keys/values: softmax(q kᵀ / √d + mask) v, heads split
- * from C. Unmasked fp32 attention is ONNX Runtime's fused MultiHeadAttention (com.microsoft; CPU, CUDA, DirectML,
+ * from C. Unmasked attention is ONNX Runtime's fused MultiHeadAttention (com.microsoft; CPU, CUDA, DirectML,
  * WebGPU): it never holds the T×S score matrix for all heads at once, which at SD's full resolution is GBs
- * (4096² × 8 heads × batch 2 × 4 bytes = 1 GiB, twice with the softmax). Otherwise the ops as exported, the scale
- * applied to q (T×C values) rather than to the T×S scores.
+ * (4096² × 8 heads × batch 2 × 4 bytes = 1 GiB, twice with the softmax). In fp16 graphs (GPU providers) it is
+ * CUDA's flash / memory-efficient attention; ONNX Runtime's CPU provider runs the fp16 node through casts to fp32.
+ * Masked attention (the text encoders) keeps the ops as exported, the scale applied to q (T×C values) rather
+ * than to the T×S scores.
  */
 export function attention(p: Params, q: string, k: string, v: string, heads: number, channels: number, mask?: string): string {
   const g = p.g;
   const d = channels / heads;
   if (!Number.isInteger(d)) throw new Error(`attention: ${channels} channels do not split into ${heads} heads`);
-  if (mask === undefined && g.floatType === ElemType.FLOAT) return g.op('MultiHeadAttention', [q, k, v], { num_heads: heads }, { domain: 'com.microsoft' });
+  if (mask === undefined) return g.op('MultiHeadAttention', [q, k, v], { num_heads: heads }, { domain: 'com.microsoft' });
   const qh = g.transpose(g.reshape(g.mul(q, g.floatConst(1 / Math.sqrt(d))), [0, 0, heads, d]), [0, 2, 1, 3]);
   const kh = g.transpose(g.reshape(k, [0, 0, heads, d]), [0, 2, 3, 1]);
   const vh = g.transpose(g.reshape(v, [0, 0, heads, d]), [0, 2, 1, 3]);

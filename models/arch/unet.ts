@@ -75,13 +75,18 @@ class UnetBuilder {
     this.g = p.g;
   }
 
-  /** Sinusoidal embedding of the continuous timestep: [cos(t·f), sin(t·f)], f = exp(-ln(1e4)·i/half). */
+  /**
+   * Sinusoidal embedding of the continuous timestep: [cos(t·f), sin(t·f)], f = exp(-ln(1e4)·i/half). Always in
+   * fp32 (as diffusers' get_timestep_embedding): in fp16, t·f near t = 999 is only good to ±0.25 rad.
+   */
   timestepEmbedding(t: string): string {
     const g = this.g;
     const half = this.info.modelChannels / 2;
-    const freqs = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
-    const args = g.mul(g.unsqueeze(t, [1]), g.floatConst(freqs, [1, half]));
-    return g.concat([g.cos(args), g.sin(args)], 1);
+    const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
+    const fp16 = g.floatType === ElemType.FLOAT16;
+    const args = g.mul(g.unsqueeze(fp16 ? g.cast(t, ElemType.FLOAT) : t, [1]), g.f32Const(freqs, [1, half]));
+    const emb = g.concat([g.cos(args), g.sin(args)], 1);
+    return fp16 ? g.cast(emb, ElemType.FLOAT16) : emb;
   }
 
   /** `emb`: the time embedding after emb_layers.0 (SiLU). */

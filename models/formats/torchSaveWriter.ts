@@ -4,7 +4,7 @@
 // stride, False, OrderedDict())` with the storage as a persistent id — `archive/data/<key>`, `archive/version`
 // and `archive/byteorder`. What torch.load (and our reader) read; used for A1111 aesthetic embeddings (a bare
 // [1, 768] float tensor). Written atomically, never over an existing file unless asked.
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { DType } from './tensorRecord';
 
 /** The pickle opcodes torch.save's protocol-2 pickles use. */
@@ -64,32 +64,45 @@ export function pickleTensor(p: Pickle, key: string, dtype: DType, shape: readon
 
 /** A zip of stored members, each 64-byte aligned through the local header's extra field, as torch writes. */
 export function storedZip(members: Array<[string, Buffer]>): Buffer {
+  return zipArchive(members, false);
+}
+
+/** The same layout with deflated members (as NuGet packages are; the GPU runtime install's tests serve one). */
+export function deflatedZip(members: Array<[string, Buffer]>): Buffer {
+  return zipArchive(members, true);
+}
+
+function zipArchive(members: Array<[string, Buffer]>, deflate: boolean): Buffer {
   const out: Buffer[] = [];
   const central: Buffer[] = [];
   let off = 0;
-  for (const [name, data] of members) {
+  for (const [name, raw] of members) {
     const n = Buffer.from(name);
+    const data = deflate ? deflateRawSync(raw) : raw;
+    const method = deflate ? 8 : 0;
     const start = off + 30 + n.length + 4;
     const pad = (64 - (start % 64)) % 64;
     const extra = Buffer.alloc(4 + pad);
     extra.writeUInt16LE(0x1234, 0); // torch's padding extra-field id
     extra.writeUInt16LE(pad, 2);
-    const crc = crc32(data);
+    const crc = crc32(raw);
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
+    lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt32LE(raw.length, 22);
     lh.writeUInt16LE(n.length, 26);
     lh.writeUInt16LE(extra.length, 28);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE(20, 4);
     ch.writeUInt16LE(20, 6);
+    ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
+    ch.writeUInt32LE(raw.length, 24);
     ch.writeUInt16LE(n.length, 28);
     ch.writeUInt32LE(off, 42);
     out.push(lh, n, extra, data);

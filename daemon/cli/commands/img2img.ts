@@ -83,7 +83,7 @@ const flags: Record<string, FlagSpec> = {
   backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
   vae: { kind: 'string', help: 'VAE for a checkpoint file: a VAE file, a name in <models root>/VAE, None (its own) or Automatic (default: SD_STUDIO_VAE, else Automatic)' },
   ...speedFlags,
-  provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
+  provider: { kind: 'string', help: 'execution provider: auto (default: the GPU one this install has, else cpu), cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
   ...aestheticFlags,
@@ -205,7 +205,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
 export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> {
   const s: Partial<DaemonSettings> = {};
   if (typeof f.provider === 'string') {
-    if (!['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
+    if (!['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected auto, cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
     s.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') s.threads = f.threads;

@@ -18,7 +18,7 @@ import { findModelFile } from '../../../models/registry';
 import { addLoraDeltas } from '../../../models/loraGraph';
 import { ExternalDataWriter } from '../../../models/externalData';
 import { writeModelAtomic } from '../../../models/arch/externalModel';
-import { decodeModel, ElemType, GraphBuilder } from '../../../models/graph';
+import { decodeModel, ElemType, f16BitsToF32, f32ToF16Bits, GraphBuilder } from '../../../models/graph';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
@@ -218,6 +218,18 @@ describe('LoRA through checkpoints and the pipeline', () => {
     const toPlain = maxAbsDiff(q, unetIo.get('eps')!.data as Float32Array);
     report('LoRA folder, int8 graph vs eps_lora (vs eps without LoRA)', toLora, toPlain);
     assert.ok(toLora < toPlain, `int8 with LoRA ${toLora} vs without ${toPlain}`);
+    // fp16 (GPU providers) stores the merged weights as fp16: the LoRA nodes compute in fp32 and cannot be carried.
+    const fp16 = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { precision: 'fp16' } });
+    const half = (name: string) => new ort.Tensor('float16', f32ToF16Bits(unetIo.get(name)!.data as Float32Array), unetIo.get(name)!.dims);
+    const sm = await ort.InferenceSession.create(fp16.unet, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    try {
+      const h = f16BitsToF32((await sm.run({ sample: half('x'), timestep: half('timesteps'), encoder_hidden_states: half('context') })).out_sample!.data as Uint16Array);
+      const e16 = maxAbsDiff(h, want);
+      report('LoRA folder, fp16 graph vs eps_lora (vs eps without LoRA)', e16, maxAbsDiff(h, unetIo.get('eps')!.data as Float32Array));
+      assert.ok(e16 < maxAbsDiff(h, unetIo.get('eps')!.data as Float32Array) && e16 < 1e-2, `fp16 with LoRA ${e16}`);
+    } finally {
+      await sm.release();
+    }
   });
 
   it('sd-studio img2img: <lora:…:1> changes the image, <lora:…:0> does not; infotext "Lora hashes" and the prompt as written', async () => {
