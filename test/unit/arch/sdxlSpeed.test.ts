@@ -1,24 +1,27 @@
 // The speed options on an SDXL checkpoint (the tiny one assembled from the sdxl-tiny fixtures), in one model load:
 // the int8 UNet variant (built with SDXL's vector input), VAE type TAESD (TAESDXL's file), NGMS, CFG 1 (the
 // negative prompt then never reaches the UNet: two negatives give the same image), and token merging, which on
-// SDXL changes nothing, as in A1111, and says so.
+// SDXL changes nothing, as in A1111, and says so; and the fp16 UNet graph GPU providers load, on the CPU.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { drawDemoImage } from '../../../daemon/cli/demoImage';
 import { parseGenerationParameters } from '../../../daemon/infotext/a1111';
 import { ModelManager } from '../../../daemon/parts/sdModel';
+import { modelLayout } from '../../../daemon/parts/checkpointModel';
 import { runImg2Img } from '../../../daemon/pipelines/img2img';
 import { TokenizerStore } from '../../../daemon/prompt/tokenizerStore';
 import type { Img2ImgParams } from '../../../daemon/protocol';
 import { defaultSettings } from '../../../daemon/settings';
+import { f16BitsToF32, f32ToF16Bits } from '../../../models/graph';
 import { SessionPool } from '../../../models/sessions';
 import { fakeJob } from '../../fixtures/fakeJob';
 import { testPipelineDeps } from '../../fixtures/testServices';
-import { cleanup, fixture, tempDir } from './archHelpers';
-import { writeTinySdxlCheckpoint } from './sdxlHelpers';
+import { cleanup, fixture, io, tempDir } from './archHelpers';
+import { sdxlFixture, sdxlTimeIds, writeTinySdxlCheckpoint } from './sdxlHelpers';
 
 const env = { user: '', cache: '', root: '', out: '' };
 const warnings: string[] = [];
@@ -69,5 +72,36 @@ describe('speed options on SDXL (tiny checkpoint)', () => {
     const other = await run({ cfg_scale: 1, negative_prompt: 'a green field' });
     assert.ok((await pixels(other.png)).equals(await pixels(cfg1.png)), 'CFG 1: the negative prompt changes nothing');
     assert.ok(!(await pixels(cfg1.png)).equals(await pixels(ngms.png)), 'CFG 7 is another image');
+  });
+  it('the fp16 UNet graph for GPU providers: float16 in and out (text_embeds and time_ids too), eps close to the sgm reference', async () => {
+    const half = (await modelLayout(checkpoint(), { unet: { precision: 'fp16' } })).parts.unet!;
+    assert.ok(half.endsWith('model.fp16.onnx'), half);
+    const ref = await io(sdxlFixture('unet-sdxl.io.safetensors'));
+    const y = ref.get('y')!.data as Float32Array;
+    // text_embeds: the pooled CLIP-G output, the first 32 of y's 1568 numbers per row (the rest: size embeddings).
+    const pooled = Float32Array.from({ length: 64 }, (_, i) => y[Math.floor(i / 32) * 1568 + (i % 32)]!);
+    const f16 = (v: Float32Array, dims: number[]): ort.Tensor => new ort.Tensor('float16', f32ToF16Bits(v), dims);
+    const s = await ort.InferenceSession.create(half, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    try {
+      const x = ref.get('x')!;
+      const out = (await s.run({
+        sample: f16(x.data as Float32Array, x.dims), timestep: f16(ref.get('timesteps')!.data as Float32Array, [2]),
+        encoder_hidden_states: f16(ref.get('context')!.data as Float32Array, [2, 77, 68]), text_embeds: f16(pooled, [2, 32]),
+        time_ids: f16(sdxlTimeIds(await io(sdxlFixture('conditioner-sdxl.io.safetensors'))), [2, 6]),
+      })).out_sample!;
+      assert.equal(out.type, 'float16');
+      const got = f16BitsToF32(out.data as Uint16Array);
+      const want = ref.get('eps')!.data as Float32Array;
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < want.length; i++) {
+        num += (got[i]! - want[i]!) ** 2;
+        den += want[i]! ** 2;
+      }
+      console.log(`  SDXL fp16 UNet vs sgm eps: relative L2 ${Math.sqrt(num / den).toExponential(2)}`);
+      assert.ok(Math.sqrt(num / den) < 5e-3, 'fp16 rounding only');
+    } finally {
+      await s.release();
+    }
   });
 });
