@@ -1173,7 +1173,8 @@ export interface XyzAxisParams {
 
 /**
  * Params of `sd/xyz` (A1111's "X/Y/Z plot" script): one generation per cell of `params` with the axes' values
- * applied (each saved with its own infotext), and the labelled grid. An absent axis is "Nothing".
+ * applied (each saved with its own infotext), and the labelled grid. An absent axis is "Nothing". The result's
+ * `images` are the cells' images in grid order (X fastest, then Y, then Z), whatever order the cells ran in.
  */
 export interface XyzParams {
   x?: XyzAxisParams;
@@ -1187,6 +1188,8 @@ export interface XyzParams {
   include_sub_grids?: boolean;
   /** "Grid margins (px)" 0..500, default 0. */
   margin_size?: number;
+  /** "Vary seeds for X / Y / Z": each cell's seed plus its index along those axes (A1111's running offset). */
+  vary_seeds?: { x?: boolean; y?: boolean; z?: boolean };
   /** The job every cell starts from (txt2img without init images). */
   params: Img2ImgParams;
   jobId?: string;

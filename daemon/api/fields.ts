@@ -57,8 +57,12 @@ const apiTail = (img2img: boolean): FieldSpec[] => [
   ['infotext', 'string', null],
 ];
 
+/** A dataclass subclass that redeclares a field keeps its place and changes its default. */
+const withDefault = (name: string, value: unknown): FieldSpec[] => PROCESSING.map((f): FieldSpec => (f[0] === name ? [name, f[1], value] : f));
+
 export const TXT2IMG_FIELDS: readonly FieldSpec[] = [
-  ...PROCESSING,
+  // `StableDiffusionProcessingTxt2Img` redeclares denoising_strength = 0.75 (the hires pass's).
+  ...withDefault('denoising_strength', 0.75),
   ['enable_hr', 'boolean', false],
   ['firstphase_width', 'integer', 0],
   ['firstphase_height', 'integer', 0],
@@ -76,7 +80,7 @@ export const TXT2IMG_FIELDS: readonly FieldSpec[] = [
 ];
 
 export const IMG2IMG_FIELDS: readonly FieldSpec[] = [
-  ...PROCESSING.map((f): FieldSpec => (f[0] === 'denoising_strength' ? ['denoising_strength', 'number', 0.75] : f)),
+  ...withDefault('denoising_strength', 0.75),
   ['init_images', 'array', null],
   ['resize_mode', 'integer', 0],
   ['image_cfg_scale', 'number', null],
@@ -93,6 +97,12 @@ export const IMG2IMG_FIELDS: readonly FieldSpec[] = [
   ['latent_mask', 'string', null],
   ...apiTail(true),
 ];
+
+/**
+ * Forge's additions to the txt2img request (`hr_cfg`, the hires pass's CFG scale): read when a client sends them,
+ * echoed only then, so an A1111 client sees A1111 1.10's request model unchanged.
+ */
+export const FORGE_TXT2IMG_FIELDS: readonly FieldSpec[] = [['hr_cfg', 'number', null]];
 
 /** `ExtrasBaseRequest` (+ `image` / `imageList`). */
 export const EXTRAS_FIELDS: readonly FieldSpec[] = [

@@ -6,8 +6,8 @@ import { listUpscalers } from '../extras/upscalerRegistry';
 import { findRestorerModel } from '../parts/faceRestorer';
 import { samplerCatalog, samplerInfo, schedulerNames } from '../sampling';
 import { listVaeFiles } from '../modelFiles/sdVae';
+import { LATENT_UPSCALE_MODES } from '../validate';
 import type { ApiContext } from './context';
-import { readStyles, stylesFile } from './styles';
 
 const root = (api: ApiContext): string => api.server.settings.modelsRoot;
 
@@ -53,9 +53,12 @@ export function upscalers(api: ApiContext): unknown[] {
   });
 }
 
-/** `shared.latent_upscale_modes` (their keys, in A1111's order). */
+/**
+ * `shared.latent_upscale_modes`, the hires fix's latent upscalers (their keys, in A1111's order). A1111 lists them
+ * here only: /upscalers is `shared.sd_upscalers`, the image upscalers.
+ */
 export function latentUpscaleModes(): unknown[] {
-  return ['Latent', 'Latent (antialiased)', 'Latent (bicubic)', 'Latent (bicubic antialiased)', 'Latent (nearest)', 'Latent (nearest-exact)'].map((name) => ({ name }));
+  return Object.keys(LATENT_UPSCALE_MODES).map((name) => ({ name }));
 }
 
 export function faceRestorers(api: ApiContext): unknown[] {
@@ -83,8 +86,9 @@ export async function embeddings(api: ApiContext): Promise<unknown> {
   return { loaded, skipped: {} };
 }
 
-export function promptStyles(api: ApiContext): unknown[] {
-  return readStyles(stylesFile(root(api)));
+/** `PromptStyleItem`s of the daemon's styles.csv (the one `sd/styles.*` reads and the generations apply). */
+export async function promptStyles(api: ApiContext): Promise<unknown[]> {
+  return (await api.server.call('sd/styles.list', {})).styles.map((s) => ({ name: s.name, prompt: s.prompt, negative_prompt: s.negative_prompt }));
 }
 
 /** `get_memory`: the process's RAM (A1111 reports its own RSS as "used"); "cuda" only means something on CUDA. */

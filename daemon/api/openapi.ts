@@ -29,6 +29,12 @@ const SCHEMAS: Record<string, unknown> = {
   PNGInfoResponse: obj('PNGInfoResponse', { info: str, items: { type: 'object' }, parameters: { type: 'object' } }, ['info', 'items', 'parameters']),
   ProgressResponse: obj('ProgressResponse', { progress: { type: 'number' }, eta_relative: { type: 'number' }, state: { type: 'object' }, current_image: str, textinfo: str }, ['progress', 'eta_relative', 'state']),
   InterrogateResponse: obj('InterrogateResponse', { caption: str }),
+  ScriptsList: obj('ScriptsList', { txt2img: strArray, img2img: strArray }),
+  ScriptArg: obj('ScriptArg', { label: str, value: {}, minimum: {}, maximum: {}, step: {}, choices: strArray }),
+  ScriptInfo: obj('ScriptInfo', {
+    name: str, is_alwayson: { type: 'boolean' }, is_img2img: { type: 'boolean' }, args: { type: 'array', items: { $ref: '#/components/schemas/ScriptArg' } },
+  }, ['args']),
+  PromptStyleItem: obj('PromptStyleItem', { name: str, prompt: str, negative_prompt: str }, ['name']),
 };
 
 const REQUEST: Record<string, string> = {
@@ -47,6 +53,12 @@ const RESPONSE: Record<string, string> = {
   '/sdapi/v1/png-info': 'PNGInfoResponse',
   '/sdapi/v1/progress': 'ProgressResponse',
   '/sdapi/v1/interrogate': 'InterrogateResponse',
+  '/sdapi/v1/scripts': 'ScriptsList',
+};
+/** Endpoints answering a list of one schema. */
+const LIST_RESPONSE: Record<string, string> = {
+  '/sdapi/v1/script-info': 'ScriptInfo',
+  '/sdapi/v1/prompt-styles': 'PromptStyleItem',
 };
 
 const ref = (name: string): unknown => ({ $ref: `#/components/schemas/${name}` });
@@ -56,12 +68,13 @@ export function openApiDocument(routes: readonly Route[]): unknown {
   for (const r of routes) {
     const req = r.method === 'POST' ? REQUEST[r.path] : undefined;
     const res = RESPONSE[r.path];
+    const list = LIST_RESPONSE[r.path];
     (paths[r.path] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary,
       operationId: `${r.path.replace(/^\/sdapi\/v1\//, '').replace(/[^a-z0-9]+/gi, '_')}_${r.method.toLowerCase()}`,
       ...(req ? { requestBody: { required: true, content: { 'application/json': { schema: ref(req) } } } } : {}),
       responses: {
-        200: { description: 'Successful Response', content: { 'application/json': { schema: res ? ref(res) : {} } } },
+        200: { description: 'Successful Response', content: { 'application/json': { schema: res ? ref(res) : list ? { type: 'array', items: ref(list) } : {} } } },
         ...(req ? { 422: { description: 'Validation Error' } } : {}),
       },
     };

@@ -7,6 +7,7 @@ import type { ApiRequest, Route } from './http';
 import { extraBatchImages, extraSingleImage, pngInfo } from './images';
 import * as lists from './listings';
 import { openApiDocument } from './openapi';
+import { scriptInfo, scriptsList } from './scripts';
 
 /** A1111's /sdapi/v1/interrogate: one image through `sd/interrogate` ("deepdanbooru" is A1111's name for DeepBooru). */
 async function interrogate(api: ApiContext, body: unknown): Promise<unknown> {
@@ -59,6 +60,8 @@ export function apiRoutes(api: ApiContext): Route[] {
     get('loras', 'LoRA files', () => lists.loras(api)),
     get('embeddings', 'Textual-inversion embeddings', () => lists.embeddings(api)),
     get('prompt-styles', 'Prompt styles (styles.csv)', () => lists.promptStyles(api)),
+    get('scripts', 'Scripts by tab', () => scriptsList()),
+    get('script-info', 'Scripts and their script_args', () => scriptInfo()),
     get('memory', 'Memory use', () => lists.memory(api)),
     // Lists are read from disk on every request: refreshing is a no-op kept for clients that call it.
     post('refresh-checkpoints', 'Rescan checkpoints', () => null),

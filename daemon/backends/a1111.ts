@@ -9,6 +9,7 @@ import { CancelledError, invalidParam, RpcError } from '../errors';
 import type { JobContext } from '../jobs';
 import { saveRemoteImage } from '../output/remoteImage';
 import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImage, type GenerationResult, type Img2ImgParams } from '../protocol';
+import { applyJobStyles } from '../modelFiles/styles';
 import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
 import { RemoteError, RemoteHttp } from './remoteHttp';
 import { modelKey, POLL_MS, type RemoteBackend } from './types';
@@ -19,23 +20,43 @@ interface SdModelItem {
   model_name: string;
 }
 
-/** The resolved job as A1111's request JSON (explicit values everywhere: the API's defaults differ from the UI's). */
-export function a1111Body(p: ResolvedImg2Img, checkpoint: string | undefined): Record<string, unknown> {
+/** txt2img's hires fix as A1111's fields (`hr_cfg` is Forge's; A1111 itself ignores it). */
+function hiresBody(h: NonNullable<ResolvedImg2Img['hires']>, checkpoint: (name: string) => string | undefined): Record<string, unknown> {
+  return {
+    enable_hr: true, hr_scale: h.scale, hr_resize_x: h.resizeX, hr_resize_y: h.resizeY, hr_second_pass_steps: h.steps, denoising_strength: h.denoisingStrength,
+    hr_prompt: h.prompt, hr_negative_prompt: h.negativePrompt,
+    ...(h.upscaler !== undefined ? { hr_upscaler: h.upscaler } : {}),
+    ...(h.samplerName !== undefined ? { hr_sampler_name: h.samplerName } : {}),
+    ...(h.scheduler !== undefined ? { hr_scheduler: h.scheduler } : {}),
+    ...(h.cfgScale !== undefined ? { hr_cfg: h.cfgScale } : {}),
+    ...(h.checkpoint !== undefined ? { hr_checkpoint_name: checkpoint(h.checkpoint) } : {}),
+  };
+}
+
+/**
+ * The resolved job (styles already applied) as A1111's request JSON (explicit values everywhere: the API's
+ * defaults differ from the UI's). `checkpoint` names a model as the server titles it.
+ */
+export function a1111Body(p: ResolvedImg2Img, checkpoint: (name: string) => string | undefined, model: string): Record<string, unknown> {
+  const title = checkpoint(model);
   const body: Record<string, unknown> = {
     prompt: p.prompt, negative_prompt: p.negativePrompt, seed: seedJson(p.seed), subseed: seedJson(p.subseed), subseed_strength: p.subseedStrength,
     seed_resize_from_h: p.seedResizeFromH > 0 ? p.seedResizeFromH : -1, seed_resize_from_w: p.seedResizeFromW > 0 ? p.seedResizeFromW : -1,
     sampler_name: p.samplerName, scheduler: p.scheduler, steps: p.steps, cfg_scale: p.cfgScale, width: p.width, height: p.height,
     batch_size: p.batchSize, n_iter: p.nIter, send_images: true, save_images: false,
+    restore_faces: p.restoreFaces !== undefined,
     override_settings: {
-      ...(checkpoint ? { sd_model_checkpoint: checkpoint } : {}),
+      ...(title ? { sd_model_checkpoint: title } : {}),
       CLIP_stop_at_last_layers: p.clipSkip, eta_noise_seed_delta: p.ensd, randn_source: p.randnSource, img2img_fix_steps: p.fixSteps,
       inpainting_mask_weight: p.inpaint.maskWeight, pad_cond_uncond: p.padCondUncond,
+      ...(p.restoreFaces ? { face_restoration_model: p.restoreFaces.model === 'gfpgan' ? 'GFPGAN' : 'CodeFormer', code_former_weight: p.restoreFaces.codeformerWeight } : {}),
       token_merging_ratio: p.tokenMergingRatio, s_min_uncond_all: p.sMinUncondAll, sd_vae_decode_method: p.vaeDecode, sd_vae_encode_method: p.vaeEncode,
+      ...(p.hires ? { token_merging_ratio_hr: p.hires.tokenMergingRatio } : {}),
     },
     s_min_uncond: p.sMinUncond,
     override_settings_restore_afterwards: true,
   };
-  if (p.initImages.length === 0) return body;
+  if (p.initImages.length === 0) return p.hires ? { ...body, ...hiresBody(p.hires, checkpoint) } : body;
   const ip = p.inpaint;
   if (ip.maskFromAlpha) throw invalidParam('mask_from_alpha', 'A1111 backends take a mask image; send the mask instead of the alpha channel');
   if (ip.maskAlpha !== 0) throw invalidParam('mask_alpha', 'A1111\'s API has no mask transparency; leave it at 0 on an A1111 backend');
@@ -99,9 +120,9 @@ export class A1111Backend implements RemoteBackend {
   }
 
   async generate(params: Img2ImgParams, job: JobContext, settings: DaemonSettings): Promise<GenerationResult> {
-    const p = resolveImg2Img(params, settings);
+    const p = applyJobStyles(resolveImg2Img(params, settings), settings.stylesFile, settings.modelsRoot);
     await this.listModels();
-    const body = a1111Body(p, this.checkpointFor(params.model ?? settings.model));
+    const body = a1111Body(p, (m) => this.checkpointFor(m), params.model ?? settings.model);
     const isImg2Img = p.isImg2Img;
     const stopForwarding = this.forwardControls(job);
     const stopPolling = this.pollProgress(job);

@@ -16,6 +16,7 @@ import { saveRemoteImage } from '../output/remoteImage';
 import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImage, type GenerationResult, type Img2ImgParams } from '../protocol';
 import { resolveSampler } from '../sampling';
 import { inpaintSourceMask, maskedImg2ImgExtra, plainImg2ImgExtra } from '../stages/inpaint';
+import { applyJobStyles } from '../modelFiles/styles';
 import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
 import { generationPrompt, OUTPUT_NODE, upscalePrompt, type ComfyPrompt } from './comfyGraph';
 import { modelKey, type RemoteBackend } from './types';
@@ -99,7 +100,7 @@ export class ComfyUiBackend implements RemoteBackend {
   }
 
   async generate(params: Img2ImgParams, job: JobContext, settings: DaemonSettings): Promise<GenerationResult> {
-    const p = resolveImg2Img(params, settings);
+    const p = applyJobStyles(resolveImg2Img(params, settings), settings.stylesFile, settings.modelsRoot);
     checkSupported(p);
     const checkpoints = await this.listModels();
     const wanted = modelKey(params.model || settings.model || '');
@@ -247,6 +248,9 @@ function checkSupported(p: ResolvedImg2Img): void {
   if (p.inpaint.maskFromAlpha) throw invalidParam('mask_from_alpha', 'ComfyUI backends take a mask image');
   if (p.inpaint.soft) throw invalidParam('soft_inpainting', 'soft inpainting is an A1111 extension; not available on ComfyUI backends');
   if (p.initialNoiseMultiplier !== 1) throw invalidParam('initial_noise_multiplier', 'not available on ComfyUI backends');
+  if (p.hires) throw invalidParam('enable_hr', 'the hires fix is not built as a ComfyUI graph yet; run it on this machine or an A1111 backend');
+  if (p.restoreFaces) throw invalidParam('restore_faces', 'face restoration is not built as a ComfyUI graph yet; run it on this machine or an A1111 backend');
+  if (p.aesthetic) throw invalidParam('aesthetic', 'aesthetic embeddings are an A1111 extension; not available on ComfyUI backends');
   if (p.sMinUncond > 0) throw invalidParam('s_min_uncond', 'Negative Guidance minimum sigma (NGMS) is not available on ComfyUI backends; set it to 0');
   if (p.vaeDecode !== 'Full' || p.vaeEncode !== 'Full') throw invalidParam(`override_settings.sd_vae_${p.vaeDecode !== 'Full' ? 'decode' : 'encode'}_method`, 'VAE type TAESD is not available on ComfyUI backends (their VAEDecode runs the checkpoint\'s VAE); use Full');
 }

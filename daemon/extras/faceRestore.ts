@@ -31,6 +31,8 @@ export interface FaceRestoreOptions {
 /** What the pipelines call; another backend or a test may stand in. */
 export interface FaceRestorer {
   restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal, hooks?: FaceHooks): Promise<RgbImage>;
+  /** Throws the error `restore` would for missing model files, so a job can refuse before it generates. */
+  ensureAvailable?(model: FaceRestoreOptions['model'], modelsRoot: string): void;
 }
 
 /** One restored face: where it was found and how it went back (for debugging and tests). */
@@ -96,6 +98,10 @@ export class FaceRestoration implements FaceRestorer {
     }
     throwIfAborted(signal);
     return { image: pasteFaces(image, restored), faces: faces.length, trace, precise: detector.precise, parsed: parser !== undefined };
+  }
+
+  ensureAvailable(model: FaceRestoreOptions['model'], modelsRoot: string): void {
+    this.models.ensureFiles(modelsRoot, model);
   }
 
   async restore(image: RgbImage, opts: FaceRestoreOptions, signal: AbortSignal, hooks: FaceHooks = {}): Promise<RgbImage> {

@@ -179,3 +179,12 @@ export function pyCsvRows(text: string, skipInitialSpace = false): string[][] {
   }
   return rows;
 }
+
+/**
+ * One row as Python's `csv.writer` writes it (excel dialect, QUOTE_MINIMAL), without the line end: a field is
+ * quoted when it holds the delimiter, a quote or a line break (an empty row of one field is `""`).
+ */
+export function pyCsvRow(fields: readonly string[]): string {
+  if (fields.length === 1 && fields[0] === '') return '""';
+  return fields.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
+}

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../../models/formats/atomicFile';
 import { invalidParam } from '../errors';
-import { pyCsvRows } from '../infotext/python';
+import { pyCsvRow, pyCsvRows } from '../infotext/python';
 import { applyStylesToPrompt, type PromptStyle } from '../prompt/styles';
 
 /** Where styles.csv is: the setting, else the install's (`<root>/styles.csv`, or beside a `models/` root). */
@@ -16,8 +16,6 @@ export function stylesFilePath(setting: string, modelsRoot: string): string | nu
   const candidates = basename(root).toLowerCase() === 'models' ? [join(dirname(root), 'styles.csv'), join(root, 'styles.csv')] : [join(root, 'styles.csv')];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
-
-const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** Every style of the file in order (old "name, text" files too); rows whose name starts with "#" are skipped. */
 export function readStyles(file: string): PromptStyle[] {
@@ -34,7 +32,7 @@ export function readStyles(file: string): PromptStyle[] {
 
 /** A1111's `save_styles`: header and every style, CRLF rows, BOM; the old file kept as `<file>.bak`. */
 export function writeStyles(file: string, styles: readonly PromptStyle[]): void {
-  const lines = ['name,prompt,negative_prompt', ...styles.map((s) => [s.name, s.prompt, s.negativePrompt].map(csvField).join(','))];
+  const lines = ['name,prompt,negative_prompt', ...styles.map((s) => pyCsvRow([s.name, s.prompt, s.negativePrompt]))];
   if (existsSync(file)) copyFileSync(file, `${file}.bak`);
   writeFileAtomicSync(file, Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8'));
 }

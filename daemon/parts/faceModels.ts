@@ -78,18 +78,36 @@ export class FaceModels {
     return this.once(`restorer|${file}`, async () => FaceRestorerModel.open(this.sessions(), await this.onnxFor(file, kind, hooks, kind === 'gfpgan' ? 'GFPGAN' : 'CodeFormer'), kind));
   }
 
+  /** The detector file to use: facexlib's RetinaFace (A1111's), else an Ultra-Light ONNX; NotFound naming both. */
+  private detectorFile(modelsRoot: string): { retina: boolean; file: string } {
+    const retina = this.o.detectorPath === undefined ? findFixedModelFile(modelsRoot, 'retinaFace') : undefined;
+    if (retina) return { retina: true, file: retina };
+    const ulfd = this.o.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
+    if (ulfd) return { retina: false, file: ulfd };
+    const where = modelsRoot ? [...new Set([...folderCandidates(modelsRoot, 'retinaFace'), ...folderCandidates(modelsRoot, 'faceDetector')])].join(', ') : 'modelsRoot (not set)';
+    const retinaName = fixedFileNames('retinaFace').join(' or ');
+    throw notFound(where, `face detector (${retinaName}, facexlib's RetinaFace; or ${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`);
+  }
+
+  /** Throws what `restorer` / `detector` would, before a job spends time generating (files only; nothing loads). */
+  ensureFiles(modelsRoot: string, kind: FaceRestorerKind): void {
+    findRestorerModel(modelsRoot, kind);
+    this.detectorFile(modelsRoot);
+  }
+
   /** RetinaFace when facexlib's detector file is there (A1111's detector), else the Ultra-Light ONNX with a notice. */
   detector(modelsRoot: string, hooks: FaceHooks = {}): Promise<FaceFinder> {
-    const retina = this.o.detectorPath === undefined ? findFixedModelFile(modelsRoot, 'retinaFace') : undefined;
+    let found: { retina: boolean; file: string };
+    try {
+      found = this.detectorFile(modelsRoot);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { retina, file } = found;
     if (retina) {
-      return this.once(`retina|${retina}`, async () => new RetinaFaceDetector(await this.sessions().get(await this.onnxFor(retina, 'retinaface', hooks, 'RetinaFace'))));
+      return this.once(`retina|${file}`, async () => new RetinaFaceDetector(await this.sessions().get(await this.onnxFor(file, 'retinaface', hooks, 'RetinaFace'))));
     }
-    const ulfd = this.o.detectorPath ?? process.env.SD_STUDIO_FACE_DETECTOR ?? findFixedModelFile(modelsRoot, 'faceDetector');
-    if (!ulfd) {
-      const where = modelsRoot ? [...new Set([...folderCandidates(modelsRoot, 'retinaFace'), ...folderCandidates(modelsRoot, 'faceDetector')])].join(', ') : 'modelsRoot (not set)';
-      const retinaName = fixedFileNames('retinaFace').join(' or ');
-      return Promise.reject(notFound(where, `face detector (${retinaName}, facexlib's RetinaFace; or ${DETECTOR_FILES.join(' or ')}, Ultra-Light-Fast-Generic-Face-Detector, MIT)`));
-    }
+    const ulfd = file;
     hooks.notice?.(FACE_DETECTOR_FALLBACK_NOTICE);
     return this.once(`ulfd|${ulfd}`, async () => {
       const d = await FaceDetector.open(this.sessions(), ulfd);

@@ -73,6 +73,8 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   }
   const sampler = samplers[choice.sampler];
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
+  // "Restore faces" without the model files fails now, not after the first image is generated.
+  if (resolved.restoreFaces) deps.faces.ensureAvailable?.(resolved.restoreFaces.model, deps.settings.modelsRoot);
   const refinerFile = resolveRefiner(resolved.refiner, deps.settings.modelsRoot);
   const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae, jobSpeed(resolved, resolved.width, resolved.height));
   const { vaeInfo } = loaded;

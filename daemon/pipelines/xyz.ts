@@ -13,7 +13,7 @@ import type { GeneratedImage, GenerationResult, Img2ImgParams, XyzParams } from 
 import { resolveSampler } from '../sampling';
 import { AXIS_OPTIONS, axisLabel, axisValues, findAxis, type AxisOption, type AxisValue } from '../scripts/xyzAxes';
 import { resolveImg2Img, resolveSeed } from '../validate';
-import { fixedSeed, seedJson } from '../seed';
+import { fixedSeed, parseSeed, seedJson } from '../seed';
 import { runImg2ImgJob, type PipelineDeps } from './img2img';
 import type { InfoEntries } from './modelFor';
 
@@ -98,7 +98,8 @@ export async function runXyz(raw: XyzParams, job: JobContext, deps: PipelineDeps
   const n = x.values.length * y.values.length * z.values.length;
   const index = (ix: number, iy: number, iz: number): number => ix + iy * x.values.length + iz * x.values.length * y.values.length;
   const cellImages: Array<RgbImage | undefined> = new Array(n);
-  const images: GeneratedImage[] = [];
+  const cellResults: GeneratedImage[][] = Array.from({ length: n }, () => []);
+  const vary = raw?.vary_seeds ?? {};
   const gridInfotexts: string[] = [];
   let done = 0;
   for (const [ix, iy, iz] of cellOrder(x, y, z)) {
@@ -112,8 +113,13 @@ export async function runXyz(raw: XyzParams, job: JobContext, deps: PipelineDeps
         throw invalidParam(`${a.name.toLowerCase()}.values`, (e as Error).message);
       }
     }
+    // "Vary seeds for X/Y/Z": xyz_grid.py's cell() adds the cell's place along those axes to the seed.
+    const xdim = vary.x ? x.values.length : 1;
+    const ydim = vary.y ? y.values.length : 1;
+    const offset = (vary.x ? ix : 0) + (vary.y ? iy * xdim : 0) + (vary.z ? iz * xdim * ydim : 0);
+    if (offset) p.seed = seedJson((parseSeed(p.seed) ?? -1n) + BigInt(offset));
     const run = await runImg2ImgJob(p, cellJob(job, done++, n), deps);
-    images.push(...run.result.images);
+    cellResults[index(ix, iy, iz)] = run.result.images;
     const first = run.outputs.length > 1 ? imageGrid(run.outputs) : run.outputs[0];
     cellImages[index(ix, iy, iz)] = first;
     if (ix === 0 && iy === 0) gridInfotexts[iz] = run.infotextWith(scriptKeys([x, y], keepRandom));
@@ -145,7 +151,7 @@ export async function runXyz(raw: XyzParams, job: JobContext, deps: PipelineDeps
       if (g) grids.push(g);
     }
   }
-  return { jobId: job.id, images, grids, parameters: { ...base, seed: seedJson(resolved.seed) } };
+  return { jobId: job.id, images: cellResults.flat(), grids, parameters: { ...base, seed: seedJson(resolved.seed) } };
 }
 
 /** The grid infotext's script keys, in A1111's order. */

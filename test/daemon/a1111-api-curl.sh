@@ -41,6 +41,35 @@ echo '{"CLIP_stop_at_last_layers":2}' | post /sdapi/v1/options >/dev/null
 get /sdapi/v1/options | jq -e '.CLIP_stop_at_last_layers == 2 and .samples_format == "png"' >/dev/null || fail "options"
 echo '{"CLIP_stop_at_last_layers":1}' | post /sdapi/v1/options >/dev/null
 
+# PNG width and height from the IHDR chunk of a base64 image on stdin: prints "WxH"
+png_size() { base64 -d | od -An -tu1 -j16 -N8 | awk '{ printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'; }
+
+# hires fix: the image has the upscaled size, the infotext and info the Hires keys
+echo '{"prompt":"a lighthouse","steps":3,"width":64,"height":64,"seed":5,"enable_hr":true,"hr_scale":2,"hr_upscaler":"Latent","hr_second_pass_steps":2,"denoising_strength":0.6}' | post /sdapi/v1/txt2img > "$WORK/hr.json"
+[ "$(jq -r '.images[0]' "$WORK/hr.json" | png_size)" = "128x128" ] || fail "hires image size"
+jq -r '.info' "$WORK/hr.json" | jq -e '.width == 64 and .extra_generation_params["Hires upscale"] == 2 and (.infotexts[0] | test("Hires upscale: 2, Hires steps: 2, Hires upscaler: Latent"))' >/dev/null || fail "hires info"
+
+# X/Y/Z plot through script_name: Steps (index 4) x Sampler (index 9, from the dropdown list), with sub images
+jq -n '{prompt:"a lighthouse",steps:3,width:64,height:64,seed:8,script_name:"X/Y/Z plot",
+  script_args:[4,"2,3",[],9,"",["Euler","Euler a"],0,"",[],true,true,false,false,false,false,false,0,false]}' | post /sdapi/v1/txt2img > "$WORK/xyz.json"
+jq -e '.images | length == 5' "$WORK/xyz.json" >/dev/null || fail "xyz: grid + 4 cells"
+[ "$(jq -r '.images[1]' "$WORK/xyz.json" | png_size)" = "64x64" ] || fail "xyz cell size"
+jq -r '.info' "$WORK/xyz.json" | jq -e '.index_of_first_image == 1 and (.infotexts[0] | test("Script: X/Y/Z plot, X Type: Steps, X Values: \"2,3\", Y Type: Sampler"))' >/dev/null || fail "xyz grid infotext"
+[ "$(echo '{"script_name":"no such script"}' | status /sdapi/v1/txt2img)" = 422 ] || fail "unknown script"
+jq -e '.detail == "Script '"'"'no such script'"'"' not found"' "$WORK/body.json" >/dev/null || fail "unknown script detail"
+get /sdapi/v1/scripts | jq -e '(.txt2img | index("x/y/z plot") != null) and (.img2img | index("outpainting mk2") != null)' >/dev/null || fail "scripts"
+get /sdapi/v1/script-info | jq -e 'map(select(.name == "prompt matrix")) | length == 2' >/dev/null || fail "script-info"
+
+# restore_faces: this models root has no face restorer, so the job is refused before it generates, naming it
+[ "$(echo '{"prompt":"a face","steps":2,"width":64,"height":64,"restore_faces":true}' | status /sdapi/v1/txt2img)" = 404 ] || fail "restore_faces without models"
+jq -e '.detail | test("CodeFormer model folder")' "$WORK/body.json" >/dev/null || fail "restore_faces detail"
+
+# prompt styles: the styles.csv beside the models (written here) is what prompt-styles lists and txt2img applies
+printf 'name,prompt,negative_prompt\r\nnoir,"{prompt}, film noir",colour\r\n' > "$WORK/styles.csv"
+get /sdapi/v1/prompt-styles | jq -e '. == [{"name":"noir","prompt":"{prompt}, film noir","negative_prompt":"colour"}]' >/dev/null || fail "prompt-styles"
+echo '{"prompt":"a street","steps":2,"width":64,"height":64,"seed":2,"styles":["noir"]}' | post /sdapi/v1/txt2img | jq -r '.info' \
+  | jq -e '.infotexts[0] | startswith("a street, film noir\nNegative prompt: colour\n")' >/dev/null || fail "styles applied"
+
 # lists
 get /sdapi/v1/sd-models | jq -e 'map(.model_name) | index("tiny") != null' >/dev/null || fail "sd-models"
 get /sdapi/v1/sd-vae | jq -e 'type == "array"' >/dev/null || fail "sd-vae"

@@ -1,13 +1,15 @@
 // An A1111 API client, written against A1111 1.10's documented JSON only (no SD Studio types), driving
 // `sd-studio serve --api` on the tiny model: every endpoint, its defaults, its error shapes.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { runCli, tempDir } from './harness';
 import { startApiServer, tinyModelsRoot, type ApiProcess } from './apiServer';
+import { tinyGfpganGraph } from '../fixtures/tinyFaceRestorer';
+import { sharedPath } from '../sharedPath';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a client sees untyped JSON
 
@@ -49,7 +51,12 @@ before(async () => {
   await tinyModelsRoot(work);
   mkdirSync(join(work, 'Lora', 'styles'), { recursive: true });
   writeFileSync(join(work, 'Lora', 'styles', 'ink.safetensors'), 'a LoRA file is listed by name; it is not read');
-  writeFileSync(join(work, 'styles.csv'), 'name,prompt,negative_prompt\nlighthouse,"{prompt}, at dusk","blurry, low quality"\n');
+  writeFileSync(join(work, 'styles.csv'), 'name,prompt,negative_prompt\nlighthouse,"{prompt}, at dusk","blurry, low quality"\n"ink, ""wet""",watercolour,\n');
+  // Face restoration: GFPGAN and a face detector, no CodeFormer (so one restorer works and the other is refused).
+  mkdirSync(join(work, 'GFPGAN'), { recursive: true });
+  await tinyGfpganGraph('identity').writeModel(join(work, 'GFPGAN'), { fileName: 'GFPGANv1.4.onnx' });
+  mkdirSync(join(work, 'facedetect'), { recursive: true });
+  copyFileSync(sharedPath('models-fixtures', 'face-detector-ulfd', 'version-RFB-320.onnx'), join(work, 'facedetect', 'version-RFB-320.onnx'));
   server = await startApiServer(['--models-root', work, '--model', join(work, 'Stable-diffusion', 'tiny'), '--outdir', join(work, 'out')]);
   api = new A1111Client(server.url);
 });
@@ -85,11 +92,89 @@ describe('A1111 API: generation', () => {
     assert.deepEqual(JSON.parse(batch.info).all_seeds, [7, 8]);
   });
 
-  it('styles are applied from styles.csv and listed by prompt-styles', async () => {
+  it('styles are applied from styles.csv (unknown names skipped, as A1111 does) and listed by prompt-styles', async () => {
     const styles = await api.ok('GET', '/sdapi/v1/prompt-styles');
-    assert.deepEqual(styles, [{ name: 'lighthouse', prompt: '{prompt}, at dusk', negative_prompt: 'blurry, low quality' }]);
-    const r = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, prompt: 'a boat', styles: ['lighthouse'], seed: 1 });
-    assert.match(JSON.parse(r.info).infotexts[0], /^a boat, at dusk\nNegative prompt: blurry, low quality\n/);
+    assert.deepEqual(styles, [
+      { name: 'lighthouse', prompt: '{prompt}, at dusk', negative_prompt: 'blurry, low quality' },
+      { name: 'ink, "wet"', prompt: 'watercolour', negative_prompt: '' },
+    ]);
+    const r = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, prompt: 'a boat', styles: ['lighthouse', 'no such style', 'ink, "wet"'], seed: 1 });
+    const info = JSON.parse(r.info);
+    assert.match(info.infotexts[0], /^a boat, at dusk, watercolour\nNegative prompt: blurry, low quality\n/);
+    assert.equal(info.prompt, 'a boat, at dusk, watercolour');
+    assert.deepEqual(info.styles, ['lighthouse', 'no such style', 'ink, "wet"']);
+  });
+
+  it('hires fix: the image has the upscaled size and info carries the Hires keys', async () => {
+    const r = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 9, enable_hr: true, hr_scale: 2, hr_upscaler: 'Latent', hr_second_pass_steps: 2, denoising_strength: 0.6 });
+    assert.deepEqual(await size(r.images[0]), [128, 128]);
+    const info = JSON.parse(r.info);
+    assert.equal(info.width, 64, "info.width is the first pass's, as Processed.width");
+    assert.equal(info.denoising_strength, 0.6);
+    assert.match(info.infotexts[0], /Size: 64x64, .*Denoising strength: 0\.6, .*Hires upscale: 2, Hires steps: 2, Hires upscaler: Latent/);
+    const extra = info.extra_generation_params;
+    assert.deepEqual([extra['Hires upscale'], extra['Hires steps'], extra['Hires upscaler'], extra['Denoising strength']], [2, 2, 'Latent', 0.6]);
+    const sized = await api.ok('POST', '/sdapi/v1/txt2img', {
+      ...small, seed: 9, enable_hr: true, hr_resize_x: 96, hr_resize_y: 80, hr_sampler_name: 'Euler', hr_checkpoint_name: 'tiny', hr_prompt: 'a harbour',
+    });
+    assert.deepEqual(await size(sized.images[0]), [96, 80]);
+    const sizedText: string = JSON.parse(sized.info).infotexts[0];
+    for (const key of [/Hires resize: 96x80/, /Hires sampler: Euler,/, /Hires checkpoint: tiny \[[0-9a-f]{10}\]/, /Hires prompt: a harbour,/, /Denoising strength: 0\.75,/]) assert.match(sizedText, key);
+    const missing = await api.call('POST', '/sdapi/v1/txt2img', { ...small, enable_hr: true, hr_checkpoint_name: 'nope' });
+    assert.equal(missing.status, 500);
+    assert.equal(missing.json.errors, 'Could not find checkpoint with name nope');
+  });
+
+  it('restore_faces: done with the restorer the models root has, refused naming the one it lacks', async () => {
+    const done = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 4, restore_faces: true, override_settings: { face_restoration_model: 'GFPGAN' } });
+    const info = JSON.parse(done.info);
+    assert.equal(info.restore_faces, true);
+    assert.equal(info.face_restoration_model, 'GFPGAN');
+    assert.match(info.infotexts[0], /Seed: 4, Face restoration: GFPGAN, Size: 64x64/);
+    const refused = await api.call('POST', '/sdapi/v1/txt2img', { ...small, restore_faces: true, override_settings: { face_restoration_model: 'CodeFormer' } });
+    assert.equal(refused.status, 404);
+    assert.match(refused.json.detail, /CodeFormer model folder/);
+    const plain = JSON.parse((await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 4 })).info);
+    assert.deepEqual([plain.restore_faces, plain.face_restoration_model], [false, null]);
+  });
+
+  it("script_name \"X/Y/Z plot\" with A1111's script_args: the grid first, then each cell's image", async () => {
+    // x: Steps (index 4 on txt2img) as text; y: Sampler (index 9) from the dropdown list; "Include Sub Images".
+    const args = [4, '2, 3', [], 9, '', ['Euler', 'Euler a'], 0, '', [], true, true, false, false, false, false, false, 0, false];
+    const r = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, prompt: 'a lighthouse', seed: 21, script_name: 'x/y/z plot', script_args: args });
+    assert.equal(r.images.length, 5);
+    const [gw, gh] = await size(r.images[0]);
+    assert.ok(gw > 128 && gh > 128, `the grid of 2×2 cells with its legend: ${gw}x${gh}`);
+    for (const single of r.images.slice(1)) assert.deepEqual(await size(single), [64, 64]);
+    const info = JSON.parse(r.info);
+    assert.equal(info.index_of_first_image, 1);
+    assert.match(info.infotexts[0], /Script: X\/Y\/Z plot, X Type: Steps, X Values: "2, 3", Y Type: Sampler, Y Values: "Euler,Euler a"/);
+    assert.deepEqual(info.all_seeds, [21, 21, 21, 21]);
+    const cells = info.infotexts.slice(1).map((t: string) => /Steps: (\d+), Sampler: ([^,]+),/.exec(t)!.slice(1).join(' '));
+    assert.deepEqual(cells, ['2 Euler', '3 Euler', '2 Euler a', '3 Euler a']);
+    const gridOnly = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 21, script_name: 'X/Y/Z plot', script_args: [4, '2', [], 0, '', [], 0, '', []] });
+    assert.equal(gridOnly.images.length, 1, 'without "Include Sub Images" only the grid comes back');
+    const eta = await api.call('POST', '/sdapi/v1/txt2img', { ...small, script_name: 'x/y/z plot', script_args: [24, '0.5, 1'] });
+    assert.equal(eta.status, 422);
+    assert.match(eta.json.detail, /Eta/);
+    const unknown = await api.call('POST', '/sdapi/v1/txt2img', { ...small, script_name: 'Loopback' });
+    assert.deepEqual([unknown.status, unknown.json.detail], [422, "Script 'Loopback' not found"]);
+    const wrongTab = await api.call('POST', '/sdapi/v1/txt2img', { ...small, script_name: 'Outpainting mk2' });
+    assert.deepEqual([wrongTab.status, wrongTab.json.detail], [422, "Script 'Outpainting mk2' not found"]);
+  });
+
+  it('script_name: prompt matrix (grid first), prompts from file, poor man\'s outpainting (img2img)', async () => {
+    const matrix = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, prompt: 'a boat|red|at night', seed: 3, script_name: 'Prompt matrix', script_args: [false, false, 'positive', 'comma', 0] });
+    assert.equal(matrix.images.length, 5);
+    assert.deepEqual(JSON.parse(matrix.info).all_prompts, ['a boat', 'a boat, red', 'a boat, at night', 'a boat, red, at night']);
+    const lines = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 3, script_name: 'prompts from file or textbox', script_args: [false, false, 'start', 'a kite\n--prompt "a tent" --steps 2'] });
+    const linesInfo = JSON.parse(lines.info);
+    assert.deepEqual([lines.images.length, linesInfo.all_prompts], [2, ['a kite', 'a tent']]);
+    assert.match(linesInfo.infotexts[1], /^a tent\nSteps: 2,/);
+    const out = await api.ok('POST', '/sdapi/v1/img2img', {
+      ...small, init_images: [first.images[0]], seed: 3, denoising_strength: 0.8, script_name: "Poor man's outpainting", script_args: [32, 4, 'original', ['left']],
+    });
+    assert.deepEqual(await size(out.images[0]), [128, 64], 'the canvas grows to the next multiple of 64, as the script does');
   });
 
   it('img2img inpaints with A1111 API defaults (fill, only masked) and Soft Inpainting args; the PNG carries the infotext', async () => {
@@ -124,7 +209,12 @@ describe('A1111 API: generation', () => {
     assert.equal(sameVae.status, 200);
     const otherVae = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_vae: 'other.vae.pt' } });
     assert.equal(otherVae.status, 422);
-    assert.match(otherVae.json.detail, /override_settings\.sd_vae/);
+    assert.match(otherVae.json.detail, /override_settings\.sd_vae: "other\.vae\.pt" is not a VAE of this daemon/);
+    const pathVae = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_vae: '/etc/passwd' } });
+    assert.equal(pathVae.status, 422, 'a VAE is named, never a path on the server');
+    const sgm = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sgm_noise_multiplier: true } });
+    assert.equal(sgm.status, 422, 'an option SD Studio lacks is refused, not dropped');
+    assert.match(sgm.json.detail, /sgm_noise_multiplier/);
     const missing = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_model_checkpoint: 'nope.safetensors' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.detail, 'Model not found');
@@ -138,6 +228,17 @@ describe('A1111 API: generation', () => {
     const withOpts = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 3 });
     assert.match(JSON.parse(withOpts.info).infotexts[0], /Clip skip: 2, ENSD: 31337/);
     await api.ok('POST', '/sdapi/v1/options', { CLIP_stop_at_last_layers: 1, eta_noise_seed_delta: 0 });
+    // Saving and Interrogate options under A1111's keys reach the daemon's settings.
+    await api.ok('POST', '/sdapi/v1/options', { samples_format: 'webp', jpeg_quality: 90, save_txt: true, grid_save: false, interrogate_return_ranks: true, deepbooru_filter_tags: 'sky' });
+    const saved = await api.ok('GET', '/sdapi/v1/options');
+    assert.deepEqual(
+      [saved.samples_format, saved.jpeg_quality, saved.save_txt, saved.grid_save, saved.interrogate_return_ranks, saved.deepbooru_filter_tags, saved.face_restoration, saved.code_former_weight],
+      ['webp', 90, true, false, true, 'sky', false, 0.5],
+    );
+    const badFormat = await api.call('POST', '/sdapi/v1/options', { samples_format: 'bmp', jpeg_quality: 70 });
+    assert.equal(badFormat.status, 422);
+    assert.equal((await api.ok('GET', '/sdapi/v1/options')).jpeg_quality, 90, 'a refused request changes nothing');
+    await api.ok('POST', '/sdapi/v1/options', { samples_format: 'png', jpeg_quality: 80, save_txt: false, grid_save: true, interrogate_return_ranks: false, deepbooru_filter_tags: '' });
     const unknown = await api.call('POST', '/sdapi/v1/options', { no_such_option: 1 });
     assert.equal(unknown.status, 500);
     assert.equal(unknown.json.error, 'KeyError');
@@ -210,7 +311,20 @@ describe('A1111 API: extras, lists, errors', () => {
     const ups = await api.ok('GET', '/sdapi/v1/upscalers');
     assert.deepEqual(ups.slice(0, 3).map((u: Json) => u.name), ['None', 'Lanczos', 'Nearest']);
     assert.ok(ups.every((u: Json) => 'model_name' in u && 'model_path' in u && u.model_url === null && typeof u.scale === 'number'));
-    assert.deepEqual((await api.ok('GET', '/sdapi/v1/latent-upscale-modes'))[0], { name: 'Latent' });
+    const latent = (await api.ok('GET', '/sdapi/v1/latent-upscale-modes')).map((m: Json) => m.name);
+    assert.deepEqual(latent, ['Latent', 'Latent (antialiased)', 'Latent (bicubic)', 'Latent (bicubic antialiased)', 'Latent (nearest)', 'Latent (nearest-exact)']);
+    assert.ok(!ups.some((u: Json) => latent.includes(u.name)), 'A1111 lists the latent modes apart from the image upscalers');
+    const scripts = await api.ok('GET', '/sdapi/v1/scripts');
+    assert.deepEqual(scripts.txt2img, ['prompt matrix', 'prompts from file or textbox', 'x/y/z plot']);
+    assert.deepEqual(scripts.img2img, ['outpainting mk2', "poor man's outpainting", 'prompt matrix', 'prompts from file or textbox', 'x/y/z plot', 'soft inpainting']);
+    const info = await api.ok('GET', '/sdapi/v1/script-info');
+    const xyz = info.find((i: Json) => i.name === 'x/y/z plot' && !i.is_img2img);
+    assert.equal(xyz.is_alwayson, false);
+    assert.equal(xyz.args.length, 18);
+    assert.deepEqual(xyz.args[0], { label: 'X type', value: 'Seed', minimum: null, maximum: null, step: null, choices: xyz.args[0].choices });
+    assert.equal(xyz.args[0].choices[4], 'Steps');
+    assert.deepEqual(xyz.args[16], { label: 'Grid margins (px)', value: 0, minimum: 0, maximum: 500, step: 2, choices: null });
+    assert.equal(info.find((i: Json) => i.name === 'soft inpainting').is_alwayson, true);
     assert.deepEqual((await api.ok('GET', '/sdapi/v1/face-restorers')).map((f: Json) => f.name), ['CodeFormer', 'GFPGAN']);
     assert.deepEqual(await api.ok('GET', '/sdapi/v1/loras'), [{ name: 'ink', alias: 'ink', path: join(work, 'Lora', 'styles', 'ink.safetensors'), metadata: {} }]);
     assert.deepEqual(await api.ok('GET', '/sdapi/v1/embeddings'), { loaded: {}, skipped: {} });
@@ -220,10 +334,13 @@ describe('A1111 API: extras, lists, errors', () => {
     assert.equal(mem.cuda.error, 'unavailable');
     assert.equal(await api.ok('POST', '/sdapi/v1/refresh-checkpoints'), null);
     const doc = await api.ok('GET', '/openapi.json');
-    for (const p of ['txt2img', 'img2img', 'extra-single-image', 'extra-batch-images', 'png-info', 'interrogate', 'progress', 'interrupt', 'skip', 'options', 'sd-models', 'sd-vae', 'samplers', 'schedulers', 'upscalers', 'latent-upscale-modes', 'face-restorers', 'loras', 'embeddings', 'prompt-styles', 'refresh-checkpoints', 'memory']) {
+    for (const p of ['txt2img', 'img2img', 'extra-single-image', 'extra-batch-images', 'png-info', 'interrogate', 'progress', 'interrupt', 'skip', 'options', 'sd-models', 'sd-vae', 'samplers', 'schedulers', 'upscalers', 'latent-upscale-modes', 'face-restorers', 'loras', 'embeddings', 'prompt-styles', 'scripts', 'script-info', 'refresh-checkpoints', 'memory']) {
       assert.ok(doc.paths[`/sdapi/v1/${p}`], `openapi.json lacks ${p}`);
     }
     assert.equal(doc.components.schemas.StableDiffusionProcessingTxt2Img.properties.steps.default, 50);
+    assert.equal(doc.components.schemas.StableDiffusionProcessingTxt2Img.properties.denoising_strength.default, 0.75);
+    assert.equal(doc.components.schemas.StableDiffusionProcessingTxt2Img.properties.hr_cfg, undefined, "Forge's hr_cfg is read, not declared");
+    assert.deepEqual(doc.paths['/sdapi/v1/script-info'].get.responses[200].content['application/json'].schema, { type: 'array', items: { $ref: '#/components/schemas/ScriptInfo' } });
   });
 
   it('interrogate answers A1111 shapes: without interrogate models, an error naming what is missing', async () => {

@@ -23,8 +23,9 @@ before(async () => {
     startApiServer(['--models-root', work, '--model', model, '--outdir', join(work, 'out-a')]),
     startApiServer(['--models-root', work, '--model', model, '--outdir', join(work, 'out-b')]),
   ]);
+  writeFileSync(join(work, 'front-styles.csv'), 'name,prompt,negative_prompt\nnoir,"{prompt}, film noir",colour\n');
   front = await startDaemon({
-    model: 'tiny', outputDir: join(work, 'out-front'), previewEvery: 5,
+    model: 'tiny', outputDir: join(work, 'out-front'), previewEvery: 5, stylesFile: join(work, 'front-styles.csv'),
     backends: [{ name: 'gpu-a', kind: 'a1111', url: a.url }, { name: 'gpu-b', kind: 'a1111', url: b.url }],
   });
 });
@@ -90,6 +91,17 @@ describe('a1111 backends', () => {
     const r = await front.request('sd/img2img', { prompt: 'pinned', seed: 1, steps: 2, width: 64, height: 64, backend: 'gpu-a' });
     assert.equal(r.backend, 'gpu-a');
     await assert.rejects(front.request('sd/img2img', { prompt: 'x', backend: 'nope' }), /no backend named "nope"/);
+  });
+
+  it('hires fix and this daemon\'s styles reach an A1111 backend as its request fields', async () => {
+    const r = await front.request('sd/img2img', {
+      prompt: 'a street', styles: ['noir'], seed: 2, steps: 2, width: 64, height: 64, backend: 'gpu-a', send_images: true,
+      enable_hr: true, hr_scale: 1.5, hr_second_pass_steps: 2, denoising_strength: 0.5,
+    });
+    assert.equal(r.backend, 'gpu-a');
+    assert.deepEqual([r.images[0]!.width, r.images[0]!.height], [96, 96]);
+    assert.match(r.images[0]!.infotext, /^a street, film noir\nNegative prompt: colour\n/);
+    assert.match(r.images[0]!.infotext, /Denoising strength: 0\.5, .*Hires upscale: 1\.5, Hires steps: 2/);
   });
 
   it('extras with backend: the upscale model runs on the A1111 server, the result is saved here with its extras text', async () => {

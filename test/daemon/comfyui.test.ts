@@ -121,6 +121,8 @@ describe('comfyui backend (recorded traffic)', () => {
   it('settings a standard graph cannot express are refused, naming the field', async () => {
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', sampler_name: 'Restart', steps: 4, width: 64, height: 64 }), /sampler_name: "Restart" has no ComfyUI equivalent/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', subseed_strength: 0.5, steps: 4, width: 64, height: 64 }), /subseed_strength/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', enable_hr: true, steps: 4, width: 64, height: 64 }), /enable_hr: the hires fix is not built as a ComfyUI graph/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', restore_faces: true, steps: 4, width: 64, height: 64 }), /restore_faces: face restoration/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', s_min_uncond: 2, steps: 4, width: 64, height: 64 }), /s_min_uncond: Negative Guidance minimum sigma/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', steps: 4, width: 64, height: 64, override_settings: { sd_vae_decode_method: 'TAESD' } }), /sd_vae_decode_method/);
   });
