@@ -25,12 +25,20 @@ export interface JobContext {
   /** A preview is wanted now (so the caller only decodes one when somebody will see it). */
   wantsPreview(step: number, steps: number): boolean;
   preview(p: Omit<JobPreviewNotification, 'jobId'>): void;
+  /**
+   * Something the job skipped and went on without (A1111 prints these to its console): an unreadable embedding,
+   * LoRA or VAE-approx file, a LoRA tag naming no file. Shown at once (a log line) and kept for the result.
+   */
+  warn(message: string): void;
+  /** The warnings so far, for the job's result. */
+  readonly warnings: readonly string[];
 }
 
 export interface JobEvents {
   state(info: JobInfo): void;
   progress(p: JobProgressNotification): void;
   preview(p: JobPreviewNotification): void;
+  warning(jobId: string, message: string): void;
 }
 
 /** Which lanes may run a job, best first; asked again each time the job waits for one (backends come and go). */
@@ -241,12 +249,19 @@ export class JobQueue {
     const every = this.previewEvery;
     // Panels, the status bar and the CLI show the message: say where a remote job runs.
     const where = lane === LOCAL_LANE ? '' : ` · on ${lane}`;
+    const warnings: string[] = [];
     return {
       id: job.info.jobId,
       signal: job.controller.signal,
       lane,
       get interrupted() {
         return job.interrupted;
+      },
+      warnings,
+      warn(message) {
+        if (warnings.includes(message)) return;
+        warnings.push(message);
+        events.warning(job.info.jobId, message);
       },
       progress(step, steps, image, images) {
         const done = image * steps + step;

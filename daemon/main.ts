@@ -5,7 +5,7 @@ import { SDPROMPT_TRIGGER_CHARACTERS } from './language';
 import { ErrorCodes, PROTOCOL_VERSION, type DaemonSettings, type InitializationOptions, type InitializeResultExtras } from './protocol';
 import { DaemonServer } from './server';
 import { Services } from './services';
-import { defaultSettings } from './settings';
+import { checkSettingsPatch, defaultSettings } from './settings';
 
 export const DAEMON_VERSION = '0.1.0';
 
@@ -29,7 +29,14 @@ export function serveStdio(): void {
         { retry: false },
       );
     }
-    if (opts.settings) server.updateSettings(opts.settings);
+    if (opts.settings !== undefined) {
+      try {
+        server.updateSettings(checkSettingsPatch(opts.settings));
+      } catch (e) {
+        // A bad setting is named, not half-applied: the client shows it and the user fixes it.
+        return new ResponseError(ErrorCodes.InvalidParams, (e as Error).message, { retry: false });
+      }
+    }
     const extras: InitializeResultExtras = { protocolVersion: PROTOCOL_VERSION, serverInfo: { name: 'sd-studio-daemon', version: DAEMON_VERSION } };
     return {
       capabilities: {

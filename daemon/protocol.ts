@@ -33,6 +33,8 @@ export const ErrorCodes = {
   ProtocolMismatch: -32004,
   /** A file or folder named in the params does not exist. */
   NotFound: -32005,
+  /** The output file exists and the request did not say `overwrite: true`: nothing was written. */
+  OutputExists: -32006,
 } as const;
 
 /** `data` of an error response: which field or file was wrong, and what was expected. */
@@ -476,6 +478,8 @@ export interface BatchResult {
   done: number;
   failed: number;
   skipped: number;
+  /** What the run skipped and went on without (as GenerationResult.warnings), once each. */
+  warnings?: string[];
 }
 
 /**
@@ -506,6 +510,11 @@ export interface GenerationResult {
   grids?: GeneratedImage[];
   /** Params after defaults, random seed and infotext were resolved. */
   parameters: Img2ImgParams;
+  /**
+   * What the job skipped and went on without, named (A1111 prints these and goes on): an unreadable embedding,
+   * LoRA or VAE-approx file in the models root, a LoRA tag naming no file. Absent when there were none.
+   */
+  warnings?: string[];
 }
 
 /** Params of `sd/infotext.parse`: A1111 infotext → img2img params (what `--infotext` and "paste" use). */
@@ -653,6 +662,8 @@ export interface ModelsMergeParams {
   discard?: string;
   /** Output path (.safetensors); written atomically. */
   out: string;
+  /** Replace a file that exists at `out` (default false: an existing file is refused with OutputExists, before any work). */
+  overwrite?: boolean;
   customName?: string;
   /** A1111 metadata options, default on; `metadata` is the JSON editor's contents. */
   saveMetadata?: boolean;
@@ -680,6 +691,8 @@ export interface ModelsMergeResult {
 export interface ModelsConvertParams {
   input: string;
   out: string;
+  /** Replace a file that exists at `out` (default false: an existing file is refused with OutputExists, before any work). */
+  overwrite?: boolean;
   jobId?: string;
   workDoneToken?: string | number;
 }
@@ -889,6 +902,8 @@ export interface PngInfoWriteParams {
   file: string;
   out: string;
   infotext: string;
+  /** Replace a file that exists at `out` (default false: an existing file is refused with OutputExists). */
+  overwrite?: boolean;
 }
 
 export interface PngInfoWriteResult {

@@ -49,6 +49,7 @@ export class DaemonServer {
           this.notify('sd/job.progress', p);
         },
         preview: (p) => this.notify('sd/job.preview', p),
+        warning: (_jobId, message) => this.connection.console.warn(`warning: ${message}`),
       },
       () => this.currentSettings.previewEvery,
     );

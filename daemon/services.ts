@@ -1,7 +1,8 @@
 // Every long-lived resource of the daemon, created here and nowhere else, released by one dispose() at shutdown:
 // the ONNX Runtime session pools (one per model family, so switching SD models never drops the upscaler's), the
-// loaded SD model, the upscaler networks, face restoration, the TAESD preview decoder, and the caches several
-// requests share (tokenizers, embedding databases, the language server's file index and hover hashes). Handlers
+// loaded SD model, the upscaler networks, face restoration, the TAESD preview decoder, the image-metadata worker
+// thread, and the caches several requests share (tokenizers, embedding databases, the language server's file index
+// and hover hashes). Handlers
 // receive this object; stages and pipelines get the one piece they need as an argument.
 import { SessionPool, type SessionSettings } from '../models/sessions';
 import { EmbeddingDatabases } from './modelFiles/embeddings';
@@ -15,12 +16,15 @@ import type { DaemonSettings } from './protocol';
 import { physicalCores } from './settings';
 import { TaesdDecoders } from './parts/taesd';
 import { InterrogateModels } from './parts/interrogateModels';
+import { ImageInfoReader } from './infotext/infoWorker';
 
 export class Services {
   readonly tokenizers = new TokenizerStore();
   readonly embeddings = new EmbeddingDatabases();
   readonly networks = new NetworkIndexCache();
   readonly hoverHashes = new HoverHashes();
+  /** Image metadata read in a worker thread, off the event loop. */
+  readonly infoReader = new ImageInfoReader();
   /** The SD model in use (text encoder, UNet, VAE): GBs, one at a time. */
   readonly models: ModelManager;
   readonly upscalers: UpscalerModels;
@@ -54,7 +58,7 @@ export class Services {
 
   /** Releases every session and empties every cache (daemon shutdown). */
   async dispose(): Promise<void> {
-    await Promise.all([this.models.dispose(), this.upscalers.dispose()]);
+    await Promise.all([this.models.dispose(), this.upscalers.dispose(), this.infoReader.dispose()]);
     this.taesd.clear();
     this.faces.clear();
     this.interrogate.clear();

@@ -61,7 +61,8 @@ const batch: Record<string, Command> = {
     if (!input) return;
     const out = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(input.fsPath.replace(/\.[^.]+$/, '.safetensors')), filters: { safetensors: ['safetensors'] }, title: 'Save as' });
     if (!out) return;
-    const r = await ctx.runJob('models/convert', { input: input.fsPath, out: out.fsPath }, `SD Studio: converting ${path.basename(input.fsPath)}`);
+    // The save dialog has already asked before replacing a file, so a replacement here is what the user chose.
+    const r = await ctx.runJob('models/convert', { input: input.fsPath, out: out.fsPath, overwrite: true }, `SD Studio: converting ${path.basename(input.fsPath)}`);
     if (r) void vscode.window.showInformationMessage(`Wrote ${path.basename(r.out)} (${r.tensors} tensors); the pickle was read, never run.`);
   },
   'sdStudio.convertToOnnx': (ctx) => async (uri?: vscode.Uri) => {

@@ -31,6 +31,7 @@ export class Ctx implements SdContext {
     extension.subscriptions.push(this.log, this.daemon, this.status);
     extension.subscriptions.push(
       this.daemon.onDidChangeState(() => this.renderStatus()),
+      this.daemon.onDidExit((reason) => this.onDaemonExit(reason)),
       vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigChange(e)),
       { dispose: () => this.disposeDaemonSubscriptions() },
     );
@@ -92,6 +93,16 @@ export class Ctx implements SdContext {
     } finally {
       this.applyingRestartSetting--;
     }
+  }
+
+  /** The daemon died on its own: say so, keep it in the status bar's tooltip, offer a restart. */
+  private onDaemonExit(reason: string): void {
+    this.lastError = reason;
+    this.renderStatus();
+    void vscode.window.showErrorMessage(`SD Studio: ${reason}. Jobs that were running failed.`, 'Restart Daemon', 'Show Logs').then((b) => {
+      if (b === 'Restart Daemon') void this.restartDaemon();
+      if (b === 'Show Logs') this.log.show();
+    });
   }
 
   private trackJobs(): void {

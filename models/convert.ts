@@ -4,6 +4,7 @@
 // and the output's own hashes go into the hash cache.
 import { basename, extname, resolve } from 'node:path';
 import { openWeights, stateDict } from './formats/open';
+import { checkOutputFile } from './formats/outputChecks';
 import { SafetensorsWriter } from './formats/safetensors';
 import { TensorReader, byteLength } from './formats/tensorRecord';
 import { hashFile, recordHashes, type HashCache } from './hash';
@@ -12,6 +13,8 @@ export interface ConvertOptions {
   input: string;
   /** Must end in .safetensors. */
   out: string;
+  /** Replace an existing file at `out` (default false: refused before any work). */
+  overwrite?: boolean;
   signal?: AbortSignal;
   /** Output bytes written / total. */
   onProgress?: (done: number, total: number) => void;
@@ -37,7 +40,8 @@ export class ConvertError extends Error {
 export async function convertToSafetensors(o: ConvertOptions): Promise<ConvertResult> {
   if (extname(o.out).toLowerCase() !== '.safetensors') throw new ConvertError(`${o.out}: output must be a .safetensors file`);
   if (resolve(o.out) === resolve(o.input)) throw new ConvertError(`${o.out}: output would overwrite the input`);
-  const w = await openWeights(o.input);
+  await checkOutputFile(o.out, o.overwrite ?? false);
+  const w = await openWeights(o.input, o.signal ? { signal: o.signal } : {});
   const tensors = [...stateDict(w).entries()];
   if (!tensors.length) throw new ConvertError(`${o.input}: no tensors to convert`);
   const source = await hashFile(o.input, { cache: o.hashCache, signal: o.signal });
@@ -49,7 +53,7 @@ export async function convertToSafetensors(o: ConvertOptions): Promise<ConvertRe
   };
   const specs = tensors.map(([name, r]) => ({ name, dtype: r.dtype, shape: r.shape }));
   const total = specs.reduce((s, t) => s + byteLength(t), 0);
-  const writer = await SafetensorsWriter.create(o.out, specs, metadata);
+  const writer = await SafetensorsWriter.create(o.out, specs, metadata, { overwrite: o.overwrite ?? false });
   const reader = new TensorReader();
   try {
     let done = 0;

@@ -7,6 +7,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './formats/atomicFile';
+import { WeightsError } from './formats/tensorRecord';
 
 export interface FileHashes {
   path: string;
@@ -101,6 +102,8 @@ const cacheFor = (opt: HashCache | false | undefined): HashCache | undefined => 
 /** All of a file's hashes; reads the whole file once unless the cache holds it. */
 export async function hashFile(path: string, opts: HashOptions = {}): Promise<FileHashes> {
   const st = await stat(path);
+  // `/dev/zero` would hash forever and a FIFO block: only regular files have hashes.
+  if (!st.isFile()) throw new WeightsError(path, `not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'}): only files can be hashed`);
   const cache = cacheFor(opts.cache);
   let entry = await cache?.get(path, st.size, st.mtimeMs);
   if (!entry) {

@@ -5,6 +5,7 @@
 // run behind. Peak memory is the pipeline's slots (~100 MB) plus, for tensors not on the fp16 fast path, a few
 // times the largest such tensor — never the model.
 import { basename, extname, resolve } from 'node:path';
+import { checkOutputFile } from './formats/outputChecks';
 import { byteLength } from './formats/tensorRecord';
 import { hashFile, recordHashes, type FileHashes, type HashCache } from './hash';
 import { createF16Kernels } from './mergeKernels/f16';
@@ -38,6 +39,8 @@ export interface MergeOptions {
   discard?: string;
   /** Output path; must end in .safetensors. */
   out: string;
+  /** Replace an existing file at `out` (default false: refused before any work). */
+  overwrite?: boolean;
   customName?: string;
   /** A1111 "Save metadata" / "Add merge recipe metadata" / "Copy metadata from merged models" (all default on). */
   saveMetadata?: boolean;
@@ -91,6 +94,7 @@ export async function mergeCheckpoints(o: MergeOptions): Promise<MergeResult> {
   } catch (e) {
     throw new MergeError(`discard: bad regular expression '${o.discard}': ${(e as Error).message}`);
   }
+  await checkOutputFile(o.out, o.overwrite ?? false);
 
   const A = await loadStateDict(o.primary);
   const B = needB ? await loadStateDict(o.secondary!) : undefined;
@@ -114,7 +118,7 @@ export async function mergeCheckpoints(o: MergeOptions): Promise<MergeResult> {
   }
 
   const total = plan.reduce((s, p) => s + byteLength(p), 0);
-  const out = await OutputFile.create(o.out, plan.map(({ name, dtype, shape }) => ({ name, dtype, shape })), metadata);
+  const out = await OutputFile.create(o.out, plan.map(({ name, dtype, shape }) => ({ name, dtype, shape })), metadata, o.overwrite ?? false);
   const io = new Sources();
   // Small outputs get small chunks (a test merge needs no 100 MB of slots).
   const chunkBytes = Math.min(tuning.chunkBytes, Math.max(16, Math.ceil(total / 16) * 16));

@@ -5,6 +5,7 @@
 // image) are reported as they are and accepted only at their value.
 import type { DaemonSettings, InterrogateSettings } from '../protocol';
 import { findCheckpoint, listCheckpoints } from '../modelFiles/checkpoints';
+import { checkSettingsPatch } from '../settings';
 import { HttpError } from './errors';
 
 type Value = string | number | boolean | string[];
@@ -167,8 +168,9 @@ export class ApiOptions {
         throw Object.assign(new Error(`'${k}'`), { name: 'KeyError' });
       }
     }
-    // Checked everything first: a bad key changes nothing.
-    if (Object.keys(patch).length) this.daemon.update(patch);
+    // Checked everything first (the daemon settings' types and ranges too, as sd/settings.update checks them: a
+    // bad value is InvalidParams, A1111's 422): a bad key changes nothing.
+    if (Object.keys(patch).length) this.daemon.update(checkSettingsPatch(patch));
     Object.assign(this.job, job);
   }
 }

@@ -8,6 +8,7 @@ import type { RemoteExtras } from '../pipelines/extras';
 import { CancelledError, invalidParam, RpcError } from '../errors';
 import type { JobContext } from '../jobs';
 import { saveRemoteImage } from '../output/remoteImage';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImage, type GenerationResult, type Img2ImgParams } from '../protocol';
 import { applyJobStyles } from '../modelFiles/styles';
 import { resolveImg2Img, type ResolvedImg2Img } from '../validate';
@@ -121,6 +122,7 @@ export class A1111Backend implements RemoteBackend {
 
   async generate(params: Img2ImgParams, job: JobContext, settings: DaemonSettings): Promise<GenerationResult> {
     const p = applyJobStyles(resolveImg2Img(params, settings), settings.stylesFile, settings.modelsRoot);
+    if (p.saveImages) await checkWritableFolder(p.outdir); // before the remote engine works, not after
     await this.listModels();
     const body = a1111Body(p, (m) => this.checkpointFor(m), params.model ?? settings.model);
     const isImg2Img = p.isImg2Img;

@@ -13,6 +13,7 @@ import { BackendLostError, CancelledError, invalidParam, RpcError } from '../err
 import type { JobContext } from '../jobs';
 import { img2imgInfotext } from '../output/infotext';
 import { saveRemoteImage } from '../output/remoteImage';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { ErrorCodes, type BackendConfig, type DaemonSettings, type GeneratedImage, type GenerationResult, type Img2ImgParams } from '../protocol';
 import { resolveSampler } from '../sampling';
 import { inpaintSourceMask, maskedImg2ImgExtra, plainImg2ImgExtra } from '../stages/inpaint';
@@ -101,6 +102,7 @@ export class ComfyUiBackend implements RemoteBackend {
 
   async generate(params: Img2ImgParams, job: JobContext, settings: DaemonSettings): Promise<GenerationResult> {
     const p = applyJobStyles(resolveImg2Img(params, settings), settings.stylesFile, settings.modelsRoot);
+    if (p.saveImages) await checkWritableFolder(p.outdir); // before the remote engine works, not after
     checkSupported(p);
     const checkpoints = await this.listModels();
     const wanted = modelKey(params.model || settings.model || '');

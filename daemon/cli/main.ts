@@ -1,5 +1,7 @@
 import { UsageError } from './args';
+import { exitCodeFor } from './client';
 import { commands } from './commands';
+import { isInfoWorker, serveInfoWorker } from '../infotext/infoWorker';
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
@@ -29,17 +31,23 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`sd-studio ${name}: ${(e as Error).message ?? e}\n`);
-    return 1;
+    return exitCodeFor(e);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // `serve` never resolves; every other command ends here.
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`sd-studio: ${(e as Error)?.stack ?? e}\n`);
-    process.exitCode = 1;
-  },
-);
+// The same bundle runs the daemon's image-metadata worker thread (daemon/infotext/infoWorker.ts).
+if (isInfoWorker()) serveInfoWorker();
+else runCli();
+
+function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // `serve` never resolves; every other command ends here.
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`sd-studio: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

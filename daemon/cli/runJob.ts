@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, type RequestMethod, type ParamsOf, type ResultOf } from '../protocol';
-import { DaemonClient, errorMessage } from './client';
+import { DaemonClient, errorMessage, exitCodeFor } from './client';
 import { ProgressBar } from './progressBar';
 import { ResponseError } from 'vscode-languageserver/node';
 
@@ -8,6 +8,8 @@ export interface JobOutcome<M extends RequestMethod> {
   result?: ResultOf<M>;
   /** Set when the job failed or was cancelled: the message to print. */
   error?: string;
+  /** Set with `error`: the exit status the command should end with (client.ts: exitCodeFor). */
+  exitCode?: 1 | 2;
   cancelled?: boolean;
 }
 
@@ -48,8 +50,8 @@ export async function runJobWithProgress<M extends RequestMethod>(
     return { result };
   } catch (e) {
     bar.clear();
-    if (e instanceof ResponseError && e.code === ErrorCodes.Cancelled) return { cancelled: true, error: 'cancelled' };
-    return { error: errorMessage(e) };
+    if (e instanceof ResponseError && e.code === ErrorCodes.Cancelled) return { cancelled: true, error: 'cancelled', exitCode: 1 };
+    return { error: errorMessage(e), exitCode: exitCodeFor(e) };
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -59,7 +61,7 @@ export async function runJobWithProgress<M extends RequestMethod>(
 export function printImagesOutcome(outcome: JobOutcome<'sd/img2img'> | JobOutcome<'sd/outpaint'> | JobOutcome<'sd/xyz'>, json: boolean): number {
   if (!outcome.result) {
     process.stderr.write(`sd-studio: ${outcome.error}\n`);
-    return 1;
+    return outcome.exitCode ?? 1;
   }
   if (json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
   else {

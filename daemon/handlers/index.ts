@@ -27,7 +27,7 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerCoreHandlers(server);
   registerGenerationHandlers(server, services, router);
   registerModelsHandlers(server);
-  registerPngInfoHandlers(server);
+  registerPngInfoHandlers(server, services);
   registerPromptHandlers(server, services);
   registerExtrasHandlers(server, services, router);
   registerLanguageFeatures(server, services); // .sdprompt language server (daemon/language)

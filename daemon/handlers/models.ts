@@ -1,4 +1,7 @@
+import { extname, resolve } from 'node:path';
 import { convertToSafetensors, ConvertError } from '../../models/convert';
+import { OutputExistsError } from '../../models/formats/atomicFile';
+import { OutputFolderError } from '../../models/formats/outputChecks';
 import { WeightsError } from '../../models/formats/tensorRecord';
 import { hashFile } from '../../models/hash';
 import { mergeCheckpoints, MergeError, type MergeProgress } from '../../models/merge';
@@ -29,6 +32,7 @@ export function registerModelsHandlers(server: DaemonServer): void {
     const r = await mapErrors(() =>
       mergeCheckpoints({
         ...params,
+        overwrite: flag('overwrite', params.overwrite),
         extraMetadata: params.metadata,
         signal: job.signal,
         // "tensor 120/1131 · 1.2 GB/2.0 GB" while merging; "hashing a.safetensors · 0.8 GB/2.0 GB" while the
@@ -41,12 +45,14 @@ export function registerModelsHandlers(server: DaemonServer): void {
 
   server.onJobRequest('models/convert', 'convert', async (params, { job }) => {
     if (typeof params.input !== 'string' || !params.input) throw invalidParam('input', 'expected a file path');
-    if (typeof params.out !== 'string' || !params.out) throw invalidParam('out', 'expected a .safetensors path');
+    checkOut(params.out, [params.input]);
+    const overwrite = flag('overwrite', params.overwrite);
     let last = -1;
     const r = await mapErrors(() =>
       convertToSafetensors({
         input: params.input,
         out: params.out,
+        overwrite,
         signal: job.signal,
         onProgress: (done, total) => {
           const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -85,9 +91,29 @@ function checkMergeParams(p: ModelsMergeParams): void {
   if (typeof p.primary !== 'string' || !p.primary) throw invalidParam('primary', 'expected a checkpoint path');
   if (!METHODS.includes(p.method)) throw invalidParam('method', `expected one of ${METHODS.join(', ')}`, METHODS.join('|'));
   if (typeof p.multiplier !== 'number' || !Number.isFinite(p.multiplier)) throw invalidParam('multiplier', 'expected a number');
-  if (typeof p.out !== 'string' || !p.out) throw invalidParam('out', 'expected a .safetensors path');
   if (p.method !== 'no-interpolation' && !p.secondary) throw invalidParam('secondary', `${p.method} needs a secondary model`);
   if (p.method === 'add-difference' && !p.tertiary) throw invalidParam('tertiary', 'add-difference needs a tertiary model');
+  checkOut(p.out, [p.primary, p.secondary, p.tertiary, p.bakeVae]);
+  if (p.discard !== undefined) {
+    try {
+      new RegExp(p.discard);
+    } catch (e) {
+      throw invalidParam('discard', `bad regular expression: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** A .safetensors output that is none of the inputs (usage errors, so they are refused as parameters). */
+function checkOut(out: unknown, inputs: Array<string | undefined>): asserts out is string {
+  if (typeof out !== 'string' || !out) throw invalidParam('out', 'expected a .safetensors path');
+  if (extname(out).toLowerCase() !== '.safetensors') throw invalidParam('out', `${out}: output must be a .safetensors file`);
+  if (inputs.some((i) => i !== undefined && resolve(i) === resolve(out))) throw invalidParam('out', `${out}: output would overwrite an input`);
+}
+
+function flag(field: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
+  return v;
 }
 
 /** Library errors → protocol errors that name the file. */
@@ -102,7 +128,10 @@ async function mapErrors<T>(run: () => Promise<T>): Promise<T> {
     const code = (e as NodeJS.ErrnoException)?.code;
     const path = (e as NodeJS.ErrnoException)?.path;
     if (code === 'ENOENT' && path) throw notFound(path, 'file');
-    if (e instanceof MergeError || e instanceof ConvertError) throw new RpcError(ErrorCodes.InvalidParams, e.message);
+    if (e instanceof OutputExistsError) throw new RpcError(ErrorCodes.OutputExists, e.message, { file: e.path });
+    if (e instanceof OutputFolderError) throw new RpcError(ErrorCodes.JobFailed, e.message, { file: e.path });
+    // What is left of these is the models themselves (shapes that do not merge, nothing to convert): failures.
+    if (e instanceof MergeError || e instanceof ConvertError) throw new RpcError(ErrorCodes.JobFailed, e.message);
     throw e;
   }
 }

@@ -4,9 +4,8 @@
 // pasted into A1111 and into SD Studio must give the same settings.
 
 import { promptsUseEmphasis } from '../prompt/attention';
-import {
-  PY_WORD, PY_WS, compareVersions, parsePyVersion, pyJsonDumps, pyJsonLoadsString, pyStr, pyStrip, type PyVersion,
-} from './python';
+import { findParams } from './paramScan';
+import { compareVersions, parsePyVersion, pyJsonDumps, pyJsonLoadsString, pyStr, pyStrip, type PyVersion } from './python';
 
 export type InfotextValue = string | number | boolean | null | undefined;
 
@@ -31,19 +30,10 @@ export function buildInfotext(prompt: string, negativePrompt: string, params: Ar
   return pyStrip(`${prompt}${neg}\n${line}`);
 }
 
-// `re_param`: key of ≥2 chars, ':', a quoted string with escapes or anything up to the next comma.
-// Python's `.` is "anything but \n", so `[^\n]` here; `$` without MULTILINE is end of string (the line has no \n).
-const RE_PARAM = new RegExp(
-  `${PY_WS}*(${PY_WORD}[${PY_WORD.slice(1, -1)} \\-/]+):${PY_WS}*("(?:\\\\[^\\n]|[^\\\\"])+"|[^,]*)(?:,|$)`,
-  'gu',
-);
 // `re_imagesize`, with Python's `$` which also matches before one trailing "\n".
 const RE_IMAGESIZE = /^(\p{Nd}+)x(\p{Nd}+)\n?$/u;
 
-/** Every (key, raw value) pair `re_param.findall` yields for one line. */
-export function findParams(line: string): Array<[string, string]> {
-  return [...line.matchAll(RE_PARAM)].map((m) => [m[1]!, m[2]!]); // two mandatory groups
-}
+export { findParams };
 
 export interface ParsedInfotext {
   prompt: string;

@@ -19,6 +19,13 @@ function tiffStart(b: Uint8Array): number {
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Trailing NULs dropped, in linear time (`/\0+$/` rescans the run from every NUL that is not at the end). */
+export function stripNuls(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
 /** ASCII-typed EXIF strings: UTF-8 in practice (NovelAI writes Japanese there); the NUL terminator is dropped. */
 function asciiValue(b: Uint8Array): string {
   let end = b.length;
@@ -62,7 +69,7 @@ export function decodeUserComment(b: Uint8Array, tiffLittleEndian = false): stri
   } else if (prefix === 'ASCII\0\0\0') text = utf8.decode(body);
   else if (prefix === 'JIS\0\0\0\0\0') text = new TextDecoder('shift_jis').decode(body);
   else text = utf8.decode(b);
-  return text.replace(/\0+$/, '');
+  return stripNuls(text);
 }
 
 /** The text tags of an EXIF block: "EXIF:ImageDescription", "EXIF:Software", "EXIF:UserComment", "EXIF:XPComment". */
@@ -103,7 +110,7 @@ export function readExifText(block: Uint8Array): { entries: ExifText[]; problems
   readIfd(u32(4), 'IFD0', (tag, _type, v) => {
     if (tag === TAG_IMAGE_DESCRIPTION) entries.push({ keyword: 'EXIF:ImageDescription', text: asciiValue(v) });
     else if (tag === TAG_SOFTWARE) entries.push({ keyword: 'EXIF:Software', text: asciiValue(v) });
-    else if (tag === TAG_XP_COMMENT) entries.push({ keyword: 'EXIF:XPComment', text: utf16(v, true).replace(/\0+$/, '') });
+    else if (tag === TAG_XP_COMMENT) entries.push({ keyword: 'EXIF:XPComment', text: stripNuls(utf16(v, true)) });
     // UserComment belongs in the Exif IFD, but ComfyUI's SaveImagePlus puts it (ASCII-typed) in IFD0.
     else if (tag === TAG_USER_COMMENT) entries.push({ keyword: 'EXIF:UserComment', text: decodeUserComment(v, le) });
     else if (tag === TAG_EXIF_IFD && v.length === 4) exifIfd = new DataView(v.buffer, v.byteOffset, 4).getUint32(0, le);

@@ -3,7 +3,8 @@
 // EXIF tags become "EXIF:<Tag>", XMP properties "XMP:<prop>", a JPEG comment "JPEG:Comment".
 
 import { ascii, u16le, u24le, u32be, u32le, type ByteSource } from './byteSource';
-import { readExifText } from './exif';
+import { readExifText, stripNuls } from './exif';
+import { META_LIMITS, TextBudget, mib } from './limits';
 import { isPngSignature, scanPngText, type PngTextKind } from './pngChunks';
 import { readXmpText } from './xmp';
 
@@ -28,6 +29,8 @@ export interface ImageMeta {
 }
 
 const utf8 = new TextDecoder('utf-8');
+/** Entries kept per file: real files carry a handful; a crafted one can carry millions of empty comments. */
+const MAX_ENTRIES = 1000;
 const XMP_ID = 'http://ns.adobe.com/xap/1.0/\0';
 
 export function sniffContainer(head: Uint8Array): Container {
@@ -46,6 +49,14 @@ export function readImageMeta(src: ByteSource): ImageMeta {
   return { container, entries: [], problems: ['unknown format: not a PNG, JPEG or WebP file'] };
 }
 
+const TOO_MANY = `more than ${MAX_ENTRIES} metadata entries: the rest are not read`;
+
+function addEntry(meta: ImageMeta, e: MetaEntry): void {
+  if (meta.entries.length < MAX_ENTRIES) meta.entries.push(e);
+  else if (!meta.problems.includes(TOO_MANY)) meta.problems.push(TOO_MANY);
+}
+
+
 function readPng(src: ByteSource): ImageMeta {
   const { chunks, text, problems } = scanPngText(src);
   const meta: ImageMeta = { container: 'png', entries: [], problems };
@@ -55,7 +66,7 @@ function readPng(src: ByteSource): ImageMeta {
     meta.height = u32be(ihdr, 4);
   }
   for (const t of text) {
-    meta.entries.push({ keyword: t.keyword, text: t.text, source: t.kind, ...(t.problem ? { problem: t.problem } : {}) });
+    addEntry(meta, { keyword: t.keyword, text: t.text, source: t.kind, ...(t.problem ? { problem: t.problem } : {}) });
     if (t.keyword === 'XML:com.adobe.xmp') addXmp(meta, t.text);
   }
   return meta;
@@ -63,19 +74,32 @@ function readPng(src: ByteSource): ImageMeta {
 
 function addExif(meta: ImageMeta, block: Uint8Array): void {
   const { entries, problems } = readExifText(block);
-  for (const e of entries) meta.entries.push({ ...e, source: 'EXIF' });
+  for (const e of entries) addEntry(meta, { ...e, source: 'EXIF' });
   meta.problems.push(...problems);
 }
 
 function addXmp(meta: ImageMeta, xml: string): void {
-  for (const e of readXmpText(xml)) meta.entries.push({ ...e, source: 'XMP' });
+  for (const e of readXmpText(xml)) addEntry(meta, { ...e, source: 'XMP' });
+}
+
+/** Past a run of 0xFF fill bytes, scanned a block at a time. */
+function skipFill(src: ByteSource, at: number): number {
+  for (;;) {
+    const b = src.read(at, 4096);
+    let i = 0;
+    while (i < b.length && b[i] === 0xff) i++;
+    if (i < b.length || b.length === 0) return at + i;
+    at += i;
+  }
 }
 
 /** JPEG: markers up to the start of scan; APP1 Exif / XMP, COM, and the frame size from SOFn. */
 function readJpeg(src: ByteSource): ImageMeta {
   const meta: ImageMeta = { container: 'jpeg', entries: [], problems: [] };
+  const budget = new TextBudget();
   let at = 2;
   for (;;) {
+    if (meta.problems.includes(TOO_MANY)) break;
     const head = src.read(at, 4);
     if (head.length < 2) {
       meta.problems.push(`truncated JPEG: file ends at byte ${at} before the image data`);
@@ -87,7 +111,7 @@ function readJpeg(src: ByteSource): ImageMeta {
     }
     const marker = head[1]!;
     if (marker === 0xff) {
-      at += 1; // fill byte
+      at = skipFill(src, at + 1) - 1; // fill bytes: the last 0xFF starts the marker
       continue;
     }
     if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
@@ -100,14 +124,28 @@ function readJpeg(src: ByteSource): ImageMeta {
       break;
     }
     const len = (head[2]! << 8) | head[3]!;
-    const body = src.read(at + 4, len - 2);
-    if (body.length < len - 2) {
-      meta.problems.push(`truncated JPEG: segment 0x${marker.toString(16)} at byte ${at} declares ${len - 2} bytes, only ${body.length} present`);
+    if (len < 2) {
+      meta.problems.push(`corrupt JPEG: segment 0x${marker.toString(16)} at byte ${at} declares a length of ${len}`);
       break;
     }
+    if (at + 2 + len > src.size) {
+      meta.problems.push(`truncated JPEG: segment 0x${marker.toString(16)} at byte ${at} declares ${len - 2} bytes, only ${Math.max(0, src.size - at - 4)} present`);
+      break;
+    }
+    // Only the segments we read are read: the others (tables, other APPn) are stepped over.
+    const wanted = marker === 0xe1 || marker === 0xfe || (marker >= 0xc0 && marker <= 0xcf);
+    if (!wanted) {
+      at += 2 + len;
+      continue;
+    }
+    if (!budget.take(len)) {
+      meta.problems.push(`JPEG metadata past ${mib(META_LIMITS.maxTotalText)}: the rest is not read`);
+      break;
+    }
+    const body = src.read(at + 4, len - 2);
     if (marker === 0xe1 && ascii(body, 0, 6) === 'Exif\0\0') addExif(meta, body);
     else if (marker === 0xe1 && ascii(body, 0, XMP_ID.length) === XMP_ID) addXmp(meta, utf8.decode(body.subarray(XMP_ID.length)));
-    else if (marker === 0xfe) meta.entries.push({ keyword: 'JPEG:Comment', text: utf8.decode(body).replace(/\0+$/, ''), source: 'COM' });
+    else if (marker === 0xfe) addEntry(meta, { keyword: 'JPEG:Comment', text: stripNuls(utf8.decode(body)), source: 'COM' });
     else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && body.length >= 5) {
       meta.height = (body[1]! << 8) | body[2]!;
       meta.width = (body[3]! << 8) | body[4]!;
@@ -120,10 +158,11 @@ function readJpeg(src: ByteSource): ImageMeta {
 /** WebP: RIFF chunks; "EXIF" and "XMP " carry metadata, VP8X/VP8/VP8L the size. */
 function readWebp(src: ByteSource): ImageMeta {
   const meta: ImageMeta = { container: 'webp', entries: [], problems: [] };
+  const budget = new TextBudget();
   const riffEnd = Math.min(src.size, 8 + u32le(src.read(4, 4), 0));
   if (riffEnd < 8 + u32le(src.read(4, 4), 0)) meta.problems.push('truncated WebP: the file is shorter than its RIFF header says');
   let at = 12;
-  while (at + 8 <= riffEnd) {
+  while (at + 8 <= riffEnd && !meta.problems.includes(TOO_MANY)) {
     const head = src.read(at, 8);
     const type = ascii(head, 0, 4);
     const len = u32le(head, 4);
@@ -131,7 +170,10 @@ function readWebp(src: ByteSource): ImageMeta {
       meta.problems.push(`truncated WebP: the ${JSON.stringify(type)} chunk at byte ${at} declares ${len} bytes, only ${src.size - at - 8} present`);
       break;
     }
-    if (type === 'EXIF') addExif(meta, src.read(at + 8, len));
+    const text = type === 'EXIF' || type === 'XMP ';
+    if (text && (len > META_LIMITS.maxStoredText || !budget.take(len))) {
+      meta.problems.push(`WebP ${JSON.stringify(type)} chunk at byte ${at} holds ${len} bytes, more than the ${mib(Math.min(META_LIMITS.maxStoredText, budget.remaining))} left for metadata: not read`);
+    } else if (type === 'EXIF') addExif(meta, src.read(at + 8, len));
     else if (type === 'XMP ') addXmp(meta, utf8.decode(src.read(at + 8, len)));
     else if (type === 'VP8X') {
       const b = src.read(at + 8, 10);

@@ -5,6 +5,7 @@
 import { inflateSync } from 'node:zlib';
 import { ascii, concatBytes, memorySource, u32be, type ByteSource } from './byteSource';
 import { crc32 } from './crc32';
+import { META_LIMITS, TextBudget, mib } from './limits';
 
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
@@ -28,6 +29,9 @@ export interface PngChunkRef {
 
 export interface PngWalk { chunks: PngChunkRef[]; problems: string[] }
 
+/** Chunk headers walked per file: encoders write IDATs of 8-64 KB, so real files have thousands at most. */
+const MAX_CHUNKS = 1 << 20;
+
 export function isPngSignature(head: Uint8Array): boolean {
   return head.length >= 8 && PNG_SIGNATURE.every((b, i) => head[i] === b);
 }
@@ -43,6 +47,10 @@ export function walkPng(src: ByteSource): PngWalk {
   if (!isPngSignature(src.read(0, 8))) return { chunks, problems: ['not a PNG file: the first 8 bytes are not the PNG signature'] };
   let at = 8;
   for (;;) {
+    if (chunks.length >= MAX_CHUNKS) {
+      problems.push(`more than ${MAX_CHUNKS} chunks: the rest of the file is not read`);
+      break;
+    }
     if (at === src.size) {
       problems.push(`truncated PNG: no IEND chunk (file ends at byte ${at} after ${chunks.length} chunks)`);
       break;
@@ -99,16 +107,21 @@ function decodeLatin1OrUtf8(b: Uint8Array): string {
   }
 }
 
-function inflate(data: Uint8Array, what: string): Uint8Array {
+/** Inflates at most `limit` bytes: a chunk that would inflate further is refused, not inflated. */
+function inflate(data: Uint8Array, what: string, limit: number): Uint8Array {
   try {
-    return inflateSync(data);
+    return inflateSync(data, { maxOutputLength: Math.max(1, limit) });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PngFormatError(`${what}: compressed text inflates past ${mib(limit)}: not read`);
     throw new PngFormatError(`${what}: compressed text does not inflate (${(e as Error).message})`);
   }
 }
 
-/** Decodes one text chunk's data; throws PngFormatError naming the problem. */
-export function decodeTextChunk(kind: PngTextKind, data: Uint8Array): PngTextChunk {
+/**
+ * Decodes one text chunk's data; throws PngFormatError naming the problem. Compressed text inflates to at most
+ * `inflateLimit` bytes (default META_LIMITS.maxInflatedText).
+ */
+export function decodeTextChunk(kind: PngTextKind, data: Uint8Array, inflateLimit: number = META_LIMITS.maxInflatedText): PngTextChunk {
   const nul = data.indexOf(0);
   if (nul < 1) throw new PngFormatError(`${kind} chunk has no keyword terminator`);
   const keyword = latin1(data.subarray(0, nul));
@@ -116,7 +129,7 @@ export function decodeTextChunk(kind: PngTextKind, data: Uint8Array): PngTextChu
   if (kind === 'tEXt') return { keyword, kind, text: decodeLatin1OrUtf8(data.subarray(nul + 1)) };
   if (kind === 'zTXt') {
     if (data[nul + 1] !== 0) throw new PngFormatError(`${where}: unknown compression method ${data[nul + 1]}`);
-    return { keyword, kind, text: decodeLatin1OrUtf8(inflate(data.subarray(nul + 2), where)) };
+    return { keyword, kind, text: decodeLatin1OrUtf8(inflate(data.subarray(nul + 2), where, inflateLimit)) };
   }
   const flag = data[nul + 1];
   const method = data[nul + 2];
@@ -126,7 +139,7 @@ export function decodeTextChunk(kind: PngTextKind, data: Uint8Array): PngTextChu
   let body = data.subarray(tkeyEnd + 1);
   if (flag === 1) {
     if (method !== 0) throw new PngFormatError(`${where}: unknown compression method ${method}`);
-    body = inflate(body, where);
+    body = inflate(body, where, inflateLimit);
   }
   return { keyword, kind, text: utf8Loose.decode(body) };
 }
@@ -143,7 +156,7 @@ export interface ScannedText extends PngTextChunk {
  * Every text chunk that can be read, with problems listed instead of thrown: a truncated file still yields
  * the chunks before the cut (and a cut text chunk's partial text, marked).
  */
-export function scanPngText(src: ByteSource): { chunks: PngChunkRef[]; text: ScannedText[]; problems: string[] } {
+export function scanPngText(src: ByteSource, budget = new TextBudget()): { chunks: PngChunkRef[]; text: ScannedText[]; problems: string[] } {
   const { chunks, problems } = walkPng(src);
   const text: ScannedText[] = [];
   let afterIdat = false;
@@ -151,6 +164,10 @@ export function scanPngText(src: ByteSource): { chunks: PngChunkRef[]; text: Sca
     if (c.type === 'IDAT') afterIdat = true;
     if (!TEXT_TYPES.has(c.type)) continue;
     const kind = c.type as PngTextKind;
+    if (c.length > META_LIMITS.maxStoredText || !budget.take(c.length)) {
+      problems.push(`${kind} chunk at byte ${c.offset} holds ${c.length} bytes, more than the ${mib(Math.min(META_LIMITS.maxStoredText, budget.remaining))} left for metadata text: not read`);
+      continue;
+    }
     const body = src.read(c.offset + 4, 4 + c.length + 4); // type + data + crc
     const data = body.subarray(4, 4 + c.length);
     let problem: string | undefined;
@@ -160,7 +177,9 @@ export function scanPngText(src: ByteSource): { chunks: PngChunkRef[]; text: Sca
       problems.push(`corrupt PNG: ${problem}`);
     }
     try {
-      text.push({ ...decodeTextChunk(kind, data), afterIdat, ...(problem ? { problem } : {}) });
+      const decoded = decodeTextChunk(kind, data, Math.min(META_LIMITS.maxInflatedText, budget.remaining));
+      if (kind !== 'tEXt') budget.take(Math.min(budget.remaining, decoded.text.length));
+      text.push({ ...decoded, afterIdat, ...(problem ? { problem } : {}) });
     } catch (e) {
       problems.push(`${(e as Error).message} (chunk at byte ${c.offset})`);
     }

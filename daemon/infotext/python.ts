@@ -8,12 +8,19 @@ export const PY_WS = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200
 /** Python's Unicode `\w`: `str.isalnum()` or `_` (letters and numbers of every script; not marks). */
 export const PY_WORD = '[\\p{L}\\p{N}_]';
 
-const leadingWs = new RegExp(`^${PY_WS}+`, 'u');
-const trailingWs = new RegExp(`${PY_WS}+$`, 'u');
+/** Python's `str.isspace()` for one UTF-16 unit (every such character is in the BMP). */
+export function isPyWhitespace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c === 0x85 || c === 0xa0 || c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
 
-/** `str.strip()` with no argument. */
+/** `str.strip()` with no argument, in linear time (a `\s+$` regex rescans every inner run of spaces). */
 export function pyStrip(s: string): string {
-  return s.replace(leadingWs, '').replace(trailingWs, '');
+  let a = 0;
+  let b = s.length;
+  while (a < b && isPyWhitespace(s.charCodeAt(a))) a++;
+  while (b > a && isPyWhitespace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** `repr(float)`: shortest round-trip digits (as JS), but Python switches to exponent form at 1e16 and 1e-4. */

@@ -1,5 +1,6 @@
 // Files → GenerationInfo. Reads through a file handle so only headers and metadata are read, never pixels
-// (1000 one-megabyte PNGs take well under the 10 s budget of the issue).
+// (1000 one-megabyte PNGs take well under 10 s). Every read is bounded (limits.ts); the daemon runs these in a
+// worker thread (infoWorker.ts).
 
 import { basename } from 'node:path';
 import { fileSource, memorySource } from './byteSource';
@@ -34,12 +35,17 @@ export function isReadOk(info: GenerationInfo): boolean {
   return info.format !== 'none' && info.problems.length === 0;
 }
 
+/** A file that gave nothing: no settings, one problem saying why. */
+export function unreadableInfo(file: string, problem: string): FileInfo {
+  const { problems: _p, infotext: _i, ...rest } = emptyResult('none', null);
+  return { ...rest, file, container: 'unknown', infotext: null, raw: {}, problems: [problem] };
+}
+
 /** A file that cannot be opened still gets an entry, so one bad path does not fail a batch. */
 export function readInfoOrProblem(file: string): FileInfo {
   try {
     return readGenerationInfoFile(file);
   } catch (e) {
-    const { problems: _p, infotext: _i, ...rest } = emptyResult('none', null);
-    return { ...rest, file, container: 'unknown', infotext: null, raw: {}, problems: [`cannot read file: ${(e as Error).message}`] };
+    return unreadableInfo(file, `cannot read file: ${(e as Error).message}`);
   }
 }

@@ -3,9 +3,9 @@
 // writes it — which, like A1111, replaces any EXIF already there). Pixels are never decoded or re-encoded,
 // and the result always goes to a new file (temp file + rename), never over the source.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeFileAtomicSync } from '../../models/formats/atomicFile';
+import { OutputExistsError, writeFileAtomicSync, writeNewFileSync } from '../../models/formats/atomicFile';
 import { ascii, concatBytes, u16le, u32le } from './byteSource';
 import { buildUserCommentExif } from './exif';
 import { sniffContainer } from './imageMeta';
@@ -104,8 +104,14 @@ export function withInfotext(image: Uint8Array, infotext: string, keyword = 'par
   throw new ImageWriteError('unknown format: only PNG, JPEG and WebP can carry an infotext');
 }
 
-/** Copies `source` to a new file `dest` carrying `infotext`; refuses to write over the source. */
-export function writeInfotextFile(source: string, dest: string, infotext: string, keyword = 'parameters'): void {
+/**
+ * Copies `source` to a new file `dest` carrying `infotext`; refuses to write over the source, and over any existing
+ * file unless `overwrite` (OutputExistsError, also when the file appears during the write).
+ */
+export function writeInfotextFile(source: string, dest: string, infotext: string, opts: { keyword?: string; overwrite?: boolean } = {}): void {
   if (resolve(source) === resolve(dest)) throw new ImageWriteError('refusing to overwrite the source image: give a different output file');
-  writeFileAtomicSync(dest, withInfotext(new Uint8Array(readFileSync(source)), infotext, keyword));
+  if (!opts.overwrite && existsSync(dest)) throw new OutputExistsError(dest);
+  const bytes = withInfotext(new Uint8Array(readFileSync(source)), infotext, opts.keyword ?? 'parameters');
+  if (opts.overwrite) writeFileAtomicSync(dest, bytes);
+  else if (!writeNewFileSync(dest, bytes)) throw new OutputExistsError(dest);
 }

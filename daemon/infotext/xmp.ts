@@ -17,18 +17,32 @@ function unescapeXml(s: string): string {
   });
 }
 
+/** The text between `<tag ...>` and `</tag>` of the first such element, found with indexOf (linear in the packet). */
+function elementText(xml: string, tag: string): string | undefined {
+  for (let i = xml.indexOf(`<${tag}`); i >= 0; i = xml.indexOf(`<${tag}`, i + 1)) {
+    const next = xml.charCodeAt(i + tag.length + 1);
+    if (next !== 0x3e /* > */ && !/\s/.test(xml[i + tag.length + 1] ?? '')) continue; // a longer name
+    const open = xml.indexOf('>', i);
+    if (open < 0) return undefined;
+    const close = xml.indexOf(`</${tag}>`, open);
+    // No closer after this opener means none after any later one either.
+    return close < 0 ? undefined : xml.slice(open + 1, close);
+  }
+  return undefined;
+}
+
 /** "XMP:<prop>" entries for the known text properties of an XMP packet. */
 export function readXmpText(xml: string): Array<{ keyword: string; text: string }> {
   const out: Array<{ keyword: string; text: string }> = [];
   for (const prop of PROPS) {
     const esc = prop.replace(':', '\\:');
+    // One quoted value after `prop=`: `[^"]*` stops at the next quote, so the scan stays linear.
     const attr = new RegExp(`\\s${esc}\\s*=\\s*"([^"]*)"`).exec(xml);
-    const elem = new RegExp(`<${esc}(?:\\s[^>]*)?>([\\s\\S]*?)</${esc}>`).exec(xml);
     let value: string | undefined;
     if (attr) value = attr[1];
-    else if (elem) {
-      const li = /<rdf:li(?:\s[^>]*)?>([\s\S]*?)<\/rdf:li>/.exec(elem[1]!);
-      value = li ? li[1] : elem[1];
+    else {
+      const elem = elementText(xml, prop);
+      if (elem !== undefined) value = elementText(elem, 'rdf:li') ?? elem;
     }
     if (value !== undefined && value.trim() !== '') out.push({ keyword: `XMP:${prop}`, text: unescapeXml(value) });
   }

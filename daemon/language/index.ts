@@ -10,7 +10,6 @@ import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { hashFile } from '../../models/hash';
 import { invalidParam } from '../errors';
-import { readInfoOrProblem } from '../infotext/readInfo';
 import { resolveTokenizerDir } from '../modelFiles/tokenizerDir';
 import { printSdPrompt } from '../infotext/sdprompt';
 import { readStyles, stylesFilePath } from '../modelFiles/styles';
@@ -154,11 +153,11 @@ export function registerLanguageFeatures(server: DaemonServer, services: Service
     return doc ? sdPromptCodeLenses(modelOf(doc), doc.uri, docDirOf(doc.uri)) : [];
   });
 
-  server.onRequest('sd/sdprompt.fromImage', (params) => {
+  server.onRequest('sd/sdprompt.fromImage', async (params) => {
     if (typeof params.file !== 'string') throw invalidParam('file', 'expected an image path');
     if (params.sdpromptFile !== undefined && typeof params.sdpromptFile !== 'string') throw invalidParam('sdpromptFile', 'expected a .sdprompt file path');
     const file = resolve(params.file);
-    const info = readInfoOrProblem(file);
+    const { info } = await services.infoReader.readOne(file); // off the event loop
     const init = params.sdpromptFile ? relative(dirname(resolve(params.sdpromptFile)), file).split('\\').join('/') : file;
     const spec = specFromImage(info, init);
     return { text: spec ? printSdPrompt([spec]) : null, format: info.format, problems: info.problems, warning: infotextWarning(info) };

@@ -2,6 +2,7 @@
 // infotext "Lora hashes" value, as A1111's ExtraNetworkLora.activate builds them. The tags themselves are removed
 // from the text the encoder sees by the conditioning stage (parseExtraNetworks); the infotext keeps the prompt
 // as written.
+import { openWeights } from '../../models/formats/open';
 import { hashFile } from '../../models/hash';
 import type { LoraApply } from '../../models/lora';
 import { describeFolder, findModelFile } from '../../models/registry';
@@ -14,7 +15,11 @@ export interface PromptLoras {
   hashes?: string;
 }
 
-export async function resolvePromptLoras(prompt: string, modelsRoot: string): Promise<PromptLoras> {
+/**
+ * The LoRAs to apply. As A1111 does, a tag naming no file ("Network not found") and a file that cannot be read
+ * are skipped with a warning naming them, and the job goes on; a malformed tag (a weight that is no number) fails.
+ */
+export async function resolvePromptLoras(prompt: string, modelsRoot: string, warn: (message: string) => void): Promise<PromptLoras> {
   const apply: LoraApply[] = [];
   for (const tag of parseExtraNetworks(prompt).networks) {
     if (tag.type !== 'lora' && tag.type !== 'lyco') continue;
@@ -22,7 +27,16 @@ export async function resolvePromptLoras(prompt: string, modelsRoot: string): Pr
     if ('error' in r) throw invalidParam('prompt', `<${tag.type}:${tag.items.join(':')}>: ${r.error}`);
     const file = findModelFile(modelsRoot, 'lora', r.lora.name);
     if (!file) {
-      throw invalidParam('prompt', modelsRoot ? `LoRA "${r.lora.name}" not found in ${describeFolder(modelsRoot, 'lora')}` : `LoRA "${r.lora.name}": no models root set (setting sdStudio.modelsRoot) to look for it in`);
+      warn(modelsRoot
+        ? `LoRA "${r.lora.name}" not found in ${describeFolder(modelsRoot, 'lora')}: the tag is ignored (A1111: Network not found)`
+        : `LoRA "${r.lora.name}": no models root set (setting sdStudio.modelsRoot) to look for it in: the tag is ignored`);
+      continue;
+    }
+    try {
+      await openWeights(file);
+    } catch (e) {
+      warn(`LoRA file ${file} cannot be read, skipped: ${(e as Error).message}`);
+      continue;
     }
     apply.push({ name: r.lora.name, file, te: r.lora.weight, unet: r.lora.unetWeight });
   }

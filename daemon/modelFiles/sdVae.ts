@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { hashFile } from '../../models/hash';
 import { describeFolder, hasKindExtension, modelFiles, vaeFilesBeside } from '../../models/registry';
-import { invalidParam } from '../errors';
+import { invalidParam, notFound } from '../errors';
 
 /**
  * A1111's vae_dict: file name → path; the VAE folder (models/registry.ts, recursively), then `*.vae.*` files
@@ -31,7 +31,7 @@ export function resolveSdVae(setting: string | undefined, modelsRoot: string, mo
   if (choice === 'None') return false;
   // A path (`--vae FILE`): that file, whatever its name.
   if (isAbsolute(choice)) {
-    if (!existsSync(choice) || !statSync(choice).isFile()) throw invalidParam('sdVae', `VAE file not found: ${choice}`, 'a VAE file (.safetensors, .pt, .ckpt)');
+    if (!existsSync(choice) || !statSync(choice).isFile()) throw notFound(choice, 'VAE file'); // a missing file is a failure (exit 1), not a bad value
     return choice;
   }
   const vaes = listVaeFiles(modelsRoot, model);

@@ -49,9 +49,12 @@ function strftime(fmt: string, d: Date): string {
   return fmt.replace(/%(.)/g, (all, c: string) => map[c] ?? all);
 }
 
+/** Characters no file name may hold (A1111's list: Windows' reserved characters, path separators, line breaks). */
+export const replaceForbidden = (text: string): string => text.replace(/[#<>:"/\\|?*\n\r\t]/g, '_');
+
 /** A1111 `sanitize_filename_part`: forbidden characters → "_", 128 chars max, no leading spaces or trailing dots. */
 export function sanitizeFilenamePart(text: string): string {
-  return text.replace(/[#<>:"/\\|?*\n\r\t]/g, '_').replace(/^ +/, '').slice(0, 128).replace(/[ .]+$/, '');
+  return replaceForbidden(text).replace(/^ +/, '').slice(0, 128).replace(/[ .]+$/, '');
 }
 
 /** `re_nonletters`: whitespace and Python's `string.punctuation`. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeNewFileSync } from '../../models/formats/atomicFile';
-import { applyFilenamePattern, nextSequenceNumber, type FilenameContext } from './filenames';
+import { join, resolve, sep } from 'node:path';
+import { NAME_MAX_BYTES, fitUtf8, writeNewFileSync } from '../../models/formats/atomicFile';
+import { applyFilenamePattern, nextSequenceNumber, replaceForbidden, sanitizeFilenamePart, type FilenameContext } from './filenames';
 
 export interface SaveTarget {
   /** Output root, e.g. `<outdir>`; the tab folder (`img2img-images`) and date subfolder go below it. */
@@ -23,22 +23,35 @@ export interface SaveNaming {
 }
 
 /**
+ * A pattern's result as a path below the output folder: each segment sanitized as A1111 sanitizes substituted
+ * values (the pattern's literal text too), and `.`, `..` and empty segments dropped, so `/../../x` stays inside.
+ */
+export function patternSubfolder(text: string): string {
+  return text.split(/[\\/]+/).map(sanitizeFilenamePart).filter((s) => s !== '' && s !== '.' && s !== '..').join(sep);
+}
+
+/**
  * A1111's `save_image` layout: `<root>/<tab>/<date>/<NNNNN>-<pattern><suffix>.<ext>`, pattern `[seed]` by default
  * (with the date folder) or `[seed]-[prompt_spaces]` without it; grids `<basename>-<NNNN>.<ext>`. Tries successive
- * numbers until a free name is found (for the sidecar too): nothing is ever written over an existing file.
+ * numbers until a free name is found (for the sidecar too): nothing is ever written over an existing file. Patterns
+ * never lead outside `<root>/<tab>`: the directory pattern may make subfolders, the file name pattern only a name.
  */
 export function saveImage(target: SaveTarget, ctx: FilenameContext, bytes: Uint8Array, ext = 'png', naming: SaveNaming = {}): string {
-  const sub = target.directoryPattern ? applyFilenamePattern(target.directoryPattern, ctx).replace(/^ +/, '').replace(/[\\/ ]+$/, '') : '';
-  const dir = join(target.root, target.tab, sub);
+  const base = resolve(target.root, target.tab);
+  const sub = target.directoryPattern ? patternSubfolder(applyFilenamePattern(target.directoryPattern, ctx)) : '';
+  const dir = resolve(base, sub);
+  if (dir !== base && !dir.startsWith(base + sep)) throw new Error(`directory pattern "${target.directoryPattern}" leads outside ${base}`);
   mkdirSync(dir, { recursive: true });
   const basename = naming.basename ?? '';
   const pattern = naming.short ? '' : target.filenamePattern || (target.directoryPattern ? '[seed]' : '[seed]-[prompt_spaces]');
-  const decoration = applyFilenamePattern(pattern, { ...ctx, basename }) + (naming.suffix ?? '');
+  // Substituted values are sanitized by the pattern; its literal text is made one file name here.
+  const decoration = replaceForbidden(applyFilenamePattern(pattern, { ...ctx, basename }) + (naming.suffix ?? ''));
   const start = nextSequenceNumber(readdirSync(dir), basename);
   for (let n = start; n < start + 500; n++) {
     const number = basename ? `${basename}-${String(n).padStart(4, '0')}` : String(n).padStart(5, '0');
-    // Keep the name within common filesystem limits (255 bytes), as A1111 truncates to f_namemax.
-    const stem = `${number}${decoration ? `-${decoration}` : ''}`.slice(0, 250 - Math.max(4, ext.length + 1));
+    // Within the file-name limit in bytes (A1111 truncates to f_namemax) for the image and its .txt sidecar; the temp
+    // name makes room for itself.
+    const stem = fitUtf8(`${number}${decoration ? `-${decoration}` : ''}`, NAME_MAX_BYTES - 1 - Math.max(3, ext.length));
     const path = join(dir, `${stem}.${ext}`);
     const txt = join(dir, `${stem}.txt`);
     if (naming.sidecar !== undefined && existsSync(txt)) continue;

@@ -2,6 +2,8 @@
 // image of a folder through CLIP's image tower (get_image_features, CLIPProcessor's preprocessing), averaged, saved
 // as NAME.pt. Unreadable files are reported and skipped; nothing is written when no image could be read.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { CancelledError, invalidParam, throwIfAborted } from '../errors';
 import { loadImage } from '../image/decode';
 import { FeatureMean, writeAestheticEmbedding } from '../interrogate/aestheticEmbedding';
@@ -21,6 +23,7 @@ export interface ResolvedAestheticCreate {
 export async function runAestheticCreate(p: ResolvedAestheticCreate, job: JobContext, models: InterrogateModels): Promise<AestheticCreateResult> {
   const started = performance.now();
   if (!p.overwrite && existsSync(p.out)) throw invalidParam('name', `${p.out} already exists (overwrite: true replaces it)`);
+  await checkWritableFolder(dirname(p.out)); // before every image goes through CLIP, not after
   const vision = await models.clipVision(p.clipFile, (m) => job.report(0, p.files.length, m));
   const mean = new FeatureMean();
   const failed: AestheticCreateResult['failed'] = [];

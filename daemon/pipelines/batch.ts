@@ -3,10 +3,11 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { CancelledError, invalidParam, notFound, throwIfAborted } from '../errors';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
-import { writeNewFileSync } from '../../models/formats/atomicFile';
+import { NAME_MAX_BYTES, fitUtf8, writeNewFileSync } from '../../models/formats/atomicFile';
 import { paramsFromInfotext } from '../infotext/pasteParams';
 import type { BatchFileReport, BatchParams, BatchResult, Img2ImgParams } from '../protocol';
 import { resolveSeed } from '../validate';
@@ -66,7 +67,8 @@ function saveBatchOutput(dir: string, name: string, png: Uint8Array): string {
   mkdirSync(dir, { recursive: true });
   const start = nextSequenceNumber(readdirSync(dir));
   for (let n = start; n < start + 1000; n++) {
-    const path = join(dir, `${String(n).padStart(5, '0')}-${name}.png`);
+    // A long source name is cut to the file-name limit in bytes (A1111 truncates to f_namemax).
+    const path = join(dir, `${fitUtf8(`${String(n).padStart(5, '0')}-${name}`, NAME_MAX_BYTES - 4)}.png`);
     if (writeNewFileSync(path, png)) return path;
   }
   throw new Error(`no free file name in ${dir}`);
@@ -81,6 +83,7 @@ export async function runBatch(raw: BatchParams, job: JobContext, deps: Pipeline
   if (maskDir && (!existsSync(maskDir) || !statSync(maskDir).isDirectory())) throw notFound(maskDir, 'mask_dir folder');
   const outDir = resolve(raw.output_dir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidParam('output_dir', `${outDir} is a file`, 'a folder');
+  await checkWritableFolder(outDir);
   // The seed is fixed once for the whole run (processing.fix_seed).
   const base: Img2ImgParams = { ...raw.params, seed: seedJson(resolveSeed('params.seed', raw.params?.seed)), save_images: false, send_images: true };
   const inputs = walkImages(inputDir);
@@ -108,5 +111,5 @@ export async function runBatch(raw: BatchParams, job: JobContext, deps: Pipeline
   }
   job.report(inputs.length, inputs.length, 'done');
   const count = (s: BatchFileReport['status']): number => files.filter((f) => f.status === s).length;
-  return { jobId: job.id, files, done: count('done'), failed: count('failed'), skipped: count('skipped') };
+  return { jobId: job.id, files, done: count('done'), failed: count('failed'), skipped: count('skipped'), ...(job.warnings.length ? { warnings: [...job.warnings] } : {}) };
 }

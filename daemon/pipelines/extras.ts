@@ -5,6 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { buildInfotext, type InfotextValue } from '../infotext/a1111';
 import { withPngText } from '../infotext/pngChunks';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { readGenerationInfoFile } from '../infotext/readInfo';
 import { encodePng } from '../image/encode';
 import { loadImage } from '../image/decode';
@@ -12,7 +13,7 @@ import type { RgbImage } from '../image/rgbImage';
 import { CancelledError, RpcError, throwIfAborted } from '../errors';
 import type { JobContext } from '../jobs';
 import { nextSequenceNumber } from '../output/filenames';
-import { writeNewFileSync } from '../../models/formats/atomicFile';
+import { NAME_MAX_BYTES, fitUtf8, writeNewFileSync } from '../../models/formats/atomicFile';
 import type { UpscalerModels } from '../parts/upscaler';
 import { ErrorCodes, type ExtrasImageResult, type ExtrasResult, type UpscalerInfo } from '../protocol';
 import type { FaceHooks, FaceRestorer } from '../extras/faceRestore';
@@ -57,6 +58,7 @@ export interface ExtrasDeps {
 }
 
 export async function runExtras(p: ResolvedExtras, job: JobContext, deps: ExtrasDeps): Promise<ExtrasResult> {
+  if (p.save) await checkWritableFolder(p.outputDir ?? p.outRoot);
   const images: ExtrasImageResult[] = [];
   let index = 0;
   const stepFor = (u: UpscalerInfo): UpscalerStep => {
@@ -138,7 +140,7 @@ function carriedText(file: string | undefined): Array<[string, string]> {
 /** Batch with an output folder: the source's name (A1111 use_original_name_batch), never over an existing file. */
 function saveOutput(png: Uint8Array, input: ResolvedExtras['inputs'][number], p: ResolvedExtras): string {
   if (p.outputDir && input.file) {
-    const stem = basename(input.file, extname(input.file));
+    const stem = fitUtf8(basename(input.file, extname(input.file)), NAME_MAX_BYTES - 4 - 6); // room for "-NNNNN.png"
     for (let n = 0; n < 10000; n++) {
       const path = join(p.outputDir, `${stem}${n ? `-${n}` : ''}.png`);
       if (writeNewFileSync(path, png)) return path;

@@ -27,6 +27,7 @@ import { resolveImg2Img, withModelSizeDefaults } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
 import { invalidParam } from '../errors';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import type { RgbImage } from '../image/rgbImage';
 import { imageSeeds, seedJson } from '../seed';
 
@@ -65,6 +66,7 @@ export interface Img2ImgRun {
 
 export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<Img2ImgRun> {
   const resolved = applyJobStyles(resolveImg2Img(raw, deps.settings), deps.settings.stylesFile, deps.settings.modelsRoot);
+  if (resolved.saveImages) await checkWritableFolder(resolved.outdir); // before minutes of work, not after
   let choice;
   try {
     choice = resolveSampler(resolved.samplerName, resolved.scheduler);
@@ -75,15 +77,22 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   if (!sampler) throw invalidParam('sampler_name', `"${choice.sampler}" is not available yet`);
   // "Restore faces" without the model files fails now, not after the first image is generated.
   if (resolved.restoreFaces) deps.faces.ensureAvailable?.(resolved.restoreFaces.model, deps.settings.modelsRoot);
+  const warn = (m: string): void => job.warn(m);
   const refinerFile = resolveRefiner(resolved.refiner, deps.settings.modelsRoot);
-  const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae, jobSpeed(resolved, resolved.width, resolved.height));
+  const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae, jobSpeed(resolved, resolved.width, resolved.height), warn);
   const { vaeInfo } = loaded;
   let model = loaded.model;
   const p = withModelSizeDefaults(resolved, model.kind !== 'sd');
   if (p.aesthetic && model.kind !== 'sd') throw invalidParam('aesthetic', "aesthetic embeddings need an SD 1.x model (the extension tunes CLIP ViT-L/14's text model), not SDXL");
   // The ratio the UNet runs at: none where the loaded graph cannot merge (an ONNX folder).
   const tokenMergingRatio = loaded.tokenMerging ? p.tokenMergingRatio : undefined;
-  const preview = await livePreviewFor(deps.settings, deps.taesd, model.kind);
+  const preview = await livePreviewFor(deps.settings, deps.taesd, model.kind, warn);
+  const embeddings = deps.embeddings.forRoot(deps.settings.modelsRoot);
+  if (embeddings) {
+    // Unreadable embedding files are left out of the prompt's vocabulary, named (A1111 skips them too).
+    await embeddings.refresh();
+    for (const bad of embeddings.problems) warn(`embedding file ${bad.path} skipped: ${bad.problem}`);
+  }
   throwIfAborted(job.signal);
 
   const schedule = discreteSchedule(model.layout.scheduler);
@@ -97,7 +106,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
 
   const condRequest = {
     prompt: p.prompt, negativePrompt: p.negativePrompt, totalSteps: samplerInfo(choice.sampler).secondOrder ? 2 * p.steps : p.steps,
-    clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings: deps.embeddings.forRoot(deps.settings.modelsRoot), signal: job.signal,
+    clipSkip: p.clipSkip, padCondUncond: p.padCondUncond, embeddings, signal: job.signal,
     ...(aesthetic ? { aesthetic } : {}),
     sdxl: { width: p.width, height: p.height, ...p.sdxl },
   };
@@ -211,6 +220,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     images,
     ...(grid ? { grids: [grid] } : {}),
     parameters: { ...raw, seed: seedJson(p.seed), subseed: seedJson(p.subseed), steps: p.steps, sampler_name: choice.sampler, scheduler: choice.scheduler, width: p.width, height: p.height },
+    ...(job.warnings.length ? { warnings: [...job.warnings] } : {}),
   };
   return { result, outputs, infotextWith: (extra) => infotextOf(p.seed, p.subseed, extra) };
 }

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeFileAtomic, writeNewFileSync } from '../../models/formats/atomicFile';
+import { checkWritableFolder } from '../../models/formats/outputChecks';
 import { CancelledError, RpcError, throwIfAborted } from '../errors';
 import { loadImage } from '../image/decode';
 import { openInterrogator, type InterrogatorContext } from '../interrogate/interrogators';
@@ -30,6 +31,7 @@ export async function runInterrogate(p: ResolvedInterrogate, job: JobContext, de
   const total = p.inputs.length;
   let index = 0;
   const images: InterrogateImageResult[] = [];
+  if (p.outputDir) await checkWritableFolder(p.outputDir); // before the models load, not after the first image
   try {
     const interrogator = await openInterrogator(p.method, {
       ...deps, modelsRoot: p.modelsRoot, modelSetting: p.modelSetting, settings: p.settings,

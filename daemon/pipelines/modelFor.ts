@@ -37,10 +37,13 @@ export function jobSpeed(p: ResolvedImg2Img, width: number, height: number): Mod
 /**
  * The SD model a prompt runs on: the model file or folder with the prompt's `<lora:…>` tags merged in, the SD
  * VAE setting applied, and the graphs the speed options ask for (the UNet precision setting, token merging, the
- * VAE types). The model manager keeps one model loaded: asking again for the same is free.
+ * VAE types). The model manager keeps one model loaded: asking again for the same is free. LoRA tags naming no
+ * file, or files that cannot be read, are skipped with a `warn`ing.
  */
-export async function modelFor(deps: PipelineDeps, path: string, prompt: string, sdVae = deps.settings.sdVae, speed?: ModelSpeed): Promise<LoadedModel> {
-  const loras = await resolvePromptLoras(prompt, deps.settings.modelsRoot);
+export async function modelFor(
+  deps: PipelineDeps, path: string, prompt: string, sdVae = deps.settings.sdVae, speed?: ModelSpeed, warn: (message: string) => void = () => undefined,
+): Promise<LoadedModel> {
+  const loras = await resolvePromptLoras(prompt, deps.settings.modelsRoot, warn);
   const vae = resolveSdVae(sdVae, deps.settings.modelsRoot, path);
   const unet = { tokenMerging: speed?.tokenMerging ?? false, precision: deps.settings.unetPrecision };
   const loaded = await deps.models.get(path, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}), unet });

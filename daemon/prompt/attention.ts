@@ -36,15 +36,27 @@ export function isPythonFloat(s: string): boolean {
   return /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(s);
 }
 
+/** Thrown when a parse given a re-weighting budget spends it (see parsePromptAttention). */
+export class AttentionTooDeepError extends Error {
+  constructor(readonly budget: number) {
+    super(`prompt brackets nest too deep: more than ${budget} weight updates`);
+  }
+}
+
 /**
  * `parse_prompt_attention(text)`. Throws {@link AttentionWeightError} exactly where A1111 raises ValueError;
- * use {@link tryParsePromptAttention} where a result is always needed.
+ * use {@link tryParsePromptAttention} where a result is always needed. Each closing bracket re-weights every
+ * fragment since its opening one, so bracket nesting costs quadratic time: `maxReweights` (default unbounded)
+ * stops a parse of untrusted text (an image's infotext) with {@link AttentionTooDeepError}.
  */
-export function parsePromptAttention(text: string): AttentionFragment[] {
+export function parsePromptAttention(text: string, maxReweights = Number.POSITIVE_INFINITY): AttentionFragment[] {
   const res: AttentionFragment[] = [];
   const roundBrackets: number[] = [];
   const squareBrackets: number[] = [];
+  let reweights = 0;
   const multiplyRange = (start: number, m: number): void => {
+    reweights += res.length - start;
+    if (reweights > maxReweights) throw new AttentionTooDeepError(maxReweights);
     for (let p = start; p < res.length; p++) res[p]![1] *= m;
   };
 
@@ -73,15 +85,15 @@ export function parsePromptAttention(text: string): AttentionFragment[] {
 
   if (res.length === 0) return [['', 1.0]];
 
-  // Merge runs with exactly equal weights (so BREAK's -1 only merges with another -1).
-  let i = 0;
-  while (i + 1 < res.length) {
-    if (res[i]![1] === res[i + 1]![1]) {
-      res[i]![0] += res[i + 1]![0];
-      res.splice(i + 1, 1);
-    } else i++;
+  // Merge runs with exactly equal weights (so BREAK's -1 only merges with another -1), in one pass: splicing each
+  // merged fragment out is quadratic in a prompt of many escaped characters.
+  const merged: AttentionFragment[] = [];
+  for (const f of res) {
+    const last = merged[merged.length - 1];
+    if (last && last[1] === f[1]) last[0] += f[0];
+    else merged.push(f);
   }
-  return res;
+  return merged;
 }
 
 /** Never throws: on A1111's ValueError, returns the error instead (the inspector and LSP must keep going). */
@@ -96,16 +108,23 @@ export function tryParsePromptAttention(
   }
 }
 
+/** The emphasis check's budget: real prompts need thousands of weight updates, crafted ones billions. */
+const EMPHASIS_CHECK_REWEIGHTS = 2_000_000;
+
 /**
  * Does either prompt carry a weight other than 1 (BREAK aside)? `infotext_utils.parse_generation_parameters` asks
- * this to fill the "Emphasis" default. A weight A1111 cannot read (`(a:1.2.3)`, where it raises) counts as one.
+ * this to fill the "Emphasis" default. A weight A1111 cannot read (`(a:1.2.3)`, where it raises) counts as one, and
+ * so does bracket nesting past the budget (thousands of unbalanced brackets never leave every weight at exactly 1).
  */
 export function promptsUseEmphasis(prompt: string, negativePrompt: string): boolean {
   const pieces: AttentionFragment[] = [];
   for (const text of [prompt, negativePrompt]) {
-    const r = tryParsePromptAttention(text);
-    if (!r.ok) return true;
-    pieces.push(...r.fragments);
+    try {
+      pieces.push(...parsePromptAttention(text, EMPHASIS_CHECK_REWEIGHTS));
+    } catch (e) {
+      if (e instanceof AttentionWeightError || e instanceof AttentionTooDeepError) return true;
+      throw e;
+    }
   }
   return pieces.some(([t, w]) => !(w === 1.0 || t === 'BREAK'));
 }

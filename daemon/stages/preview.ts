@@ -70,9 +70,10 @@ const cheapFor = (space: LatentSpace): LivePreview => ({
 
 /**
  * The preview method in force: TAESD when asked for and its decoder file exists (TAESDXL for SDXL models), else
- * the cheap one. `kind`: the model's kind ('sd', 'sdxl', 'sdxl-refiner').
+ * the cheap one. `kind`: the model's kind ('sd', 'sdxl', 'sdxl-refiner'). A broken TAESD file must not stop
+ * generation: it is named in a warning and the cheap preview is used.
  */
-export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders, kind: string = 'sd'): Promise<LivePreview> {
+export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDecoders, kind: string = 'sd', warn: (message: string) => void = () => undefined): Promise<LivePreview> {
   const space: LatentSpace = kind === 'sd' ? 'sd' : 'sdxl';
   const cheap = cheapFor(space);
   if (settings.previewMethod !== 'taesd') return cheap;
@@ -81,8 +82,9 @@ export async function livePreviewFor(settings: DaemonSettings, decoders: TaesdDe
   let session: ModelSession;
   try {
     session = await decoders.session(file);
-  } catch {
-    return cheap; // a broken TAESD file must not stop generation: the cheap preview still works
+  } catch (e) {
+    warn(`VAE-approx file ${file} cannot be used, the cheap preview is shown instead: ${(e as Error).message}`);
+    return cheap;
   }
   let chain: Promise<void> = Promise.resolve();
   return {

@@ -11,6 +11,7 @@ import { galleryOps } from './galleryIntents';
 import { followJob, jobTracker, type JobTracker } from './panelJobs';
 import type { PanelDef } from './singletonPanel';
 import { type Handlers, imageRef, imageView, pngView, viewRef, type WebviewHost } from './webviewHost';
+import { generateParams, outpaintParams, scriptOptions } from './generateParams';
 
 /** Where send-to buttons go; set by index.ts so panel files never import each other. */
 export type SendToRouter = (target: 'img2img' | 'inpaint' | 'extras', seed: PanelSeed) => Promise<void>;
@@ -73,13 +74,14 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
     saveStyle: ({ style }) => ctx.daemon.request('sd/styles.save', { style }),
     applyStyles: (args) => ctx.daemon.request('sd/styles.apply', args),
     xyzAxes: () => ctx.daemon.request('sd/xyz.axes', { tab: kind === 'img2img' ? undefined : 'img2img' }),
-    generate: async ({ params, init, mask, inpaint, outpaint, script }) => {
-      const jobId = params.jobId ?? `${kind}-${Date.now().toString(36)}`;
-      const full: Img2ImgParams & Record<string, unknown> = { ...params, jobId };
-      full.init_images = init ? [imageRef(ctx, init)] : [];
+    generate: async ({ params, init, mask, inpaint, outpaint, script: chosen }) => {
       // Outpainting runs A1111's script with its own mask and blur (and masked content "fill"), not the inpaint form's.
+      // Only the forms' fields go to the daemon (generateParams.ts); the images come from the host's own refs.
+      const full = generateParams(params, outpaint ? undefined : inpaint, `${kind}-${Date.now().toString(36)}`);
+      const jobId = full.jobId;
+      const script = scriptOptions(chosen);
+      full.init_images = init ? [imageRef(ctx, init)] : [];
       if (mask && !outpaint) full.mask = imageRef(ctx, mask);
-      if (inpaint && !outpaint) Object.assign(full, inpaint);
       jobs.running.add(jobId);
       const follow = followJob(ctx, host, jobId);
       try {
@@ -87,11 +89,11 @@ export function generationOps(ctx: SdContext, host: WebviewHost, kind: PanelKind
         // A script runs the job as its base (X/Y/Z plot, prompt matrix, prompts from file); grids come first.
         const res = script ? await runScript(ctx, script, { ...full, jobId: undefined }, jobId)
           : outpaint
-            ? await ctx.runJob('sd/outpaint', { ...full, ...outpaint }, 'Outpaint')
+            ? await ctx.runJob('sd/outpaint', { ...full, ...outpaintParams(outpaint) }, 'Outpaint')
             : await ctx.runJob('sd/img2img', full, kind === 'inpaint' ? 'Inpaint' : 'img2img');
         if (!res) return null;
         const grids = (await resultViews(ctx, webview, res.grids ?? [], res.backend)).map((v) => ({ ...v, grid: true }));
-        return { jobId, results: [...grids, ...await resultViews(ctx, webview, res.images, res.backend)] };
+        return { jobId, results: [...grids, ...await resultViews(ctx, webview, res.images, res.backend)], ...(res.warnings?.length ? { warnings: res.warnings } : {}) };
       } finally {
         follow.dispose();
         jobs.running.delete(jobId);

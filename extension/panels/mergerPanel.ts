@@ -24,6 +24,7 @@ export function mergerPanel(): PanelDef {
       };
       const real = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : tokens.get(s) ?? (isAllowedPath(ctx, s) ? s : undefined));
       let running: string | undefined;
+      let confirmedOut: string | undefined;
       return {
         onDispose: () => {
           if (running) void ctx.daemon.request('sd/job.cancel', { jobId: running }).catch(() => undefined);
@@ -32,6 +33,8 @@ export function mergerPanel(): PanelDef {
           pickModel: async ({ slot }) => {
             if (slot === 'out') {
               const uri = await vscode.window.showSaveDialog({ filters: { Safetensors: ['safetensors'] }, saveLabel: 'Merge into' });
+              // The save dialog asks before replacing a file: a path picked here may be replaced.
+              if (uri) confirmedOut = uri.fsPath;
               return uri ? shown(uri.fsPath) : null;
             }
             const uris = await vscode.window.showOpenDialog({
@@ -50,6 +53,7 @@ export function mergerPanel(): PanelDef {
               secondary: real(params.secondary), tertiary: real(params.tertiary), bakeVae: real(params.bakeVae),
               // the webview picks the id so its Interrupt button can cancel before the result arrives
               jobId: params.jobId ?? `merge-${Date.now().toString(36)}`,
+              overwrite: out === confirmedOut,
             };
             running = full.jobId;
             try {

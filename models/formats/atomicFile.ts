@@ -4,13 +4,53 @@
 // writeFileAtomic(Sync); outputs that must never replace an existing file use writeNewFileSync; cache folders
 // built file by file use buildDirAtomic.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { link, mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** A hidden, unique name beside `path` (same folder, so the rename stays on one filesystem). */
+/** The longest name a file may have on the filesystems users have (ext4, APFS, NTFS): counted in UTF-8 bytes. */
+export const NAME_MAX_BYTES = 255;
+
+/** The output exists and replacing it was not asked for: nothing was written. */
+export class OutputExistsError extends Error {
+  override name = 'OutputExistsError';
+  constructor(readonly path: string) {
+    super(`${path}: the file exists; nothing was written (replace it with --overwrite, or overwrite: true over the protocol)`);
+  }
+}
+
+/** The longest prefix of `s` whose UTF-8 encoding fits in `max` bytes, never splitting a character. */
+export function fitUtf8(s: string, max: number): string {
+  let bytes = 0;
+  let i = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + n > max) break;
+    bytes += n;
+    i += ch.length;
+  }
+  return s.slice(0, i);
+}
+
+/**
+ * A hidden, unique name beside `path` (same folder, so the rename stays on one filesystem). The destination's name
+ * is shortened as needed so the temp name stays within NAME_MAX_BYTES: a legal 250-byte name must not fail only
+ * because of the temp suffix.
+ */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  return join(dirname(path), `.${fitUtf8(basename(path), NAME_MAX_BYTES - 1 - suffix.length)}${suffix}`);
+}
+
+export interface AtomicFileOptions {
+  /** fsync before the rename (default true), for outputs the user keeps (not for caches). */
+  durable?: boolean;
+  /**
+   * Replace an existing file (default true). Without it an existing file is refused at create, and commit links the
+   * file into place, which fails rather than replace a file that appeared meanwhile (OutputExistsError).
+   */
+  overwrite?: boolean;
 }
 
 /**
@@ -25,12 +65,14 @@ export class AtomicFile {
     readonly tmp: string,
     readonly fh: FileHandle,
     private readonly durable: boolean,
+    private readonly overwrite: boolean,
   ) {}
 
-  /** `durable` (default true): fsync before the rename, for outputs the user keeps (not for caches). */
-  static async create(path: string, opts: { durable?: boolean } = {}): Promise<AtomicFile> {
+  static async create(path: string, opts: AtomicFileOptions = {}): Promise<AtomicFile> {
+    const overwrite = opts.overwrite ?? true;
+    if (!overwrite && (await stat(path).then(() => true, () => false))) throw new OutputExistsError(path);
     const tmp = tempPathFor(path);
-    return new AtomicFile(path, tmp, await open(tmp, 'wx'), opts.durable ?? true);
+    return new AtomicFile(path, tmp, await open(tmp, 'wx'), opts.durable ?? true, overwrite);
   }
 
   get closed(): boolean {
@@ -52,7 +94,8 @@ export class AtomicFile {
       if (this.durable) await this.fh.sync();
       await this.fh.close();
       this.done = true;
-      await rename(this.tmp, this.path);
+      if (this.overwrite) await rename(this.tmp, this.path);
+      else await placeNew(this.tmp, this.path);
     } catch (e) {
       await this.abort();
       throw e;
@@ -67,6 +110,22 @@ export class AtomicFile {
     }
     await rm(this.tmp, { force: true });
   }
+}
+
+/** Moves `tmp` to `path` only if `path` is free: a hard link fails on an existing name, where rename replaces it. */
+async function placeNew(tmp: string, path: string): Promise<void> {
+  try {
+    await link(tmp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new OutputExistsError(path);
+    // Filesystems without hard links (FAT, some network shares): check, then rename.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+    if (await stat(path).then(() => true, () => false)) throw new OutputExistsError(path);
+    await rename(tmp, path);
+    return;
+  }
+  await rm(tmp, { force: true });
 }
 
 /** Writes `data` to `path` atomically, replacing what is there; the temp file is removed on failure. */
@@ -96,29 +155,27 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
 /**
  * Writes bytes to a NEW file atomically and never over an existing one: the temp file is hard-linked to the final
  * name (link fails if the name exists), then dropped. Returns false if the name was taken. The folder is created.
+ * A write that fails (a full disk) leaves no temp file behind.
  */
 export function writeNewFileSync(path: string, bytes: Uint8Array): boolean {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  writeFileSync(tmp, bytes, { flag: 'wx' });
   try {
+    writeFileSync(tmp, bytes, { flag: 'wx' });
     linkSync(tmp, path);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
     if (code === 'EPERM' || code === 'ENOTSUP') {
-      // Filesystems without hard links: rename is still atomic; the name was checked free just before.
+      // Filesystems without hard links: rename is still atomic once the name is checked free.
+      if (existsSync(path)) return false;
       renameSync(tmp, path);
       return true;
     }
     throw e;
   } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed
-    }
+    rmSync(tmp, { force: true });
   }
 }
 

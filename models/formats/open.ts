@@ -1,12 +1,12 @@
 // One entry point for every weights file: the format is decided by the first bytes, never by the extension
 // (A1111 users have `.ckpt` safetensors and `.bin` torch zips). Returns the tensor records, safetensors
 // metadata and non-tensor leaves, plus A1111's view of the file as a state dict.
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 import type { PyValue } from './pickle';
 import { readSafetensors } from './safetensors';
 import { WeightsError, type TensorRecord } from './tensorRecord';
 import { readTorchLegacy } from './torchLegacy';
-import { readTorchZip } from './torchZip';
+import { readTorchZip, type TorchReadOptions } from './torchZip';
 
 export type WeightsFormat = 'safetensors' | 'torch-zip' | 'torch-legacy';
 
@@ -21,8 +21,20 @@ export interface WeightsFile {
   leaves: Map<string, PyValue>;
 }
 
+/**
+ * Refuses anything but a regular file before it is opened: opening a FIFO blocks until a writer comes, and a
+ * device (`/dev/zero`) never ends.
+ */
+export async function assertRegularFile(path: string): Promise<void> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new WeightsError(path, e.code === 'ENOENT' ? 'file not found' : `cannot open (${e.code ?? e.message})`);
+  });
+  if (!st.isFile()) throw new WeightsError(path, `not a regular file (${st.isDirectory() ? 'a folder' : 'a device, pipe or socket'}): expected a weights file`);
+}
+
 export async function detectFormat(path: string): Promise<WeightsFormat> {
   let head: Uint8Array;
+  await assertRegularFile(path);
   const fh = await openFile(path, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new WeightsError(path, e.code === 'ENOENT' ? 'file not found' : `cannot open (${e.code ?? e.message})`);
   });
@@ -41,13 +53,13 @@ export async function detectFormat(path: string): Promise<WeightsFormat> {
 }
 
 /** Opens any supported weights file; reads headers and pickles only, never the tensor data. */
-export async function openWeights(path: string): Promise<WeightsFile> {
+export async function openWeights(path: string, opts: TorchReadOptions = {}): Promise<WeightsFile> {
   const format = await detectFormat(path);
   if (format === 'safetensors') {
     const st = await readSafetensors(path);
     return { path, format, tensors: st.tensors, metadata: st.metadata, leaves: new Map() };
   }
-  const ck = format === 'torch-zip' ? await readTorchZip(path) : await readTorchLegacy(path);
+  const ck = format === 'torch-zip' ? await readTorchZip(path, opts) : await readTorchLegacy(path, opts);
   return { path, format, tensors: ck.tensors, metadata: {}, leaves: ck.leaves };
 }
 

@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { DTYPE_SIZE, WeightsError, byteLength, contiguousStrides, isDType, numel, readExactly, type DType, type TensorRecord } from './tensorRecord';
-import { AtomicFile } from './atomicFile';
+import { AtomicFile, type AtomicFileOptions } from './atomicFile';
 
 /** The Rust library's bound; a header past it is corrupt or hostile. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -69,7 +69,8 @@ export function parseHeader(text: string, path: string, dataStart: number, dataB
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('__metadata__ is not an object of strings');
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`__metadata__ value '${k}' is not a string`);
-        metadata[k] = v as string;
+        // defineProperty, not `=`: a key named `__proto__` is data like any other (assignment would swallow it).
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
@@ -140,9 +141,9 @@ export class SafetensorsWriter {
     return this.file.path;
   }
 
-  static async create(path: string, specs: TensorSpec[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
+  static async create(path: string, specs: TensorSpec[], metadata: Record<string, string> = {}, opts: AtomicFileOptions = {}): Promise<SafetensorsWriter> {
     const header = encodeHeader(specs, metadata);
-    const file = await AtomicFile.create(path);
+    const file = await AtomicFile.create(path, opts);
     const w = new SafetensorsWriter(file, specs, header);
     try {
       await file.writeAt(header, 0);
@@ -189,8 +190,9 @@ export class SafetensorsWriter {
 
 /** Header JSON padded with spaces to a multiple of 8 (as the reference writer does, so data stays aligned). */
 export function encodeHeader(specs: TensorSpec[], metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  // Null-prototype objects, so tensor or metadata names like `__proto__` are written as keys, not swallowed.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (Object.keys(metadata).length) header.__metadata__ = Object.assign(Object.create(null) as Record<string, string>, metadata);
   let off = 0;
   const seen = new Set<string>();
   for (const s of specs) {

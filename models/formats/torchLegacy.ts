@@ -3,28 +3,33 @@
 // count followed by its raw bytes, in key-list order. Only the pickles are read into memory; storage positions
 // are found by hopping over the counts, and tensor values stay in the file until asked for.
 import { open } from 'node:fs/promises';
-import { PickleTruncated, PyDict, parseStoragePid, unpickle, type PyValue, type TorchStorage } from './pickle';
+import { PICKLE_LIMITS, PickleTruncated, PyDict, parseStoragePid, unpickle, type PyValue, type TorchStorage } from './pickle';
 import { DTYPE_SIZE, WeightsError, readExactly } from './tensorRecord';
-import { collectTensors, type TorchCheckpoint } from './torchZip';
+import { collectTensors, type TorchCheckpoint } from './torchCheckpoint';
+import type { TorchReadOptions } from './torchZip';
 
 const MAGIC = 0x1950a86a20f9469cfc6cn;
 
-export async function readTorchLegacy(path: string): Promise<TorchCheckpoint> {
+export async function readTorchLegacy(path: string, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
     const fail = (problem: string): never => {
       throw new WeightsError(path, problem);
     };
-    // The pickles are small next to the storages: read a window and grow it until all five parse.
-    for (let window = Math.min(size, 1 << 20); ; window = Math.min(size, window * 4)) {
+    // The pickles are small next to the storages: read a window and grow it until all five parse (up to the
+    // size limit of a weights pickle: past that the file is not a checkpoint).
+    const maxWindow = Math.min(size, PICKLE_LIMITS.maxBytes);
+    for (let window = Math.min(maxWindow, 1 << 20); ; window = Math.min(maxWindow, window * 4)) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
       const head = await readExactly(fh, path, 0, window);
       const refs = new Map<string, TorchStorage>();
       let parsed: { tree: PyValue; keys: PyValue; end: number };
       try {
         parsed = parseHead(head, path, refs);
       } catch (e) {
-        if (e instanceof PickleTruncated && window < size) continue;
+        if (e instanceof PickleTruncated && window < maxWindow) continue;
+        if (e instanceof PickleTruncated && window < size) fail(`the pickles run past ${PICKLE_LIMITS.maxBytes} bytes, the limit of a weights pickle`);
         throw e;
       }
       const { tree, keys } = parsed;
@@ -34,6 +39,7 @@ export async function readTorchLegacy(path: string): Promise<TorchCheckpoint> {
       let pos = parsed.end;
       for (const key of keys as string[]) {
         const ref = refs.get(key) ?? fail(`storage '${key}' is listed but no tensor uses it`);
+        if (located.has(key)) fail(`storage '${key}' is listed twice`);
         const countBytes = await readExactly(fh, path, pos, 8);
         const count = Number(new DataView(countBytes.buffer).getBigInt64(0, true));
         const bytes = count * DTYPE_SIZE[ref.dtype];

@@ -62,37 +62,41 @@ export function pickleTensor(p: Pickle, key: string, dtype: DType, shape: readon
   p.op(TUPLE, REDUCE);
 }
 
-/** A zip of stored members, each 64-byte aligned through the local header's extra field, as torch writes. */
-export function storedZip(members: Array<[string, Buffer]>): Buffer {
-  return zipArchive(members, false);
+/**
+ * A zip of stored members, each 64-byte aligned through the local header's extra field, as torch writes. A member
+ * given an inflated size is a raw deflate stream of that many bytes (re-zipped archives; tests craft lying ones).
+ */
+export function storedZip(members: Array<[name: string, data: Buffer, inflatedSize?: number]>): Buffer {
+  return zipArchive(members.map(([name, data, inflatedSize]) => ({ name, data, ...(inflatedSize !== undefined ? { deflated: { size: inflatedSize } } : {}) })));
 }
 
-/** The same layout with deflated members (as NuGet packages are; the GPU runtime install's tests serve one). */
+/** The same layout with members deflated here (as NuGet packages are; the GPU runtime install's tests serve one). */
 export function deflatedZip(members: Array<[string, Buffer]>): Buffer {
-  return zipArchive(members, true);
+  return zipArchive(members.map(([name, raw]) => ({ name, data: deflateRawSync(raw), deflated: { size: raw.length, crc: crc32(raw) } })));
 }
 
-function zipArchive(members: Array<[string, Buffer]>, deflate: boolean): Buffer {
+/** `deflated`: `data` is a raw deflate stream of `size` bytes (CRC-32 of those bytes, where known). */
+function zipArchive(members: Array<{ name: string; data: Buffer; deflated?: { size: number; crc?: number } }>): Buffer {
   const out: Buffer[] = [];
   const central: Buffer[] = [];
   let off = 0;
-  for (const [name, raw] of members) {
+  for (const { name, data, deflated } of members) {
+    const method = deflated ? 8 : 0;
+    const size = deflated?.size ?? data.length;
     const n = Buffer.from(name);
-    const data = deflate ? deflateRawSync(raw) : raw;
-    const method = deflate ? 8 : 0;
     const start = off + 30 + n.length + 4;
     const pad = (64 - (start % 64)) % 64;
     const extra = Buffer.alloc(4 + pad);
     extra.writeUInt16LE(0x1234, 0); // torch's padding extra-field id
     extra.writeUInt16LE(pad, 2);
-    const crc = crc32(raw);
+    const crc = deflated?.crc ?? crc32(data);
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
     lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(raw.length, 22);
+    lh.writeUInt32LE(size, 22);
     lh.writeUInt16LE(n.length, 26);
     lh.writeUInt16LE(extra.length, 28);
     const ch = Buffer.alloc(46);
@@ -102,7 +106,7 @@ function zipArchive(members: Array<[string, Buffer]>, deflate: boolean): Buffer 
     ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(raw.length, 24);
+    ch.writeUInt32LE(size, 24);
     ch.writeUInt16LE(n.length, 28);
     ch.writeUInt32LE(off, 42);
     out.push(lh, n, extra, data);

@@ -1,59 +1,32 @@
 // PyTorch's zip checkpoint (torch.save since 1.6): `<prefix>/data.pkl` holds the object tree, each storage is a
-// stored (uncompressed) member `<prefix>/data/<key>`. We read the zip central directory ourselves (zip64
+// stored (uncompressed) member `<prefix>/data/<key>`. We read the zip central directory ourselves (zip.ts; zip64
 // included: checkpoints pass 4 GB), unpickle data.pkl with the restricted unpickler, and describe every tensor
-// by where its bytes lie in the zip, so values are read lazily straight from the file.
+// by where its bytes lie in the zip, so values are read lazily straight from the file. Archives re-zipped with
+// deflate are inflated into memory under one budget for the whole file, and only as many bytes as each storage
+// needs, so a few MB of deflated zeros cannot become gigabytes.
 import { open } from 'node:fs/promises';
-import { PyDict, PyObject, PyTuple, TorchTensor, parseStoragePid, unpickle, type PyValue, type TorchStorage } from './pickle';
-import { inflateRawSync } from 'node:zlib';
-import { WeightsError, DTYPE_SIZE, checkRecord, readExactly, type TensorRecord } from './tensorRecord';
+import { createInflateRaw } from 'node:zlib';
+import { PICKLE_LIMITS, parseStoragePid, unpickleAsync, type PyValue, type TorchStorage } from './pickle';
+import { collectTensors, type TorchCheckpoint } from './torchCheckpoint';
+import { WeightsError, DTYPE_SIZE, readExactly } from './tensorRecord';
 import { readZipDirectory, zipMemberData, type ZipEntry } from './zip';
 
-/** A torch checkpoint (zip or legacy) as read: its object tree, every tensor by path, every other leaf. */
-export interface TorchCheckpoint {
-  path: string;
-  format: 'torch-zip' | 'torch-legacy';
-  root: PyValue;
-  /** Named by their path in the tree, '/'-joined: `state_dict/model.diffusion_model...`, `w`. */
-  tensors: TensorRecord[];
-  /** Non-tensor leaves by path (`global_step` → 470000). */
-  leaves: Map<string, PyValue>;
+export { collectTensors, type LocateStorage, type TorchCheckpoint } from './torchCheckpoint';
+
+/** Bytes all deflated members of one file may inflate to, together: fine for upscalers, LoRAs and embeddings. */
+export const MAX_INFLATED = 512 << 20;
+
+export interface TorchReadOptions {
+  /** Cancels a long parse (a job's Ctrl-C). */
+  signal?: AbortSignal;
 }
 
-/** Where a storage's element 0 is in the file, and how many bytes it may use. */
-export type LocateStorage = (s: TorchStorage) => { offset: number; storageOffset: number; bytes: number; inline?: Uint8Array };
-
-/** Walks the unpickled tree and turns each tensor description into a checked record. */
-export function collectTensors(path: string, format: TorchCheckpoint['format'], root: PyValue, locate: LocateStorage): TorchCheckpoint {
-  const tensors: TensorRecord[] = [];
-  const leaves = new Map<string, PyValue>();
-  const seen = new Set<PyValue>();
-  const walk = (v: PyValue, at: string): void => {
-    if (v instanceof TorchTensor) {
-      const loc = locate(v.storage);
-      const r: TensorRecord = {
-        name: at, file: path, offset: loc.offset, dtype: v.storage.dtype, shape: v.shape, strides: v.strides,
-        storageOffset: v.storageOffset + loc.storageOffset, storageBytes: loc.bytes, ...(loc.inline ? { inline: loc.inline } : {}),
-      };
-      checkRecord(r);
-      tensors.push(r);
-      return;
-    }
-    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
-      if (seen.has(v)) return; // shared sub-objects: walked once
-      seen.add(v);
-    }
-    const join = (k: unknown) => (at ? `${at}/${String(k)}` : String(k));
-    if (v instanceof PyDict) for (const [k, x] of v.map) walk(x, join(k));
-    else if (v instanceof PyObject && v.state instanceof PyDict) walk(v.state, at);
-    else if (Array.isArray(v) || v instanceof PyTuple) (Array.isArray(v) ? v : v.items).forEach((x, i) => walk(x, join(i)));
-    else leaves.set(at, v);
-  };
-  walk(root, '');
-  return { path, format, root, tensors, leaves };
+/** Where a member's bytes are: in the file at `offset`, or (deflated members) inflated into `inline`. */
+interface MemberBytes {
+  offset: number;
+  size: number;
+  inline?: Uint8Array;
 }
-
-/** Deflated members are inflated in memory: fine for upscalers and embeddings, refused for multi-GB models. */
-const MAX_INFLATED = 1 << 30;
 
 /** Member names torch writes; A1111 refuses anything else (safe.py `check_zip_filenames`), so do we. */
 const MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|\.data\/serialization_id|\.data\/version|\.format_version|\.storage_alignment)$/;
@@ -63,7 +36,7 @@ const MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|\.data\/seriali
  */
 const SCRIPT_MEMBER = /^([^/]+)\/(data\.pkl|data\/\d+|version|byteorder|constants\.pkl|constants\/\d+|code\/[^\0]+|extra\/[^\0]+|\.data\/[^\0]+)$/;
 
-export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
+export async function readTorchZip(path: string, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
   const fh = await open(path, 'r');
   try {
     const fail = (problem: string): never => {
@@ -81,55 +54,71 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
     const pkls = files.filter((e) => e.name.endsWith('/data.pkl'));
     if (pkls.length !== 1) fail(`not a PyTorch checkpoint archive: ${pkls.length} data.pkl members (need exactly one)`);
     const prefix = pkls[0]!.name.slice(0, -'data.pkl'.length);
+    let inflated = 0;
     /**
-     * Where a member's bytes are. torch writes stored members (read lazily from the file); archives re-zipped by
-     * other tools may deflate them: those are inflated once into memory (bounded by the member's declared size).
+     * A member's bytes, of which `need` are used. Stored members stay in the file; deflated ones are inflated (at
+     * most `need` bytes of them) into memory, charged to the file's one budget before anything is inflated.
      */
-    const member = async (e: ZipEntry): Promise<{ offset: number; size: number; inline?: Uint8Array }> => {
+    const member = async (e: ZipEntry, need: number): Promise<MemberBytes> => {
       if (e.method !== 0 && e.method !== 8) fail(`member '${e.name}' uses compression method ${e.method} (only stored and deflate are read)`);
       const offset = await zipMemberData(fh, path, e, size);
       if (e.method === 0) return { offset, size: e.size };
-      if (e.size > MAX_INFLATED) fail(`member '${e.name}' is compressed and ${e.size} bytes large; re-save the checkpoint uncompressed`);
+      const want = Math.min(need, e.size);
+      if (inflated + want > MAX_INFLATED) {
+        fail(`compressed members would inflate to more than ${MAX_INFLATED} bytes (member '${e.name}' alone ${want}); re-save the checkpoint uncompressed`);
+      }
+      inflated += want;
       let inline: Uint8Array;
       try {
-        inline = inflateRawSync(await readExactly(fh, path, offset, e.compressedSize), { maxOutputLength: Math.max(1, e.size) });
+        inline = await inflatePrefix(await readExactly(fh, path, offset, e.compressedSize), want);
       } catch (err) {
         return fail(`member '${e.name}': corrupt deflate data (${(err as Error).message})`);
       }
-      if (inline.length !== e.size) fail(`member '${e.name}': inflated to ${inline.length} bytes, the archive says ${e.size}`);
-      return { offset: 0, size: e.size, inline };
+      if (inline.length < want) fail(`member '${e.name}': inflated to ${inline.length} bytes, the archive says ${e.size}`);
+      return { offset: 0, size: want, inline };
     };
     const textMember = async (name: string): Promise<string | undefined> => {
       const e = byName.get(prefix + name);
       if (!e) return undefined;
-      const m = await member(e);
+      const m = await member(e, 64);
       const head = m.inline ? m.inline.subarray(0, 64) : await readExactly(fh, path, m.offset, Math.min(m.size, 64));
       return new TextDecoder().decode(head).trim();
     };
     const byteorder = await textMember('byteorder');
     if (byteorder && byteorder !== 'little') fail(`byteorder '${byteorder}' is not supported (little-endian only)`);
 
-    const pkl = await member(pkls[0]!);
+    const pklEntry = pkls[0]!;
+    if (pklEntry.size > PICKLE_LIMITS.maxBytes) fail(`data.pkl is ${pklEntry.size} bytes, over the ${PICKLE_LIMITS.maxBytes}-byte limit of a weights pickle`);
+    const pkl = await member(pklEntry, pklEntry.size);
     const pklBytes = pkl.inline ?? (await readExactly(fh, path, pkl.offset, pkl.size));
-    const storages = new Map<string, { offset: number; size: number; inline?: Uint8Array }>();
-    const refs: TorchStorage[] = [];
-    const { value } = unpickle(pklBytes, {
+    const refs = new Map<string, TorchStorage>();
+    const { value } = await unpickleAsync(pklBytes, {
       file: path,
       torchScript,
+      ...(opts.signal ? { signal: opts.signal } : {}),
       persistentLoad: (pid: PyValue) => {
         const s = parseStoragePid(pid, path);
-        refs.push(s);
+        const prev = refs.get(s.key);
+        if (prev && prev.dtype !== s.dtype) fail(`storage '${s.key}' used as both ${prev.dtype} and ${s.dtype}`);
+        if (!prev || s.numel > prev.numel) refs.set(s.key, s);
         return s;
       },
     });
-    for (const s of refs) {
-      if (storages.has(s.key)) continue;
+    // Each storage once, however many tensors view it; what compressed ones would inflate to is known (and
+    // refused) before any of them is inflated.
+    const needs: Array<[TorchStorage, ZipEntry, number]> = [];
+    let deflated = inflated;
+    for (const s of refs.values()) {
       const e = byName.get(`${prefix}data/${s.key}`);
-      if (!e) fail(`storage '${s.key}' has no member '${prefix}data/${s.key}'`);
-      const m = await member(e!);
-      if (s.numel * DTYPE_SIZE[s.dtype] > m.size) fail(`storage '${s.key}' holds ${m.size} bytes, ${s.numel} × ${s.dtype} need ${s.numel * DTYPE_SIZE[s.dtype]}`);
-      storages.set(s.key, m);
+      if (!e) return fail(`storage '${s.key}' has no member '${prefix}data/${s.key}'`);
+      const need = s.numel * DTYPE_SIZE[s.dtype];
+      if (need > e.size) fail(`storage '${s.key}' holds ${e.size} bytes, ${s.numel} × ${s.dtype} need ${need}`);
+      if (e.method !== 0) deflated += need;
+      needs.push([s, e, need]);
     }
+    if (deflated > MAX_INFLATED) fail(`compressed storages would inflate to ${deflated} bytes, over the ${MAX_INFLATED}-byte budget of one file; re-save the checkpoint uncompressed`);
+    const storages = new Map<string, MemberBytes>();
+    for (const [s, e, need] of needs) storages.set(s.key, await member(e, need));
     return collectTensors(path, 'torch-zip', value, (s) => {
       const m = storages.get(s.key)!;
       return { offset: m.offset, storageOffset: 0, bytes: Math.min(m.size, s.numel * DTYPE_SIZE[s.dtype]), ...(m.inline ? { inline: m.inline } : {}) };
@@ -137,4 +126,30 @@ export async function readTorchZip(path: string): Promise<TorchCheckpoint> {
   } finally {
     await fh.close();
   }
+}
+
+/** The first `limit` bytes of a raw deflate stream (fewer if it ends sooner); inflation stops once it has them. */
+function inflatePrefix(compressed: Uint8Array, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const out = new Uint8Array(limit);
+    let n = 0;
+    let settled = false;
+    const z = createInflateRaw();
+    const finish = (v: Uint8Array | Error): void => {
+      if (settled) return;
+      settled = true;
+      z.destroy();
+      if (v instanceof Error) reject(v);
+      else resolve(v);
+    };
+    z.on('data', (c: Buffer) => {
+      const k = Math.min(c.length, limit - n);
+      out.set(c.subarray(0, k), n);
+      n += k;
+      if (n >= limit) finish(out);
+    });
+    z.on('end', () => finish(out.subarray(0, n)));
+    z.on('error', (e) => finish(e));
+    z.end(compressed);
+  });
 }

@@ -141,9 +141,9 @@ export class OutputFile {
     return this.file.path;
   }
 
-  static async create(path: string, specs: TensorSpec[], metadata: Record<string, string>): Promise<OutputFile> {
+  static async create(path: string, specs: TensorSpec[], metadata: Record<string, string>, overwrite = true): Promise<OutputFile> {
     const header = encodeHeader(specs, metadata);
-    const file = await AtomicFile.create(path);
+    const file = await AtomicFile.create(path, { overwrite });
     const f = new OutputFile(file, header);
     try {
       await file.writeAt(header, 0);

@@ -245,6 +245,11 @@ describe('A1111 API: generation', () => {
     const badModel = await api.call('POST', '/sdapi/v1/options', { sd_model_checkpoint: 'nope' });
     assert.equal(badModel.status, 500);
     assert.match(badModel.json.errors, /model "nope" not found/);
+    // Daemon settings set through options are checked as sd/settings.update checks them; nothing changes.
+    const badTile = await api.call('POST', '/sdapi/v1/options', { ESRGAN_tile_overlap: 4, ESRGAN_tile: -64 });
+    assert.equal(badTile.status, 422);
+    assert.match(badTile.json.detail, /settings\.upscalerTileSize/);
+    assert.equal((await api.ok('GET', '/sdapi/v1/options')).ESRGAN_tile_overlap, 8);
   });
 
   it('speed options: s_min_uncond (NGMS) as a field and per-job option, options for token merging, NGMS and the VAE types', async () => {

@@ -51,15 +51,16 @@ describe('a1111 backends', () => {
     let previews = 0;
     front.on('sd/job.preview', () => previews++);
     front.on('sd/job.progress', (p) => {
-      // Kill gpu-b while it is sampling a job of ours.
-      if (killedJob === undefined && ran.get(p.jobId)?.has('gpu-b') && p.step >= 3) {
+      // Kill gpu-b while it is sampling a job of ours: at its first progress report (polled every POLL_MS), which
+      // long jobs make sure comes before the job ends even on a quiet machine.
+      if (killedJob === undefined && ran.get(p.jobId)?.has('gpu-b') && p.step >= 1 && p.step < p.steps) {
         killedJob = p.jobId;
         b.child.kill('SIGKILL');
       }
     });
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        front.request('sd/img2img', { prompt: `job ${i}`, seed: 100 + i, steps: 120, width: 64, height: 64, sampler_name: 'Euler', jobId: `job-${i}` }),
+        front.request('sd/img2img', { prompt: `job ${i}`, seed: 100 + i, steps: 400, width: 64, height: 64, sampler_name: 'Euler', jobId: `job-${i}` }),
       ),
     ) as GenerationResult[];
     assert.ok(killedJob, 'gpu-b never ran a job long enough to be killed mid-job');
@@ -75,7 +76,7 @@ describe('a1111 backends', () => {
       const parsed = parseGenerationParameters(img.infotext);
       assert.equal(parsed.prompt, `job ${i}`);
       assert.equal(parsed.fields['Seed'], String(100 + i));
-      assert.equal(parsed.fields['Steps'], '120');
+      assert.equal(parsed.fields['Steps'], '400');
       assert.equal(parsed.fields['Model'], 'tiny');
       assert.ok(img.path && img.path.startsWith(join(work, 'out-front', 'txt2img-images')), img.path);
       assert.ok(existsSync(img.path));

@@ -248,25 +248,26 @@ describe('the CLI', () => {
     assert.match(hires.stderr, /warning: SD Studio does not apply these infotext settings yet.*Tiling \(Tiling\); ControlNet 0 \(ControlNet\); ADetailer model \(ADetailer\)/);
   });
 
-  const bad: Array<[string, () => string[], RegExp]> = [
+  const bad: Array<[string, () => string[], RegExp, number?]> = [
     ['missing image', () => ['-i', join(work, 'nope.png')], /nope\.png/],
     ['non-image file', () => { const f = join(work, 'notes.png'); writeFileSync(f, 'just some text, not an image\n'); return ['-i', f]; }, /notes\.png.*not an image/],
     ['truncated PNG', () => { const f = join(work, 'trunc.png'); writeFileSync(f, readFileSync(source).subarray(0, 400)); return ['-i', f]; }, /trunc\.png/],
     ['model folder missing a part', () => { const d = join(work, 'no-decoder'); return ['--model', d, '-i', source]; }, /no-decoder.*vae_decoder.*missing/],
     ['model with wrong input names', () => ['--model', join(work, 'bad-names'), '-i', source], /unet[/\\]model\.onnx.*noisy_input.*"sample"/s],
-    ['width not a positive integer (-3)', () => ['--width', '-3', '-i', source], /width: -3 is out of range/],
-    ['width not a positive integer (1.5)', () => ['--width', '1.5', '-i', source], /width: expected an integer, got 1\.5/],
-    ['width not a number', () => ['--width', 'wide', '-i', source], /width: expected an integer, got "wide"/],
+    ['width not a positive integer (-3)', () => ['--width', '-3', '-i', source], /width: -3 is out of range/, 2],
+    ['width not a positive integer (1.5)', () => ['--width', '1.5', '-i', source], /width: expected an integer, got 1\.5/, 2],
+    ['width not a number', () => ['--width', 'wide', '-i', source], /width: expected an integer, got "wide"/, 2],
   ];
   before(async () => {
     await writeTinySdModel(join(work, 'no-decoder'), { omitPart: 'vae_decoder' });
     await writeTinySdModel(join(work, 'bad-names'), { brokenUnetInputName: 'noisy_input' });
   });
-  for (const [name, args, message] of bad) {
-    it(`bad input: ${name} → specific error, exit 1, nothing written`, () => {
+  // Failures exit 1; values the daemon refuses as out of range or of the wrong type exit 2 (usage), as the README says.
+  for (const [name, args, message, code = 1] of bad) {
+    it(`bad input: ${name} → specific error, exit ${code}, nothing written`, () => {
       const outdir = join(work, `bad-${name.replace(/\W+/g, '-')}`);
       const r = runCli(['img2img', ...model(), '--steps', '2', '--width', '64', '--height', '64', '-p', 'x', ...args(), '--outdir', outdir]);
-      assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
+      assert.equal(r.code, code, `exit ${r.code}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.deepEqual(listFiles(outdir), []);
     });

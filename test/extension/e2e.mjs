@@ -4,10 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E, EXT_PKG, FOLLOW_COLOR_SCHEME, ROOT, SHOTS, bundle, launchBrowser, palette, panelFrame, prepareRun, quickOpen, screenshot,
+  E2E, EXT_PATH, EXT_PKG, FOLLOW_COLOR_SCHEME, ROOT, SHOTS, bundle, launchBrowser, palette, panelFrame, prepareRun, quickOpen, screenshot,
   setColorScheme, startCodeServer, toolsInstalled, waitForWorkbench, workbenchUrl,
 } from './harness.mjs';
 
@@ -383,7 +383,38 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
     });
     assert.equal(await g.locator('#gallery-strip img').count(), n + 1);
   });
+
+  test('a daemon killed mid-job: the panel shows its exit status, the status bar offers a restart', async () => {
+    await palette(page, title('sdStudio.openImg2Img'));
+    const f = await panelFrame(page, 'img2img');
+    await startLongJob(page, f);
+    const pids = daemonPids();
+    assert.ok(pids.length > 0, 'the daemon process is found');
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await f.locator('#progress-text', { hasText: 'daemon exited (signal SIGKILL)' }).waitFor({ timeout: 60000 }).catch(async (e) => {
+      throw new Error(`after the kill: ${await f.locator('#progress-text').textContent()} (${e.message})`);
+    });
+    const stopped = statusItem(page, /daemon not running/);
+    await stopped.waitFor({ timeout: 30000 });
+    await screenshot(page, 'step-daemon-killed');
+    await stopped.click(); // the status bar item restarts the daemon
+    await statusItem(page, /idle/).waitFor({ timeout: 90000 });
+    assert.equal(await f.locator('#generate').isEnabled(), true);
+  });
 });
+
+/** The extension's daemon processes (`dist/cli.js serve --stdio` of the extension under test). */
+function daemonPids() {
+  const cli = join(EXT_PATH, 'dist', 'cli.js');
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd;
+    try { cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    if (cmd.includes(cli) && cmd.includes('serve')) out.push(Number(name));
+  }
+  return out;
+}
 
 describe('mocha suites inside the extension host', { skip }, () => {
   test('test/extension/suite passes in code-server', async () => {

@@ -206,7 +206,9 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
       gal.show(results, 0);
       const images = res.results.filter((r) => !r.grid).length;
       const grids = res.results.length - images;
-      progress.done(`Done: ${images} image${images === 1 ? '' : 's'}${grids ? ` + ${grids === 1 ? 'grid' : `${grids} grids`}` : ''}`);
+      const warned = res.warnings?.length ?? 0;
+      progress.done(`Done: ${images} image${images === 1 ? '' : 's'}${grids ? ` + ${grids === 1 ? 'grid' : `${grids} grids`}` : ''}${warned ? ` · ${warned} warning${warned === 1 ? '' : 's'}` : ''}`);
+      if (res.warnings?.length) say(res.warnings.map((w) => `⚠ ${w}`).join('\n'), true);
       save();
     } catch (e) {
       gal.setLive(undefined);

@@ -87,7 +87,8 @@ export interface HostOps {
   xyzAxes: { args: Record<string, never>; result: { axes: XyzAxisInfo[] } };
   generate: {
     args: { params: Img2ImgParams; init?: ImageInput; mask?: ImageInput; inpaint?: InpaintOptions; outpaint?: OutpaintOptions; script?: ScriptOptions };
-    result: { jobId: string; results: ResultView[] } | null;
+    /** `warnings`: what the job skipped and went on without (an unreadable embedding or LoRA file, ...). */
+    result: { jobId: string; results: ResultView[]; warnings?: string[] } | null;
   };
   cancel: { args: { jobId: string }; result: void };
   /** A1111's Skip (`sd/job.skip`): end the current batch of a running job, keep its images, go on with the next. */

@@ -1,6 +1,6 @@
 import type { BatchParams } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 import { daemonSettingsFromFlags, img2imgFlags, paramsFromFlags } from './img2img';
@@ -37,7 +37,7 @@ export const batchCommand: CliCommand = {
       const outcome = await runJobWithProgress(client, 'sd/batch', params, 'batch');
       if (!outcome.result) {
         process.stderr.write(`sd-studio: ${outcome.error}\n`);
-        return 1;
+        return outcome.exitCode ?? 1;
       }
       const r = outcome.result;
       if (f.json === true) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -50,7 +50,7 @@ export const batchCommand: CliCommand = {
       return r.failed + r.skipped > 0 ? 1 : 0;
     } catch (e) {
       process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

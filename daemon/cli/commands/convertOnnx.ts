@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 
@@ -39,7 +39,7 @@ export const convertOnnxCommand: CliCommand = {
       const outcome = await runJobWithProgress(client, 'models/convertOnnx', params, 'convert-onnx');
       if (!outcome.result) {
         process.stderr.write(`sd-studio convert-onnx: ${outcome.error}\n`);
-        return 1;
+        return outcome.exitCode ?? 1;
       }
       const r = outcome.result;
       if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -56,7 +56,7 @@ export const convertOnnxCommand: CliCommand = {
       return 0;
     } catch (e) {
       process.stderr.write(`sd-studio convert-onnx: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

@@ -79,7 +79,7 @@ export const demoCommand: CliCommand = {
       const img = outcome.result?.images[0];
       if (!img?.path) {
         process.stderr.write(`sd-studio demo: ${outcome.error ?? 'img2img wrote no image'}\n`);
-        return 1;
+        return outcome.exitCode ?? 1;
       }
       // Read the written PNG back and parse its infotext, through the protocol like a panel would.
       const { infos } = await client.request('sd/pngInfo.read', { files: [img.path] });
@@ -94,7 +94,7 @@ export const demoCommand: CliCommand = {
       const upscaled = up.result?.images[0];
       if (!upscaled?.path) {
         process.stderr.write(`sd-studio demo: upscale: ${upscaled?.error ?? up.error ?? 'no image written'}\n`);
-        return 1;
+        return up.exitCode ?? 1;
       }
       process.stdout.write(`${upscaled.path}\n`);
       process.stderr.write(`  ×2 with ${DEMO_UPSCALER} (built in): ${upscaled.width}×${upscaled.height}\n`);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DaemonSettings, ExtrasParams } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 
@@ -85,7 +85,7 @@ export const extrasCommand: CliCommand = {
       const outcome = await runJobWithProgress(client, 'sd/extras', params, 'extras');
       if (!outcome.result) {
         process.stderr.write(`sd-studio: ${outcome.error}\n`);
-        return 1;
+        return outcome.exitCode ?? 1;
       }
       const r = outcome.result;
       if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -98,7 +98,7 @@ export const extrasCommand: CliCommand = {
       return r.failed ? 1 : 0;
     } catch (e) {
       process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

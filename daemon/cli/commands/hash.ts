@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 
 const flags: Record<string, FlagSpec> = {
@@ -23,7 +23,7 @@ export const hashCommand: CliCommand = {
       return 0;
     } catch (e) {
       process.stderr.write(`sd-studio hash: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DaemonSettings, Img2ImgParams, ResizeMode } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec, type FlagValues } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { readBackends } from '../../settings';
@@ -252,7 +252,7 @@ export async function runImg2ImgCli(params: Img2ImgParams, settings: Partial<Dae
     return printImagesOutcome(await runJobWithProgress(client, 'sd/img2img', p, p.init_images?.length ? 'img2img' : 'txt2img'), json);
   } catch (e) {
     process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
-    return 1;
+    return exitCodeFor(e);
   } finally {
     await client.stop();
   }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { MergeMethod, ModelsMergeParams } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 
@@ -15,6 +15,7 @@ const flags: Record<string, FlagSpec> = {
   'bake-vae': { kind: 'string', help: 'VAE file to bake into first_stage_model.*' },
   discard: { kind: 'string', help: 'drop keys matching this regex' },
   out: { kind: 'string', help: 'output .safetensors file' },
+  overwrite: { kind: 'boolean', help: 'replace --out if it exists (by default an existing file is refused)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
 };
 const METHODS: readonly string[] = ['no-interpolation', 'weighted-sum', 'add-difference'];
@@ -23,7 +24,7 @@ const METHODS: readonly string[] = ['no-interpolation', 'weighted-sum', 'add-dif
 export const mergeCommand: CliCommand = {
   name: 'merge',
   summary: 'A1111 checkpoint merger: weighted sum / add difference, fp16, bake VAE, discard; writes .safetensors',
-  usage: () => usageText('merge', '--primary A [--secondary B] [--tertiary C] --method METHOD --multiplier M --out FILE', flags),
+  usage: () => usageText('merge', '--primary A [--secondary B] [--tertiary C] --method METHOD --multiplier M --out FILE [--overwrite]', flags),
   async run(argv) {
     const { flags: f } = parseFlags(argv, flags);
     const str = (k: string) => (typeof f[k] === 'string' ? resolve(f[k] as string) : undefined);
@@ -40,13 +41,14 @@ export const mergeCommand: CliCommand = {
       ...(f.fp16 ? { saveAsHalf: true } : {}),
       ...(f['bake-vae'] ? { bakeVae: str('bake-vae')! } : {}),
       ...(typeof f.discard === 'string' ? { discard: f.discard } : {}),
+      ...(f.overwrite ? { overwrite: true } : {}),
     };
     const client = await DaemonClient.start();
     try {
       const outcome = await runJobWithProgress(client, 'models/merge', params, 'merge');
       if (!outcome.result) {
         process.stderr.write(`sd-studio merge: ${outcome.error}\n`);
-        return 1;
+        return outcome.exitCode ?? 1;
       }
       const r = outcome.result;
       if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -54,7 +56,7 @@ export const mergeCommand: CliCommand = {
       return 0;
     } catch (e) {
       process.stderr.write(`sd-studio merge: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

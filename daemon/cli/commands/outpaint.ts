@@ -1,6 +1,6 @@
 import type { OutpaintParams } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { daemonSettingsFromFlags, img2imgFlags, paramsFromFlags } from './img2img';
@@ -32,7 +32,7 @@ export const outpaintCommand: CliCommand = {
       return printImagesOutcome(await runJobWithProgress(client, 'sd/outpaint', p, 'outpaint'), f.json === true);
     } catch (e) {
       process.stderr.write(`sd-studio: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

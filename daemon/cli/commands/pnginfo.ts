@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeFileAtomicSync } from '../../../models/formats/atomicFile';
+import { OutputExistsError, writeFileAtomicSync, writeNewFileSync } from '../../../models/formats/atomicFile';
 import type { PngInfo } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
 import { DaemonClient } from '../client';
@@ -8,6 +9,7 @@ import type { CliCommand } from '../command';
 const flags: Record<string, FlagSpec> = {
   json: { kind: 'boolean', help: 'one JSON object per file, per line' },
   'to-sdprompt': { kind: 'string', help: 'write the files\' settings as specs of a .sdprompt file' },
+  overwrite: { kind: 'boolean', help: 'with --to-sdprompt: replace the file if it exists (by default an existing file is refused)' },
 };
 
 /** The `--json` shape of the issue: fixed keys first, null where absent. */
@@ -43,11 +45,14 @@ const readOk = (i: PngInfo): boolean => i.format !== 'none' && i.problems.length
 export const pnginfoCommand: CliCommand = {
   name: 'pnginfo',
   summary: 'show the generation settings stored in images (A1111, ComfyUI, InvokeAI, NovelAI, ...)',
-  usage: () => usageText('pnginfo', 'FILE... [--json] [--to-sdprompt OUT.sdprompt]', flags),
+  usage: () => usageText('pnginfo', 'FILE... [--json] [--to-sdprompt OUT.sdprompt [--overwrite]]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseFlags(argv, flags, true);
     if (!positionals.length) throw new UsageError('give at least one image file');
     const out = typeof f['to-sdprompt'] === 'string' ? resolve(f['to-sdprompt']) : undefined;
+    if (f.overwrite && !out) throw new UsageError('--overwrite goes with --to-sdprompt');
+    // Refused before anything is read: the spec file never replaces what is there unless asked.
+    if (out && !f.overwrite && existsSync(out)) throw new OutputExistsError(out);
     const client = await DaemonClient.start();
     try {
       const { infos } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
@@ -70,7 +75,9 @@ export const pnginfoCommand: CliCommand = {
       if (out) {
         if (!specs.length) throw new Error('no file had generation settings: nothing written');
         // Each printed spec ends with a newline; a `---` line separates specs in a .sdprompt file.
-        writeFileAtomicSync(out, specs.join('---\n'));
+        const text = new TextEncoder().encode(specs.join('---\n'));
+        if (f.overwrite) writeFileAtomicSync(out, text);
+        else if (!writeNewFileSync(out, text)) throw new OutputExistsError(out);
         process.stderr.write(`wrote ${specs.length} spec${specs.length > 1 ? 's' : ''} to ${out}\n`);
       }
       return failed ? 1 : 0;

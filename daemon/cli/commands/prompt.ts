@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { PromptInspectResult } from '../../protocol';
 import { parseFlags, usageText, UsageError, type FlagSpec } from '../args';
-import { DaemonClient, errorMessage } from '../client';
+import { DaemonClient, errorMessage, exitCodeFor } from '../client';
 import type { CliCommand } from '../command';
 
 const flags: Record<string, FlagSpec> = {
@@ -72,7 +72,7 @@ export const promptCommand: CliCommand = {
       return 0;
     } catch (e) {
       process.stderr.write(`sd-studio prompt: ${errorMessage(e)}\n`);
-      return 1;
+      return exitCodeFor(e);
     } finally {
       await client.stop();
     }

@@ -4,6 +4,7 @@
 
 import { findParams, parseGenerationParameters } from '../a1111';
 import { emptyResult, int, num, seedOf, type FormatResult } from '../generationInfo';
+import { META_LIMITS } from '../limits';
 import { pyStrip } from '../python';
 
 /** Prompt and negative prompt as written: the same line split as A1111, without per-line stripping. */
@@ -28,6 +29,11 @@ function generatorOf(fields: Record<string, string>): string {
 }
 
 export function readA1111(text: string, source: string): FormatResult {
+  if (text.length > META_LIMITS.maxInfotext) {
+    const r = emptyResult('a1111', source);
+    r.problems = [`${source}: the infotext is ${text.length} characters, over the ${META_LIMITS.maxInfotext} an infotext may have: not parsed`];
+    return r;
+  }
   const parsed = parseGenerationParameters(text);
   const f = parsed.fields;
   const verbatim = splitInfotextVerbatim(text);

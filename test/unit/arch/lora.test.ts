@@ -3,7 +3,7 @@
 // UNet / text encoder reproduce the stored PyTorch outputs; through the CLI a `<lora:…:1>` tag changes the image,
 // `<lora:…:0>` does not, and the infotext gets "Lora hashes".
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { listCache } from '../../../models/buildCache';
 import { join } from 'node:path';
@@ -255,8 +255,10 @@ describe('LoRA through checkpoints and the pipeline', () => {
     assert.equal(info.fields['Model hash'], modelHash, 'a LoRA does not change the model hash');
     const text = readPngTextChunks(readFileSync(one)).find((c) => c.keyword === 'parameters')!.text;
     assert.match(text, new RegExp(`Lora hashes: "lora-sd1: ${hash}", .*Version: `));
+    // A1111's "Network not found": a warning, and the image is made without it.
     const missing = runCli(['img2img', '--model', cp(), '-p', 'x <lora:absent:1>', '--steps', '2', '-W', '64', '-H', '64', '--outdir', env.out], cliEnv);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /LoRA "absent" not found/);
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.match(missing.stderr, /warning: LoRA "absent" not found/);
+    assert.ok(existsSync(missing.stdout.trim()), missing.stdout);
   });
 });

@@ -6,7 +6,7 @@ import type { JobInfo } from '../../../daemon/protocol';
 
 function queue(): { q: JobQueue; states: JobInfo[] } {
   const states: JobInfo[] = [];
-  const q = new JobQueue({ state: (s) => states.push(s), progress: () => undefined, preview: () => undefined }, () => 1);
+  const q = new JobQueue({ state: (s) => states.push(s), progress: () => undefined, preview: () => undefined, warning: () => undefined }, () => 1);
   return { q, states };
 }
 

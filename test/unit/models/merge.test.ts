@@ -180,7 +180,7 @@ test('merging torch checkpoints (zip) reads them through the safe reader', async
   const got = await load(out);
   assert.equal(got.get('model.diffusion_model.input_blocks.0.0.weight')!.dtype, 'F32'); // f32 ⊕ f16 → f32
   await assert.rejects(
-    mergeCheckpoints({ primary: sharedPath('models-fixtures', 'torch-pickles', 'hostile_os_system.ckpt'), method: 'no-interpolation', multiplier: 0, out, hashCache: cache() }),
+    mergeCheckpoints({ primary: sharedPath('models-fixtures', 'torch-pickles', 'hostile_os_system.ckpt'), method: 'no-interpolation', multiplier: 0, out, overwrite: true, hashCache: cache() }),
     /posix\.system/,
   );
 });
