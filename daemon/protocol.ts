@@ -842,14 +842,18 @@ export interface PromptInspectResult {
 export type PngInfoJson = string | number | boolean | null | PngInfoJson[] | { [key: string]: PngInfoJson };
 
 /**
- * The generation settings read from one image, whatever wrote them (A1111/Forge/SD.Next infotext, ComfyUI graph,
- * SwarmUI, InvokeAI, NovelAI, Fooocus). Absent fields are null; `parameters` has every key the format carries.
+ * The generation settings read from one image, whatever wrote them (A1111/Forge/SD.Next infotext, also hidden in
+ * pixels; ComfyUI graph, SwarmUI, InvokeAI, NovelAI, Fooocus, Civitai, TensorArt, Draw Things, Easy Diffusion,
+ * kohya, diffusers; Midjourney and C2PA/XMP-marked generators with their prompt only). Absent fields are null;
+ * `parameters` has every key the format carries.
  */
 export interface PngInfo {
   file: string;
   /** The real container, from the magic bytes (an extension can lie). */
   container: 'png' | 'jpeg' | 'webp' | 'unknown';
-  format: 'a1111' | 'comfyui' | 'swarmui' | 'invokeai' | 'invokeai-legacy' | 'novelai' | 'fooocus' | 'none';
+  format:
+    | 'a1111' | 'comfyui' | 'swarmui' | 'invokeai' | 'invokeai-legacy' | 'novelai' | 'fooocus' | 'civitai' | 'tensorart'
+    | 'drawthings' | 'easydiffusion' | 'kohya' | 'diffusers' | 'midjourney' | 'provenance' | 'json' | 'none';
   generator: string | null;
   /** Metadata keyword the settings came from ("parameters", "EXIF:UserComment", "prompt", ...). */
   source: string | null;
@@ -867,8 +871,10 @@ export interface PngInfo {
   modelHash: string | null;
   model: string | null;
   denoisingStrength: number | null;
+  /** True when the settings were guessed from JSON no known generator writes ("json" format): check them. */
+  guessed: boolean;
   parameters: { [key: string]: PngInfoJson };
-  /** The A1111 infotext, when the image carries one. */
+  /** The A1111 infotext, when the image carries one (another writer's A1111-style text: with A1111's names). */
   infotext: string | null;
   /** Every metadata text: keyword → text (EXIF tags as "EXIF:<Tag>"). */
   raw: Record<string, string>;
@@ -876,7 +882,7 @@ export interface PngInfo {
   problems: string[];
 }
 
-/** Client → daemon: read the generation info of image files (reads metadata only, never pixels). */
+/** Client → daemon: read the generation info of image files (metadata; a PNG's pixel LSBs only when its text gave no settings). */
 export interface PngInfoReadParams {
   files: string[];
 }
@@ -892,6 +898,11 @@ export interface PngInfoReadResult {
   extras: ExtrasParams[];
   /** Per file: the warning naming infotext settings send-to cannot apply yet (see InfotextParseResult), or null. */
   warnings: Array<string | null>;
+  /**
+   * Per file: the A1111 infotext of its settings (its own text, or one written from another generator's fields with
+   * A1111's names), for "Copy infotext" and `.sdprompt` specs; null when it has no settings.
+   */
+  infotexts: Array<string | null>;
 }
 
 /**

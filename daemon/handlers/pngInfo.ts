@@ -12,7 +12,7 @@ export function registerPngInfoHandlers(server: DaemonServer, { infoReader }: Se
     if (!Array.isArray(params.files) || params.files.some((f) => typeof f !== 'string')) throw invalidParam('files', 'expected an array of file paths');
     // Read and parsed in the worker, send-to params included: nothing per file runs on this thread.
     const reads = await infoReader.read(params.files);
-    return { infos: reads.map((r) => r.info), img2img: reads.map((r) => r.img2img), inpaint: reads.map((r) => r.inpaint), extras: reads.map((r) => r.extras), warnings: reads.map((r) => r.warning) };
+    return { infos: reads.map((r) => r.info), img2img: reads.map((r) => r.img2img), inpaint: reads.map((r) => r.inpaint), extras: reads.map((r) => r.extras), warnings: reads.map((r) => r.warning), infotexts: reads.map((r) => r.infotext) };
   });
   server.onRequest('sd/pngInfo.write', (params) => {
     if (typeof params.file !== 'string') throw invalidParam('file', 'expected the source image path');

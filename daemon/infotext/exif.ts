@@ -5,7 +5,9 @@
 // re-encode the whole block.
 
 const TAG_IMAGE_DESCRIPTION = 0x010e;
+const TAG_MODEL = 0x0110;
 const TAG_SOFTWARE = 0x0131;
+const TAG_MAKER_NOTE = 0x927c;
 const TAG_EXIF_IFD = 0x8769;
 const TAG_USER_COMMENT = 0x9286;
 const TAG_XP_COMMENT = 0x9c9c;
@@ -72,7 +74,20 @@ export function decodeUserComment(b: Uint8Array, tiffLittleEndian = false): stri
   return stripNuls(text);
 }
 
-/** The text tags of an EXIF block: "EXIF:ImageDescription", "EXIF:Software", "EXIF:UserComment", "EXIF:XPComment". */
+/**
+ * A MakerNote that is short printable text (Fooocus names its metadata scheme there); camera maker notes are
+ * binary and are skipped.
+ */
+function textMakerNote(b: Uint8Array): string | undefined {
+  if (b.length === 0 || b.length > 256) return undefined;
+  const text = asciiValue(b);
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined;
+}
+
+/**
+ * The text tags of an EXIF block: "EXIF:ImageDescription", "EXIF:Model" (StableSwarmUI's metadata), "EXIF:Software",
+ * "EXIF:UserComment", "EXIF:XPComment", "EXIF:MakerNote" (when it is text).
+ */
 export function readExifText(block: Uint8Array): { entries: ExifText[]; problems: string[] } {
   const entries: ExifText[] = [];
   const problems: string[] = [];
@@ -106,18 +121,25 @@ export function readExifText(block: Uint8Array): { entries: ExifText[]; problems
     return 0;
   };
 
+  const addMakerNote = (v: Uint8Array): void => {
+    const text = textMakerNote(v);
+    if (text !== undefined) entries.push({ keyword: 'EXIF:MakerNote', text });
+  };
   let exifIfd = -1;
   readIfd(u32(4), 'IFD0', (tag, _type, v) => {
     if (tag === TAG_IMAGE_DESCRIPTION) entries.push({ keyword: 'EXIF:ImageDescription', text: asciiValue(v) });
     else if (tag === TAG_SOFTWARE) entries.push({ keyword: 'EXIF:Software', text: asciiValue(v) });
+    else if (tag === TAG_MODEL) entries.push({ keyword: 'EXIF:Model', text: asciiValue(v) });
     else if (tag === TAG_XP_COMMENT) entries.push({ keyword: 'EXIF:XPComment', text: stripNuls(utf16(v, true)) });
     // UserComment belongs in the Exif IFD, but ComfyUI's SaveImagePlus puts it (ASCII-typed) in IFD0.
     else if (tag === TAG_USER_COMMENT) entries.push({ keyword: 'EXIF:UserComment', text: decodeUserComment(v, le) });
     else if (tag === TAG_EXIF_IFD && v.length === 4) exifIfd = new DataView(v.buffer, v.byteOffset, 4).getUint32(0, le);
+    else if (tag === TAG_MAKER_NOTE) addMakerNote(v);
   });
   if (exifIfd >= 0) {
     readIfd(exifIfd, 'Exif IFD', (tag, _type, v) => {
       if (tag === TAG_USER_COMMENT) entries.push({ keyword: 'EXIF:UserComment', text: decodeUserComment(v, le) });
+      else if (tag === TAG_MAKER_NOTE) addMakerNote(v);
     });
   }
   return { entries, problems };

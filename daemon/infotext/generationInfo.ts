@@ -10,7 +10,16 @@ export type InfoFormat =
   | 'invokeai' // 3.x+ invokeai_metadata
   | 'invokeai-legacy' // 2.x sd-metadata / Dream, and lstein/stable-diffusion
   | 'novelai'
-  | 'fooocus'
+  | 'fooocus' // Fooocus (both metadata schemes) and its forks (RuinedFooocus, ...)
+  | 'civitai' // Civitai's generator: A1111-style text with resource JSON, or its ComfyUI graph with extraMetadata
+  | 'tensorart' // TensorArt: generation_data JSON beside a ComfyUI graph
+  | 'drawthings' // Draw Things: XMP exif:UserComment JSON
+  | 'easydiffusion'
+  | 'kohya' // kohya sd-scripts image generation: one text chunk per setting
+  | 'diffusers' // Hugging Face Spaces and diffusers pipelines: plain key/value chunks or JSON
+  | 'midjourney' // Midjourney: prompt and job id only, no settings
+  | 'provenance' // a C2PA manifest or XMP AI-source mark naming the generator (DALL·E, Firefly, ...): no settings
+  | 'json' // JSON no known generator writes: the keys that look like settings, mapped as a guess (`guessed`)
   | 'none'; // no generation data (or none we could read): see `problems`
 
 export interface GenerationInfo {
@@ -33,9 +42,14 @@ export interface GenerationInfo {
   modelHash: string | null;
   model: string | null;
   denoisingStrength: number | null;
+  /** True when the settings were guessed from keys no known generator writes (check them before reusing). */
+  guessed: boolean;
   /** Every key the format carries, unknown ones included (A1111: its parse result, defaults included). */
   parameters: Record<string, JsonValue>;
-  /** The A1111 infotext when the image carries one. */
+  /**
+   * The A1111 infotext when the image carries one; for another writer's A1111-style text, that text with A1111's
+   * names and keys (the text as stored is in `raw`).
+   */
   infotext: string | null;
   /** Every metadata text in the file: keyword → text (EXIF tags as "EXIF:<Tag>"). */
   raw: Record<string, string>;
@@ -44,7 +58,11 @@ export interface GenerationInfo {
 }
 
 /** The settings part a format reader fills; `interpret` adds format-independent parts (raw, problems). */
-export type FormatResult = Omit<GenerationInfo, 'raw' | 'problems' | 'infotext'> & { infotext?: string | null; problems?: string[] };
+export type FormatResult = Omit<GenerationInfo, 'raw' | 'problems' | 'infotext' | 'guessed'> & {
+  infotext?: string | null;
+  problems?: string[];
+  guessed?: boolean;
+};
 
 export function emptyResult(format: InfoFormat, source: string | null): FormatResult {
   return {

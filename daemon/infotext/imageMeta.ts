@@ -1,8 +1,10 @@
 // One entry point over the containers: which format the bytes are (by magic, not by extension) and every
 // metadata text in it as keyword → text, with what could not be read. PNG text chunks keep their keyword;
-// EXIF tags become "EXIF:<Tag>", XMP properties "XMP:<prop>", a JPEG comment "JPEG:Comment".
+// EXIF tags become "EXIF:<Tag>", XMP properties "XMP:<prop>", a JPEG comment "JPEG:Comment", a C2PA manifest's
+// texts "C2PA:<field>" (PNG caBX, JPEG APP11, WebP C2PA).
 
 import { ascii, u16le, u24le, u32be, u32le, type ByteSource } from './byteSource';
+import { joinApp11, readC2paText } from './c2pa';
 import { readExifText, stripNuls } from './exif';
 import { META_LIMITS, TextBudget, mib } from './limits';
 import { isPngSignature, scanPngText, type PngTextKind } from './pngChunks';
@@ -13,8 +15,8 @@ export type Container = 'png' | 'jpeg' | 'webp' | 'unknown';
 export interface MetaEntry {
   keyword: string;
   text: string;
-  /** Where it came from: a PNG chunk type, "EXIF", "XMP" or "COM". */
-  source: PngTextKind | 'EXIF' | 'XMP' | 'COM';
+  /** Where it came from: a PNG chunk type, "EXIF", "XMP", "COM", "C2PA", or "LSB" (hidden in the pixels). */
+  source: PngTextKind | 'EXIF' | 'XMP' | 'COM' | 'C2PA' | 'LSB';
   /** Set when the entry is damaged (cut off, CRC mismatch): its text is partial or unverified. */
   problem?: string;
 }
@@ -32,6 +34,8 @@ const utf8 = new TextDecoder('utf-8');
 /** Entries kept per file: real files carry a handful; a crafted one can carry millions of empty comments. */
 const MAX_ENTRIES = 1000;
 const XMP_ID = 'http://ns.adobe.com/xap/1.0/\0';
+/** A C2PA manifest store read at most (they embed thumbnails: hundreds of KB is common); within maxStoredText. */
+const MAX_C2PA_BYTES = Math.min(8 << 20, META_LIMITS.maxStoredText);
 
 export function sniffContainer(head: Uint8Array): Container {
   if (isPngSignature(head)) return 'png';
@@ -69,7 +73,14 @@ function readPng(src: ByteSource): ImageMeta {
     addEntry(meta, { keyword: t.keyword, text: t.text, source: t.kind, ...(t.problem ? { problem: t.problem } : {}) });
     if (t.keyword === 'XML:com.adobe.xmp') addXmp(meta, t.text);
   }
+  const cabx = chunks.find((c) => c.type === 'caBX' && c.complete);
+  if (cabx) addC2pa(meta, cabx.length <= MAX_C2PA_BYTES ? src.read(cabx.offset + 8, cabx.length) : undefined);
   return meta;
+}
+
+function addC2pa(meta: ImageMeta, store: Uint8Array | undefined): void {
+  if (!store) return void meta.problems.push(`C2PA manifest larger than ${mib(MAX_C2PA_BYTES)} (or past the file's metadata budget): not read`);
+  for (const e of readC2paText(store)) addEntry(meta, { ...e, source: 'C2PA' });
 }
 
 function addExif(meta: ImageMeta, block: Uint8Array): void {
@@ -97,6 +108,7 @@ function skipFill(src: ByteSource, at: number): number {
 function readJpeg(src: ByteSource): ImageMeta {
   const meta: ImageMeta = { container: 'jpeg', entries: [], problems: [] };
   const budget = new TextBudget();
+  const app11: Uint8Array[] = []; // C2PA's JUMBF boxes, split over segments
   let at = 2;
   for (;;) {
     if (meta.problems.includes(TOO_MANY)) break;
@@ -133,7 +145,7 @@ function readJpeg(src: ByteSource): ImageMeta {
       break;
     }
     // Only the segments we read are read: the others (tables, other APPn) are stepped over.
-    const wanted = marker === 0xe1 || marker === 0xfe || (marker >= 0xc0 && marker <= 0xcf);
+    const wanted = marker === 0xe1 || marker === 0xeb || marker === 0xfe || (marker >= 0xc0 && marker <= 0xcf);
     if (!wanted) {
       at += 2 + len;
       continue;
@@ -143,7 +155,8 @@ function readJpeg(src: ByteSource): ImageMeta {
       break;
     }
     const body = src.read(at + 4, len - 2);
-    if (marker === 0xe1 && ascii(body, 0, 6) === 'Exif\0\0') addExif(meta, body);
+    if (marker === 0xeb) app11.push(body);
+    else if (marker === 0xe1 && ascii(body, 0, 6) === 'Exif\0\0') addExif(meta, body);
     else if (marker === 0xe1 && ascii(body, 0, XMP_ID.length) === XMP_ID) addXmp(meta, utf8.decode(body.subarray(XMP_ID.length)));
     else if (marker === 0xfe) addEntry(meta, { keyword: 'JPEG:Comment', text: stripNuls(utf8.decode(body)), source: 'COM' });
     else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && body.length >= 5) {
@@ -152,6 +165,9 @@ function readJpeg(src: ByteSource): ImageMeta {
     }
     at += 2 + len;
   }
+  // APP11 segments were charged to the metadata budget as they were read; the joined store is capped on its own.
+  const app11Bytes = app11.reduce((n, b) => n + b.length, 0);
+  if (app11.length) addC2pa(meta, app11Bytes <= MAX_C2PA_BYTES ? joinApp11(app11) ?? new Uint8Array(0) : undefined);
   return meta;
 }
 
@@ -170,11 +186,12 @@ function readWebp(src: ByteSource): ImageMeta {
       meta.problems.push(`truncated WebP: the ${JSON.stringify(type)} chunk at byte ${at} declares ${len} bytes, only ${src.size - at - 8} present`);
       break;
     }
-    const text = type === 'EXIF' || type === 'XMP ';
+    const text = type === 'EXIF' || type === 'XMP ' || type === 'C2PA';
     if (text && (len > META_LIMITS.maxStoredText || !budget.take(len))) {
       meta.problems.push(`WebP ${JSON.stringify(type)} chunk at byte ${at} holds ${len} bytes, more than the ${mib(Math.min(META_LIMITS.maxStoredText, budget.remaining))} left for metadata: not read`);
     } else if (type === 'EXIF') addExif(meta, src.read(at + 8, len));
     else if (type === 'XMP ') addXmp(meta, utf8.decode(src.read(at + 8, len)));
+    else if (type === 'C2PA') addC2pa(meta, len <= MAX_C2PA_BYTES ? src.read(at + 8, len) : undefined);
     else if (type === 'VP8X') {
       const b = src.read(at + 8, 10);
       meta.width = u24le(b, 4) + 1;

@@ -9,7 +9,7 @@ import { Worker, parentPort, workerData } from 'node:worker_threads';
 import type { ExtrasParams, Img2ImgParams } from '../protocol';
 import { readInfoOrProblem, unreadableInfo, type FileInfo } from './readInfo';
 import { sendToExtras, sendToImg2Img, sendToInpaint } from './sendTo';
-import { infotextWarning } from './toSpec';
+import { infotextOf, infotextWarning } from './toSpec';
 
 /** One file as `sd/pngInfo.read` answers it: its info and the send-to params (parsing them is work too). */
 export interface FileRead {
@@ -19,6 +19,8 @@ export interface FileRead {
   extras: ExtrasParams;
   /** Infotext keys SD Studio cannot honour yet (Hires, ControlNet, ...), or null. */
   warning: string | null;
+  /** The A1111 infotext of its settings (its own, or written from another generator's fields), or null. */
+  infotext: string | null;
 }
 
 /** Reads one file and derives its send-to params. */
@@ -28,6 +30,7 @@ export function readFileForPanels(file: string): FileRead {
 
 const withSendTo = (file: string, info: FileInfo): FileRead => ({
   info, img2img: sendToImg2Img(info), inpaint: sendToInpaint(info, file), extras: sendToExtras(info, file), warning: infotextWarning(info),
+  infotext: infotextOf(info),
 });
 
 const TAG = 'sd-studio:image-info';

@@ -212,7 +212,8 @@ function latin1Bytes(s: string): Uint8Array {
   return b;
 }
 
-function chunkBytes(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data, CRC. */
+export function chunkBytes(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, data.length);

@@ -1,40 +1,25 @@
 // "Send to img2img": GenerationInfo → `sd/img2img` params, shared by the CLI, the daemon and the panels.
-// A1111 infotexts go through the same mapping as A1111's paste (pasteParams.ts); other generators' names
-// for samplers and schedules are translated to A1111's display names.
+// Infotexts go through the same mapping as A1111's paste (pasteParams.ts; another writer's A1111-style text was
+// given A1111's names when it was read); other generators' sampler and schedule names are translated to A1111's
+// through their family's table (samplerNames.ts).
 
 import { MAX_SEED, parseSeed, seedJson } from '../seed';
 import { paramsFromInfotext } from './pasteParams';
 import type { ExtrasParams, Img2ImgParams } from '../protocol';
 import type { GenerationInfo } from './generationInfo';
+import { a1111Names, familyOf, type A1111Names } from './samplerNames';
 
-// ComfyUI / NovelAI (k_…) / InvokeAI / Fooocus sampler ids → A1111 names (reference §11.1).
-const SAMPLERS: Record<string, string> = {
-  euler: 'Euler', euler_a: 'Euler a', euler_ancestral: 'Euler a', heun: 'Heun', lms: 'LMS', dpm_2: 'DPM2',
-  dpm_2_ancestral: 'DPM2 a', dpm_2_a: 'DPM2 a', dpmpp_2s_ancestral: 'DPM++ 2S a', dpmpp_2s_a: 'DPM++ 2S a',
-  dpmpp_sde: 'DPM++ SDE', dpmpp_sde_gpu: 'DPM++ SDE', dpmpp_2m: 'DPM++ 2M', dpmpp_2m_sde: 'DPM++ 2M SDE',
-  dpmpp_2m_sde_gpu: 'DPM++ 2M SDE', dpmpp_3m_sde: 'DPM++ 3M SDE', dpmpp_3m_sde_gpu: 'DPM++ 3M SDE',
-  dpm_fast: 'DPM fast', dpm_adaptive: 'DPM adaptive', ddim: 'DDIM', plms: 'PLMS', uni_pc: 'UniPC', unipc: 'UniPC',
-  lcm: 'LCM', restart: 'Restart', deis: 'DEIS', ipndm: 'IPNDM',
-};
-const SCHEDULES: Record<string, string> = {
-  karras: 'Karras', exponential: 'Exponential', normal: 'Automatic', simple: 'Simple', sgm_uniform: 'SGM Uniform',
-  ddim_uniform: 'DDIM', beta: 'Beta', kl_optimal: 'KL Optimal', polyexponential: 'Polyexponential', align_your_steps: 'Align Your Steps',
-  native: 'Automatic',
-};
+/** A1111's sampler and schedule for an image's own names, through its writer's family table (samplerNames.ts). */
+export function a1111SamplerOf(info: Pick<GenerationInfo, 'format' | 'sampler' | 'scheduleType'>): A1111Names {
+  return a1111Names(familyOf(info.format), info.sampler, info.scheduleType);
+}
 
-/** A1111 sampler and schedule for another generator's ids ("k_euler_ancestral", "dpmpp_2m_k", "sample_dpmpp_2m"). */
-export function a1111Sampler(sampler: string | null, schedule: string | null): { sampler_name?: string; scheduler?: string } {
-  const out: { sampler_name?: string; scheduler?: string } = {};
-  if (sampler) {
-    let id = sampler.toLowerCase().replace(/^sample_/, '').replace(/^k_/, '');
-    if (id.endsWith('_k') || id.endsWith('_karras')) {
-      id = id.replace(/_k(arras)?$/, '');
-      out.scheduler = 'Karras'; // InvokeAI's "…_k" samplers
-    }
-    out.sampler_name = SAMPLERS[id] ?? sampler;
-  }
-  if (schedule) out.scheduler = SCHEDULES[schedule.toLowerCase()] ?? schedule;
-  return out;
+/** The warning for sampler / schedule names with no A1111 equivalent (left to the img2img defaults), or null. */
+export function unmappedNamesWarning(info: GenerationInfo): string | null {
+  if (info.infotext !== null && info.format === 'a1111') return null;
+  const { unmapped } = a1111SamplerOf(info);
+  if (!unmapped.length) return null;
+  return `${unmapped.map((n) => JSON.stringify(n)).join(' and ')} (${info.generator ?? info.format}) ${unmapped.length > 1 ? 'have' : 'has'} no A1111 equivalent: img2img uses its default sampler and schedule instead`;
 }
 
 /** img2img params carrying an image's settings; `initImage` makes it a true img2img (A1111 sends the image). */
@@ -54,7 +39,9 @@ export function sendToImg2Img(info: GenerationInfo, initImage?: string): Img2Img
     if (info.width !== null) p.width = info.width;
     if (info.height !== null) p.height = info.height;
     if (info.denoisingStrength !== null && info.denoisingStrength < 1) p.denoising_strength = info.denoisingStrength;
-    Object.assign(p, a1111Sampler(info.sampler, info.scheduleType));
+    const { sampler_name, scheduler } = a1111SamplerOf(info);
+    if (sampler_name !== undefined) p.sampler_name = sampler_name;
+    if (scheduler !== undefined) p.scheduler = scheduler;
   }
   if (initImage !== undefined) p.init_images = [initImage];
   return p;

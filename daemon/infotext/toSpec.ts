@@ -4,14 +4,14 @@
 import { buildInfotext, parseGenerationParameters, type InfotextValue } from './a1111';
 import type { GenerationInfo } from './generationInfo';
 import { specFromInfotext, type Directive, type SpecData } from './sdprompt';
-import { a1111Sampler } from './sendTo';
+import { a1111SamplerOf, unmappedNamesWarning } from './sendTo';
 import { paramsFromInfotext } from './pasteParams';
 
 /** The A1111 infotext for an image's settings (its own text when it carries one). */
 export function infotextOf(info: GenerationInfo): string | null {
   if (info.infotext !== null) return info.infotext;
   if (info.format === 'none') return null;
-  const { sampler_name, scheduler } = a1111Sampler(info.sampler, info.scheduleType);
+  const { sampler_name, scheduler } = a1111SamplerOf(info);
   const params: Array<[string, InfotextValue]> = [
     ['Steps', info.steps], ['Sampler', sampler_name], ['Schedule type', scheduler], ['CFG scale', info.cfgScale],
     ['Seed', info.seed === null ? null : String(info.seed)],
@@ -46,12 +46,18 @@ export function specFromImage(info: GenerationInfo, initPath: string): SpecData 
 export function specFromInfo(info: GenerationInfo, directives: Directive[] = []): SpecData | null {
   const text = infotextOf(info);
   if (text === null) return null;
-  const comments = info.format === 'a1111' ? [] : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
+  const comments = info.format === 'a1111' ? [] : info.guessed
+    ? [` settings GUESSED from JSON no known generator writes (${info.source}): check them`]
+    : [` settings read from ${info.generator ?? info.format} metadata (${info.source})`];
   return specFromInfotext(text, directives, comments);
 }
 
-/** The warning naming settings of an image's infotext that SD Studio cannot apply yet, or null. */
+/**
+ * The warning naming settings of an image's infotext that SD Studio cannot apply yet, and sampler names with no
+ * A1111 equivalent, or null.
+ */
 export function infotextWarning(info: GenerationInfo): string | null {
   const text = infotextOf(info);
-  return text === null ? null : paramsFromInfotext(text).warning;
+  const warnings = [text === null ? null : paramsFromInfotext(text).warning, unmappedNamesWarning(info)].filter((w) => w !== null);
+  return warnings.length ? warnings.join('; ') : null;
 }

@@ -1,8 +1,9 @@
 // XMP packets (JPEG APP1, WebP "XMP " chunk, PNG iTXt "XML:com.adobe.xmp"): a few generators and tools put
-// the infotext in exif:UserComment or dc:description. Read as text with regexes: the properties we want are
+// the infotext in exif:UserComment or dc:description; Draw Things its JSON settings; IPTC's DigitalSourceType
+// marks generated images. Read as text with regexes: the properties we want are
 // simple (a value, or an rdf:Alt/Seq of rdf:li), and a full XML parser would be a dependency for three fields.
 
-const PROPS = ['exif:UserComment', 'dc:description', 'tiff:ImageDescription', 'xmp:CreatorTool', 'dc:title'];
+const PROPS = ['exif:UserComment', 'dc:description', 'tiff:ImageDescription', 'xmp:CreatorTool', 'dc:title', 'Iptc4xmpExt:DigitalSourceType'];
 
 function unescapeXml(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi, (m, e: string) => {

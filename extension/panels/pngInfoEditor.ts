@@ -34,7 +34,10 @@ class PngInfoProvider implements vscode.CustomReadonlyEditorProvider {
         const read = r.infos[0];
         if (!read) throw new Error(`The daemon returned no PNG info for ${basename(file)}.`);
         const info = { ...read, file: isAllowedPath(ctx, file) ? file : basename(file) };
-        const view: PngInfoView = { image, info, hasParams: params !== null };
+        const view: PngInfoView = {
+          image, info, hasParams: params !== null, warning: r.warnings[0] ?? null, infotext: r.infotexts[0] ?? null,
+          a1111: { ...(params?.sampler_name !== undefined ? { sampler: params.sampler_name } : {}), ...(params?.scheduler !== undefined ? { scheduleType: params.scheduler } : {}) },
+        };
         return { pngInfo: view };
       } catch (e) {
         return { seed: { image }, error: e instanceof Error ? e.message : String(e) };

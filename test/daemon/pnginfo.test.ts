@@ -11,6 +11,7 @@ import { sharedPath } from '../sharedPath';
 import { withPngText } from '../../daemon/infotext/pngChunks';
 import { crc32 } from '../../daemon/infotext/crc32';
 import { parseSdPrompt, specInfotext } from '../../daemon/infotext/sdprompt';
+import { gradient, stealthWrite, textChunk, tinyPng, withChunks } from '../unit/infotext/wildWriters';
 
 const cli = (args: string[]) => spawnSync(process.execPath, ['dist/cli.js', 'pnginfo', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const corpusDir = sharedPath('pnginfo-corpus', 'files');
@@ -51,6 +52,34 @@ test('pnginfo --to-sdprompt writes specs that carry the images\' infotexts', { s
   assert.equal(f.specs[2]!.directives.length, 1, 'ComfyUI img2img (denoise 0.87)');
   assert.equal(f.specs[2]!.directives[0]!.key, 'init');
   assert.equal(resolve(dir, f.specs[2]!.directives[0]!.value), join(corpusDir, 'comfyui__comfyex__img2img_workflow.png'), '@init relative to the .sdprompt file');
+});
+
+test('pnginfo --json adds generator, guessed, source and container; text output flags a guess', { skip: !existsSync('dist/cli.js') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sdwild-'));
+  try {
+    const guessed = join(dir, 'guessed.png');
+    writeFileSync(guessed, withChunks(tinyPng(8, 8), [textChunk('parameters', JSON.stringify({ prompt: 'a tiny robot', steps: 24, seed: 77, tool: 'mytrainer' }))]));
+    const stealth = join(dir, 'stealth.png');
+    const px = gradient(64, 64);
+    stealthWrite(px, 64, 64, 'a fox\nSteps: 20, Sampler: dpmpp_2m_karras, CFG Scale: 7, Seed: 18446744073709551615, Size: 512x512, Version: ComfyUI', 'alpha', true);
+    writeFileSync(stealth, tinyPng(64, 64, { pixels: px }));
+    const r = cli([guessed, stealth, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const [g, s] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual([g.format, g.generator, g.guessed, g.source, g.container, g.prompt, g.steps, g.seed], ['json', 'mytrainer', true, 'parameters', 'png', 'a tiny robot', 24, 77]);
+    assert.deepEqual([s.format, s.guessed, s.source, s.sampler, s.cfgScale, s.seed], ['comfyui', false, 'stealth_pngcomp', 'dpmpp_2m_karras', 7, '18446744073709551615']);
+    assert.match(cli([guessed]).stdout, /mytrainer \(parameters\) — GUESSED/);
+    // Text output: a prompt-only image says so; a sampler send-to cannot name is a note.
+    const mj = join(dir, 'mj.png');
+    writeFileSync(mj, withChunks(tinyPng(8, 8), [textChunk('Description', 'a castle --ar 2:1 --v 6 Job ID: a7421d2f-b262-44f9-977c-ac23e9c7d3e3')]));
+    const kohya = join(dir, 'kohya.png');
+    writeFileSync(kohya, withChunks(tinyPng(8, 8), [['prompt', 'a fox'], ['seed', '1'], ['sampler', 'dpmsingle'], ['steps', '20'], ['scale', '7']].map(([k, v]) => textChunk(k!, v!))));
+    const text = cli([mj, kohya]).stdout;
+    assert.match(text, /mj\.png: Midjourney \(Description\)\na castle\n\(no generation settings recorded: prompt only\)\n/);
+    assert.match(text, /kohya\.png: kohya sd-scripts \(prompt\)\n.*\n.*\n {2}note \(send to img2img\): "dpmsingle" \(kohya sd-scripts\) has no A1111 equivalent/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** A valid ~1 MB PNG: a real IHDR, one big IDAT of noise (never decoded by pnginfo), IEND. */

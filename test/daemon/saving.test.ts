@@ -38,6 +38,7 @@ describe('saving options', () => {
     const read = await daemon.request('sd/pngInfo.read', { files: [png.path!, jpg.path!, webp.path!] });
     for (const [i, info] of read.infos.entries()) {
       assert.equal(info.infotext, png.infotext, `file ${i}`);
+      assert.equal(read.infotexts[i], png.infotext, `file ${i}: the infotext "Copy infotext" gives`);
       assert.equal(info.format, 'a1111');
     }
     assert.equal(read.infos[1]!.source, 'EXIF:UserComment');

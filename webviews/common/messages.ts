@@ -118,6 +118,12 @@ export interface PngInfoView {
   image: ImageView;
   info: PngInfo;
   hasParams: boolean;
+  /** Settings send-to cannot apply (an unknown sampler, ...), from `sd/pngInfo.read`'s warnings; null when none. */
+  warning: string | null;
+  /** The A1111 infotext of its settings (for "Copy infotext" / "Save .sdprompt"), or null when it has none. */
+  infotext: string | null;
+  /** The A1111 sampler and schedule type send-to uses for the image's own names (absent: none, or unmapped). */
+  a1111: { sampler?: string; scheduleType?: string };
 }
 
 /** What a panel is opened with (send-to, "Regenerate from image…", reload). */

@@ -16,26 +16,37 @@ function row(label: string, value: unknown): HTMLElement | null {
   return h('div', { class: 'kv' }, h('div', { class: 'k', text: label }), h('div', { class: 'v', text }), copy(text));
 }
 
+/** A generator's own name, with the A1111 name send-to uses for it when that differs ("dpmpp_2m_sde_gpu → DPM++ 2M SDE"). */
+const asA1111 = (own: string | null, a1111: string | undefined): string | null =>
+  own !== null && a1111 !== undefined && a1111 !== own ? `${own} → ${a1111}` : own;
+
+/** An open section of rows, left out when the image has none of them (a prompt-only Midjourney/C2PA image). */
+const group = (title: string, ...rows: Array<HTMLElement | null>): HTMLElement | null => (rows.some(Boolean) ? section(title, true, ...rows) : null);
+
 function render(v: PngInfoView): void {
   const i = v.info;
+  // The image's own A1111 text, or one the daemon wrote from another generator's fields.
+  const infotext = v.infotext;
   const text = (label: string, value: string | null, id: string) => value === null ? null : h('div', { class: 'block' },
     h('div', { class: 'block-head' }, h('span', { class: 'label', text: label }), copy(value)), h('pre', { class: 'text', id, text: value || '(empty)' }));
   const send = (t: SendTarget, label: string) => button(label, () => void request('sendTo', { target: t, image: v.image }).catch((e) => say(String(e), true)), { icon: 'arrow-right', id: `send-${t}` });
   const params = Object.entries(i.parameters).filter(([k]) => !['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size', 'Model', 'Model hash', 'Schedule type', 'Denoising strength'].includes(k));
   app.replaceChildren(h('div', { class: 'layout pnginfo' },
-    h('div', { class: 'col col-left' }, h('img', { class: 'pnginfo-image', attrs: { src: v.image.src, alt: v.image.name } }), h('div', { class: 'muted', text: `${v.image.name} · ${i.container.toUpperCase()}` })),
+    h('div', { class: 'col col-left' }, h('img', { class: 'pnginfo-image', attrs: { src: v.image.src, alt: v.image.name } }), h('div', { class: 'muted', id: 'pnginfo-origin', text: [v.image.name, i.container.toUpperCase(), i.generator ?? (i.format === 'none' ? null : i.format)].filter(Boolean).join(' · ') })),
     h('div', { class: 'col col-right' },
       h('div', { class: 'toolbar' }, send('img2img', 'img2img'), send('inpaint', 'Inpaint'), send('extras', 'Extras'),
-        i.infotext ? button('Save .sdprompt', () => void request('saveSpec', { infotext: i.infotext!, image: v.image }).then((f) => f && say(`Saved ${f}`)).catch((e) => say(String(e), true)), { icon: 'save' }) : null,
-        i.infotext ? button('Copy infotext', () => void request('copy', { text: i.infotext! }).then(() => say('Copied')), { icon: 'copy' }) : null),
+        infotext ? button('Save .sdprompt', () => void request('saveSpec', { infotext, image: v.image }).then((f) => f && say(`Saved ${f}`)).catch((e) => say(String(e), true)), { icon: 'save' }) : null,
+        infotext ? button('Copy infotext', () => void request('copy', { text: infotext }).then(() => say('Copied')), { icon: 'copy' }) : null),
       status,
       i.format === 'none' ? h('div', { class: 'banner', id: 'no-params', text: 'No generation parameters found in this image.' }) : null,
+      i.guessed ? h('div', { class: 'banner', id: 'pnginfo-guessed', text: `Guessed: no known generator writes this JSON (${i.source ?? 'metadata'}); the fields below are the keys that looked like settings. Check them before reusing.` }) : null,
+      i.format === 'provenance' || i.format === 'midjourney' ? h('div', { class: 'banner', id: 'pnginfo-prompt-only', text: `Made with ${i.generator ?? 'an AI generator'}: the image records ${i.prompt === null ? 'no prompt and ' : 'its prompt but '}no generation settings.` }) : null,
+      v.warning ? h('div', { class: 'banner', id: 'pnginfo-warning', text: v.warning }) : null,
       text('Prompt', i.prompt, 'pnginfo-prompt'),
       text('Negative prompt', i.negativePrompt, 'pnginfo-negative'),
-      section('Generation', true,
-        row('Steps', i.steps), row('Sampler', i.sampler), row('Schedule type', i.scheduleType), row('CFG scale', i.cfgScale),
+      group('Generation', row('Steps', i.steps), row('Sampler', asA1111(i.sampler, v.a1111.sampler)), row('Schedule type', asA1111(i.scheduleType, v.a1111.scheduleType)), row('CFG scale', i.cfgScale),
         row('Seed', i.seed), row('Size', i.width && i.height ? `${i.width}×${i.height}` : null), row('Denoising strength', i.denoisingStrength)),
-      section('Model', true, row('Model', i.model), row('Model hash', i.modelHash)),
+      group('Model', row('Model', i.model), row('Model hash', i.modelHash)),
       params.length ? section('Other parameters', true, ...params.map(([k, val]) => row(k, val))) : null,
       section('Source', false, row('Format', i.format), row('Generator', i.generator), row('Metadata key', i.source), row('Container', i.container), row('File', i.file)),
       i.problems.length ? section('Problems', true, ...i.problems.map((p) => h('div', { class: 'problem', text: p }))) : null,

@@ -12,25 +12,29 @@ const flags: Record<string, FlagSpec> = {
   overwrite: { kind: 'boolean', help: 'with --to-sdprompt: replace the file if it exists (by default an existing file is refused)' },
 };
 
-/** The `--json` shape of the issue: fixed keys first, null where absent. */
+/** The `--json` shape of the issue: fixed keys first (never renamed), null where absent; later keys only added. */
 function jsonOf(i: PngInfo): object {
   return {
     file: i.file, format: i.format, prompt: i.prompt, negativePrompt: i.negativePrompt, steps: i.steps, sampler: i.sampler,
     scheduleType: i.scheduleType, cfgScale: i.cfgScale, seed: i.seed, width: i.width, height: i.height, modelHash: i.modelHash,
-    model: i.model, denoisingStrength: i.denoisingStrength, parameters: i.parameters, raw: i.raw, problems: i.problems,
+    model: i.model, denoisingStrength: i.denoisingStrength, generator: i.generator, guessed: i.guessed, source: i.source, container: i.container,
+    parameters: i.parameters, raw: i.raw, problems: i.problems,
   };
 }
 
-function textOf(i: PngInfo): string {
-  const out = [`${i.file}: ${i.format === 'none' ? 'no generation settings' : `${i.generator ?? i.format} (${i.source})`}`];
+function textOf(i: PngInfo, warning: string | null): string {
+  const origin = `${i.generator ?? i.format} (${i.source})${i.guessed ? ' — GUESSED from JSON no known generator writes: check these settings' : ''}`;
+  const out = [`${i.file}: ${i.format === 'none' ? 'no generation settings' : origin}`];
   if (i.infotext !== null) out.push(i.infotext);
   else if (i.format !== 'none') {
     out.push(i.prompt ?? '');
     if (i.negativePrompt !== null) out.push(`Negative prompt: ${i.negativePrompt}`);
-    out.push(['steps', 'sampler', 'scheduleType', 'cfgScale', 'seed', 'width', 'height', 'model', 'modelHash', 'denoisingStrength']
-      .filter((k) => i[k as keyof PngInfo] !== null).map((k) => `${k}: ${String(i[k as keyof PngInfo])}`).join(', '));
+    const settings = ['steps', 'sampler', 'scheduleType', 'cfgScale', 'seed', 'width', 'height', 'model', 'modelHash', 'denoisingStrength']
+      .filter((k) => i[k as keyof PngInfo] !== null).map((k) => `${k}: ${String(i[k as keyof PngInfo])}`).join(', ');
+    out.push(settings || '(no generation settings recorded: prompt only)');
   }
   for (const p of i.problems) out.push(`  ! ${p}`);
+  if (warning !== null) out.push(`  note (send to img2img): ${warning}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -55,7 +59,7 @@ export const pnginfoCommand: CliCommand = {
     if (out && !f.overwrite && existsSync(out)) throw new OutputExistsError(out);
     const client = await DaemonClient.start();
     try {
-      const { infos } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
+      const { infos, warnings } = await client.request('sd/pngInfo.read', { files: positionals.map((p) => resolve(p)) });
       let failed = 0;
       const specs: string[] = [];
       for (const [k, file] of positionals.entries()) {
@@ -64,7 +68,7 @@ export const pnginfoCommand: CliCommand = {
         const info = { ...read, file }; // named as given on the command line
         if (!readOk(info)) failed++;
         if (f.json) process.stdout.write(`${JSON.stringify(jsonOf(info))}\n`);
-        else if (!out) process.stdout.write(textOf(info));
+        else if (!out) process.stdout.write(textOf(info, warnings[k] ?? null));
         if (!readOk(info) && (f.json || out)) process.stderr.write(`${file}: ${info.problems.join('; ') || 'no generation settings'}\n`);
         if (out) {
           // One spec per image, `@init` relative to the .sdprompt file's folder.

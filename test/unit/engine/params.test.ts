@@ -30,7 +30,7 @@ describe('A1111 infotext → img2img params (paste)', () => {
 
 describe('send to inpaint / extras', () => {
   it('inpaint gets the image as source plus its settings and mask', () => {
-    const info = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], infotext: 'dog\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 9, Size: 64x64' };
+    const info = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], guessed: false, infotext: 'dog\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 9, Size: 64x64' };
     const p = sendToInpaint(info, '/img.png', '/mask.png');
     assert.deepEqual(p.init_images, ['/img.png']);
     assert.equal(p.mask, '/mask.png');
@@ -38,9 +38,9 @@ describe('send to inpaint / extras', () => {
     assert.equal(p.prompt, 'dog');
   });
   it('extras gets the upscale settings recorded by an extras pass', () => {
-    const info = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], infotext: null, parameters: { 'Postprocess upscale by': '2', 'Postprocess upscaler': 'Lanczos', 'Postprocess upscaler 2': 'Nearest' } };
+    const info = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], guessed: false, infotext: null, parameters: { 'Postprocess upscale by': '2', 'Postprocess upscaler': 'Lanczos', 'Postprocess upscaler 2': 'Nearest' } };
     assert.deepEqual(sendToExtras(info, '/a.png'), { images: ['/a.png'], upscaling_resize: 2, upscaler_1: 'Lanczos', upscaler_2: 'Nearest' });
-    const to = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], infotext: null, parameters: { 'Postprocess upscale to': '1024x768' } };
+    const to = { ...emptyResult('a1111', 'parameters'), raw: {}, problems: [], guessed: false, infotext: null, parameters: { 'Postprocess upscale to': '1024x768' } };
     assert.deepEqual(sendToExtras(to, '/a.png'), { images: ['/a.png'], resize_mode: 1, upscaling_resize_w: 1024, upscaling_resize_h: 768 });
   });
 });

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { sharedPath } from '../../sharedPath';
 import { isReadOk, readGenerationInfoFile } from '../../../daemon/infotext/readInfo';
+import { sendToImg2Img } from '../../../daemon/infotext/sendTo';
+import { resolveSampler } from '../../../daemon/sampling';
 
 interface Expected {
   prompt: string; negative_prompt: string | null; steps: number; sampler: string | null; cfg_scale: number;
@@ -52,6 +54,12 @@ for (const e of manifest) {
       assert.equal(info.format, 'none');
       assert.ok(info.problems.length > 0, 'a file without generation data says why');
       assert.ok(!isReadOk(info));
+    }
+    // Send-to names every sampler with an A1111 name img2img accepts (resolveSampler throws on any other).
+    if (info.sampler !== null) {
+      const p = sendToImg2Img(info)!;
+      assert.ok(p.sampler_name !== undefined, `${info.sampler} (${info.format}) has an A1111 name`);
+      resolveSampler(p.sampler_name, p.scheduler);
     }
     // raw keeps every metadata text the manifest lists (values over 20 KB are cut in the manifest)
     for (const c of e.chunk_info) {

@@ -53,6 +53,8 @@ const CASES: Record<string, Case> = {
   'zip-storage-refs': { run: convert, expect: /refs\.ckpt: 2000 tensor views would materialise 8388608000 bytes from 4194304 bytes of storage/ },
   'png-ztxt-bomb': { run: info, expect: /zTXt chunk \\"parameters\\": compressed text inflates past 8 MiB: not read/ },
   'png-infotext-no-colon': { run: info, expect: /^\{"format":"a1111","promptLength":200000,/ },
+  'png-pixels-bomb': { run: info, expect: /^\{"format":"none","promptLength":0,/ },
+  'png-a1111like-unclosed-json': { run: info, expect: /^\{"format":"comfyui",/ },
   'jpeg-fill-bytes': { run: info, expect: /"comment":"hi","problems":\["no generation parameters/ },
   'convert-fifo': { run: convert, expect: /model\.ckpt: not a regular file \(a device, pipe or socket\)/ },
   'hash-dev-zero': { run: (f) => hashFile(f, { cache: false }).then(() => 'hashed'), expect: /\/dev\/zero: not a regular file/ },
