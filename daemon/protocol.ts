@@ -74,8 +74,11 @@ export interface DaemonSettings {
   filenamePattern: string;
   /** A1111 `directories_filename_pattern`; empty string turns the subfolder off. */
   directoryPattern: string;
-  /** ONNX Runtime execution provider. Needs a daemon restart. */
-  executionProvider: 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+  /**
+   * ONNX Runtime execution provider; `auto` = the platform's GPU provider when this install has it (DirectML on
+   * Windows, WebGPU/CoreML on macOS, CUDA on Linux once GPU support is installed), else CPU. Needs a daemon restart.
+   */
+  executionProvider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
   /** Intra-op threads; 0 = physical cores. Needs a daemon restart. */
   threads: number;
   /** Live preview every N sampler steps; -1 = only at the end of each image; 0 = off. */
@@ -134,6 +137,27 @@ export interface DaemonSettings {
   /** A1111 "SDXL high aesthetic score" (6) for prompts / "SDXL low aesthetic score" (2.5) for negative prompts: the refiner's conditioning. */
   sdxlRefinerHighAestheticScore: number;
   sdxlRefinerLowAestheticScore: number;
+  /**
+   * A1111 "Token merging ratio" 0..0.9 (ToMe for SD on the self-attention of the highest-resolution UNet blocks,
+   * infotext "Token merging ratio"); 0 = off. Single-file checkpoints only (the graph is ours to build).
+   */
+  tokenMergingRatio: number;
+  /** A1111 "Negative Guidance minimum sigma" (s_min_uncond, infotext "NGMS"); 0 = off. */
+  sMinUncond: number;
+  /** A1111 "VAE type for decode": the full VAE, or TAESD (`<modelsRoot>/VAE-approx/taesd_decoder.*`), infotext "VAE Decoder". */
+  vaeDecodeMethod: VaeMethod;
+  /** A1111 "VAE type for encode": the full VAE, or TAESD (`<modelsRoot>/VAE-approx/taesd_encoder.*`), infotext "VAE Encoder". */
+  vaeEncodeMethod: VaeMethod;
+  /**
+   * Tiled VAE decode/encode (overlapping tiles cross-faded; bounded memory for large images): 'auto' tiles images
+   * over 1024×1024 pixels, 'on' always, 'off' never.
+   */
+  vaeTiling: 'auto' | 'on' | 'off';
+  /**
+   * UNet arithmetic for single-file checkpoints: fp32, or int8 (weights quantised per output channel, activations
+   * quantised at run time: faster on CPUs with VNNI, slightly different images). Folders run as exported.
+   */
+  unetPrecision: 'fp32' | 'int8';
 }
 
 /** A1111 saving options a request may override for itself (`override_settings`, A1111's option names). */
@@ -163,6 +187,9 @@ export interface BackendConfig {
   /** "USER:PASS" (HTTP basic auth, A1111's --api-auth) or "Bearer TOKEN". */
   auth?: string;
 }
+
+/** A1111's VAE types for decode/encode ("Full" or "TAESD"). */
+export type VaeMethod = 'Full' | 'TAESD';
 
 /** Client → daemon: replace some settings (the rest keep their value). Result: the full settings now in force. */
 export interface SettingsUpdateParams {
@@ -294,6 +321,13 @@ export interface Img2ImgParams {
    * `defaultFaceRestorer` setting) on each decoded image before the inpaint composite; infotext "Face restoration".
    */
   restore_faces?: boolean;
+  /**
+   * A1111 "Negative Guidance minimum sigma" (infotext "NGMS"): below this noise level every other model call runs
+   * without the negative prompt. 0 = off; absent: override_settings, then the setting.
+   */
+  s_min_uncond?: number;
+  /** A1111 token merging ratio for this job (wins over override_settings and the setting); 0 or absent: those decide. */
+  token_merging_ratio?: number;
   /** A1111's Soft inpainting (built-in extension); absent or `enabled: false` = off. */
   soft_inpainting?: SoftInpaintingParams;
   /**
@@ -335,8 +369,9 @@ export interface Img2ImgParams {
    * `pad_cond_uncond` = "Pad prompt/negative prompt", default false: pad cond/uncond of different chunk counts
    * with the empty prompt instead of running them as separate UNet batches; infotext "Pad conds: True"),
    * `face_restoration_model` ("CodeFormer" or "GFPGAN") and `code_former_weight` (0..1, default 0.5) for restore_faces,
-   * `sd_vae` = "SD VAE" for this job, and A1111's saving options (`SaveOverrides`: samples_format, jpeg_quality,
-   * webp_lossless, save_txt, grid_save, filename patterns, save_images_before_*, img2img_color_correction).
+   * `sd_vae` = "SD VAE" for this job, A1111's saving options (`SaveOverrides`: samples_format, jpeg_quality,
+   * webp_lossless, save_txt, grid_save, filename patterns, save_images_before_*, img2img_color_correction), and the
+   * speed options below.
    */
   override_settings?: Partial<{
     img2img_fix_steps: boolean; randn_source: 'GPU' | 'CPU' | 'NV'; eta_noise_seed_delta: number; inpainting_mask_weight: number; CLIP_stop_at_last_layers: number; pad_cond_uncond: boolean;
@@ -345,6 +380,17 @@ export interface Img2ImgParams {
     sdxl_crop_top: number; sdxl_crop_left: number; sdxl_refiner_low_aesthetic_score: number; sdxl_refiner_high_aesthetic_score: number;
     /** A1111 "Refiner switch by sampling steps" (infotexts before v1.8.0): switch after that share of the steps, not of the noise schedule. */
     refiner_switch_by_sample_steps: boolean;
+    /** "Token merging ratio" 0..0.9 (0 = off). */
+    token_merging_ratio: number;
+    /** "Token merging ratio for high-res pass" (txt2img hires fix; 0 = the first pass's ratio). */
+    token_merging_ratio_hr: number;
+    /** "Negative Guidance minimum sigma" (as the top-level `s_min_uncond`, which wins). */
+    s_min_uncond: number;
+    /** "NGMS all steps": skip the uncond pass on every call below s_min_uncond, not every other one. */
+    s_min_uncond_all: boolean;
+    /** "VAE type for decode" / "VAE type for encode". */
+    sd_vae_decode_method: VaeMethod;
+    sd_vae_encode_method: VaeMethod;
   }> & SaveOverrides;
   /** A1111 styles (names in styles.csv) applied to the prompts, in order. */
   styles?: string[];
@@ -494,9 +540,27 @@ export interface SamplerInfo {
   defaultScheduler: string;
 }
 
+/**
+ * A one-click preset for a family of few-step checkpoints (LCM, Turbo, Lightning, Hyper-SD — ordinary SD files):
+ * the sampler, schedule, steps and CFG scale their authors recommend, in A1111's names.
+ */
+export interface FewStepPreset {
+  name: string;
+  /** Which checkpoints or LoRAs it is for. */
+  models: string;
+  sampler_name: string;
+  scheduler: string;
+  steps: number;
+  cfg_scale: number;
+  /** The ranges that also work, as the model cards put them. */
+  note: string;
+}
+
 export interface SamplersListResult {
   samplers: SamplerInfo[];
   schedulers: string[];
+  /** Few-step model presets (the panels' preset buttons, `.sdprompt` completions). */
+  presets: FewStepPreset[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1026,6 +1090,72 @@ export interface SdPromptRunResult {
 // <pnginfo-section>
 
 // ---------------------------------------------------------------------------------------------------------
+// GPU support: the ONNX Runtime CUDA provider libraries, downloaded into the user data folder
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Result of `sd/gpu.status`. The daemon's user data folder is SD_STUDIO_DATA_DIR (the extension passes its global
+ * storage) or the platform's per-user data folder (the CLI's).
+ */
+export interface GpuStatusResult {
+  /** `linux-x64`, `win32-x64`, ... */
+  platform: string;
+  /** The bundled onnxruntime-node version the download must match. */
+  onnxruntimeVersion: string;
+  dataDir: string;
+  /** The ONNX Runtime this daemon runs: the bundled package, or the installed GPU runtime copy. */
+  runtime: 'bundled' | 'gpu-runtime';
+  runtimeDir: string;
+  /** Why an installed GPU runtime is not in use (incomplete, another version); absent when fine. */
+  runtimeProblem?: string;
+  /** Providers this daemon can start (CPU always; built-in ones; CUDA with the GPU runtime). */
+  providers: string[];
+  /** What `sdStudio.executionProvider: auto` tries here, in order. */
+  autoProviders: string[];
+  /** The download for this platform (NuGet package id and the providers it enables); null: none exists. */
+  download: { package: string; providers: string[]; requires: string } | null;
+  /** An installed runtime copy (used after the next daemon start when `runtime` is still `bundled`). */
+  installed: { dir: string; package: string; version: string; installedAt: string } | null;
+  /** One sentence for people: what to do next. */
+  advice: string;
+}
+
+/** Params of `sd/gpu.install` (a job: progress in bytes, cancellable, resumable by running it again). */
+export interface GpuInstallParams {
+  /** NuGet v3 service index to download from (a mirror); default https://api.nuget.org/v3/index.json. */
+  feed?: string;
+  jobId?: string;
+  workDoneToken?: string | number;
+}
+
+/** A provider started (or not) in the new runtime, checked in a child process. */
+export interface GpuProviderCheck {
+  provider: string;
+  ok: boolean;
+  /** ONNX Runtime's message when it failed: names the missing library or driver. */
+  message: string;
+}
+
+export interface GpuInstallResult {
+  jobId: string;
+  runtimeDir: string;
+  package: { id: string; version: string; url: string; sha512: string; size: number };
+  /** Bytes already on disk from an interrupted earlier install (0: a fresh download). */
+  resumedFrom: number;
+  /** Bytes downloaded by this install. */
+  transferred: number;
+  /** The provider libraries installed beside libonnxruntime (relative to runtimeDir). */
+  libraries: string[];
+  checks: GpuProviderCheck[];
+  /** The daemon keeps its ONNX Runtime until it restarts: true until then. */
+  restartNeeded: boolean;
+}
+
+export interface GpuRemoveResult {
+  removed: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Styles (A1111's styles.csv) and scripts: X/Y/Z plot, prompt matrix, prompts from file or textbox
 // ---------------------------------------------------------------------------------------------------------
 
@@ -1410,6 +1540,12 @@ export interface RequestTypes {
   'sd/aesthetic.create': { params: AestheticCreateParams; result: AestheticCreateResult };
   /** The aesthetic embeddings under the models root. */
   'sd/aesthetic.list': { params: Record<string, never>; result: AestheticListResult };
+  /** Which ONNX Runtime and providers this daemon has, and whether GPU support can be or is installed. */
+  'sd/gpu.status': { params: Record<string, never>; result: GpuStatusResult };
+  /** Download and install the CUDA provider libraries (job: progress, cancel; an interrupted install resumes). */
+  'sd/gpu.install': { params: GpuInstallParams; result: GpuInstallResult };
+  /** Delete installed GPU runtimes and unfinished downloads from the user data folder. */
+  'sd/gpu.remove': { params: Record<string, never>; result: GpuRemoveResult };
   // <requests>
 }
 

@@ -49,7 +49,7 @@ export class Services {
     const taesd = pool(cores);
     const interrogate = pool(cores);
     this.pools = [sd, upscaler, faces, taesd, interrogate];
-    this.models = new ModelManager(sd, this.tokenizers, () => settings().cacheLimitGB * 2 ** 30);
+    this.models = new ModelManager(sd, this.tokenizers, () => settings().cacheLimitGB * 2 ** 30, warn);
     this.upscalers = new UpscalerModels(upscaler);
     this.faces = new FaceRestoration(faces);
     this.taesd = new TaesdDecoders(taesd);

@@ -19,7 +19,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     outputDir: env.SD_STUDIO_OUTPUT_DIR ?? join(process.cwd(), 'outputs'),
     filenamePattern: '',
     directoryPattern: '[date]',
-    executionProvider: (env.SD_STUDIO_PROVIDER as DaemonSettings['executionProvider']) ?? 'cpu',
+    executionProvider: (env.SD_STUDIO_PROVIDER as DaemonSettings['executionProvider']) ?? 'auto',
     threads: 0,
     previewEvery: 10,
     img2imgFixSteps: false,
@@ -50,6 +50,12 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): DaemonSet
     sdxlCropLeft: 0,
     sdxlRefinerHighAestheticScore: 6,
     sdxlRefinerLowAestheticScore: 2.5,
+    tokenMergingRatio: 0,
+    sMinUncond: 0,
+    vaeDecodeMethod: 'Full',
+    vaeEncodeMethod: 'Full',
+    vaeTiling: 'auto',
+    unetPrecision: env.SD_STUDIO_UNET_PRECISION === 'int8' ? 'int8' : 'fp32',
   };
 }
 
@@ -101,7 +107,7 @@ const SETTING_CHECKS: Record<keyof DaemonSettings, Check> = {
   outputDir: text(PATH, true),
   filenamePattern: text(1024),
   directoryPattern: text(1024),
-  executionProvider: oneOf(['cpu', 'cuda', 'dml', 'coreml', 'webgpu']),
+  executionProvider: oneOf(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']),
   threads: int(0, 1024),
   previewEvery: int(-1, 1000),
   img2imgFixSteps: bool,
@@ -141,6 +147,12 @@ const SETTING_CHECKS: Record<keyof DaemonSettings, Check> = {
   sdxlCropLeft: int(0, 1 << 16),
   sdxlRefinerHighAestheticScore: num(0, 10),
   sdxlRefinerLowAestheticScore: num(0, 10),
+  tokenMergingRatio: num(0, 0.9),
+  sMinUncond: num(0, 15),
+  vaeDecodeMethod: oneOf(['Full', 'TAESD']),
+  vaeEncodeMethod: oneOf(['Full', 'TAESD']),
+  vaeTiling: oneOf(['auto', 'on', 'off']),
+  unetPrecision: oneOf(['fp32', 'int8']),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { invalidParam } from './errors';
 import { MAX_SEED, fixedSeed, parseSeed } from './seed';
-import type { DaemonSettings, Img2ImgParams, ResizeMode } from './protocol';
+import type { DaemonSettings, Img2ImgParams, ResizeMode, VaeMethod } from './protocol';
 import { resolveSaveOptions, type SaveOptions } from './output/saveOptions';
 import type { RefinerRequest } from './stages/refiner';
 
@@ -44,6 +44,14 @@ export interface ResolvedImg2Img {
   padCondUncond: boolean;
   /** A1111 initial noise multiplier (1 = off). */
   initialNoiseMultiplier: number;
+  /** A1111 s_min_uncond (NGMS), 0 = off, and s_min_uncond_all. */
+  sMinUncond: number;
+  sMinUncondAll: boolean;
+  /** A1111 `get_token_merging_ratio` for img2img: the job's, else the override, else the setting (0 = off). */
+  tokenMergingRatio: number;
+  /** A1111 "VAE type for decode / encode". */
+  vaeDecode: VaeMethod;
+  vaeEncode: VaeMethod;
   /** Inpainting settings; `mask` undefined when there is no mask. */
   inpaint: ResolvedInpaint;
   /** SDXL's crop coordinates and the refiner's aesthetic scores (A1111 settings, per-job overridable). */
@@ -100,11 +108,13 @@ export interface ResolvedHires {
   /** Forge's "Hires CFG Scale"; undefined = the first pass's CFG scale. */
   cfgScale: number | undefined;
   checkpoint: string | undefined;
+  /** A1111 `get_token_merging_ratio(for_hr=True)`: `token_merging_ratio_hr`, else the first pass's ratio (0 = off). */
+  tokenMergingRatio: number;
 }
 
 const SAME = (v: string | undefined, word: string): string | undefined => (v === undefined || v === '' || v === `Use same ${word}` ? undefined : v);
 
-function resolveHires(p: Img2ImgParams): ResolvedHires | undefined {
+function resolveHires(p: Img2ImgParams, firstPassTome: number): ResolvedHires | undefined {
   if (!bool('enable_hr', p.enable_hr, false) || (p.init_images?.length ?? 0) > 0) return undefined;
   const upscaler = str('hr_upscaler', p.hr_upscaler, '') || undefined;
   return {
@@ -120,6 +130,7 @@ function resolveHires(p: Img2ImgParams): ResolvedHires | undefined {
     negativePrompt: str('hr_negative_prompt', p.hr_negative_prompt, ''),
     cfgScale: p.hr_cfg === undefined || p.hr_cfg === null ? undefined : num('hr_cfg', p.hr_cfg, 7, 0, 100),
     checkpoint: SAME(str('hr_checkpoint_name', p.hr_checkpoint_name, ''), 'checkpoint'),
+    tokenMergingRatio: num('override_settings.token_merging_ratio_hr', p.override_settings?.token_merging_ratio_hr, 0, 0, 1) || firstPassTome,
   };
 }
 
@@ -215,6 +226,13 @@ function strings(field: string, v: unknown): string[] {
   return v as string[];
 }
 
+function vaeMethod(field: string, v: unknown, def: VaeMethod): VaeMethod {
+  const m = str(field, v, def);
+  const found = (['Full', 'TAESD'] as const).find((x) => x.toLowerCase() === m.toLowerCase());
+  if (!found) throw invalidParam(field, `unknown VAE type "${m}"`, 'Full or TAESD');
+  return found;
+}
+
 function bool(field: string, v: unknown, def: boolean): boolean {
   if (v === undefined || v === null) return def;
   if (typeof v !== 'boolean') throw invalidParam(field, `expected true or false, got ${JSON.stringify(v)}`, 'boolean');
@@ -253,6 +271,9 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
   const nIter = int('n_iter', p.n_iter, 1, 1, 10000);
   const batchSize = int('batch_size', p.batch_size, 1, 1, 64);
   const images = nIter * batchSize;
+  // A1111 get_token_merging_ratio: the first non-zero of the job's, the override's and the setting.
+  const tome = num('token_merging_ratio', p.token_merging_ratio, 0, 0, 1)
+    || num('override_settings.token_merging_ratio', overrides.token_merging_ratio, 0, 0, 1) || settings.tokenMergingRatio;
   return {
     prompt: str('prompt', p.prompt, ''),
     negativePrompt: str('negative_prompt', p.negative_prompt, ''),
@@ -282,10 +303,16 @@ export function resolveImg2Img(p: Img2ImgParams, settings: DaemonSettings): Reso
     ensd: int('override_settings.eta_noise_seed_delta', overrides.eta_noise_seed_delta, settings.etaNoiseSeedDelta, -MAX_ENSD, MAX_ENSD),
     clipSkip: int('override_settings.CLIP_stop_at_last_layers', overrides.CLIP_stop_at_last_layers, 1, 1, 12),
     padCondUncond: bool('override_settings.pad_cond_uncond', overrides.pad_cond_uncond, false),
+    sMinUncond: num('s_min_uncond', p.s_min_uncond, num('override_settings.s_min_uncond', overrides.s_min_uncond, settings.sMinUncond, 0, 100), 0, 100),
+    sMinUncondAll: bool('override_settings.s_min_uncond_all', overrides.s_min_uncond_all, false),
+    // A1111 StableDiffusionProcessingImg2Img.get_token_merging_ratio: the first non-zero of these.
+    tokenMergingRatio: tome,
+    vaeDecode: vaeMethod('override_settings.sd_vae_decode_method', overrides.sd_vae_decode_method, settings.vaeDecodeMethod),
+    vaeEncode: vaeMethod('override_settings.sd_vae_encode_method', overrides.sd_vae_encode_method, settings.vaeEncodeMethod),
     initialNoiseMultiplier: num('initial_noise_multiplier', p.initial_noise_multiplier, 1, 0, 2),
     inpaint: resolveInpaint(p, overrides),
     ...(bool('restore_faces', p.restore_faces, false) ? { restoreFaces: resolveRestoreFaces(overrides, settings) } : {}),
-    hires: resolveHires(p),
+    hires: resolveHires(p, tome),
     styles: strings('styles', p.styles),
     promptNoStyles: str('prompt', p.prompt, ''),
     save: resolveSaveOptions(settings, overrides, initImages.length > 0 ? 'img2img' : 'txt2img'),

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Img2ImgParams, XyzParams } from '../daemon/protocol';
 import { generationDefaults } from './config';
 import type { Ctx } from './ctx';
+import { installGpuSupport } from './gpuSupport';
 import { openExtras, openImg2Img, openInpaint, openMerger, showPreviewBeside } from './panels';
 import { interrogateFolder } from './interrogateFolder';
 
@@ -29,6 +30,7 @@ const panels: Record<string, Command> = {
 const daemon: Record<string, Command> = {
   'sdStudio.restartDaemon': (ctx) => () => ctx.restartDaemon(),
   'sdStudio.showLogs': (ctx) => () => ctx.log.show(),
+  'sdStudio.installGpuSupport': (ctx) => () => installGpuSupport(ctx),
   'sdStudio.cancelJob': (ctx) => async () => {
     const job = await pickJob(ctx);
     if (job) ctx.log.info(`cancel ${job}: ${(await ctx.daemon.request('sd/job.cancel', { jobId: job })).state}`);

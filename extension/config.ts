@@ -74,6 +74,12 @@ export interface SdStudioConfig {
   sdxlCropLeft: number;
   sdxlRefinerHighAestheticScore: number;
   sdxlRefinerLowAestheticScore: number;
+  tokenMergingRatio: number;
+  sMinUncond: number;
+  vaeDecodeMethod: DaemonSettings['vaeDecodeMethod'];
+  vaeEncodeMethod: DaemonSettings['vaeEncodeMethod'];
+  vaeTiling: DaemonSettings['vaeTiling'];
+  unetPrecision: DaemonSettings['unetPrecision'];
 }
 
 /** Settings whose change only takes effect when the daemon restarts (they shape ONNX Runtime sessions). */
@@ -88,10 +94,18 @@ const DAEMON_KEYS = [
   'backends',
   'cacheLimitGB',
   'sdxlCropTop', 'sdxlCropLeft', 'sdxlRefinerHighAestheticScore', 'sdxlRefinerLowAestheticScore',
+  'tokenMergingRatio', 'sMinUncond', 'vaeDecodeMethod', 'vaeEncodeMethod', 'vaeTiling', 'unetPrecision',
 ] as const satisfies ReadonlyArray<keyof SdStudioConfig & keyof DaemonSettings>;
 
 export function get<K extends keyof SdStudioConfig>(key: K): SdStudioConfig[K] {
   return vscode.workspace.getConfiguration(SECTION).get(key) as SdStudioConfig[K];
+}
+
+/** Writes a setting where it is in force: the workspace when the workspace sets it, else the user settings. */
+export async function update<K extends keyof SdStudioConfig>(key: K, value: SdStudioConfig[K]): Promise<void> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const inWorkspace = c.inspect(key)?.workspaceValue !== undefined;
+  await c.update(key, value, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
 }
 
 /** `~`, `${workspaceFolder}` and paths relative to the first workspace folder → absolute; '' stays ''. */

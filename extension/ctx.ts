@@ -20,10 +20,12 @@ export class Ctx implements SdContext {
   private lastError: string | undefined;
   /** The A1111 API's URL while the daemon serves it (`sdStudio.api.enabled`). */
   private apiUrl: string | undefined;
+  /** A restart-needing setting is being changed by a command that restarts the daemon itself: no prompt. */
+  private applyingRestartSetting = 0;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('SD Studio', { log: true });
-    this.daemon = new DaemonClient(extension.extensionPath, this.log, () => config.daemonSettings(extension.globalStorageUri));
+    this.daemon = new DaemonClient(extension.extensionPath, this.log, () => config.daemonSettings(extension.globalStorageUri), extension.globalStorageUri.fsPath);
     this.status = vscode.window.createStatusBarItem('sdStudio.status', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'SD Studio';
     extension.subscriptions.push(this.log, this.daemon, this.status);
@@ -80,6 +82,17 @@ export class Ctx implements SdContext {
     this.disposeDaemonSubscriptions();
     await this.daemon.stop();
     await this.startDaemon();
+  }
+
+  /** Changes a setting that needs a restart (execution provider, threads) and restarts the daemon with it. */
+  async applyRestartSetting<K extends keyof config.SdStudioConfig>(key: K, value: config.SdStudioConfig[K]): Promise<void> {
+    this.applyingRestartSetting++;
+    try {
+      if (config.get(key) !== value) await config.update(key, value);
+      await this.restartDaemon();
+    } finally {
+      this.applyingRestartSetting--;
+    }
   }
 
   /** The daemon died on its own: say so, keep it in the status bar's tooltip, offer a restart. */
@@ -154,6 +167,7 @@ export class Ctx implements SdContext {
     this.renderStatus();
     if (change.affectsApi && this.daemon.running) void this.applyApi();
     if (change.needsRestart) {
+      if (this.applyingRestartSetting) return;
       const b = await vscode.window.showInformationMessage('SD Studio: restart the daemon to apply the execution provider / threads setting.', 'Restart Daemon');
       if (b) await this.restartDaemon();
       return;

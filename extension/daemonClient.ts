@@ -51,6 +51,8 @@ export class DaemonClient implements DaemonHandle, vscode.Disposable {
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: () => Partial<DaemonSettings>,
+    /** The daemon's user data folder (SD_STUDIO_DATA_DIR): GPU support is installed there and loaded from there. */
+    private readonly dataDir: string,
   ) {}
 
   get running(): boolean {
@@ -68,7 +70,7 @@ export class DaemonClient implements DaemonHandle, vscode.Disposable {
     const cli = path.join(this.extensionPath, 'dist', 'cli.js');
     // The process is spawned here (not by the client) so its exit code or signal can be reported.
     const serverOptions: ServerOptions = async () => {
-      const child = spawn(process.execPath, [cli, 'serve', '--stdio'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      const child = spawn(process.execPath, [cli, 'serve', '--stdio'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SD_STUDIO_DATA_DIR: this.dataDir } });
       const exit = { reason: '', at: Promise.resolve('') };
       exit.at = new Promise<string>((resolve) => {
         child.once('exit', (code, signal) => {

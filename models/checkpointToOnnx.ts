@@ -18,18 +18,19 @@ import { readArchConfig, type ArchConfig, type Prediction } from './arch/archCon
 import { buildClipText } from './arch/clipText';
 import { buildOpenClipText } from './arch/openClipText';
 import { writeExternalModel, type ExternalWriteResult } from './arch/externalModel';
-import { buildUnet, type BuiltPart } from './arch/unet';
+import { buildUnet, type BuiltPart, type UnetBuildOptions } from './arch/unet';
 import { buildVaeDecoder, buildVaeEncoder, vaePrefix } from './arch/vae';
 import { detectCheckpoint, isSdxlFamily, UnsupportedCheckpointError, type Detection } from './detect';
 import { findTokenizerDir, writeSchedulerAndIndex, writeTokenizer, writeVaeConfigs } from './onnxFolderFiles';
 import { checkpointSidecar, hasKindExtension } from './registry';
 import { SessionPool } from './sessions';
-import type { LoraApply } from './lora';
+import { mergeLoras, type LoraApply } from './lora';
 import { buildVariant } from './checkpointVariant';
+import { ensureUnetVariant, type UnetVariant } from './unetVariant';
 import { BUILD_STAMP, enforceCacheLimit, touchEntry } from './buildCache';
 
 /** Bumped when graphs change, so cached folders built by older code are rebuilt. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 export interface BuildOptions {
   checkpoint: string;
@@ -61,6 +62,8 @@ export interface BuildOptions {
   hashCache?: HashCache | false;
   signal?: AbortSignal;
   onStage?: (stage: string) => void;
+  /** The UNet graph wanted (token merging, int8): built beside the plain one on first use (unetVariant.ts). */
+  unet?: UnetVariant;
 }
 
 export interface BuildResult {
@@ -78,8 +81,13 @@ export interface BuildResult {
   base?: string;
   /** Per part: weights read in place, converted, and whether the part is the base's own files (hard links). */
   parts: Record<string, Pick<ExternalWriteResult, 'pointed' | 'converted' | 'convertedBytes'> & { linked?: boolean }>;
+  /** The UNet graph to load: `unet/model.onnx`, or the variant asked for (`BuildOptions.unet`). */
+  unet: string;
   seconds: number;
 }
+
+/** A built folder as its stamp records it: which UNet graph a caller loads is decided per call. */
+type BuiltFolder = Omit<BuildResult, 'unet'>;
 
 const STAMP = BUILD_STAMP;
 
@@ -181,7 +189,8 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
     if (loras.length) throw new Error('LoRAs are applied to cached builds only, not to an explicit output folder');
     const out = resolve(o.out);
     if (existsSync(out) && (await readdir(out)).length > 0) throw new Error(`${out}: output folder exists and is not empty`);
-    return buildBase(o, p, out, vae);
+    const built = await buildBase(o, p, out, vae);
+    return { ...built, unet: await unetGraph(o, p, built, loras) };
   }
   const cacheDir = o.cacheDir ?? join(defaultCacheDir(), 'onnx');
   // The base has the checkpoint's own VAE; a checkpoint without one gets its VAE parts only in variants.
@@ -197,15 +206,50 @@ export async function checkpointToOnnx(o: BuildOptions): Promise<BuildResult> {
     const dir = `${baseDir}+${key}`;
     result = (await cached(o, dir, started)) ?? (await buildVariantFolder(o, p, base, dir, loras));
   }
+  const unet = await unetGraph(o, p, result, loras);
   touchEntry(result.dir);
   if (o.cacheLimit) enforceCacheLimit(o.cacheLimit.root, o.cacheLimit.bytes, [result.dir, base.dir]);
-  return result;
+  return { ...result, unet };
+}
+
+/**
+ * The UNet graph `o.unet` asks for in the built folder, written beside the plain one the first time from the
+ * checkpoint's tensor headers. Where LoRAs changed the UNet, the variant computes their weights as the plain graph
+ * does, and weights it derives from them (int8) start from the merged floats.
+ */
+async function unetGraph(o: BuildOptions, p: Prepared, built: BuiltFolder, loras: readonly LoraApply[]): Promise<string> {
+  const asked = o.unet ?? {};
+  if (asked.precision === 'int8' && o.fp16) throw new UnsupportedCheckpointError(`${p.checkpoint}: int8 UNet graphs are for the CPU provider's fp32 builds, not fp16`);
+  // An fp16 build's plain graph is already the fp16 one. A1111 merges tokens at the highest resolution only
+  // (tomesd max_downsample 1), where SDXL UNets have no attention: their merging graph would be the plain one.
+  const v = {
+    ...asked,
+    ...(o.fp16 && asked.precision === 'fp16' ? { precision: 'fp32' as const } : {}),
+    ...(isSdxlFamily(p.detection.family) ? { tokenMerging: false } : {}),
+  };
+  const loraUnet = loras.some((l) => l.unet !== 0) && !built.parts.unet?.linked;
+  return ensureUnetVariant(join(built.dir, 'unet', 'model.onnx'), v, {
+    build: () => {
+      o.onStage?.('building the UNet variant');
+      return buildUnet(p.tensors, { ...unetOptions(p, !!o.fp16 || v.precision === 'fp16'), tokenMerging: v.tokenMerging, int8: v.precision === 'int8' });
+    },
+    ...(loraUnet ? { merged: async () => (await mergeLoras(p.tensors, loras, { isSd2: p.detection.family === 'sd2' })).tensors } : {}),
+  });
+}
+
+/** How the family's UNet is built (the plain graph and its variants alike): SDXL's vector input, fp16 weights cast at run. */
+function unetOptions(p: Prepared, fp16: boolean): UnetBuildOptions {
+  const { detection } = p;
+  if (!isSdxlFamily(detection.family)) return { heads: p.cfg?.unetHeads, fp16 };
+  const pooledDim = p.tensors.get(`${detection.text2Prefix}text_projection`)?.shape[1];
+  if (pooledDim === undefined) throw new UnsupportedCheckpointError(`${p.checkpoint}: ${detection.summary}, but ${detection.text2Prefix}text_projection is missing`);
+  return { heads: p.cfg?.unetHeads, fp16, castF16InGraph: true, sdxl: { pooledDim } };
 }
 
 /** A finished folder from an earlier build (its stamp exists), or undefined. */
-async function cached(o: BuildOptions, dir: string, started: number): Promise<BuildResult | undefined> {
+async function cached(o: BuildOptions, dir: string, started: number): Promise<BuiltFolder | undefined> {
   if (!existsSync(join(dir, STAMP))) return undefined;
-  const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuildResult;
+  const stamp = JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as BuiltFolder;
   // A tokenizer found since the first build (or given now) completes the cached folder.
   const tok = stamp.tokenizer === 'missing' ? findTokenizerDir(o.tokenizerDir) : undefined;
   if (tok) writeTokenizer(tok, dir, stamp.detection.family);
@@ -213,7 +257,7 @@ async function cached(o: BuildOptions, dir: string, started: number): Promise<Bu
 }
 
 /** Builds `dir` atomically (buildDirAtomic): `fill` writes the parts, the stamp goes in last. */
-function atomicFolder(dir: string, stampExtra: object, fill: (tmp: string) => Promise<BuildResult>): Promise<BuildResult> {
+function atomicFolder(dir: string, stampExtra: object, fill: (tmp: string) => Promise<BuiltFolder>): Promise<BuiltFolder> {
   return buildDirAtomic(dir, async (tmp) => {
     const result = await fill(tmp);
     await writeFile(join(tmp, STAMP), JSON.stringify({ ...result, ...stampExtra, builderVersion: BUILDER_VERSION }, null, 2));
@@ -221,7 +265,7 @@ function atomicFolder(dir: string, stampExtra: object, fill: (tmp: string) => Pr
   });
 }
 
-async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tensors: ReadonlyMap<string, TensorRecord>; file?: string; none?: boolean }): Promise<BuildResult> {
+async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tensors: ReadonlyMap<string, TensorRecord>; file?: string; none?: boolean }): Promise<BuiltFolder> {
   const stage = (s: string) => o.onStage?.(s);
   const { checkpoint, tensors, cfg, detection } = p;
   return atomicFolder(dir, { checkpoint }, async (tmp) => {
@@ -232,11 +276,8 @@ async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tenso
       parts[name] = { pointed: r.pointed, converted: r.converted, convertedBytes: r.convertedBytes };
       return r.modelPath;
     };
-    const xl = isSdxlFamily(detection.family);
     for (const [name, build] of textParts(detection, cfg, !!o.fp16)) await write(name, build(tensors));
-    const pooledDim = xl ? tensors.get(`${detection.text2Prefix}text_projection`)?.shape[1] : undefined;
-    if (xl && pooledDim === undefined) throw new UnsupportedCheckpointError(`${checkpoint}: ${detection.summary}, but ${detection.text2Prefix}text_projection is missing`);
-    const unet = buildUnet(tensors, { heads: cfg?.unetHeads, fp16: o.fp16, castF16InGraph: xl, ...(pooledDim !== undefined ? { sdxl: { pooledDim } } : {}) });
+    const unet = buildUnet(tensors, unetOptions(p, !!o.fp16));
     const unetPath = await write('unet', unet);
     if (!vae.none) {
       await write('vae_encoder', buildVaeEncoder(vae.tensors), vae.file ?? checkpoint);
@@ -258,7 +299,7 @@ async function buildBase(o: BuildOptions, p: Prepared, dir: string, vae: { tenso
   });
 }
 
-async function buildVariantFolder(o: BuildOptions, p: Prepared, base: BuildResult, dir: string, loras: LoraApply[]): Promise<BuildResult> {
+async function buildVariantFolder(o: BuildOptions, p: Prepared, base: BuiltFolder, dir: string, loras: LoraApply[]): Promise<BuiltFolder> {
   const vae = p.vae.file ? { file: p.vae.file, tensors: p.vae.tensors } : undefined;
   const stampExtra = { checkpoint: p.checkpoint, base: base.dir, loras: loras.map((l) => ({ name: l.name, file: l.file, te: l.te, unet: l.unet })) };
   return atomicFolder(dir, stampExtra, async (tmp) => {

@@ -14,6 +14,7 @@ import { ExternalDataWriter, type ExternalDataStats } from './externalData';
 import { addLoraDeltas } from './loraGraph';
 import { loraDeltas, type LoraApply } from './lora';
 import { BUILD_STAMP } from './buildCache';
+import { isUnetVariantFile } from './unetVariant';
 
 export const PART_NAMES = ['text_encoder', 'text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder'] as const;
 const LORA_DATA = 'lora.bin';
@@ -38,10 +39,10 @@ export interface VariantResult {
 }
 
 /** Hard links every file of `from` into `to` (a copy where the filesystem refuses links). */
-async function linkFiles(from: string, to: string, except: ReadonlySet<string> = new Set()): Promise<void> {
+async function linkFiles(from: string, to: string, except: (name: string) => boolean = () => false): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const e of await readdir(from, { withFileTypes: true })) {
-    if (!e.isFile() || except.has(e.name)) continue;
+    if (!e.isFile() || except(e.name)) continue;
     await link(join(from, e.name), join(to, e.name)).catch(() => copyFile(join(from, e.name), join(to, e.name)));
   }
 }
@@ -71,7 +72,8 @@ export async function buildVariant(v: VariantSpec): Promise<VariantResult> {
     }
     stage(`applying LoRA to ${part}`);
     const to = join(v.dir, part);
-    await linkFiles(from, to, new Set(['model.onnx']));
+    // The base's UNet variants (token merging, int8) lack the LoRA: this folder builds its own when asked.
+    await linkFiles(from, to, (name) => name === 'model.onnx' || isUnetVariantFile(name));
     const data = new ExternalDataWriter(to, LORA_DATA);
     v.loras.forEach((l, k) => data.allowInPlace(l.file, `lora-${k}.weights`));
     let stats: ExternalDataStats;

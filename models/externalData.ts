@@ -3,7 +3,7 @@
 // contiguous, in a file we may read in place is pointed at through a hard link to that file (the same file, not a
 // copy); anything else is converted once and appended to one data file. One model can point into several files
 // (a checkpoint, LoRA files, an earlier build's data).
-import { link, rm } from 'node:fs/promises';
+import { link, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtomicFile } from './formats/atomicFile';
 import { DTYPE_SIZE, TensorReader, contiguousStrides, convert, type DType, type TensorRecord } from './formats/tensorRecord';
@@ -28,12 +28,15 @@ const contiguous = (r: TensorRecord): boolean => {
   return r.shape.every((d, i) => d === 1 || c[i] === r.strides[i]);
 };
 
-/** Hard-links `source` into `dir` as `name`; false when the filesystem or permissions refuse. */
+/**
+ * Hard-links `source` into `dir` as `name`; false when the filesystem or permissions refuse. A symlinked checkpoint
+ * is linked by its real path: a hard link to the symlink itself is a symlink pointing out of the folder.
+ */
 export async function tryLink(source: string, dir: string, name: string): Promise<boolean> {
   const target = join(dir, name);
   await rm(target, { force: true });
   try {
-    await link(source, target);
+    await link(await realpath(source), target);
     return true;
   } catch {
     return false;

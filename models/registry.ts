@@ -41,8 +41,11 @@ export const MODEL_KINDS = {
    */
   retinaFace: { folders: ['GFPGAN', 'Codeformer', 'facedetect', 'repositories/CodeFormer/weights/facelib'], extensions: ['.pth'], recursive: false, besideModelsFolder: true, fileNames: ['detection_Resnet50_Final.pth'] },
   faceParser: { folders: ['GFPGAN', 'Codeformer', 'facedetect', 'repositories/CodeFormer/weights/facelib'], extensions: ['.pth'], recursive: false, besideModelsFolder: true, fileNames: ['parsing_parsenet.pth'] },
-  /** TAESD live previews (A1111's "VAE-approx" folder). */
+  /** TAESD, for live previews and the "TAESD" VAE type (A1111's "VAE-approx" folder); `taesdxl_*` for SDXL latents. */
   taesdDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesd_decoder.safetensors', 'taesd_decoder.pth'] },
+  taesdEncoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesd_encoder.safetensors', 'taesd_encoder.pth'] },
+  taesdxlDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesdxl_decoder.safetensors', 'taesdxl_decoder.pth'] },
+  taesdxlEncoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesdxl_encoder.safetensors', 'taesdxl_encoder.pth'] },
   /** Interrogate CLIP's caption model (A1111 loads the first .pth in models/BLIP). */
   blip: { folders: ['BLIP'], extensions: ['.pth', '.safetensors'], recursive: false, fileNames: ['model_base_caption_capfilt_large.pth'] },
   /** Interrogate DeepBooru (A1111 loads the first .pt in models/torch_deepdanbooru). */
@@ -64,8 +67,6 @@ export const MODEL_KINDS = {
   },
   /** WD14 tagger exports (model.onnx + selected_tags.csv per folder), as the tagger extensions keep them. */
   wd14: { folders: ['interrogators', 'wd14-tagger'], extensions: ['.onnx'], recursive: true },
-  /** TAESDXL, the same for SDXL latents (A1111 sd_vae_taesd: the file name it uses for SDXL models). */
-  taesdxlDecoder: { folders: ['VAE-approx'], extensions: ['.safetensors', '.pth'], recursive: false, fileNames: ['taesdxl_decoder.safetensors', 'taesdxl_decoder.pth'] },
 } as const satisfies Record<string, ModelKindSpec>;
 
 export type ModelKind = keyof typeof MODEL_KINDS;

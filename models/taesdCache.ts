@@ -1,4 +1,4 @@
-// TAESD weights (A1111's `VAE-approx/taesd_decoder.{safetensors,pth}`) → the decoder's ONNX graph
+// TAESD weights (A1111's `VAE-approx/taesd_{decoder,encoder}.{safetensors,pth}`) → the ONNX graph
 // (models/arch/taesd.ts), built once and cached on disk keyed by the file's SHA-256, as upscalerCache.ts does for
 // upscalers. The cache lives in `<cache>/taesd/` (cache = $SD_STUDIO_CACHE_DIR, else $XDG_CACHE_HOME/sd-studio).
 import { existsSync } from 'node:fs';
@@ -9,13 +9,16 @@ import { buildDirAtomic } from './formats/atomicFile';
 import { openWeights, stateDict } from './formats/open';
 import { defaultCacheDir, hashFile } from './hash';
 
-/** Builds (or finds in the cache) the decoder graph of a TAESD file; returns model.onnx. */
-export async function buildTaesdDecoder(file: string, cacheDir = join(defaultCacheDir(), 'taesd')): Promise<string> {
+/** Builds (or finds in the cache) the graph of a TAESD encoder or decoder file; returns model.onnx. */
+export async function buildTaesdPart(file: string, which: 'encoder' | 'decoder', cacheDir = join(defaultCacheDir(), 'taesd')): Promise<string> {
   const { sha256 } = await hashFile(file);
-  const dir = join(cacheDir, `decoder-${sha256.slice(0, 16)}`);
+  const dir = join(cacheDir, `${which}-${sha256.slice(0, 16)}`);
   const model = join(dir, 'model.onnx');
   if (existsSync(model)) return model;
-  const part = buildTaesd(stateDict(await openWeights(file)), 'decoder');
+  const part = buildTaesd(stateDict(await openWeights(file)), which);
   await buildDirAtomic(dir, (tmp) => writeExternalModel(part.g, part.params.plan, tmp, { checkpoint: file }));
   return model;
 }
+
+/** The decoder graph (live previews, VAE type TAESD). */
+export const buildTaesdDecoder = (file: string, cacheDir?: string): Promise<string> => buildTaesdPart(file, 'decoder', cacheDir);

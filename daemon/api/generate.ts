@@ -145,6 +145,8 @@ export async function toDaemonParams(api: ApiContext, body: unknown, img2img: bo
     p.refiner_checkpoint = v.refiner_checkpoint;
     if (typeof v.refiner_switch_at === 'number') p.refiner_switch_at = v.refiner_switch_at;
   }
+  // A1111's `s_min_uncond` field (None: the option, which override_settings / the daemon setting give).
+  if (typeof v.s_min_uncond === 'number') p.s_min_uncond = v.s_min_uncond;
   await applyOverrides(api, v, p);
   return { params: p, values: v, forge, styles, ...(script ? { script: { run: script.run, args: Array.isArray(v.script_args) ? v.script_args : [] } } : {}) };
 }

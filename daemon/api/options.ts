@@ -16,14 +16,20 @@ export interface JobOptions {
   initial_noise_multiplier: number;
   inpainting_mask_weight: number;
   pad_cond_uncond: boolean;
+  /** "Token merging ratio for high-res pass" (0: the first pass's) and "NGMS all steps". */
+  token_merging_ratio_hr: number;
+  s_min_uncond_all: boolean;
   /** "Restore faces" for requests that leave `restore_faces` unset. */
   face_restoration: boolean;
   code_former_weight: number;
 }
 
 const JOB_DEFAULTS: JobOptions = {
-  CLIP_stop_at_last_layers: 1, initial_noise_multiplier: 1, inpainting_mask_weight: 1, pad_cond_uncond: false, face_restoration: false, code_former_weight: 0.5,
+  CLIP_stop_at_last_layers: 1, initial_noise_multiplier: 1, inpainting_mask_weight: 1, pad_cond_uncond: false, token_merging_ratio_hr: 0, s_min_uncond_all: false,
+  face_restoration: false, code_former_weight: 0.5,
 };
+
+const vaeType = (v: Value): 'Full' | 'TAESD' | undefined => (v === 'Full' || v === 'TAESD' ? v : undefined);
 
 /** What SD Studio always does: the infotext in every image, under A1111's numbered names. */
 const FIXED: Record<string, Value> = { samples_save: true, enable_pnginfo: true, save_images_add_number: true };
@@ -83,6 +89,10 @@ const SETTING_KEYS: Record<string, SettingKey> = {
   eta_noise_seed_delta: whole('etaNoiseSeedDelta'),
   ESRGAN_tile: whole('upscalerTileSize'),
   ESRGAN_tile_overlap: whole('upscalerTileOverlap'),
+  token_merging_ratio: { get: (s) => s.tokenMergingRatio, set: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? { tokenMergingRatio: v } : undefined) },
+  s_min_uncond: { get: (s) => s.sMinUncond, set: (v) => (typeof v === 'number' && v >= 0 ? { sMinUncond: v } : undefined) },
+  sd_vae_decode_method: { get: (s) => s.vaeDecodeMethod, set: (v) => (vaeType(v) ? { vaeDecodeMethod: vaeType(v)! } : undefined) },
+  sd_vae_encode_method: { get: (s) => s.vaeEncodeMethod, set: (v) => (vaeType(v) ? { vaeEncodeMethod: vaeType(v)! } : undefined) },
   face_restoration_model: {
     get: (s) => (s.defaultFaceRestorer === 'codeformer' ? 'CodeFormer' : 'GFPGAN'),
     set: (v) => (v === 'CodeFormer' ? { defaultFaceRestorer: 'codeformer' } : v === 'GFPGAN' ? { defaultFaceRestorer: 'gfpgan' } : undefined),

@@ -16,13 +16,11 @@ const PASSED = [
   'grid_save', 'samples_filename_pattern', 'directories_filename_pattern', 'save_images_before_highres_fix',
   'save_images_before_face_restoration', 'save_images_before_color_correction', 'img2img_color_correction',
   'sdxl_crop_top', 'sdxl_crop_left', 'sdxl_refiner_low_aesthetic_score', 'sdxl_refiner_high_aesthetic_score', 'refiner_switch_by_sample_steps',
+  'token_merging_ratio', 'token_merging_ratio_hr', 's_min_uncond', 's_min_uncond_all', 'sd_vae_decode_method', 'sd_vae_encode_method',
 ] as const;
 
 /** Options that change A1111's image which SD Studio does not have yet, with the value that means "off". */
 const REFUSED: Array<[key: string, off: (v: unknown) => boolean, what: string]> = [
-  ['token_merging_ratio', (v) => !v, 'token merging'],
-  ['token_merging_ratio_hr', (v) => !v, 'token merging'],
-  ['s_min_uncond', (v) => !v, 'Negative Guidance minimum sigma'],
   ['skip_early_cond', (v) => !v, 'skipping CFG on early steps'],
   ['always_discard_next_to_last_sigma', (v) => !v, 'discarding the next-to-last sigma for every sampler'],
   ['sgm_noise_multiplier', (v) => !v, 'SGM noise multiplier'],

@@ -51,7 +51,10 @@ export function a1111Body(p: ResolvedImg2Img, checkpoint: (name: string) => stri
       CLIP_stop_at_last_layers: p.clipSkip, eta_noise_seed_delta: p.ensd, randn_source: p.randnSource, img2img_fix_steps: p.fixSteps,
       inpainting_mask_weight: p.inpaint.maskWeight, pad_cond_uncond: p.padCondUncond,
       ...(p.restoreFaces ? { face_restoration_model: p.restoreFaces.model === 'gfpgan' ? 'GFPGAN' : 'CodeFormer', code_former_weight: p.restoreFaces.codeformerWeight } : {}),
+      token_merging_ratio: p.tokenMergingRatio, s_min_uncond_all: p.sMinUncondAll, sd_vae_decode_method: p.vaeDecode, sd_vae_encode_method: p.vaeEncode,
+      ...(p.hires ? { token_merging_ratio_hr: p.hires.tokenMergingRatio } : {}),
     },
+    s_min_uncond: p.sMinUncond,
     override_settings_restore_afterwards: true,
   };
   if (p.initImages.length === 0) return p.hires ? { ...body, ...hiresBody(p.hires, checkpoint) } : body;

@@ -1,7 +1,7 @@
 // A job as a ComfyUI API-format prompt built from standard ComfyUI nodes only (CheckpointLoaderSimple,
 // CLIPSetLastLayer, CLIPTextEncode, EmptyLatentImage, LoadImage, ImageScale, VAEEncode, ImageToMask,
-// SetLatentNoiseMask, VAEEncodeForInpaint, KSampler, VAEDecode, PreviewImage, ImageScaleBy, UpscaleModelLoader,
-// ImageUpscaleWithModel): txt2img, img2img, inpaint, upscale. Pure: names in, JSON out.
+// SetLatentNoiseMask, VAEEncodeForInpaint, TomePatchModel, KSampler, VAEDecode, PreviewImage, ImageScaleBy,
+// UpscaleModelLoader, ImageUpscaleWithModel): txt2img, img2img, inpaint, upscale. Pure: names in, JSON out.
 import { invalidParam } from '../errors';
 import { samplerInfo } from '../sampling';
 
@@ -45,6 +45,8 @@ export interface GenerationGraph {
   width: number;
   height: number;
   clipSkip: number;
+  /** A1111's token merging ratio: ComfyUI's TomePatchModel (tomesd) on the model when > 0. */
+  tokenMergingRatio?: number;
   /** img2img: the uploaded init image's name, its resize (0 just resize, 1 crop and resize) and strength. */
   init?: { image: string; resizeMode: 0 | 1; denoise: number; fixSteps: boolean };
   /** inpaint: the uploaded mask (white = inpaint, already blurred/inverted) and A1111's masked content. */
@@ -90,9 +92,14 @@ export function generationPrompt(g: GenerationGraph): ComfyPrompt {
       latent = ['5', 0];
     }
   }
+  let model: Link = ['1', 0];
+  if (g.tokenMergingRatio) {
+    n['16'] = { class_type: 'TomePatchModel', inputs: { model, ratio: g.tokenMergingRatio } };
+    model = ['16', 0];
+  }
   n['6'] = {
     class_type: 'KSampler',
-    inputs: { model: ['1', 0], seed: g.seed, steps, cfg: g.cfg, ...comfySampler(g.sampler, g.scheduler), positive: ['3', 0], negative: ['4', 0], latent_image: latent, denoise },
+    inputs: { model, seed: g.seed, steps, cfg: g.cfg, ...comfySampler(g.sampler, g.scheduler), positive: ['3', 0], negative: ['4', 0], latent_image: latent, denoise },
   };
   n['7'] = { class_type: 'VAEDecode', inputs: { samples: ['6', 0], vae: ['1', 2] } };
   n[OUTPUT_NODE] = { class_type: 'PreviewImage', inputs: { images: ['7', 0] } };

@@ -128,7 +128,7 @@ export class ComfyUiBackend implements RemoteBackend {
         const prompt = generationPrompt({
           // The client library sends the prompt with JSON.stringify: seeds beyond 2^53 reach ComfyUI rounded.
           checkpoint, prompt: p.prompt, negativePrompt: p.negativePrompt, seed: Number(seed), steps: p.steps, cfg: p.cfgScale, sampler: choice.sampler, scheduler: choice.scheduler,
-          width: p.width, height: p.height, clipSkip: p.clipSkip,
+          width: p.width, height: p.height, clipSkip: p.clipSkip, tokenMergingRatio: p.tokenMergingRatio,
           ...(isImg2Img ? { init: { image: inits[k % inits.length]!, resizeMode: p.resizeMode as 0 | 1, denoise: p.denoisingStrength ?? 0.75, fixSteps: p.fixSteps } } : {}),
           ...(mask ? { mask: { image: mask, fill: p.inpaint.fill } } : {}),
         });
@@ -144,7 +144,7 @@ export class ComfyUiBackend implements RemoteBackend {
         if (outcome === 'interrupted') continue; // Skip: ComfyUI keeps no partial image
         const infotext = img2imgInfotext(p, {
           seed, subseed: p.subseed + BigInt(k), samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelName: modelKey(checkpoint),
-          samplerUsesEnsd: false, extra: masked ? maskedImg2ImgExtra(p) : plainImg2ImgExtra(p),
+          samplerUsesEnsd: false, tokenMergingRatio: p.tokenMergingRatio, extra: masked ? maskedImg2ImgExtra(p) : plainImg2ImgExtra(p),
         });
         images.push(saveRemoteImage(await this.output(api, prompt), infotext, seed, { target, send: p.sendImages, index: k, batchSize: p.batchSize }));
       }
@@ -253,4 +253,6 @@ function checkSupported(p: ResolvedImg2Img): void {
   if (p.hires) throw invalidParam('enable_hr', 'the hires fix is not built as a ComfyUI graph yet; run it on this machine or an A1111 backend');
   if (p.restoreFaces) throw invalidParam('restore_faces', 'face restoration is not built as a ComfyUI graph yet; run it on this machine or an A1111 backend');
   if (p.aesthetic) throw invalidParam('aesthetic', 'aesthetic embeddings are an A1111 extension; not available on ComfyUI backends');
+  if (p.sMinUncond > 0) throw invalidParam('s_min_uncond', 'Negative Guidance minimum sigma (NGMS) is not available on ComfyUI backends; set it to 0');
+  if (p.vaeDecode !== 'Full' || p.vaeEncode !== 'Full') throw invalidParam(`override_settings.sd_vae_${p.vaeDecode !== 'Full' ? 'decode' : 'encode'}_method`, 'VAE type TAESD is not available on ComfyUI backends (their VAEDecode runs the checkpoint\'s VAE); use Full');
 }

@@ -2,6 +2,7 @@ import { invalidParam } from '../errors';
 import { META_LIMITS } from '../infotext/limits';
 import { paramsFromInfotext } from '../infotext/pasteParams';
 import { samplerCatalog, schedulerNames } from '../sampling';
+import { FEW_STEP_PRESETS } from '../sampling/presets';
 import type { DaemonServer } from '../server';
 import { checkSettingsPatch } from '../settings';
 
@@ -21,7 +22,7 @@ export function registerCoreHandlers(server: DaemonServer): void {
   });
   server.onRequest('sd/jobs.list', () => ({ jobs: server.jobs.list() }));
   server.onRequest('sd/settings.update', (params) => server.updateSettings(checkSettingsPatch(params.settings)));
-  server.onRequest('sd/samplers.list', () => ({ samplers: samplerCatalog(), schedulers: [...schedulerNames] }));
+  server.onRequest('sd/samplers.list', () => ({ samplers: samplerCatalog(), schedulers: [...schedulerNames], presets: [...FEW_STEP_PRESETS] }));
   server.onRequest('sd/infotext.parse', (params) => {
     if (typeof params.text !== 'string') throw invalidParam('text', 'expected the infotext as a string');
     if (params.text.length > META_LIMITS.maxInfotext) throw invalidParam('text', `${params.text.length} characters is over the ${META_LIMITS.maxInfotext} an infotext may have`);

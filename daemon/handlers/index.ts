@@ -17,6 +17,7 @@ import { registerCacheHandlers } from './cache';
 import { registerInterrogateHandlers } from './interrogate';
 import { registerAestheticHandlers } from './aesthetic';
 import { registerModelInfoHandler } from './modelInfo';
+import { registerGpuHandlers } from './gpu';
 
 /** Every area registers its protocol methods here: one line each. `services` holds what they share. */
 export function registerHandlers(server: DaemonServer, services: Services): void {
@@ -39,5 +40,6 @@ export function registerHandlers(server: DaemonServer, services: Services): void
   registerInterrogateHandlers(server, services);
   registerAestheticHandlers(server, services);
   registerModelInfoHandler(server);
+  registerGpuHandlers(server);
   // <handlers>
 }

@@ -98,6 +98,16 @@ export function paramsFromInfotext(text: string): InfotextParseResult {
   const maskWeight = toNum(f['Conditional mask weight']);
   if (maskWeight !== undefined) overrides.inpainting_mask_weight = maskWeight;
   if (f['Refiner switch by sampling steps'] === 'True') overrides.refiner_switch_by_sample_steps = true;
+  // A1111 infotext_to_setting_name_mapping: these keys set options, not processing fields.
+  for (const [key, setting] of [['Token merging ratio', 'token_merging_ratio'], ['Token merging ratio hr', 'token_merging_ratio_hr'], ['NGMS', 's_min_uncond']] as const) {
+    const v = toNum(f[key]);
+    if (v !== undefined) overrides[setting] = v;
+  }
+  if (f['NGMS all steps'] === 'True') overrides.s_min_uncond_all = true;
+  for (const [key, setting] of [['VAE Decoder', 'sd_vae_decode_method'], ['VAE Encoder', 'sd_vae_encode_method']] as const) {
+    const v = f[key];
+    if (v === 'Full' || v === 'TAESD') overrides[setting] = v;
+  }
   if (Object.keys(overrides).length) params.override_settings = overrides;
   const aesthetic = aestheticFromFields(f);
   if (aesthetic) params.aesthetic = aesthetic;

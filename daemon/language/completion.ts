@@ -5,6 +5,8 @@
  */
 import { CompletionItemKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver';
 import { STUDIO_KEYS } from '../infotext/sdprompt';
+import { findParams } from '../infotext/a1111';
+import { FEW_STEP_PRESETS } from '../sampling/presets';
 import type { SdPromptModel } from './document';
 import type { LanguageEnv } from './languageEnv';
 import { AXIS_OPTIONS } from '../scripts/xyzAxes';
@@ -42,6 +44,12 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
   ['Hires negative prompt', 'Hires fix: second-pass negative prompt'],
   ['Hires CFG Scale', 'Hires fix: second-pass CFG scale'],
   ['Hires checkpoint', 'Hires fix: second-pass checkpoint'],
+  ['Token merging ratio', 'Token merging (ToMe) 0..0.9: faster, a little less detail (checkpoint files)'],
+  ['Token merging ratio hr', 'Hires fix: token merging ratio of the second pass'],
+  ['NGMS', 'Negative Guidance minimum sigma: below it every other step skips the negative prompt'],
+  ['NGMS all steps', 'With NGMS: skip on every step below it (True)'],
+  ['VAE Decoder', 'VAE type for decode: Full or TAESD'],
+  ['VAE Encoder', 'VAE type for encode: Full or TAESD'],
   ['Aesthetic embedding', 'Aesthetic gradients: an embedding from aesthetic_embeddings/ (NAME of NAME.pt)'],
   ['Aesthetic weight', 'Aesthetic gradients: 0..1, how much of the tuned text model\'s conditioning is mixed in (0.9)'],
   ['Aesthetic steps', 'Aesthetic gradients: Adam steps tuning the CLIP text model (5)'],
@@ -57,6 +65,9 @@ export const PARAM_KEYS: ReadonlyArray<[key: string, help: string]> = [
 /** Values of parameter keys that have a fixed set (samplers and schedules come from the env). */
 export const ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
   RNG: ['GPU', 'CPU', 'NV'],
+  'VAE Decoder': ['Full', 'TAESD'],
+  'VAE Encoder': ['Full', 'TAESD'],
+  'NGMS all steps': ['True', 'False'],
   'Masked content': ['fill', 'original', 'latent noise', 'latent nothing'],
   'Inpaint area': ['Whole picture', 'Only masked'],
   'Aesthetic slerp': ['True', 'False'],
@@ -106,22 +117,23 @@ export function sdPromptCompletions(model: SdPromptModel, pos: Position, env: La
     return values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
   }
 
-  if (isParamsLine(model, pos.line)) return paramCompletions(before, pos, env);
+  if (isParamsLine(model, pos.line)) return paramCompletions(before, pos, env, lineText);
 
   if (lineText.startsWith('#') || /^---[ \t]*$/.test(lineText)) return [];
   return promptCompletions(before, pos, env);
 }
 
-function paramCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {
+function paramCompletions(before: string, pos: Position, env: LanguageEnv, lineText: string): CompletionItem[] {
   // The item under the cursor starts after the last ", " (A1111 separates items with a comma and a space).
   const itemStart = Math.max(before.lastIndexOf(', ') + 2, 0);
   const item = before.slice(itemStart);
   const colon = item.indexOf(':');
   if (colon < 0) {
-    return PARAM_KEYS.map(([k, help], i) => ({
+    const keys = PARAM_KEYS.map(([k, help], i): CompletionItem => ({
       label: k, kind: CompletionItemKind.Property, detail: help, sortText: String(i).padStart(3, '0'),
       textEdit: { range: rangeOn(pos.line, itemStart, pos.character), newText: `${k}: ` },
     }));
+    return [...keys, ...presetCompletions(lineText, pos)];
   }
   const key = item.slice(0, colon).trim();
   const valueStart = itemStart + colon + 1 + (/^:\s*/.exec(item.slice(colon))![0].length - 1);
@@ -158,6 +170,24 @@ function xyzCompletions(value: string, pos: Position, env: LanguageEnv): Complet
   const item = /[^,]*$/.exec(value.slice(colon + 1))![0];
   const from = pos.character - item.replace(/^\s+/, '').length;
   return choices.map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, sortText: String(i).padStart(3, '0'), filterText: v, textEdit: { range: rangeOn(pos.line, from, pos.character), newText: v } }));
+}
+
+/**
+ * Few-step model presets: the whole parameters line rewritten with the preset's sampler, schedule, steps and CFG
+ * first, the line's other keys kept (a half-typed word without a colon is dropped).
+ */
+function presetCompletions(lineText: string, pos: Position): CompletionItem[] {
+  const kept = findParams(lineText);
+  return FEW_STEP_PRESETS.map((pr, i) => {
+    const set: Array<[string, string]> = [['Steps', String(pr.steps)], ['Sampler', pr.sampler_name], ['Schedule type', pr.scheduler], ['CFG scale', String(pr.cfg_scale)]];
+    const items = kept.filter(([k]) => !set.some(([s]) => s === k));
+    const line = [...set, ...items].map(([k, v]) => `${k}: ${v}`).join(', ');
+    return {
+      label: `${pr.name} preset`, kind: CompletionItemKind.Snippet, detail: set.map(([k, v]) => `${k}: ${v}`).join(', '),
+      documentation: `For ${pr.models}: ${pr.note}.`, sortText: `z${i}`, filterText: `${pr.name} preset`,
+      textEdit: { range: rangeOn(pos.line, 0, lineText.length), newText: line },
+    };
+  });
 }
 
 function promptCompletions(before: string, pos: Position, env: LanguageEnv): CompletionItem[] {

@@ -33,6 +33,11 @@ export interface ImageFacts {
   hires?: Array<[string, InfotextValue]>;
   /** "Refiner", "Refiner switch at" (…): added by apply_refiner when the switch happened, mid-sampling. */
   refiner?: Record<string, string>;
+  /** The token merging ratio the UNet ran with (absent or 0: none), and the hires pass's. */
+  tokenMergingRatio?: number | undefined;
+  tokenMergingRatioHr?: number | undefined;
+  /** Keys A1111 adds while sampling and decoding (NGMS, VAE Decoder): after the conditioning's keys. */
+  sampling?: Array<[string, InfotextValue]>;
 }
 
 /** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
@@ -57,6 +62,8 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['Conditional mask weight', f.conditionalMaskWeight],
     ['Clip skip', p.clipSkip > 1 ? p.clipSkip : undefined],
     ['ENSD', p.ensd !== 0 && f.samplerUsesEnsd ? p.ensd : undefined],
+    ['Token merging ratio', f.tokenMergingRatio ? f.tokenMergingRatio : undefined],
+    ['Token merging ratio hr', f.tokenMergingRatioHr ? f.tokenMergingRatioHr : undefined],
     ['RNG', p.randnSource !== 'GPU' ? p.randnSource : undefined],
     ...(f.extra ?? []),
     ...(f.hires ?? []),
@@ -64,6 +71,7 @@ export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
     ['TI hashes', f.textConditioning?.tiHashes],
     ['Pad conds', f.textConditioning?.padConds ? true : undefined],
     ...Object.entries(f.refiner ?? {}),
+    ...(f.sampling ?? []),
     ...(f.trailing ?? []),
     ['Version', SD_STUDIO_VERSION],
   ];
@@ -85,4 +93,18 @@ export function aestheticInfotext(a: ResolvedAesthetic, name: string): Array<[st
     ['Aesthetic text negative', a.textNegative],
     ['Aesthetic slerp angle', pyFloatStr(a.slerpAngle)],
   ];
+}
+
+/**
+ * Extra keys A1111 adds during and after sampling, in its order: NGMS (CFGDenoiser.forward, once the uncond pass was
+ * skipped), then "VAE Decoder" (process_images_inner, before decoding).
+ */
+export function afterSamplingExtra(p: ResolvedImg2Img, ngmsSkipped: boolean): Array<[string, InfotextValue]> {
+  const out: Array<[string, InfotextValue]> = [];
+  if (ngmsSkipped) {
+    out.push(['NGMS', p.sMinUncond]);
+    if (p.sMinUncondAll) out.push(['NGMS all steps', true]);
+  }
+  if (p.vaeDecode !== 'Full') out.push(['VAE Decoder', p.vaeDecode]);
+  return out;
 }

@@ -20,11 +20,13 @@ export async function modelLayout(model: string, variant: CheckpointVariant = {}
     const r = await checkpointToOnnx({
       checkpoint: model, prediction: predictionOverride(), ...(loras.length ? { loras: [...loras] } : {}), ...(variant.vae !== undefined ? { vae: variant.vae } : {}),
       ...(cacheLimitBytes !== undefined ? { cacheLimit: { root: defaultCacheDir(), bytes: cacheLimitBytes } } : {}),
+      ...(variant.unet ? { unet: variant.unet } : {}),
     });
     if (r.tokenizer === 'missing') {
       throw modelError(model, 'no CLIP tokenizer found to go with it: set SD_STUDIO_TOKENIZER to a folder with vocab.json + merges.txt (openai/clip-vit-large-patch14)', 'a CLIP tokenizer');
     }
-    return { ...readDiffusersOnnxLayout(r.dir), name: checkpointTitle(model) };
+    const layout = readDiffusersOnnxLayout(r.dir);
+    return { ...layout, parts: { ...layout.parts, unet: r.unet }, name: checkpointTitle(model) };
   } catch (e) {
     if (e instanceof LoraError) throw invalidParam('prompt', e.message);
     if (e instanceof WeightsError || e instanceof UnsupportedCheckpointError || e instanceof ArchError || e instanceof ConfigError) {

@@ -6,13 +6,18 @@ import { hasKindExtension } from '../../models/registry';
 import { invalidParam, modelError, RpcError } from '../errors';
 import { TextEncoder } from './textEncoder';
 import { Unet } from './unet';
-import { VaeDecoder, VaeEncoder } from './vae';
+import { VaeDecoder, VaeEncoder, type ImageEncoder, type LatentDecoder } from './vae';
 import type { LoraApply } from '../../models/lora';
+import { FP16_PROVIDERS, unetVariantTag, variantForProvider, type UnetVariant } from '../../models/unetVariant';
 
-/** How a checkpoint file is built: LoRAs merged in, and the VAE (a file; false = the checkpoint's own). */
+/**
+ * How a checkpoint file is built: LoRAs merged in, the VAE (a file; false = the checkpoint's own), and the UNet
+ * graph (token merging, int8).
+ */
 export interface CheckpointVariant {
   loras?: readonly LoraApply[];
   vae?: string | false;
+  unet?: UnetVariant;
 }
 
 /** A loaded Stable Diffusion model: every part behind its small wrapper, sessions created once. */
@@ -29,11 +34,18 @@ export interface SdModel {
   textEncoder2?: TextEncoder;
   padId2?: number;
   unet: Unet;
-  vaeDecoder: VaeDecoder;
-  /** Loaded on first use: txt2img does not need it. */
-  vaeEncoder(): Promise<VaeEncoder>;
+  /** Latents → images: the VAE, or what the job chose instead (stages/vaeChoice.ts: TAESD, tiles). */
+  vaeDecoder: LatentDecoder;
+  /** Images → init latents; loaded on first use (txt2img does not need it). */
+  vaeEncoder(): Promise<ImageEncoder>;
+  /** Images → latents for inpainting models' conditioning: always the full VAE (tiled where the job tiles). */
+  conditioningEncoder(): Promise<ImageEncoder>;
   /** Frees the text encoders' sessions (opened again by the next encode): SDXL's hold ~3 GB that sampling does not need. */
   releaseTextEncoders(): Promise<void>;
+  /** Another ONNX file run alongside this model (TAESD), in the model's session pool: released with it. */
+  session(file: string): Promise<ModelSession>;
+  /** The UNet graph loaded: what was asked for on a checkpoint file; plain for folders (their graph is fixed). */
+  unetVariant: UnetVariant;
 }
 
 function asRpc(e: unknown): unknown {
@@ -46,13 +58,15 @@ function asRpc(e: unknown): unknown {
  * releases the previous ones (memory: GBs each).
  */
 export class ModelManager {
-  private current: { dir: string; model: Promise<SdModel> } | undefined;
+  private current: { dir: string; unet: string; model: Promise<SdModel> } | undefined;
 
   constructor(
     private readonly pool: SessionPool,
     private readonly tokenizers: TokenizerStore,
     /** The cache's size limit in bytes (setting cacheLimitGB), kept after each checkpoint load. */
     private readonly cacheLimitBytes?: () => number,
+    /** Where a notice for the user goes (a speed option that cannot apply to this model). */
+    private readonly warn: (message: string) => void = () => undefined,
   ) {}
 
   /**
@@ -64,15 +78,29 @@ export class ModelManager {
     if (!dir) throw invalidParam('model', 'no model given and no default model configured (setting sdStudio.model / --model / SD_STUDIO_MODEL)', 'a diffusers ONNX model folder');
     const active = (variant.loras ?? []).filter((l) => l.te !== 0 || l.unet !== 0);
     const isFile = hasKindExtension(dir, 'checkpoint');
-    const v: CheckpointVariant = isFile ? { loras: active, ...(variant.vae !== undefined ? { vae: variant.vae } : {}) } : {};
-    const key = isFile && (active.length || v.vae !== undefined) ? `${dir}\0${JSON.stringify(v)}` : dir;
-    if (this.current?.dir === key) return this.current.model;
+    if (unetVariantTag(variant.unet) && !isFile) this.warn(`${dir}: token merging and int8 need a single-file checkpoint (SD Studio builds its graphs); the folder's UNet runs as exported`);
+    // GPU providers get the fp16 graph with fused attention (models/unetVariant.ts).
+    const wanted = variantForProvider(variant.unet ?? {}, this.pool.provider);
+    const unet = unetVariantTag(wanted) ? wanted : undefined;
+    const base: CheckpointVariant = isFile ? { loras: active, ...(variant.vae !== undefined ? { vae: variant.vae } : {}) } : {};
+    const v: CheckpointVariant = { ...base, ...(isFile && unet ? { unet } : {}) };
+    const key = isFile && (active.length || v.vae !== undefined) ? `${dir}\0${JSON.stringify(base)}` : dir;
+    const unetKey = unetVariantTag(v.unet) ?? '';
+    if (this.current?.dir === key) {
+      // Same weights, another UNet graph (token merging on/off, int8): only the UNet session changes.
+      if (this.current.unet !== unetKey) this.swapUnet(this.current, dir, v, unetKey);
+      return this.current.model;
+    }
     if (active.length && !isFile) {
       throw invalidParam('prompt', `LoRA ${active.map((l) => `"${l.name}"`).join(', ')}: LoRAs are merged into single-file checkpoints (.safetensors/.ckpt) only, and ${dir} is an ONNX folder`);
     }
     await this.dispose();
     const model = this.load(dir, this.pool, v);
-    this.current = { dir: key, model };
+    this.current = { dir: key, unet: unetKey, model };
+    // The UNet graph loaded may differ from the one asked for (fp16 → fp32 when the GPU provider did not start).
+    void model.then((m) => {
+      if (this.current?.model === model) this.current.unet = unetVariantTag(m.unetVariant) ?? '';
+    }, () => undefined);
     model.catch(() => {
       if (this.current?.model === model) {
         this.current = undefined;
@@ -88,6 +116,38 @@ export class ModelManager {
     return model?.layout.dir;
   }
 
+  private swapUnet(cur: NonNullable<ModelManager['current']>, dir: string, v: CheckpointVariant, unetKey: string): void {
+    const previous = cur.model;
+    cur.unet = unetKey;
+    cur.model = (async () => {
+      const m = await previous;
+      const layout = await (await import('./checkpointModel')).modelLayout(dir, v, this.cacheLimitBytes?.());
+      const file = requirePart(layout, 'unet');
+      this.noteTokenMerging(dir, m.kind, v);
+      // The same graph (SDXL: token merging changes nothing): keep its session.
+      if (file === requirePart(m.layout, 'unet')) return { ...m, layout, unetVariant: v.unet ?? {} };
+      // The old graph goes first: two UNet sessions at once would double the memory peak.
+      await this.pool.release(requirePart(m.layout, 'unet'));
+      return { ...m, layout, unet: new Unet(await openSession(this.pool, file, sessionMemory(m.kind))), unetVariant: v.unet ?? {} };
+    })();
+    cur.model.catch(() => {
+      if (this.current === cur) {
+        this.current = undefined;
+        void this.pool.disposeAll();
+      }
+    });
+  }
+
+  /**
+   * A1111 merges tokens at the highest resolution only (tomesd max_downsample 1), and SDXL UNets have no attention
+   * there: the ratio changes nothing (A1111 still writes it to the infotext, and so do we). Said, not left silent.
+   */
+  private noteTokenMerging(dir: string, kind: ModelKind, v: CheckpointVariant): void {
+    if (v.unet?.tokenMerging && kind !== 'sd') {
+      this.warn(`${dir}: token merging does nothing on SDXL models (A1111 merges at the highest resolution only, where SDXL's UNet has no attention); the image is the unmerged one, as in A1111`);
+    }
+  }
+
   /** Releases the current model's sessions. */
   async dispose(): Promise<void> {
     this.current = undefined;
@@ -97,16 +157,26 @@ export class ModelManager {
   private async load(dir: string, pool: SessionPool, variant: CheckpointVariant): Promise<SdModel> {
     try {
       // A .safetensors/.ckpt file is built into (or found in) the ONNX cache first; a folder is read as is.
-      const layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
+      let layout = hasKindExtension(dir, 'checkpoint') ? await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.()) : readDiffusersOnnxLayout(dir);
       const tokenizer = this.tokenizers.get(requireTokenizer(layout));
-      // SDXL at 1024²: each session's arena would keep GBs of activations (UNet, VAE encoder, decoder, one after the
-      // other); without the arena each run gives them back, so the peak is the largest run's, not their sum.
-      const memory: SessionMemory | undefined = layout.kind === 'sd' ? undefined : { arena: false };
+      this.noteTokenMerging(dir, layout.kind, variant);
+      const memory = sessionMemory(layout.kind);
       const session = (part: PartName): Promise<ModelSession> => openSession(pool, requirePart(layout, part), memory);
       const first: PartName = layout.kind === 'sdxl-refiner' ? 'text_encoder_2' : 'text_encoder';
-      const [text, text2, unet, dec] = await Promise.all([session(first), layout.kind === 'sdxl' ? session('text_encoder_2') : undefined, session('unet'), session('vae_decoder')]);
+      let [text, text2, unet, dec] = await Promise.all([session(first), layout.kind === 'sdxl' ? session('text_encoder_2') : undefined, session('unet'), session('vae_decoder')]);
       if (layout.kind === 'sdxl') requireTokenizer(layout, layout.tokenizer2Dir);
+      if (variant.unet?.precision === 'fp16' && !FP16_PROVIDERS.includes(unet.provider)) {
+        // The GPU provider did not start (the pool said so): the fp16 graph would run on the CPU through casts.
+        await pool.release(unet.path);
+        variant = { ...variant, unet: { ...variant.unet, precision: 'fp32' } };
+        layout = await (await import('./checkpointModel')).modelLayout(dir, variant, this.cacheLimitBytes?.());
+        unet = await session('unet');
+      }
       let encoder: Promise<VaeEncoder> | undefined;
+      const vaeEncoder = (): Promise<VaeEncoder> => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s, layout.latentScale)).catch((e) => {
+        encoder = undefined;
+        throw asRpc(e);
+      }));
       // SD1 tokenizers pad with EOS; SD2's and SDXL's CLIP-G (OpenCLIP) pad with "!" (id 0): special_tokens_map.json says which.
       const padId = layout.padToken !== undefined && layout.padToken !== '<|endoftext|>' ? tokenizer.padIdFor('sd2') : tokenizer.eosId;
       const sessions = { open: (file: string) => openSession(pool, file, memory), release: (file: string) => pool.release(file) };
@@ -121,19 +191,27 @@ export class ModelManager {
         ...(textEncoder2 ? { textEncoder2, padId2: tokenizer.padIdFor('sd2') } : {}),
         unet: new Unet(unet),
         vaeDecoder: new VaeDecoder(dec, layout.latentScale),
-        vaeEncoder: () => (encoder ??= session('vae_encoder').then((s) => new VaeEncoder(s, layout.latentScale)).catch((e) => {
-          encoder = undefined;
-          throw asRpc(e);
-        })),
+        vaeEncoder,
+        conditioningEncoder: vaeEncoder,
         releaseTextEncoders: async () => {
           await textEncoder.release();
           await textEncoder2?.release();
         },
+        session: (file) => openSession(pool, file, memory),
+        unetVariant: variant.unet ?? {},
       };
     } catch (e) {
       throw asRpc(e);
     }
   }
+}
+
+/**
+ * SDXL at 1024²: each session's arena would keep GBs of activations (UNet, VAE encoder, decoder, one after the
+ * other); without the arena each run gives them back, so the peak is the largest run's, not their sum.
+ */
+function sessionMemory(kind: ModelKind): SessionMemory | undefined {
+  return kind === 'sd' ? undefined : { arena: false };
 }
 
 async function openSession(pool: SessionPool, file: string, memory?: SessionMemory): Promise<ModelSession> {

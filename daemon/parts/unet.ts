@@ -1,6 +1,13 @@
 import type { HostTensor, ModelSession, TensorSpec } from '../../models/sessions';
 import { modelError } from '../errors';
 import { findSpec, fixedDim, floatTensor, requireFloat, toFloat32 } from './modelTensors';
+import { TOKEN_MERGING_INPUT } from '../../models/arch/tokenMerging';
+
+/** Per-call options of graphs SD Studio builds. */
+export interface UnetCallOptions {
+  /** Token merging ratio for graphs built with token merging (0 = none). */
+  tokenMergingRatio?: number;
+}
 
 /** SDXL's extra UNet inputs for `n` samples: pooled text n × P and the size numbers n × K (diffusers' time_ids). */
 export interface AddedConditioning {
@@ -11,7 +18,8 @@ export interface AddedConditioning {
 /**
  * The UNet as exported: `sample`, `timestep`, `encoder_hidden_states` → `out_sample`, plus `text_embeds` and
  * `time_ids` for SDXL (the diffusers/Optimum SDXL contract). Adapts to the export: timestep int64 / float32 /
- * float16, scalar / [1] / [batch]; batch fixed at 1 (one call per sample) or dynamic.
+ * float16, scalar / [1] / [batch]; batch fixed at 1 (one call per sample) or dynamic. Graphs built with token merging
+ * take its ratio as a `token_merging_ratio` input.
  */
 export class Unet {
   readonly inChannels: number | undefined;
@@ -24,6 +32,8 @@ export class Unet {
   private readonly output: string;
   private readonly floatType: 'float32' | 'float16';
   private readonly maxBatch: number | undefined;
+  /** The graph merges tokens by a ratio input (built with token merging). */
+  readonly mergesTokens: boolean;
 
   constructor(private readonly session: ModelSession) {
     const file = session.path;
@@ -47,6 +57,7 @@ export class Unet {
       this.added = { pooledDim, timeIds: ids };
       this.addedSpecs = { textEmbeds, timeIds };
     }
+    this.mergesTokens = session.inputs.some((i) => i.name === TOKEN_MERGING_INPUT);
   }
 
   /** Width of the text conditioning the UNet takes, when the export fixes it. */
@@ -77,11 +88,11 @@ export class Unet {
    * Predict for `n` samples at once (x: n×C×h×w scaled by c_in, ctx: n×tokens×D); `t` is the continuous
    * timestep k-diffusion gives (rounded for integer-timestep exports).
    */
-  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added?: AddedConditioning): Promise<Float32Array> {
+  async predict(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added?: AddedConditioning, opts: UnetCallOptions = {}): Promise<Float32Array> {
     this.checkContextTokens(tokens);
     if (this.added && !added) throw modelError(this.session.path, 'this is an SDXL UNet and the conditioning has no pooled text / size embeddings', 'an SDXL model loaded as one');
     const per = this.maxBatch ?? n;
-    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim, added);
+    if (per >= n) return this.run(x, n, c, h, w, t, ctx, tokens, dim, added, opts);
     const out = new Float32Array(x.length);
     const xs = c * h * w;
     const cs = tokens * dim;
@@ -89,7 +100,7 @@ export class Unet {
     for (let i = 0; i < n; i += per) {
       const k = Math.min(per, n - i);
       const part = added && a ? { textEmbeds: added.textEmbeds.subarray(i * a.pooledDim, (i + k) * a.pooledDim), timeIds: added.timeIds.subarray(i * a.timeIds, (i + k) * a.timeIds) } : undefined;
-      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim, part), i * xs);
+      out.set(await this.run(x.subarray(i * xs, (i + k) * xs), k, c, h, w, t, ctx.subarray(i * cs, (i + k) * cs), tokens, dim, part, opts), i * xs);
     }
     return out;
   }
@@ -108,7 +119,7 @@ export class Unet {
     }
   }
 
-  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added?: AddedConditioning): Promise<Float32Array> {
+  private async run(x: Float32Array, n: number, c: number, h: number, w: number, t: number, ctx: Float32Array, tokens: number, dim: number, added: AddedConditioning | undefined, opts: UnetCallOptions): Promise<Float32Array> {
     const feeds: Record<string, HostTensor> = {
       [this.sample.name]: floatTensor(x, [n, c, h, w], this.floatType),
       [this.timestep.name]: this.timestepTensor(t, n),
@@ -123,6 +134,7 @@ export class Unet {
       feeds[specs.textEmbeds.name] = floatTensor(added.textEmbeds, [n, a.pooledDim], requireFloat(specs.textEmbeds, this.session.path));
       feeds[specs.timeIds.name] = floatTensor(added.timeIds, [n, a.timeIds], requireFloat(specs.timeIds, this.session.path));
     }
+    if (this.mergesTokens) feeds[TOKEN_MERGING_INPUT] = { type: 'float64', data: Float64Array.of(opts.tokenMergingRatio ?? 0), dims: [1] };
     const out = await this.session.run(feeds, [this.output]);
     return toFloat32(out[this.output]!, this.session.path, this.output);
   }

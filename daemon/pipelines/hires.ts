@@ -14,13 +14,14 @@ import { decodeLatents } from '../stages/decode';
 import { denoise } from '../stages/denoise';
 import { encodeSdxlAwareConditioning, type JobConditioning } from '../stages/encodePrompt';
 import type { ChunkAesthetic } from '../stages/conditioning/textConditioner';
+import type { UncondSkip } from '../sampling/guidance';
 import { hiresTarget, upscaleImages, upscaleLatents, type HiresLatents } from '../stages/hiresUpscale';
 import { INPAINT_EXTRA_CHANNELS, inpaintConditioning, isInpaintingModel } from '../stages/inpaintConditioning';
 import { planSigmas } from '../stages/planSigmas';
 import { finishLatents, startLatents } from '../stages/startLatents';
 import { LATENT_UPSCALE_MODES, type ResolvedImg2Img } from '../validate';
 import type { PipelineDeps } from './img2img';
-import { modelFor, type InfoEntries } from './modelFor';
+import { jobSpeed, modelFor, type InfoEntries } from './modelFor';
 
 /** One batch of first-pass results going through the second pass. */
 export interface HiresBatch {
@@ -37,6 +38,8 @@ export interface HiresBatch {
   signal: AbortSignal;
   /** "Save a copy of image before applying highres fix": the first pass's images, decoded. */
   beforeUpscale?: (images: RgbImage[]) => Promise<void>;
+  /** Told when a model call ran without the uncond pass (NGMS in the infotext). */
+  onUncondSkipped?: (why: UncondSkip) => void;
   onStep(i: number, denoised: Float32Array, h: number, w: number): void;
 }
 
@@ -47,6 +50,8 @@ export interface HiresPass {
   run(b: HiresBatch): Promise<RgbImage[] | undefined>;
   /** A1111's hires infotext entries in its insertion order (after a run: "Hires checkpoint" needs the hash). */
   infotext(prompt: string, negativePrompt: string): InfoEntries;
+  /** The token merging ratio the pass ran at (infotext "Token merging ratio hr"); undefined when its UNet cannot merge. */
+  tokenMergingRatio(): number | undefined;
 }
 
 const totalStepsOf = (choice: ResolvedSampler, steps: number): number => (samplerInfo(choice.sampler).secondOrder ? 2 * steps : steps);
@@ -75,6 +80,7 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
   const rngSource = p.randnSource.toLowerCase() as RngSource;
   let conds: JobConditioning | undefined;
   let title: string | undefined;
+  let tome: number | undefined = (h.tokenMergingRatio > 0 ? h.tokenMergingRatio : undefined);
 
   const upscale = async (b: HiresBatch, decoded: RgbImage[], model: SdModel): Promise<HiresLatents & { upscaled?: RgbImage[] }> => {
     if (latentMode) return upscaleLatents(b.latents, b.n, b.h, b.w, target, latentMode);
@@ -90,8 +96,9 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       // upscaler's result is encoded by the hires model's VAE).
       const decoded = !latentMode || b.beforeUpscale ? await decodeLatents(b.firstModel, b.latents, b.n, b.h, b.w) : [];
       await b.beforeUpscale?.(decoded);
-      const loaded = await modelFor(deps, modelPath, prompt, p.sdVae);
+      const loaded = await modelFor(deps, modelPath, prompt, p.sdVae, jobSpeed(p, target.width, target.height));
       const model = loaded.model;
+      tome = loaded.tokenMerging ? h.tokenMergingRatio : undefined;
       if (h.checkpoint && title === undefined) title = checkpointTitle(model.layout.name, await deps.modelHash?.(model.layout.dir));
       const up = await upscale(b, decoded, model);
       throwIfAborted(b.signal);
@@ -115,6 +122,8 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       const sampled = await denoise({
         model, schedule: discreteSchedule(model.layout.scheduler), kind: choice.kind, conditioning: conds.forRun(), cfgScale: h.cfgScale ?? p.cfgScale,
         x, n: b.n, h: up.h, w: up.w, sigmas: plan.sigmas, sampler, noise: () => noise.next(), signal: b.signal,
+        cfgScaleMultiplier: choice.cfgScaleMultiplier, sMinUncond: p.sMinUncond, sMinUncondAll: p.sMinUncondAll, tokenMergingRatio: tome,
+        ...(b.onUncondSkipped ? { onUncondSkipped: b.onUncondSkipped } : {}),
         ...(imageConditioning ? { imageConditioning } : {}),
         onStep: (i, denoised) => {
           latest = denoised;
@@ -128,6 +137,7 @@ export function prepareHires(p: ResolvedImg2Img, first: ResolvedSampler, schedul
       const result = sampled ? finishLatents(sampled, plan.sigmas[plan.sigmas.length - 1]!, choice.kind) : latest!.slice();
       return decodeLatents(model, result, b.n, up.h, up.w);
     },
+    tokenMergingRatio: () => tome,
     infotext(mainPrompt, mainNegative) {
       const out: InfoEntries = [];
       if (title !== undefined) out.push(['Hires checkpoint', title]);

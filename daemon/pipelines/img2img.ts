@@ -14,7 +14,7 @@ import { prepareImageFinish } from './imageFinish';
 import { decodeLatents } from '../stages/decode';
 import { encodeSdxlAwareConditioning } from '../stages/encodePrompt';
 import { refinerSwitch, resolveRefiner } from '../stages/refiner';
-import { aestheticInfotext, img2imgInfotext } from '../output/infotext';
+import { aestheticInfotext, afterSamplingExtra, img2imgInfotext } from '../output/infotext';
 import type { InterrogateModels } from '../parts/interrogateModels';
 import { prepareAesthetic } from '../interrogate/aestheticEmbedding';
 import { encodeInitImages } from '../stages/initLatents';
@@ -22,7 +22,7 @@ import { livePreviewFor } from '../stages/preview';
 import type { TaesdDecoders } from '../parts/taesd';
 import type { UpscalerModels } from '../parts/upscaler';
 import { prepareHires } from './hires';
-import { modelFor, type InfoEntries } from './modelFor';
+import { jobSpeed, modelFor, type InfoEntries } from './modelFor';
 import { resolveImg2Img, withModelSizeDefaults } from '../validate';
 import { scaleInitialNoise } from '../stages/maskedContent';
 import { plainImg2ImgExtra, prepareImageStages } from '../stages/inpaint';
@@ -79,11 +79,13 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   if (resolved.restoreFaces) deps.faces.ensureAvailable?.(resolved.restoreFaces.model, deps.settings.modelsRoot);
   const warn = (m: string): void => job.warn(m);
   const refinerFile = resolveRefiner(resolved.refiner, deps.settings.modelsRoot);
-  const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae, warn);
+  const loaded = await modelFor(deps, resolved.model, resolved.prompt, resolved.sdVae, jobSpeed(resolved, resolved.width, resolved.height), warn);
   const { vaeInfo } = loaded;
   let model = loaded.model;
   const p = withModelSizeDefaults(resolved, model.kind !== 'sd');
   if (p.aesthetic && model.kind !== 'sd') throw invalidParam('aesthetic', "aesthetic embeddings need an SD 1.x model (the extension tunes CLIP ViT-L/14's text model), not SDXL");
+  // The ratio the UNet runs at: none where the loaded graph cannot merge (an ONNX folder).
+  const tokenMergingRatio = loaded.tokenMerging ? p.tokenMergingRatio : undefined;
   const preview = await livePreviewFor(deps.settings, deps.taesd, model.kind, warn);
   const embeddings = deps.embeddings.forRoot(deps.settings.modelsRoot);
   if (embeddings) {
@@ -114,7 +116,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
   const refiner = refinerFile && refinerSwitch({
     ...refinerFile, sigmaTable: schedule.sigmas, totalSteps: stepsRun, hires: !!hires,
     load: async () => {
-      const m = (await modelFor(deps, refinerFile.file, p.prompt, p.sdVae)).model;
+      const m = (await modelFor(deps, refinerFile.file, p.prompt, p.sdVae, jobSpeed(p, p.width, p.height))).model;
       return { model: m, conditioning: await encodeSdxlAwareConditioning(m, condRequest) };
     },
   });
@@ -142,19 +144,21 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     denoising: p.denoisingStrength ?? p.hires?.denoisingStrength, batchNumber: i, batchSize: p.batchSize, nIter: p.nIter, generationNumber: first + i + 1,
     allSeeds, date: new Date(), jobTimestamp: jobStart,
   });
+  let ngmsSkipped = false; // A1111 writes NGMS once the uncond pass was actually skipped
   const infotextOf = (seed: bigint, subseed: bigint, trailing?: InfoEntries): string => img2imgInfotext(p, {
     ...(trailing ? { trailing } : {}),
     seed, subseed, samplerName: choice.sampler, scheduleLabel: choice.scheduler, modelHash, modelName,
     textConditioning: { tiHashes: conds.tiHashes, padConds: conds.padded }, loraHashes: loaded.loraHashes, ...vaeInfo,
-    samplerUsesEnsd: choice.usesEnsd, extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
+    samplerUsesEnsd: choice.usesEnsd, tokenMergingRatio, tokenMergingRatioHr: hires?.tokenMergingRatio(), extra: [...(stages?.infotext.extra ?? plainImg2ImgExtra(p)), ...extraInfo],
     ...(stages?.infotext.conditionalMaskWeight !== undefined ? { conditionalMaskWeight: stages.infotext.conditionalMaskWeight } : {}),
     ...(hires ? { hires: hires.infotext(p.prompt, p.negativePrompt) } : {}),
     refiner: refiner?.infotext,
+    sampling: afterSamplingExtra(p, ngmsSkipped),
   });
   const per = 4 * h * w;
   for (let iter = 0; iter < p.nIter; iter++) {
     // A hires checkpoint or the refiner replaced the model during the last batch: load the first pass's again (A1111 does too).
-    if ((hires || refiner?.infotext) && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae)).model;
+    if ((hires || refiner?.infotext) && iter > 0) model = (await modelFor(deps, p.model, p.prompt, p.sdVae, jobSpeed(p, p.width, p.height))).model;
     if (job.interrupted) break; // A1111's Interrupt: keep what is done, start no further batch
     const check = refiner?.forRun();
     const first = iter * p.batchSize;
@@ -169,6 +173,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     let latest: Float32Array | undefined;
     const sampled = await denoise({
       model, schedule, kind: choice.kind, conditioning: conds.forRun(), cfgScale: p.cfgScale, cfgScaleMultiplier: choice.cfgScaleMultiplier, x, n: p.batchSize, h, w, sigmas, sampler,
+      sMinUncond: p.sMinUncond, sMinUncondAll: p.sMinUncondAll, onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'), tokenMergingRatio,
       noise: () => noise.next(), signal: batchSignal,
       ...stages?.denoiseHooks(first, p.batchSize),
       ...(check ? { switchModel: async (sigma, call) => check(sigma, call).then((r) => (r && (model = r.model), r)) } : {}),
@@ -190,6 +195,7 @@ export async function runImg2ImgJob(raw: Img2ImgParams, job: JobContext, deps: P
     // Hires fix: the second pass replaces the decode (skipped in the first pass: A1111 decodes what it has).
     const second = hires && sampled ? await hires.run({
       latents: result, n: p.batchSize, h, w, seeds, subseeds, firstModel: model, signal: batchSignal,
+      onUncondSkipped: (why) => void (ngmsSkipped ||= why === 'ngms'),
       ...(p.save.beforeHighresFix ? { beforeUpscale: (imgs: RgbImage[]) => Promise.all(imgs.map((img, i) => out.intermediate(img, infotextOf(seeds[i]!, subseeds[i]!), names(seeds[i]!, i, first), '-before-highres-fix'))).then(() => undefined) } : {}),
       onStep: (i, denoised, hh, ww) => {
         job.progress(stepsRun + i + 1, totalRun, iter, p.nIter);

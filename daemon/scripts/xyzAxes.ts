@@ -85,6 +85,7 @@ export const AXIS_OPTIONS: readonly AxisOption[] = [
   { label: 'Sampler', type: 'str', apply: field('sampler_name'), format: valueOnly },
   { label: 'Hires sampler', type: 'str', tab: 'txt2img', apply: field('hr_sampler_name') },
   { label: 'Checkpoint name', type: 'str', apply: field('model'), format: basenameOf, cost: 1 },
+  { label: 'Negative Guidance minimum sigma', type: 'float', apply: field('s_min_uncond') },
   { label: 'Schedule type', type: 'str', apply: field('scheduler') },
   { label: 'Clip skip', type: 'int', apply: override('CLIP_stop_at_last_layers') },
   { label: 'Denoising', type: 'float', apply: field('denoising_strength') },
@@ -96,6 +97,8 @@ export const AXIS_OPTIONS: readonly AxisOption[] = [
   { label: 'VAE', type: 'str', apply: override('sd_vae'), cost: 0.7 },
   { label: 'Styles', type: 'str', apply: (p, x) => { p.styles = [...(p.styles ?? []), ...String(x).split(',')]; } },
   { label: 'Face restore', type: 'str', apply: applyFaceRestore, format: valueOnly },
+  { label: 'Token merging ratio', type: 'float', apply: override('token_merging_ratio') },
+  { label: 'Token merging ratio high-res', type: 'float', apply: override('token_merging_ratio_hr') },
   { label: 'Size', type: 'str', apply: applySize, format: valueOnly },
   { label: 'RNG source', type: 'str', apply: override('randn_source') },
 ];

@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../errors';
 import type { SdModel } from '../parts/sdModel';
 import { denoisedFrom, lcmModel, makeDenoiser, makeLcmDenoiser, type DiscreteSchedule, type Sampler, type SamplerKind } from '../sampling';
+import { combineGuidance, uncondSkip, type GuidanceOptions, type UncondSkip } from '../sampling/guidance';
 import type { Conditioning } from './encodePrompt';
 import type { AddedConditioning } from '../parts/unet';
 
@@ -20,6 +21,14 @@ export interface DenoiseRequest {
   cfgScale: number;
   /** Factor on cfgScale inside the combine (A1111 `cond_scale_miltiplier`: 1/12.5 for CFG++ samplers); default 1. */
   cfgScaleMultiplier?: number;
+  /** A1111 s_min_uncond ("Negative Guidance minimum sigma", infotext NGMS); 0 = off. */
+  sMinUncond?: number;
+  /** A1111 s_min_uncond_all ("NGMS all steps"). */
+  sMinUncondAll?: boolean;
+  /** Token merging ratio for UNet graphs built with token merging. */
+  tokenMergingRatio?: number;
+  /** Told once per model call that ran without the uncond pass, and why (the pipeline writes NGMS to the infotext). */
+  onUncondSkipped?: (why: UncondSkip) => void;
   /** Batch of latents, n × 4 × h × w, already noised to sigmas[0]. */
   x: Float32Array;
   n: number;
@@ -65,8 +74,9 @@ function addedConditioning(conds: readonly Conditioning[]): AddedConditioning | 
  * The CFG denoiser over the UNet (A1111 `CFGDenoiser` + `combine_denoised`): per image one UNet call with batch
  * [uncond, cond₁ … condₖ] (or one call each for batch-1 exports); when their token counts differ, one call per
  * token count (uncond alone, conds of one length together), one prediction per conditioning either way. Combined
- * as uncond + Σ wᵢ·cfg·(condᵢ − uncond) — linear, so the same on ε or on x₀. Each image runs on its own so image k of a batch equals a single run with
- * its seed.
+ * as uncond + Σ wᵢ·cfg·(condᵢ − uncond) — linear, so the same on ε or on x₀ — and the uncond pass is left out
+ * where it changes nothing or little (CFG 1, NGMS: sampling/guidance.ts). Each image runs on its own so image k
+ * of a batch equals a single run with its seed.
  */
 export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
   const { n, h, w, signal } = req;
@@ -80,9 +90,16 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
   let lastUncond: Float32Array | undefined;
   let lastCall: { x: Float32Array; xin: Float32Array; sigma: number } | undefined;
 
-  const modelFn = async (xScaled: Float32Array, t: number): Promise<Float32Array> => {
+  const modelFn = async (xScaled: Float32Array, t: number, sigma: number): Promise<Float32Array> => {
     const model = active?.model ?? req.model;
     const { conds, uncond } = active ? active.conditioning(evaluations) : req.conditioning(step);
+    const guidance: GuidanceOptions = {
+      cfgScale, weights: conds.map((e) => e.weight), sMinUncond: req.sMinUncond ?? 0, sMinUncondAll: req.sMinUncondAll ?? false,
+      // CFG++ samplers step along the uncond prediction: it is needed even where CFG 1 would not need it.
+      uncondNeeded: (req.cfgScaleMultiplier ?? 1) !== 1,
+    };
+    const skip = uncondSkip(guidance, evaluations, req.kind === 'timesteps' ? t : sigma);
+    if (skip) req.onUncondSkipped?.(skip);
     evaluations++;
     const extra = req.imageConditioning && model.unet.inChannels !== 4 ? req.imageConditioning.channels : 0;
     const perIn = (c + extra) * h * w;
@@ -92,7 +109,10 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
     // One UNet call per token count (A1111: one batch when all lengths match; otherwise, with "Pad
     // prompt/negative prompt" off, uncond and conds run separately). Entry 0 is uncond, j + 1 cond j.
     const byTokens = new Map<number, number[]>();
-    all.forEach((cd, j) => byTokens.set(cd.tokens, [...(byTokens.get(cd.tokens) ?? []), j]));
+    all.forEach((cd, j) => {
+      if (j === 0 && skip) return;
+      byTokens.set(cd.tokens, [...(byTokens.get(cd.tokens) ?? []), j]);
+    });
     const calls = [...byTokens].map(([tokens, members]) => {
       const ctxLen = tokens * uncond.dim;
       const ctx = new Float32Array(members.length * ctxLen);
@@ -111,17 +131,12 @@ export async function denoise(req: DenoiseRequest): Promise<Float32Array> {
           batch.set(xi, m * perIn);
           if (ci) batch.set(ci, m * perIn + per);
         }
-        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim, added);
+        const p = await model.unet.predict(batch, members.length, c + extra, h, w, t, ctx, tokens, uncond.dim, added, { tokenMergingRatio: req.tokenMergingRatio });
         members.forEach((j, m) => pred.set(p.subarray(m * per, (m + 1) * per), j * per));
       }
-      lastUncond.set(pred.subarray(0, per), i * per);
-      const o = out.subarray(i * per, (i + 1) * per);
-      for (let q = 0; q < per; q++) {
-        const u = pred[q]!;
-        let v = u;
-        for (let j = 0; j < conds.length; j++) v += conds[j]!.weight * cfgScale * (pred[(j + 1) * per + q]! - u);
-        o[q] = v;
-      }
+      // With the uncond pass left out, A1111 puts the first cond's prediction where uncond's would be (fake_uncond).
+      lastUncond.set(pred.subarray(skip ? per : 0, skip ? 2 * per : per), i * per);
+      combineGuidance(pred, per, guidance, skip, out.subarray(i * per, (i + 1) * per));
     }
     return out;
   };

@@ -2,6 +2,7 @@ import { rgbToPlanar, type RgbImage } from '../image/rgbImage';
 import type { SdModel } from '../parts/sdModel';
 import type { Rng } from '../sampling';
 import { cropRgb } from '../image/mask/gray';
+import { encodeLatent } from '../parts/vae';
 
 /**
  * VAE-encode one already-processed RGB image (cropped to a multiple of 8, as the VAE downsamples with floor).
@@ -12,5 +13,5 @@ export async function encodeImage(model: SdModel, img: RgbImage, rng: Rng): Prom
   const H = Math.floor(img.height / 8) * 8;
   const src = W === img.width && H === img.height ? img : cropRgb(img, [0, 0, W, H]);
   const encoder = await model.vaeEncoder();
-  return encoder.encode(rgbToPlanar(src), H, W, (n) => rng.randn([n]));
+  return encodeLatent(encoder, rgbToPlanar(src), H, W, (n) => rng.randn([n]));
 }

@@ -4,6 +4,7 @@ import type { SdModel } from '../parts/sdModel';
 import type { ResizeMode } from '../protocol';
 import { createRng, type RngSource } from '../sampling';
 import { resizeForImg2Img, resizeLatentBilinear } from '../image/resize';
+import { encodeLatent } from '../parts/vae';
 
 export interface InitLatent {
   latent: Float32Array;
@@ -36,7 +37,7 @@ export async function encodeInitImages(
     const h8 = Math.floor(img.height / 8) * 8;
     const w8 = Math.floor(img.width / 8) * 8;
     const cropped = h8 === img.height && w8 === img.width ? img : cropRgb(img, w8, h8);
-    const enc = await encoder.encode(rgbToPlanar(cropped), h8, w8, (n) => rng.randn([n]));
+    const enc = await encodeLatent(encoder, rgbToPlanar(cropped), h8, w8, (n) => rng.randn([n]));
     if (mode === 3 && (enc.h !== Math.floor(height / 8) || enc.w !== Math.floor(width / 8))) {
       const H = Math.floor(height / 8);
       const W = Math.floor(width / 8);

@@ -62,7 +62,7 @@ async function sourceMask(p: ResolvedImg2Img, round: boolean): Promise<GrayImage
   return blurMask(m, ip.blurX, ip.blurY);
 }
 
-/** img2img's extra infotext keys for masks, noise multiplier and soft inpainting (A1111 insertion order). */
+/** img2img's extra infotext keys for masks, VAE encoder, noise multiplier and soft inpainting (A1111 insertion order). */
 function extraInfotext(p: ResolvedImg2Img, masked: boolean): Array<[string, InfotextValue]> {
   const ip = p.inpaint;
   const out: Array<[string, InfotextValue]> = [];
@@ -72,6 +72,7 @@ function extraInfotext(p: ResolvedImg2Img, masked: boolean): Array<[string, Info
     if (ip.fullRes) out.push(['Inpaint area', 'Only masked'], ['Masked area padding', ip.padding]);
     if (ip.fill !== 1) out.push(['Masked content', MASKED_CONTENT_NAMES[ip.fill]]);
   }
+  if (p.isImg2Img && p.vaeEncode !== 'Full') out.push(['VAE Encoder', p.vaeEncode]);
   if (p.isImg2Img && p.initialNoiseMultiplier !== 1) out.push(['Noise multiplier', p.initialNoiseMultiplier]);
   if (masked && ip.soft) {
     const s = ip.soft;

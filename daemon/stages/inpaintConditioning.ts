@@ -6,6 +6,7 @@ import type { SdModel } from '../parts/sdModel';
 import type { Rng } from '../sampling';
 import type { GrayImage } from '../image/mask/gray';
 import { conditioningMask } from '../image/mask/latentMask';
+import { encodeLatent } from '../parts/vae';
 
 /** Extra UNet channels of an inpainting model (9 in = 4 latent + 1 mask + 4 masked-image latent). */
 export const INPAINT_EXTRA_CHANNELS = 5;
@@ -49,8 +50,9 @@ export async function inpaintConditioning(
   const W = 8 * w;
   const planar = source ? cropPlanar(rgbToPlanar(source), source.width, source.height, W, H) : new Float32Array(3 * H * W);
   const masked = source ? maskedImage(planar, mask && mask.width === W && mask.height === H ? mask : mask && cropMask(mask, W, H), weight, round) : planar;
-  const encoder = await model.vaeEncoder();
-  const enc = await encoder.encode(masked, H, W, (n) => rng.randn([n]));
+  // A1111 encodes the conditioning image with the full VAE whatever the VAE type (inpainting_image_conditioning).
+  const encoder = await model.conditioningEncoder();
+  const enc = await encodeLatent(encoder, masked, H, W, (n) => rng.randn([n]));
   const out = new Float32Array(INPAINT_EXTRA_CHANNELS * h * w);
   out.set(source && mask ? conditioningMask(mask, h, w, round) : new Float32Array(h * w).fill(1), 0);
   out.set(enc.latent.subarray(0, 4 * h * w), h * w);

@@ -25,7 +25,7 @@ export interface ExternalWriteResult extends ExternalDataStats {
 export const LINK_NAME = 'checkpoint.weights';
 export const DATA_NAME = 'weights.bin';
 
-const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : 'F32');
+const wantDType = (t: ElemType): DType => (t === ElemType.FLOAT16 ? 'F16' : t === ElemType.INT8 ? 'I8' : 'F32');
 
 /** Lists initializers as graph inputs as well: ONNX Runtime then treats them as overridable and folds nothing they feed. */
 export function declareOverridable(graph: onnx.IGraphProto, tensors: readonly onnx.ITensorProto[]): void {
@@ -34,7 +34,7 @@ export function declareOverridable(graph: onnx.IGraphProto, tensors: readonly on
 }
 
 /** Weights cast at run time: declared as graph inputs (overridable), their Cast nodes moved to the front. */
-function overridableCasts(model: onnx.IModelProto, plan: readonly ParamEntry[]): void {
+export function overridableCasts(model: onnx.IModelProto, plan: readonly ParamEntry[]): void {
   const graph = model.graph;
   const names = new Set(plan.filter((e) => e.castAtRun).map((e) => e.name));
   if (!graph || names.size === 0) return;
@@ -68,6 +68,7 @@ export async function writeExternalModel(
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
       const proto = inits.get(e.name);
       if (!proto) throw new Error(`initializer ${e.name} vanished from the graph`);
+      if (e.derive) throw new Error(`initializer ${e.name}: derived weights are written as a variant of a plain graph (unetVariant.ts)`);
       setExternal(proto, await data.place(e.record, wantDType(e.elemType)), e.record.shape, e.elemType);
     }
     stats = await data.close();

@@ -4,9 +4,11 @@
 // read in place from the file.
 import { attr } from '../graph';
 import type { Params } from './params';
+import { convInt8, linearInt8, wantsInt8 } from './int8';
 
-/** PyTorch Linear over the last axis. */
+/** PyTorch Linear over the last axis (int8 when the Params ask for it: int8.ts). */
 export function linear(p: Params, key: string, x: string): string {
+  if (wantsInt8(p, key)) return linearInt8(p, key, x);
   const g = p.g;
   const y = g.matMul(x, g.transpose(p.get(`${key}.weight`), [1, 0]));
   return p.has(`${key}.bias`) ? g.add(y, p.get(`${key}.bias`)) : y;
@@ -18,6 +20,7 @@ export function conv(p: Params, key: string, x: string, o: { stride?: number; pa
   const [, , kh, kw] = p.shape(`${dot}weight`) as [number, number, number, number];
   const pads = o.pads ?? [kh >> 1, kw >> 1, kh >> 1, kw >> 1];
   const stride = o.stride ?? 1;
+  if (key && wantsInt8(p, key)) return convInt8(p, key, x, stride, pads);
   return p.g.conv(x, p.get(`${dot}weight`), p.has(`${dot}bias`) ? p.get(`${dot}bias`) : undefined, {
     kernelShape: [kh, kw],
     pads,
@@ -42,12 +45,18 @@ export function quickGelu(p: Params, x: string): string {
 
 /**
  * Multi-head attention on [B, T, C] queries and [B, S, C] keys/values: softmax(q kᵀ / √d + mask) v, heads split
- * from C. The scale is applied to q (T×C values) rather than to the T×S scores.
+ * from C. Unmasked attention is ONNX Runtime's fused MultiHeadAttention (com.microsoft; CPU, CUDA, DirectML,
+ * WebGPU): it never holds the T×S score matrix for all heads at once, which at SD's full resolution is GBs
+ * (4096² × 8 heads × batch 2 × 4 bytes = 1 GiB, twice with the softmax). In fp16 graphs (GPU providers) it is
+ * CUDA's flash / memory-efficient attention; ONNX Runtime's CPU provider runs the fp16 node through casts to fp32.
+ * Masked attention (the text encoders) keeps the ops as exported, the scale applied to q (T×C values) rather
+ * than to the T×S scores.
  */
 export function attention(p: Params, q: string, k: string, v: string, heads: number, channels: number, mask?: string): string {
   const g = p.g;
   const d = channels / heads;
   if (!Number.isInteger(d)) throw new Error(`attention: ${channels} channels do not split into ${heads} heads`);
+  if (mask === undefined) return g.op('MultiHeadAttention', [q, k, v], { num_heads: heads }, { domain: 'com.microsoft' });
   const qh = g.transpose(g.reshape(g.mul(q, g.floatConst(1 / Math.sqrt(d))), [0, 0, heads, d]), [0, 2, 1, 3]);
   const kh = g.transpose(g.reshape(k, [0, 0, heads, d]), [0, 2, 3, 1]);
   const vh = g.transpose(g.reshape(v, [0, 0, heads, d]), [0, 2, 1, 3]);

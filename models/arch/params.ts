@@ -11,17 +11,43 @@ export class ArchError extends Error {
   override name = 'ArchError';
 }
 
+/** A weight computed from a checkpoint weight when the graph is written (int8 values, their scales). */
+export interface Derivation {
+  kind: DeriveKind;
+  /** The plain graph's initializer holding the source weight (its full checkpoint key). */
+  from: string;
+}
+
+/**
+ * int8 per output channel (symmetric): `int8-matmul` [in, out] for MatMul's B from a Linear's [out, in];
+ * `int8-conv` [kh·kw·in, out] for the im2col product of a Conv's [out, in, kh, kw]; `int8-scale` [out].
+ */
+export type DeriveKind = 'int8-matmul' | 'int8-conv' | 'int8-scale';
+
 export interface ParamEntry {
   /** Initializer name in the graph. */
   name: string;
   record: TensorRecord;
   /** Element type the graph wants for this weight. */
-  elemType: ElemType.FLOAT | ElemType.FLOAT16;
+  elemType: ElemType.FLOAT | ElemType.FLOAT16 | ElemType.INT8;
   /**
    * fp16 weight cast to fp32 in the graph at every run (castF16InGraph): written as an overridable initializer (also
    * a graph input) so ONNX Runtime neither folds the Cast into a permanent fp32 copy nor pre-packs it.
    */
   castAtRun?: boolean;
+  /** Set when the initializer is derived from `record`'s weight rather than being it. */
+  derive?: Derivation;
+}
+
+export interface ParamsOptions {
+  /** Linear and Conv layers quantise their weights to int8 (arch/int8.ts) where it pays. */
+  int8?: boolean;
+  /**
+   * fp16 weights of an fp32 graph stay fp16 (read in place from the checkpoint, and fp16 in memory) and are cast
+   * to fp32 by the graph when each layer runs, instead of being converted into a twice as large copy at build
+   * time and held as fp32 by ONNX Runtime. SDXL's UNet is 5 GB in fp16, 10 GB in fp32 (more once pre-packed).
+   */
+  castF16InGraph?: boolean;
 }
 
 /** A view of a state dict under a key prefix, shared plan of every weight used. */
@@ -34,27 +60,16 @@ export class Params {
     private readonly byKey: Map<string, string>,
     /** Element type of float weights in the graph (fp32 for CPU, fp16 for GPU builds). */
     readonly weightType: ElemType.FLOAT | ElemType.FLOAT16,
-    /**
-     * fp16 weights of an fp32 graph stay fp16 (read in place from the checkpoint, and fp16 in memory) and are cast
-     * to fp32 by the graph when each layer runs, instead of being converted into a twice as large copy at build
-     * time and held as fp32 by ONNX Runtime. SDXL's UNet is 5 GB in fp16, 10 GB in fp32 (more once pre-packed).
-     */
-    readonly castF16InGraph: boolean,
+    readonly options: ParamsOptions,
   ) {}
 
-  static create(
-    g: GraphBuilder,
-    tensors: ReadonlyMap<string, TensorRecord>,
-    prefix: string,
-    weightType: ElemType.FLOAT | ElemType.FLOAT16 = ElemType.FLOAT,
-    o: { castF16InGraph?: boolean } = {},
-  ): Params {
-    return new Params(g, tensors, prefix, [], new Map(), weightType, !!o.castF16InGraph);
+  static create(g: GraphBuilder, tensors: ReadonlyMap<string, TensorRecord>, prefix: string, weightType: ElemType.FLOAT | ElemType.FLOAT16 = ElemType.FLOAT, options: ParamsOptions = {}): Params {
+    return new Params(g, tensors, prefix, [], new Map(), weightType, options);
   }
 
   /** The same plan, deeper prefix: `p.at('middle_block.1.')`. */
   at(sub: string): Params {
-    return new Params(this.g, this.tensors, this.prefix + sub, this.plan, this.byKey, this.weightType, this.castF16InGraph);
+    return new Params(this.g, this.tensors, this.prefix + sub, this.plan, this.byKey, this.weightType, this.options);
   }
 
   has(key: string): boolean {
@@ -77,7 +92,7 @@ export class Params {
    */
   get(key: string): string {
     const record = this.record(key);
-    if (!this.castF16InGraph || this.weightType !== ElemType.FLOAT || record.dtype !== 'F16') return this.initializer(key);
+    if (!this.options.castF16InGraph || this.weightType !== ElemType.FLOAT || record.dtype !== 'F16') return this.initializer(key);
     const full = `${this.prefix + key}#f32`;
     const known = this.byKey.get(full);
     if (known !== undefined) return known;
@@ -99,6 +114,20 @@ export class Params {
     const name = this.g.initializer(this.prefix + key, empty, [0], elemType);
     this.plan.push({ name, record, elemType, ...(castAtRun ? { castAtRun } : {}) });
     this.byKey.set(full, name);
+    return name;
+  }
+
+  /** Initializer derived from weight `key` when the graph is written (see Derivation). */
+  derived(key: string, kind: DeriveKind): string {
+    const full = this.prefix + key;
+    const id = `${full}#${kind}`;
+    const known = this.byKey.get(id);
+    if (known !== undefined) return known;
+    const record = this.record(key);
+    const elemType = kind === 'int8-scale' ? ElemType.FLOAT : ElemType.INT8;
+    const name = this.g.initializer(`${full}.${kind}`, elemType === ElemType.INT8 ? new Int8Array(0) : new Float32Array(0), [0], elemType);
+    this.plan.push({ name, record, elemType, derive: { kind, from: full } });
+    this.byKey.set(id, name);
     return name;
   }
 

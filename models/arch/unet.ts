@@ -10,6 +10,7 @@ import { ElemType, GraphBuilder } from '../graph';
 import { attention, conv, fromTokens, groupNorm, layerNorm, linear, nearestUp2, toTokens } from './layers';
 import { ArchError, Params } from './params';
 import { sdxlVectorInputs, type SdxlVectorOptions } from './sdxlVector';
+import { matchTokens, TOKEN_MERGING_INPUT } from './tokenMerging';
 import type { TensorRecord } from '../formats/tensorRecord';
 
 export interface UnetHeads {
@@ -63,20 +64,29 @@ function headsFor(h: UnetHeads, channels: number, where: string): number {
 
 class UnetBuilder {
   readonly g: GraphBuilder;
+  /** Current resolution level while building: 0 at the latent's size, +1 per downsampler. */
+  private level = 0;
   constructor(
     readonly p: Params,
     readonly info: UnetInfo,
+    /** The token merging ratio input, when the graph merges tokens (tomesd max_downsample 1: level 0 only). */
+    readonly tokenMergingRatio?: string,
   ) {
     this.g = p.g;
   }
 
-  /** Sinusoidal embedding of the continuous timestep: [cos(t·f), sin(t·f)], f = exp(-ln(1e4)·i/half). */
+  /**
+   * Sinusoidal embedding of the continuous timestep: [cos(t·f), sin(t·f)], f = exp(-ln(1e4)·i/half). Always in
+   * fp32 (as diffusers' get_timestep_embedding): in fp16, t·f near t = 999 is only good to ±0.25 rad.
+   */
   timestepEmbedding(t: string): string {
     const g = this.g;
     const half = this.info.modelChannels / 2;
-    const freqs = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
-    const args = g.mul(g.unsqueeze(t, [1]), g.floatConst(freqs, [1, half]));
-    return g.concat([g.cos(args), g.sin(args)], 1);
+    const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
+    const fp16 = g.floatType === ElemType.FLOAT16;
+    const args = g.mul(g.unsqueeze(fp16 ? g.cast(t, ElemType.FLOAT) : t, [1]), g.f32Const(freqs, [1, half]));
+    const emb = g.concat([g.cos(args), g.sin(args)], 1);
+    return fp16 ? g.cast(emb, ElemType.FLOAT16) : emb;
   }
 
   /** `emb`: the time embedding after emb_layers.0 (SiLU). */
@@ -114,10 +124,18 @@ class UnetBuilder {
     const normed = groupNorm(p, 'norm', x, 1e-6);
     let h = this.info.linearProj ? linear(p, 'proj_in', toTokens(p, normed)) : toTokens(p, conv(p, 'proj_in', normed));
     const depth = p.count('transformer_blocks.', '.norm1.weight');
+    const merging = this.tokenMergingRatio !== undefined && this.level === 0;
     for (let d = 0; d < depth; d++) {
       const b = p.at(`transformer_blocks.${d}.`);
-      const n1 = layerNorm(b, 'norm1', h);
-      h = g.add(h, this.crossAttention(b.at('attn1.'), n1, n1, heads, channels));
+      if (merging) {
+        // A1111's tomesd patch: merge before self-attention, unmerge after (not cross-attention or the MLP).
+        const m = matchTokens(g, h, x, this.tokenMergingRatio!);
+        const n1 = m.merge(layerNorm(b, 'norm1', h));
+        h = g.add(h, m.unmerge(this.crossAttention(b.at('attn1.'), n1, n1, heads, channels)));
+      } else {
+        const n1 = layerNorm(b, 'norm1', h);
+        h = g.add(h, this.crossAttention(b.at('attn1.'), n1, n1, heads, channels));
+      }
       h = g.add(h, this.crossAttention(b.at('attn2.'), layerNorm(b, 'norm2', h), ctx, heads, channels));
       h = g.add(h, this.feedForward(b.at('ff.'), layerNorm(b, 'norm3', h)));
     }
@@ -132,8 +150,13 @@ class UnetBuilder {
       const s = p.at(`${i}.`);
       if (s.has('in_layers.2.weight')) h = this.resBlock(s, h, emb);
       else if (s.has('norm.weight') && s.has('proj_in.weight')) h = this.spatialTransformer(s, h, ctx, `${where}.${i}`);
-      else if (s.has('op.weight')) h = conv(s, 'op', h, { stride: 2 });
-      else if (s.has('conv.weight')) h = conv(s, 'conv', nearestUp2(s, h));
+      else if (s.has('op.weight')) {
+        h = conv(s, 'op', h, { stride: 2 });
+        this.level++;
+      } else if (s.has('conv.weight')) {
+        h = conv(s, 'conv', nearestUp2(s, h));
+        this.level--;
+      }
       else if (i === 0) throw new ArchError(`${p.prefix}0: not a ResBlock, transformer, downsample or upsample`);
     }
     return h;
@@ -178,16 +201,22 @@ export interface UnetBuildOptions {
   castF16InGraph?: boolean;
   /** SDXL (a UNet with label_emb): how `y` is assembled from text_embeds + time_ids; required then. */
   sdxl?: SdxlVectorOptions;
+  /** The graph merges tokens (tokenMerging.ts) by the ratio given in the `token_merging_ratio` input. */
+  tokenMerging?: boolean;
+  /** Linear and Conv layers with int8 weights (int8.ts), written as a variant of the plain graph (unetVariant.ts). */
+  int8?: boolean;
 }
 
 /**
  * The UNet graph. `tensors` is the checkpoint's state dict; `prefix` where the UNet lives in it.
- * fp16 builds take and give float16 (GPU providers); fp32 for CPU.
+ * fp16 builds take and give float16 (GPU providers); fp32 for CPU. `tokenMerging`: the graph merges tokens
+ * (tokenMerging.ts) by the ratio given in the `token_merging_ratio` input; `int8`: Linear and Conv layers with int8
+ * weights (int8.ts), written as a variant of the plain graph (unetVariant.ts).
  */
 export function buildUnet(tensors: ReadonlyMap<string, TensorRecord>, o: UnetBuildOptions = {}): BuiltPart & { info: UnetInfo } {
   const ft = o.fp16 ? ElemType.FLOAT16 : ElemType.FLOAT;
-  const g = new GraphBuilder({ name: 'unet', floatType: ft });
-  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft, { castF16InGraph: o.castF16InGraph });
+  const g = new GraphBuilder({ name: 'unet', floatType: ft, ...(o.int8 ? { domains: { 'com.microsoft': 1 } } : {}) });
+  const p = Params.create(g, tensors, o.prefix ?? 'model.diffusion_model.', ft, { castF16InGraph: o.castF16InGraph, int8: o.int8 });
   const info = inspectUnet(p, o.heads);
   const x = g.input('sample', ft, ['batch', info.inChannels, 'height', 'width']);
   const t = g.input('timestep', ft, ['batch']);
@@ -197,7 +226,10 @@ export function buildUnet(tensors: ReadonlyMap<string, TensorRecord>, o: UnetBui
     if (!o.sdxl) throw new ArchError(`${p.prefix}label_emb: an SDXL UNet needs the pooled text width to split its ${info.admInChannels}-wide vector`);
     y = sdxlVectorInputs(g, info.admInChannels, o.sdxl);
   }
-  const out = new UnetBuilder(p, info).build(x, t, ctx, y);
+  // Token merging adds a float64 [1] input with the ratio (0 = the unmerged graph's result, exactly), after the
+  // diffusers contract's inputs.
+  const ratio = o.tokenMerging ? g.input(TOKEN_MERGING_INPUT, ElemType.DOUBLE, [1]) : undefined;
+  const out = new UnetBuilder(p, info, ratio).build(x, t, ctx, y);
   g.output('out_sample', ft, ['batch', info.outChannels, 'height', 'width'], out);
   return { g, params: p, info };
 }

@@ -4,7 +4,7 @@
 // stride, False, OrderedDict())` with the storage as a persistent id — `archive/data/<key>`, `archive/version`
 // and `archive/byteorder`. What torch.load (and our reader) read; used for A1111 aesthetic embeddings (a bare
 // [1, 768] float tensor). Written atomically, never over an existing file unless asked.
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { DType } from './tensorRecord';
 
 /** The pickle opcodes torch.save's protocol-2 pickles use. */
@@ -67,19 +67,29 @@ export function pickleTensor(p: Pickle, key: string, dtype: DType, shape: readon
  * given an inflated size is a raw deflate stream of that many bytes (re-zipped archives; tests craft lying ones).
  */
 export function storedZip(members: Array<[name: string, data: Buffer, inflatedSize?: number]>): Buffer {
+  return zipArchive(members.map(([name, data, inflatedSize]) => ({ name, data, ...(inflatedSize !== undefined ? { deflated: { size: inflatedSize } } : {}) })));
+}
+
+/** The same layout with members deflated here (as NuGet packages are; the GPU runtime install's tests serve one). */
+export function deflatedZip(members: Array<[string, Buffer]>): Buffer {
+  return zipArchive(members.map(([name, raw]) => ({ name, data: deflateRawSync(raw), deflated: { size: raw.length, crc: crc32(raw) } })));
+}
+
+/** `deflated`: `data` is a raw deflate stream of `size` bytes (CRC-32 of those bytes, where known). */
+function zipArchive(members: Array<{ name: string; data: Buffer; deflated?: { size: number; crc?: number } }>): Buffer {
   const out: Buffer[] = [];
   const central: Buffer[] = [];
   let off = 0;
-  for (const [name, data, inflatedSize] of members) {
-    const method = inflatedSize === undefined ? 0 : 8;
-    const size = inflatedSize ?? data.length;
+  for (const { name, data, deflated } of members) {
+    const method = deflated ? 8 : 0;
+    const size = deflated?.size ?? data.length;
     const n = Buffer.from(name);
     const start = off + 30 + n.length + 4;
     const pad = (64 - (start % 64)) % 64;
     const extra = Buffer.alloc(4 + pad);
     extra.writeUInt16LE(0x1234, 0); // torch's padding extra-field id
     extra.writeUInt16LE(pad, 2);
-    const crc = crc32(data);
+    const crc = deflated?.crc ?? crc32(data);
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);

@@ -1,14 +1,15 @@
 // PyTorch's zip checkpoint (torch.save since 1.6): `<prefix>/data.pkl` holds the object tree, each storage is a
-// stored (uncompressed) member `<prefix>/data/<key>`. We read the zip central directory ourselves (zip64
+// stored (uncompressed) member `<prefix>/data/<key>`. We read the zip central directory ourselves (zip.ts; zip64
 // included: checkpoints pass 4 GB), unpickle data.pkl with the restricted unpickler, and describe every tensor
 // by where its bytes lie in the zip, so values are read lazily straight from the file. Archives re-zipped with
 // deflate are inflated into memory under one budget for the whole file, and only as many bytes as each storage
 // needs, so a few MB of deflated zeros cannot become gigabytes.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createInflateRaw } from 'node:zlib';
 import { PICKLE_LIMITS, parseStoragePid, unpickleAsync, type PyValue, type TorchStorage } from './pickle';
 import { collectTensors, type TorchCheckpoint } from './torchCheckpoint';
 import { WeightsError, DTYPE_SIZE, readExactly } from './tensorRecord';
+import { readZipDirectory, zipMemberData, type ZipEntry } from './zip';
 
 export { collectTensors, type LocateStorage, type TorchCheckpoint } from './torchCheckpoint';
 
@@ -18,14 +19,6 @@ export const MAX_INFLATED = 512 << 20;
 export interface TorchReadOptions {
   /** Cancels a long parse (a job's Ctrl-C). */
   signal?: AbortSignal;
-}
-
-interface ZipEntry {
-  name: string;
-  method: number;
-  compressedSize: number;
-  size: number;
-  localHeader: number;
 }
 
 /** Where a member's bytes are: in the file at `offset`, or (deflated members) inflated into `inline`. */
@@ -50,7 +43,7 @@ export async function readTorchZip(path: string, opts: TorchReadOptions = {}): P
       throw new WeightsError(path, problem);
     };
     const size = (await fh.stat()).size;
-    const entries = await readCentralDirectory(fh, path, size);
+    const entries = await readZipDirectory(fh, path, size);
     const byName = new Map(entries.map((e) => [e.name, e]));
     // Re-zipped checkpoints (some release files) carry empty folder entries: harmless, skipped.
     const files = entries.filter((e) => !(e.name.endsWith('/') && e.size === 0));
@@ -68,12 +61,7 @@ export async function readTorchZip(path: string, opts: TorchReadOptions = {}): P
      */
     const member = async (e: ZipEntry, need: number): Promise<MemberBytes> => {
       if (e.method !== 0 && e.method !== 8) fail(`member '${e.name}' uses compression method ${e.method} (only stored and deflate are read)`);
-      const local = await readExactly(fh, path, e.localHeader, 30);
-      const dv = new DataView(local.buffer);
-      if (dv.getUint32(0, true) !== 0x04034b50) fail(`member '${e.name}': bad local header signature`);
-      const offset = e.localHeader + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
-      const stored = e.method === 0 ? e.size : e.compressedSize;
-      if (offset + stored > size) fail(`member '${e.name}' runs past the end of the file: truncated`);
+      const offset = await zipMemberData(fh, path, e, size);
       if (e.method === 0) return { offset, size: e.size };
       const want = Math.min(need, e.size);
       if (inflated + want > MAX_INFLATED) {
@@ -165,84 +153,3 @@ function inflatePrefix(compressed: Uint8Array, limit: number): Promise<Uint8Arra
     z.end(compressed);
   });
 }
-
-/** End-of-central-directory (zip64-aware) → the entries. */
-async function readCentralDirectory(fh: FileHandle, path: string, size: number): Promise<ZipEntry[]> {
-  const fail = (problem: string): never => {
-    throw new WeightsError(path, problem);
-  };
-  const tailLen = Math.min(size, 22 + 0xffff + 20);
-  const tail = await readExactly(fh, path, size - tailLen, tailLen);
-  const tv = new DataView(tail.buffer);
-  let eocd = -1;
-  for (let i = tailLen - 22; i >= 0; i--) {
-    if (tv.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) fail('not a zip archive (no end-of-central-directory record): truncated or not a checkpoint');
-  let count = tv.getUint16(eocd + 10, true);
-  let cdSize = tv.getUint32(eocd + 12, true);
-  let cdOffset = tv.getUint32(eocd + 16, true);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    // Zip64: the locator sits just before the EOCD and points at the zip64 EOCD record.
-    const loc = eocd - 20;
-    if (loc < 0 || tv.getUint32(loc, true) !== 0x07064b50) fail('zip64 archive without a zip64 locator');
-    const rec = await readExactly(fh, path, num(tv.getBigUint64(loc + 8, true)), 56);
-    const rv = new DataView(rec.buffer);
-    if (rv.getUint32(0, true) !== 0x06064b50) fail('bad zip64 end-of-central-directory record');
-    count = num(rv.getBigUint64(32, true));
-    cdSize = num(rv.getBigUint64(40, true));
-    cdOffset = num(rv.getBigUint64(48, true));
-  }
-  if (cdOffset + cdSize > size) fail(`central directory (${cdSize} bytes at ${cdOffset}) runs past the end of the file: truncated`);
-  const cd = await readExactly(fh, path, cdOffset, cdSize);
-  const dv = new DataView(cd.buffer);
-  const entries: ZipEntry[] = [];
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > cd.length || dv.getUint32(p, true) !== 0x02014b50) fail(`corrupt central directory at entry ${i}`);
-    const nameLen = dv.getUint16(p + 28, true);
-    const extraLen = dv.getUint16(p + 30, true);
-    const commentLen = dv.getUint16(p + 32, true);
-    if (p + 46 + nameLen + extraLen > cd.length) fail(`corrupt central directory at entry ${i}`);
-    const e: ZipEntry = {
-      name: new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen)),
-      method: dv.getUint16(p + 10, true),
-      compressedSize: dv.getUint32(p + 20, true),
-      size: dv.getUint32(p + 24, true),
-      localHeader: dv.getUint32(p + 42, true),
-    };
-    applyZip64Extra(e, dv, p + 46 + nameLen, extraLen);
-    if (e.method === 0 && e.compressedSize !== e.size) fail(`member '${e.name}': stored sizes disagree`);
-    entries.push(e);
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return entries;
-}
-
-/** Zip64 extra field (id 1): 64-bit values for exactly the fields saturated at 0xffffffff, in this order. */
-function applyZip64Extra(e: ZipEntry, dv: DataView, start: number, len: number): void {
-  for (let q = start; q + 4 <= start + len; ) {
-    const id = dv.getUint16(q, true);
-    const sz = dv.getUint16(q + 2, true);
-    if (id === 1) {
-      let r = q + 4;
-      const next = (): number => {
-        const v = num(dv.getBigUint64(r, true));
-        r += 8;
-        return v;
-      };
-      if (e.size === 0xffffffff) e.size = next();
-      if (e.compressedSize === 0xffffffff) e.compressedSize = next();
-      if (e.localHeader === 0xffffffff) e.localHeader = next();
-    }
-    q += 4 + sz;
-  }
-}
-
-const num = (v: bigint): number => {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`zip field ${v} too large`);
-  return Number(v);
-};

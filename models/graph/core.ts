@@ -153,6 +153,8 @@ export class GraphCore {
       typeof outputs === 'number'
         ? Array.from({ length: outputs }, () => this.uniqueName(opType.toLowerCase()))
         : outputs.map((o) => this.uniqueName(o));
+    // A node of another operator domain (com.microsoft contrib ops) declares that domain's opset on first use.
+    if (opts.domain && this.domains[opts.domain] === undefined) this.domains[opts.domain] = 1;
     const name = this.fresh(opts.name ?? opType, this.nodeNames);
     this.nodeNames.add(name);
     const converted: Record<string, Attr> = {};

@@ -212,9 +212,9 @@ describe('A1111 API: generation', () => {
     assert.match(otherVae.json.detail, /override_settings\.sd_vae: "other\.vae\.pt" is not a VAE of this daemon/);
     const pathVae = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_vae: '/etc/passwd' } });
     assert.equal(pathVae.status, 422, 'a VAE is named, never a path on the server');
-    const tome = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { token_merging_ratio: 0.5 } });
-    assert.equal(tome.status, 422);
-    assert.match(tome.json.detail, /token_merging_ratio/);
+    const sgm = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sgm_noise_multiplier: true } });
+    assert.equal(sgm.status, 422, 'an option SD Studio lacks is refused, not dropped');
+    assert.match(sgm.json.detail, /sgm_noise_multiplier/);
     const missing = await api.call('POST', '/sdapi/v1/txt2img', { ...small, override_settings: { sd_model_checkpoint: 'nope.safetensors' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.detail, 'Model not found');
@@ -250,6 +250,18 @@ describe('A1111 API: generation', () => {
     assert.equal(badTile.status, 422);
     assert.match(badTile.json.detail, /settings\.upscalerTileSize/);
     assert.equal((await api.ok('GET', '/sdapi/v1/options')).ESRGAN_tile_overlap, 8);
+  });
+
+  it('speed options: s_min_uncond (NGMS) as a field and per-job option, options for token merging, NGMS and the VAE types', async () => {
+    const ngms = await api.ok('POST', '/sdapi/v1/txt2img', { ...small, seed: 3, s_min_uncond: 100, override_settings: { s_min_uncond_all: true } });
+    assert.match(JSON.parse(ngms.info).infotexts[0], /NGMS: 100, NGMS all steps: True/);
+    const set = { token_merging_ratio: 0.5, s_min_uncond: 2, sd_vae_decode_method: 'TAESD', sd_vae_encode_method: 'Full', token_merging_ratio_hr: 0.3 };
+    await api.ok('POST', '/sdapi/v1/options', set);
+    const opts = await api.ok('GET', '/sdapi/v1/options');
+    for (const [k, v] of Object.entries(set)) assert.equal(opts[k], v, k);
+    await api.ok('POST', '/sdapi/v1/options', { token_merging_ratio: 0, s_min_uncond: 0, sd_vae_decode_method: 'Full', token_merging_ratio_hr: 0 });
+    const bad = await api.call('POST', '/sdapi/v1/options', { sd_vae_decode_method: 'Tiny' });
+    assert.equal(bad.status, 422);
   });
 
   it('progress reports the running job with a preview; interrupt ends it keeping what is done; skip moves on', async () => {

@@ -123,5 +123,17 @@ describe('comfyui backend (recorded traffic)', () => {
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', subseed_strength: 0.5, steps: 4, width: 64, height: 64 }), /subseed_strength/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', enable_hr: true, steps: 4, width: 64, height: 64 }), /enable_hr: the hires fix is not built as a ComfyUI graph/);
     await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', restore_faces: true, steps: 4, width: 64, height: 64 }), /restore_faces: face restoration/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', s_min_uncond: 2, steps: 4, width: 64, height: 64 }), /s_min_uncond: Negative Guidance minimum sigma/);
+    await assert.rejects(daemon.request('sd/img2img', { prompt: 'x', steps: 4, width: 64, height: 64, override_settings: { sd_vae_decode_method: 'TAESD' } }), /sd_vae_decode_method/);
+  });
+
+  it('token merging: ComfyUI\'s TomePatchModel between the checkpoint and KSampler; infotext "Token merging ratio"', async () => {
+    const before = comfy.prompts.length;
+    const r = await daemon.request('sd/img2img', { prompt: 'x', seed: 3, steps: 4, width: 64, height: 64, sampler_name: 'Euler', override_settings: { token_merging_ratio: 0.5 } });
+    const nodes = Object.entries(comfy.prompts[before]!);
+    const [tomeId, tome] = nodes.find(([, n]) => n.class_type === 'TomePatchModel')!;
+    assert.equal(tome.inputs.ratio, 0.5);
+    assert.deepEqual(nodes.find(([, n]) => n.class_type === 'KSampler')![1].inputs.model, [tomeId, 0]);
+    assert.equal(parseGenerationParameters(r.images[0]!.infotext).fields['Token merging ratio'], '0.5');
   });
 });

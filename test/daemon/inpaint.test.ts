@@ -8,7 +8,8 @@ import sharp from 'sharp';
 import { drawDemoImage } from '../../daemon/cli/demoImage';
 import { testModelManager, testPipelineDeps } from '../fixtures/testServices';
 import { runImg2Img } from '../../daemon/pipelines/img2img';
-import { ErrorCodes, type DaemonSettings } from '../../daemon/protocol';
+import { ErrorCodes } from '../../daemon/protocol';
+import { defaultSettings } from '../../daemon/settings';
 import { blurMask } from '../../daemon/image/mask/blur';
 import type { GrayImage } from '../../daemon/image/mask/gray';
 import { writeTinySdModel } from '../../models/testModel/tinySd';
@@ -120,7 +121,7 @@ describe('inpainting keeps everything outside the blurred mask', () => {
 
 describe('9-channel inpainting models', () => {
   it('the UNet gets [latent 4, mask 1, masked-image latent 4] on every call, uncond and cond alike', async () => {
-    const settings = { model: model9Dir, outputDir: join(work, 'out9'), filenamePattern: '', directoryPattern: '', randnSource: 'GPU', etaNoiseSeedDelta: 0, img2imgFixSteps: false } as unknown as DaemonSettings;
+    const settings = { ...defaultSettings({}), model: model9Dir, outputDir: join(work, 'out9'), filenamePattern: '', directoryPattern: '' };
     const models = testModelManager();
     const model = await models.get(model9Dir);
     assert.equal(model.unet.inChannels, 9);

@@ -135,6 +135,14 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
     { key: 'refiner_switch_at', label: 'Switch at', type: 'range', min: 0.01, max: 1, step: 0.01 },
   ];
   const refinerHolder = h('div', {}, fields(refinerSpecs([String(values.refiner_checkpoint)]), values, save));
+  // Few-step checkpoints (LCM, Turbo, Lightning, Hyper-SD): one click sets their sampler, schedule, steps and CFG.
+  const presetBar = h('div', { class: 'toolbar presets', id: 'presets', attrs: { 'aria-label': 'Few-step model presets' } });
+  const showPresets = (s: SamplersListResult) => presetBar.replaceChildren(...s.presets.map((pr) => button(pr.name, () => {
+    Object.assign(values, { sampler_name: pr.sampler_name, scheduler: pr.scheduler, steps: pr.steps, cfg_scale: pr.cfg_scale });
+    for (const k of ['sampler_name', 'scheduler', 'steps', 'cfg_scale']) refreshField(k);
+    save();
+    say(`${pr.name} preset: ${pr.sampler_name}, ${pr.scheduler}, ${pr.steps} steps, CFG ${pr.cfg_scale} — for ${pr.models}; ${pr.note}`);
+  }, { title: `${pr.models}: ${pr.sampler_name} · ${pr.scheduler} · ${pr.steps} steps · CFG ${pr.cfg_scale} (${pr.note})` })));
   const paramsEl = fields(params, values, save);
   const seedTools = h('div', { class: 'toolbar' },
     button('Random', () => { values.seed = -1; refreshField('seed'); save(); }, { icon: 'symbol-misc', title: 'Random seed (-1)' }),
@@ -227,7 +235,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
   // results first, as in A1111's output column: visible without scrolling past the parameters
   const right = h('div', { class: 'col col-right' },
     gal.el,
-    section('Generation', true, samplerHolder, paramsEl, seedTools),
+    section('Generation', true, presetBar, samplerHolder, paramsEl, seedTools),
     extra ? extra(values, save) : null,
     section('Refiner', false, refinerHolder),
     section('Variation seed', false, fields(variation, values, save)),
@@ -277,7 +285,7 @@ export function generationPanel(kind: 'img2img' | 'inpaint', source: Source, ext
         daemonNote.hidden = m.daemonRunning;
         if (m.defaults) applyDefaults(m.defaults);
         if (m.seed) applySeed(m.seed);
-        void request('samplers', {}).then((s) => { samplerList = s; renderSamplers(); }).catch(() => undefined);
+        void request('samplers', {}).then((s) => { samplerList = s; renderSamplers(); showPresets(s); }).catch(() => undefined);
         void request('modelInfo', {}).then((info) => {
           refinerHolder.replaceChildren(fields(refinerSpecs(info.checkpoints), values, save));
           // A fresh panel takes the model's own size (SDXL: 1024²); a restored one keeps what the user had.

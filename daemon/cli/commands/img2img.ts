@@ -7,6 +7,7 @@ import type { CliCommand } from '../command';
 import { printImagesOutcome, runJobWithProgress } from '../runJob';
 import { readBackends } from '../../settings';
 import { aestheticFlags, aestheticFromFlags } from '../aestheticFlags';
+import { speedFlags, speedParamsFromFlags, speedSettingsFromFlags } from '../speedFlags';
 
 const flags: Record<string, FlagSpec> = {
   prompt: { kind: 'string', short: 'p', help: 'prompt' },
@@ -81,7 +82,8 @@ const flags: Record<string, FlagSpec> = {
   backend: { kind: 'string', help: 'run on this backend only (a name from --backends); default: the least busy one with the model' },
   backends: { kind: 'string', help: 'JSON file listing backends [{"name", "kind": "local|a1111|comfyui", "url", "auth"}] (default $SD_STUDIO_BACKENDS)' },
   vae: { kind: 'string', help: 'VAE for a checkpoint file: a VAE file, a name in <models root>/VAE, None (its own) or Automatic (default: SD_STUDIO_VAE, else Automatic)' },
-  provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
+  ...speedFlags,
+  provider: { kind: 'string', help: 'execution provider: auto (default: the GPU one this install has, else cpu), cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the result as JSON' },
   ...aestheticFlags,
@@ -193,6 +195,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
   if (typeof f['filename-pattern'] === 'string') o.samples_filename_pattern = f['filename-pattern'];
   put('styles', f.style);
   if (f['no-grid']) p.do_not_save_grid = true;
+  speedParamsFromFlags(f, p, o);
   if (Object.keys(o).length) p.override_settings = o;
   const aesthetic = aestheticFromFlags(f);
   if (aesthetic) p.aesthetic = { ...p.aesthetic, ...aesthetic };
@@ -202,7 +205,7 @@ export function paramsFromFlags(f: FlagValues, base: Img2ImgParams = {}): Img2Im
 export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> {
   const s: Partial<DaemonSettings> = {};
   if (typeof f.provider === 'string') {
-    if (!['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
+    if (!['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected auto, cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
     s.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') s.threads = f.threads;
@@ -215,7 +218,7 @@ export function daemonSettingsFromFlags(f: FlagValues): Partial<DaemonSettings> 
   }
   // A path (anything with a folder part or an existing file) goes as an absolute path; names stay names.
   if (typeof f.vae === 'string') s.sdVae = /[/\\]/.test(f.vae) || existsSync(f.vae) ? resolve(f.vae) : f.vae;
-  return s;
+  return { ...s, ...speedSettingsFromFlags(f) };
 }
 
 /** Where the base settings come from: an infotext, or an image whose PNG info the daemon reads. */

@@ -16,6 +16,7 @@ import { cacheCommand } from './cache';
 import { runCommand } from './run';
 import { interrogateCommand } from './interrogate';
 import { aestheticCommand } from './aesthetic';
+import { gpuCommand } from './gpu';
 
 /** The command table: one line per subcommand; each lives in its own file. */
 export const commands: CliCommand[] = [
@@ -39,5 +40,6 @@ export const commands: CliCommand[] = [
   runCommand,
   interrogateCommand,
   aestheticCommand,
+  gpuCommand,
   // <commands>
 ];

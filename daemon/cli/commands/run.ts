@@ -5,6 +5,7 @@ import { DaemonClient, errorMessage } from '../client';
 import type { CliCommand } from '../command';
 import { runJobWithProgress } from '../runJob';
 import { daemonSettingsFromFlags } from './img2img';
+import { speedSettingFlags, speedSettingsFromFlags } from '../speedFlags';
 
 const flags: Record<string, FlagSpec> = {
   only: { kind: 'string', help: 'run only these specs: numbers from 1 (the first spec), comma-separated (e.g. 2,5)' },
@@ -16,6 +17,7 @@ const flags: Record<string, FlagSpec> = {
   provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
   json: { kind: 'boolean', help: 'print the per-spec report as JSON' },
+  ...speedSettingFlags,
 };
 
 /** `--only 2,5` (numbers from 1, as the report names specs) → the protocol's 0-based spec indexes. */
@@ -42,7 +44,7 @@ export const runCommand: CliCommand = {
     if (typeof f.seeds === 'number') params.seeds = f.seeds;
     if (typeof f.model === 'string') params.model = resolve(f.model);
     if (typeof f.outdir === 'string') params.defaults = { outdir: resolve(f.outdir) };
-    const settings = daemonSettingsFromFlags(f);
+    const settings = { ...daemonSettingsFromFlags(f), ...speedSettingsFromFlags(f, true) };
     if (typeof f['models-root'] === 'string') settings.modelsRoot = resolve(f['models-root']);
     const client = await DaemonClient.start(settings);
     try {

@@ -17,7 +17,7 @@ const apiFlags: Record<string, FlagSpec> = {
   model: { kind: 'string', short: 'm', help: 'checkpoint or ONNX model folder loaded by default' },
   outdir: { kind: 'string', short: 'o', help: 'output root for save_images (default ./outputs)' },
   backends: { kind: 'string', help: 'JSON file listing backends this API spreads jobs over (default $SD_STUDIO_BACKENDS)' },
-  provider: { kind: 'string', help: 'execution provider: cpu, cuda, dml, coreml, webgpu' },
+  provider: { kind: 'string', help: 'execution provider: auto (default: the GPU one this install has, else cpu), cpu, cuda, dml, coreml, webgpu' },
   threads: { kind: 'int', help: 'intra-op threads (default: physical cores)' },
 };
 
@@ -28,7 +28,7 @@ async function serveApi(f: Record<string, unknown>): Promise<number> {
   if (typeof f.model === 'string') settings.model = f.model;
   if (typeof f.outdir === 'string') settings.outputDir = f.outdir;
   if (typeof f.provider === 'string') {
-    if (!['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
+    if (!['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(f.provider)) throw new UsageError(`--provider: expected auto, cpu, cuda, dml, coreml or webgpu, got "${f.provider}"`);
     settings.executionProvider = f.provider as DaemonSettings['executionProvider'];
   }
   if (typeof f.threads === 'number') settings.threads = f.threads;

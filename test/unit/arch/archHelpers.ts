@@ -75,6 +75,20 @@ export async function runBuilt(part: BuiltPart, feeds: Record<string, ort.Tensor
   }
 }
 
+/** Writes the part once and runs it on each set of feeds; returns `output` of each run. */
+export async function runBuiltEach(part: BuiltPart, feeds: Array<Record<string, ort.Tensor>>, output: string): Promise<Float32Array[]> {
+  const dir = await tempDir();
+  const w = await writeExternalModel(part.g, part.params.plan, dir);
+  const s = await ort.InferenceSession.create(w.modelPath, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+  try {
+    const out: Float32Array[] = [];
+    for (const f of feeds) out.push((await s.run(f, [output]))[output]!.data as Float32Array);
+    return out;
+  } finally {
+    await s.release();
+  }
+}
+
 /** Prints one line per compared output, so the run log carries the measured errors. */
 export function report(what: string, err: number, tol: number): void {
   console.log(`  ${what}: max |Δ| = ${err.toExponential(2)} (tolerance ${tol.toExponential(0)})`);

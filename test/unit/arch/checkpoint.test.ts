@@ -2,7 +2,7 @@
 // (fp16) giving the same outputs, the cache reused on the second load, nothing written beside the checkpoint,
 // and readable refusals of other families and damaged files.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -66,6 +66,19 @@ describe('checkpointToOnnx on tiny single-file checkpoints', () => {
     const d = maxAbsDiff(await unetEps(a.dir), await unetEps(b.dir));
     report('fp32 file vs fp16 file, same weights', d, 1e-6);
     assert.ok(d <= 1e-6);
+  });
+
+  it('a checkpoint reached through a symlink (shared A1111 model folders often are) links the real file', async () => {
+    const dir = await tempDir();
+    const linked = join(dir, 'linked.safetensors');
+    symlinkSync(join(env.user, 'tiny32.safetensors'), linked);
+    const a = await checkpointToOnnx({ checkpoint: linked, config: join(env.user, 'heads.json'), cacheDir: await tempDir(), hashCache: false });
+    assert.equal(a.cached, false);
+    assert.ok(a.parts.unet!.pointed > 600);
+    // ONNX Runtime refuses external data that resolves outside the model folder: a link to the symlink would.
+    const ref = await io('unet-sd1.io.safetensors');
+    const d = maxAbsDiff(await unetEps(a.dir), ref.get('eps')!.data as Float32Array);
+    assert.ok(d <= 2e-5, `eps ${d}`);
   });
 
   it('SD 2.x: OpenCLIP text, a sidecar .yaml decides v-prediction (A1111 rule)', async () => {

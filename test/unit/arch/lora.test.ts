@@ -18,7 +18,7 @@ import { findModelFile } from '../../../models/registry';
 import { addLoraDeltas } from '../../../models/loraGraph';
 import { ExternalDataWriter } from '../../../models/externalData';
 import { writeModelAtomic } from '../../../models/arch/externalModel';
-import { decodeModel, ElemType, GraphBuilder } from '../../../models/graph';
+import { decodeModel, ElemType, f16BitsToF32, f32ToF16Bits, GraphBuilder } from '../../../models/graph';
 import { readTensor } from '../../../models/formats/tensorRecord';
 import { writeSafetensors } from '../../../models/formats/safetensors';
 import { readPngTextChunks } from '../../../daemon/infotext/pngChunks';
@@ -187,6 +187,49 @@ describe('LoRA through checkpoints and the pipeline', () => {
     }
     assert.deepEqual(readdirSync(env.user).sort(), userBefore);
     assert.deepEqual(readdirSync(join(env.root, 'Lora', 'styles')), loraBefore);
+  });
+
+  it('UNet variants of a LoRA folder keep the LoRA: token merging at ratio 0 reproduces PyTorch with the LoRA; int8 stays near it', async () => {
+    const onnx = join(env.cache, 'onnx');
+    const ref = await io('lora-sd1.io.safetensors');
+    const unetIo = await io('unet-sd1.io.safetensors');
+    const base = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, unet: { tokenMerging: true } });
+    const tome = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { tokenMerging: true } });
+    const int8 = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { precision: 'int8' } });
+    assert.ok(tome.unet.endsWith('model.tome.onnx') && int8.unet.endsWith('model.int8.onnx'));
+    assert.notEqual(statSync(tome.unet).ino, statSync(base.unet).ino, 'the base\'s variant (no LoRA) is not linked into the LoRA folder');
+    const eps = async (model: string, ratio?: number): Promise<Float32Array> => {
+      const sm = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+      try {
+        const feeds: Record<string, ort.Tensor> = { sample: f32(unetIo.get('x')!), timestep: f32(unetIo.get('timesteps')!), encoder_hidden_states: f32(unetIo.get('context')!) };
+        if (ratio !== undefined) feeds.token_merging_ratio = new ort.Tensor('float64', Float64Array.of(ratio), [1]);
+        return (await sm.run(feeds)).out_sample!.data as Float32Array;
+      } finally {
+        await sm.release();
+      }
+    };
+    const want = ref.get('eps_lora')!.data as Float32Array;
+    const e = maxAbsDiff(await eps(tome.unet, 0), want);
+    report('LoRA folder, token-merging graph at ratio 0 vs PyTorch eps_lora', e, 2e-5);
+    assert.ok(e <= 2e-5);
+    // int8 of the merged weights: nearer PyTorch's eps with the LoRA than to its eps without.
+    const q = await eps(int8.unet);
+    const toLora = maxAbsDiff(q, want);
+    const toPlain = maxAbsDiff(q, unetIo.get('eps')!.data as Float32Array);
+    report('LoRA folder, int8 graph vs eps_lora (vs eps without LoRA)', toLora, toPlain);
+    assert.ok(toLora < toPlain, `int8 with LoRA ${toLora} vs without ${toPlain}`);
+    // fp16 (GPU providers) stores the merged weights as fp16: the LoRA nodes compute in fp32 and cannot be carried.
+    const fp16 = await checkpointToOnnx({ checkpoint: cp(), cacheDir: onnx, hashCache: false, loras: at(config.multiplier), unet: { precision: 'fp16' } });
+    const half = (name: string) => new ort.Tensor('float16', f32ToF16Bits(unetIo.get(name)!.data as Float32Array), unetIo.get(name)!.dims);
+    const sm = await ort.InferenceSession.create(fp16.unet, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    try {
+      const h = f16BitsToF32((await sm.run({ sample: half('x'), timestep: half('timesteps'), encoder_hidden_states: half('context') })).out_sample!.data as Uint16Array);
+      const e16 = maxAbsDiff(h, want);
+      report('LoRA folder, fp16 graph vs eps_lora (vs eps without LoRA)', e16, maxAbsDiff(h, unetIo.get('eps')!.data as Float32Array));
+      assert.ok(e16 < maxAbsDiff(h, unetIo.get('eps')!.data as Float32Array) && e16 < 1e-2, `fp16 with LoRA ${e16}`);
+    } finally {
+      await sm.release();
+    }
   });
 
   it('sd-studio img2img: <lora:…:1> changes the image, <lora:…:0> does not; infotext "Lora hashes" and the prompt as written', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { axisLabel, axisValues, csvValues, findAxis } from '../../../daemon/scripts/xyzAxes';
 import { cmdArgs, shlexSplit } from '../../../daemon/scripts/promptsFromFile';
 import { matrixPrompts, matrixRows } from '../../../daemon/scripts/promptMatrix';
+import type { Img2ImgParams } from '../../../daemon/protocol';
 
 const values = (label: string, text: string) => axisValues(findAxis(label)!, text);
 
@@ -26,6 +27,16 @@ test('float axes: np.arange and np.linspace as A1111 calls them', () => {
   assert.equal(axisLabel(findAxis('Steps')!, 20), 'Steps: 20');
   assert.equal(axisLabel(findAxis('Sampler')!, 'Euler a'), 'Euler a');
   assert.equal(axisLabel(findAxis('Nothing')!, 0), '');
+});
+
+test('speed axes: token merging ratios as per-job options, NGMS as the s_min_uncond field', () => {
+  const p: Img2ImgParams = { override_settings: { CLIP_stop_at_last_layers: 2 } };
+  findAxis('Token merging ratio')!.apply(p, 0.5, [0.5]);
+  findAxis('Token merging ratio high-res')!.apply(p, 0.3, [0.3]);
+  findAxis('Negative Guidance minimum sigma')!.apply(p, 2, [2]);
+  assert.deepEqual(p, { override_settings: { CLIP_stop_at_last_layers: 2, token_merging_ratio: 0.5, token_merging_ratio_hr: 0.3 }, s_min_uncond: 2 });
+  assert.deepEqual(values('Token merging ratio', '0-0.5 [3]'), [0, 0.25, 0.5]);
+  assert.equal(axisLabel(findAxis('Token merging ratio')!, 0.5), 'Token merging ratio: 0.5');
 });
 
 test('string axes: CSV with quotes, Prompt S/R, Prompt order permutations', () => {

@@ -4,9 +4,10 @@
 import type { Container } from '../../../daemon/infotext/imageMeta';
 import type { FileInfo } from '../../../daemon/infotext/readInfo';
 import type { samplerCatalog } from '../../../daemon/sampling/catalog';
+import type { FewStepPreset as InternalPreset } from '../../../daemon/sampling/presets';
 import type {
   MergeMethod, ModelFileHashes, ModelsConvertOnnxParams, ModelsConvertOnnxResult, ModelsConvertParams, ModelsConvertResult,
-  ModelsMergeParams, ModelsMergeResult, PngInfo, SamplerInfo,
+  ModelsMergeParams, ModelsMergeResult, PngInfo, SamplerInfo, FewStepPreset,
 } from '../../../daemon/protocol';
 import type { ExternalWriteResult } from '../../../models/arch/externalModel';
 import type { Prediction } from '../../../models/arch/archConfig';
@@ -52,4 +53,5 @@ export type ProtocolMirrors = [
   Expect<Equal<PngInfo['container'], Container>>,
   // sd/samplers.list
   Expect<Equal<SamplerInfo, ReturnType<typeof samplerCatalog>[number]>>,
+  Expect<Equal<FewStepPreset, InternalPreset>>,
 ];

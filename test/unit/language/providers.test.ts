@@ -140,7 +140,7 @@ test('code lenses: two per spec with uri, index, resolved params and span', () =
   // Read as A1111's paste reads the infotext (absent Schedule type / RNG take A1111's defaults), plus the @keys.
   assert.deepEqual(params, {
     prompt: 'a cat', negative_prompt: '', steps: 12, sampler_name: 'Euler', scheduler: 'Automatic', cfg_scale: 5, seed: 7, width: 64, height: 64,
-    override_settings: { randn_source: 'GPU' }, init_images: ['/docs/cat.png'], resize_mode: 1,
+    override_settings: { randn_source: 'GPU', sd_vae_decode_method: 'Full', sd_vae_encode_method: 'Full' }, init_images: ['/docs/cat.png'], resize_mode: 1,
   });
   assert.equal(lenses[2]!.command!.arguments![1], 2); // two `---` above
 });
@@ -161,4 +161,20 @@ test('@style and @xyz: completions, diagnostics and the X/Y/Z code lens', () => 
   const [, , params, , xyz] = lenses[0]!.command!.arguments!;
   assert.deepEqual((params as { styles: string[] }).styles, ['Film']);
   assert.deepEqual(xyz, { x: { type: 'Steps', values: '10, 20' }, y: { type: 'CFG Scale', values: '5-7' } });
+});
+
+test('completion: few-step presets rewrite the parameters line (sampler, schedule, steps, CFG first; other keys kept)', () => {
+  const line = 'Steps: 20, Sampler: Euler a, Seed: 5, Size: 512x512, CFG scale: 7, LC';
+  const m = analyzeSdPrompt(`a cat\n${line}`);
+  const items = sdPromptCompletions(m, { line: 1, character: line.length }, env());
+  const lcm = items.find((c) => c.label === 'LCM preset')!;
+  assert.ok(lcm, 'LCM preset offered');
+  assert.ok(items.some((c) => c.label === 'Turbo preset') && items.some((c) => c.label === 'Lightning preset') && items.some((c) => c.label === 'Hyper-SD preset'));
+  const edit = lcm.textEdit as { range: { start: { character: number }; end: { character: number } }; newText: string };
+  assert.deepEqual([edit.range.start.character, edit.range.end.character], [0, line.length]);
+  assert.equal(edit.newText, 'Steps: 4, Sampler: LCM, Schedule type: Automatic, CFG scale: 1, Seed: 5, Size: 512x512');
+  // Every preset names a sampler and schedule the catalog has (a diagnostic-free line).
+  for (const c of items.filter((i) => String(i.label).endsWith(' preset'))) {
+    assert.deepEqual(codes(`a cat\n${(c.textEdit as { newText: string }).newText}`), [], String(c.label));
+  }
 });
