@@ -431,7 +431,8 @@ export interface SoftInpaintingParams {
 
 /**
  * Params of `sd/outpaint`: grow the image and inpaint the new area. `resize-and-fill`: the image is fitted into
- * width×height and the bars are the mask; `mk2` / `poor-man`: A1111's outpainting scripts (reference §2.9).
+ * width×height and the bars are the mask; `mk2` / `poor-man`: A1111's outpainting scripts
+ * (`scripts/outpainting_mk_2.py`, `scripts/poor_mans_outpainting.py`).
  */
 export interface OutpaintParams extends Img2ImgParams {
   outpaint_method?: 'mk2' | 'poor-man' | 'resize-and-fill';

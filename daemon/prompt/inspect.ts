@@ -42,8 +42,9 @@ export interface InspectResult {
 }
 
 /**
- * A1111's order (reference §9): tags out, AND split (positive only), schedules per part, then tokens. The
- * token count is A1111's counter: the largest over every scheduled text of every part; `chunks` are that text's.
+ * A1111's order (`StableDiffusionProcessing.setup_conds`): tags out, AND split (positive only), schedules per part,
+ * then tokens. The token count is A1111's counter: the largest over every scheduled text of every part; `chunks` are
+ * that text's.
  */
 export function inspectPrompt(text: string, options: InspectOptions = {}): InspectResult {
   const steps = options.steps ?? 20;
