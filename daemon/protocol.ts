@@ -565,7 +565,7 @@ export interface SamplersListResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Models (model files issue): hashing, merging, converting — declared by that work below this line.
+// Models: hashing, merging, converting.
 // ---------------------------------------------------------------------------------------------------------
 
 /** Params of `models/info`: what a model is, read from a checkpoint's header or a folder's files (nothing is loaded). */
@@ -784,7 +784,7 @@ export type ModelsConvertOnnxResult = SdConvertOnnxResult | NetworkConvertOnnxRe
 // <models-section>
 
 // ---------------------------------------------------------------------------------------------------------
-// Prompts (prompt syntax issue)
+// Prompts: the inspector behind `sd-studio prompt` and the .sdprompt language features
 // ---------------------------------------------------------------------------------------------------------
 
 // <prompt-section>
@@ -819,7 +819,7 @@ export interface PromptDiagnosticInfo {
   message: string;
 }
 
-/** The first six fields are exactly the CLI's `--json` shape (issue 5, point 7). */
+/** The first six fields are exactly the CLI's published `sd-studio prompt --json` shape. */
 export interface PromptInspectResult {
   /** Every (end step, text) of every AND part, with A1111's parse_prompt_attention of the text (null where it raises). */
   schedules: { end: number; text: string; attention: [string, number][] | null }[];
@@ -836,7 +836,7 @@ export interface PromptInspectResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// PNG info (infotext issue)
+// PNG info: reading every generator's metadata, writing A1111 infotext
 // ---------------------------------------------------------------------------------------------------------
 
 /** A JSON value as stored in image metadata (generators' own records keep their shapes). */
@@ -923,7 +923,7 @@ export interface PngInfoWriteResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Extras (upscaling and face restoration issue): field names of A1111's /sdapi/v1/extra-batch-images
+// Extras (upscaling and face restoration): field names of A1111's /sdapi/v1/extra-batch-images
 // ---------------------------------------------------------------------------------------------------------
 
 /**

@@ -53,7 +53,8 @@ export function poorMansCanvas(src: RgbImage, pixels: number, dirs: Direction[],
 /**
  * Outpainting mk2's starting canvas, all directions at once: the new area filled with the blurred surrounding
  * colour (masked content "fill") plus seeded noise of `colorVariation`, the mask inset by `inset` (= blur).
- * A1111 fills with FFT-shaped "matched noise" instead (see the closing note of issue 7).
+ * A deliberate deviation: A1111 fills with FFT-shaped "matched noise" (`scripts/outpainting_mk_2.py:
+ * get_matched_noise`) and grows one direction at a time.
  */
 export function mk2Canvas(src: RgbImage, pixels: number, dirs: Direction[], inset: number, colorVariation: number, seed: bigint, source: RngSource): OutpaintCanvas {
   const c = poorMansCanvas(src, pixels, dirs, inset);

@@ -10,7 +10,7 @@ import { getMulticondPromptList } from './multicond';
 import { parsePrompt, type PromptDiagnostic } from './parser';
 import { getLearnedConditioningPromptSchedules } from './schedules';
 
-/** Exactly the `--json` shape of issue 5 point 7; token fields are [] / null without a tokenizer. */
+/** Exactly the published `sd-studio prompt --json` shape; token fields are [] / null without a tokenizer. */
 export interface PromptInspection {
   schedules: { end: number; text: string; attention: AttentionFragment[] | null }[];
   and: { text: string; weight: number }[];
