@@ -431,7 +431,8 @@ export interface SoftInpaintingParams {
 
 /**
  * Params of `sd/outpaint`: grow the image and inpaint the new area. `resize-and-fill`: the image is fitted into
- * width×height and the bars are the mask; `mk2` / `poor-man`: A1111's outpainting scripts (reference §2.9).
+ * width×height and the bars are the mask; `mk2` / `poor-man`: A1111's outpainting scripts
+ * (`scripts/outpainting_mk_2.py`, `scripts/poor_mans_outpainting.py`).
  */
 export interface OutpaintParams extends Img2ImgParams {
   outpaint_method?: 'mk2' | 'poor-man' | 'resize-and-fill';
@@ -564,7 +565,7 @@ export interface SamplersListResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Models (model files issue): hashing, merging, converting — declared by that work below this line.
+// Models: hashing, merging, converting.
 // ---------------------------------------------------------------------------------------------------------
 
 /** Params of `models/info`: what a model is, read from a checkpoint's header or a folder's files (nothing is loaded). */
@@ -783,7 +784,7 @@ export type ModelsConvertOnnxResult = SdConvertOnnxResult | NetworkConvertOnnxRe
 // <models-section>
 
 // ---------------------------------------------------------------------------------------------------------
-// Prompts (prompt syntax issue)
+// Prompts: the inspector behind `sd-studio prompt` and the .sdprompt language features
 // ---------------------------------------------------------------------------------------------------------
 
 // <prompt-section>
@@ -818,7 +819,7 @@ export interface PromptDiagnosticInfo {
   message: string;
 }
 
-/** The first six fields are exactly the CLI's `--json` shape (issue 5, point 7). */
+/** The first six fields are exactly the CLI's published `sd-studio prompt --json` shape. */
 export interface PromptInspectResult {
   /** Every (end step, text) of every AND part, with A1111's parse_prompt_attention of the text (null where it raises). */
   schedules: { end: number; text: string; attention: [string, number][] | null }[];
@@ -835,7 +836,7 @@ export interface PromptInspectResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// PNG info (infotext issue)
+// PNG info: reading every generator's metadata, writing A1111 infotext
 // ---------------------------------------------------------------------------------------------------------
 
 /** A JSON value as stored in image metadata (generators' own records keep their shapes). */
@@ -922,7 +923,7 @@ export interface PngInfoWriteResult {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Extras (upscaling and face restoration issue): field names of A1111's /sdapi/v1/extra-batch-images
+// Extras (upscaling and face restoration): field names of A1111's /sdapi/v1/extra-batch-images
 // ---------------------------------------------------------------------------------------------------------
 
 /**

@@ -146,7 +146,7 @@ export interface ResolvedAesthetic {
   textNegative: boolean;
 }
 
-/** The inpaint fields of img2img after defaults (A1111's UI defaults, reference §1.1). */
+/** The inpaint fields of img2img after defaults (A1111's img2img UI defaults, `modules/ui.py: create_ui`). */
 export interface ResolvedInpaint {
   mask?: string;
   maskFromAlpha: boolean;

@@ -1,7 +1,8 @@
-// The diffusers "ONNX pipeline" folder layout (reference/onnx-exports.md): which files make a model, and the
-// scheduler facts the sampler needs. SDXL folders (Optimum's ORTStableDiffusionXLPipeline layout) add
-// text_encoder_2/ + tokenizer_2/ (the refiner has only those) and a VAE whose config.json says scaling_factor
-// 0.13025. Pure file inspection; sessions are made elsewhere.
+// The diffusers "ONNX pipeline" folder layout (diffusers' OnnxStableDiffusionPipeline and Optimum's ONNX export:
+// model_index.json, one model.onnx per part, tokenizer/, scheduler/): which files make a model, and the scheduler facts
+// the sampler needs. SDXL folders (Optimum's ORTStableDiffusionXLPipeline layout) add text_encoder_2/ + tokenizer_2/
+// (the refiner has only those) and a VAE whose config.json says scaling_factor 0.13025. Pure file inspection; sessions
+// are made elsewhere.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 

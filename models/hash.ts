@@ -1,7 +1,8 @@
-// Model hashes as A1111 and Civitai compute them (reference §6): the full-file SHA-256 ("AutoV2": 10 hex for
-// checkpoints and VAEs, 12 for textual inversion), the legacy 8-hex `model_hash` (64 KiB at 1 MiB), and the
-// LoRA "addnet" hash (SHA-256 of a safetensors file after its header; 12 hex). One streamed pass computes the
-// full and addnet hashes together; results are cached on disk by path + size + mtime so they survive restarts.
+// Model hashes as A1111 (`modules/hashes.py`, `modules/sd_models.py: model_hash`) and Civitai compute them: the
+// full-file SHA-256 ("AutoV2": 10 hex for checkpoints and VAEs, 12 for textual inversion), the legacy 8-hex
+// `model_hash` (64 KiB at 1 MiB), and the LoRA "addnet" hash (SHA-256 of a safetensors file after its header; 12 hex).
+// One streamed pass computes the full and addnet hashes together; results are cached on disk by path + size + mtime so
+// they survive restarts.
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';

@@ -1,4 +1,4 @@
-// A1111's Checkpoint Merger (`modules/extras.py: run_modelmerger`, reference §7.1), streamed: the output's key
+// A1111's Checkpoint Merger (`modules/extras.py: run_modelmerger`), streamed: the output's key
 // set, dtypes and shapes are planned from the headers alone, the safetensors header is written first, then the
 // output is produced in fixed-size chunks through a pipeline (see streamMerge): reads run ahead, fp16 tensors
 // are merged by a WebAssembly SIMD kernel (models/mergeKernels/f16.ts), writes and hashing (two worker threads)

@@ -1,4 +1,5 @@
-// The Extras upscale step exactly as A1111 orders it (reference §4.2): scale by / scale to (+ max side length),
+// The Extras upscale step exactly as A1111 orders it (`scripts/postprocessing_upscale.py:
+// ScriptPostprocessingUpscale`): scale by / scale to (+ max side length),
 // up to three native passes then Lanczos to a size floored to a multiple of 8, crop-to-fit by centred paste on
 // black, and upscaler 2 run on the same source and blended in. Infotext entries are appended in A1111's order.
 import type { InfotextValue } from '../infotext/a1111';

@@ -1,5 +1,5 @@
-// Outpainting canvases and masks (reference §2.9): the image grown on some sides, and a mask that is white over
-// the new area. Everything after that is inpainting.
+// Outpainting canvases and masks (A1111 `scripts/poor_mans_outpainting.py`, `scripts/outpainting_mk_2.py`): the image
+// grown on some sides, and a mask that is white over the new area. Everything after that is inpainting.
 import type { RgbImage } from './rgbImage';
 import { createRng, type RngSource } from '../sampling';
 import { blankGray, pasteRgb, type GrayImage } from './mask/gray';
@@ -16,7 +16,8 @@ export interface OutpaintCanvas {
   y: number;
 }
 
-/** The per-side growth of Poor man's outpainting: total rounded up to 64 and split in proportion (§2.9). */
+/** The per-side growth of Poor man's outpainting: total rounded up to 64 and split in proportion
+ * (`poor_mans_outpainting.py: Script.run`). */
 export function expansion(w: number, h: number, pixels: number, dirs: Direction[]): { left: number; right: number; up: number; down: number; width: number; height: number } {
   let left = dirs.includes('left') ? pixels : 0;
   let right = dirs.includes('right') ? pixels : 0;
@@ -52,7 +53,8 @@ export function poorMansCanvas(src: RgbImage, pixels: number, dirs: Direction[],
 /**
  * Outpainting mk2's starting canvas, all directions at once: the new area filled with the blurred surrounding
  * colour (masked content "fill") plus seeded noise of `colorVariation`, the mask inset by `inset` (= blur).
- * A1111 fills with FFT-shaped "matched noise" instead (see the closing note of issue 7).
+ * A deliberate deviation: A1111 fills with FFT-shaped "matched noise" (`scripts/outpainting_mk_2.py:
+ * get_matched_noise`) and grows one direction at a time.
  */
 export function mk2Canvas(src: RgbImage, pixels: number, dirs: Direction[], inset: number, colorVariation: number, seed: bigint, source: RngSource): OutpaintCanvas {
   const c = poorMansCanvas(src, pixels, dirs, inset);

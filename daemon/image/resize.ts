@@ -44,8 +44,8 @@ function fillCols(dst: RgbImage, img: RgbImage, srcCol: number, x0: number, coun
 }
 
 /**
- * A1111's four resize modes (reference §1.2). Mode 3 (latent upscale) leaves the pixels alone: the latent is
- * resized after encoding instead.
+ * A1111's four resize modes (`modules/images.py: resize_image`). Mode 3 (latent upscale) leaves the pixels alone: the
+ * latent is resized after encoding instead.
  */
 export async function resizeForImg2Img(img: RgbImage, mode: ResizeMode, W: number, H: number): Promise<RgbImage> {
   if (mode === 3) return img;

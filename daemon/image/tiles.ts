@@ -1,9 +1,9 @@
-// Tiled inference (A1111 §4.4), with memory bounded by the tile: the image is cut into tiles of at most
-// tileSize² input pixels, each run through the network, and the results are cross-faded where they overlap.
-// Better than A1111's split_grid on one point, on purpose: each tile also reads `context` extra pixels on its
-// inner sides (the network's receptive radius, capped at a quarter tile) that are thrown away, so a tile's kept
-// pixels see exactly what they would see untiled. Tiled output then equals untiled output (to float noise) for
-// networks whose receptive field fits, and the linear cross-fade over `overlap` hides what remains for the others.
+// Tiled inference (A1111 `modules/upscaler_utils.py: upscale_with_model`), with memory bounded by the tile: the image
+// is cut into tiles of at most tileSize² input pixels, each run through the network, and the results are cross-faded
+// where they overlap. Better than A1111's split_grid on one point, on purpose: each tile also reads `context` extra
+// pixels on its inner sides (the network's receptive radius, capped at a quarter tile) that are thrown away, so a
+// tile's kept pixels see exactly what they would see untiled. Tiled output then equals untiled output (to float noise)
+// for networks whose receptive field fits, and the linear cross-fade over `overlap` hides what remains for the others.
 // Output is assembled one strip of tiles at a time: a float accumulator one tile-row high, never the whole image.
 import { throwIfAborted } from '../errors';
 import type { RgbImage } from './rgbImage';

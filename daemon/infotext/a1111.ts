@@ -1,7 +1,6 @@
 // A1111's "parameters" infotext, both directions, byte-exact with stable-diffusion-webui v1.10:
-// `processing.create_infotext` (writer) and `infotext_utils.parse_generation_parameters` (reader).
-// Reference: shared/reference/a1111-behaviour.md §5.1 and §5.4. Quirks are kept on purpose: an image
-// pasted into A1111 and into SD Studio must give the same settings.
+// `modules/processing.py: create_infotext` (writer) and `modules/infotext_utils.py: parse_generation_parameters`
+// (reader). Quirks are kept on purpose: an image pasted into A1111 and into SD Studio must give the same settings.
 
 import { promptsUseEmphasis } from '../prompt/attention';
 import { findParams } from './paramScan';

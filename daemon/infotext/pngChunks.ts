@@ -1,6 +1,7 @@
 // PNG text chunks: read tEXt / zTXt / iTXt (any order, any count, before or after IDAT) and write them
 // back without touching any other chunk's bytes, so pixels are never re-encoded.
-// Spec: PNG (Third Edition) §11.3.3; writing follows Pillow's PngInfo.add_text, which A1111 uses.
+// Spec: PNG (Third Edition), textual information (https://www.w3.org/TR/png/#11textinfo); writing follows Pillow's
+// PngInfo.add_text, which A1111 uses.
 
 import { inflateSync } from 'node:zlib';
 import { ascii, concatBytes, memorySource, u32be, type ByteSource } from './byteSource';

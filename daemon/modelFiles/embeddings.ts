@@ -1,4 +1,4 @@
-// Textual-inversion embeddings as A1111 finds and reads them (reference §9.3, `textual_inversion.py:
+// Textual-inversion embeddings as A1111 finds and reads them (`modules/textual_inversion/textual_inversion.py:
 // EmbeddingDatabase.load_from_dir / load_from_file / create_embedding_from_data`): `.pt`, `.bin` and
 // `.safetensors` files under `<modelsRoot>/embeddings/`, walked recursively in sorted order, named by file name
 // without extension (a later file of the same name wins). Files are read through the safe weights readers; only

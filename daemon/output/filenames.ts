@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-/** Values A1111's FilenameGenerator can substitute (reference §10). Missing ones are "skip" patterns. */
+/** Values A1111's `modules/images.py: FilenameGenerator` can substitute. Missing ones are "skip" patterns. */
 export interface FilenameContext {
   seed: bigint;
   steps: number;

@@ -40,7 +40,7 @@ export interface ImageFacts {
   sampling?: Array<[string, InfotextValue]>;
 }
 
-/** A1111's `create_infotext` key order (reference §5.1) for what this pipeline does. */
+/** A1111's `create_infotext` key order (`modules/processing.py`) for what this pipeline does. */
 export function img2imgInfotext(p: ResolvedImg2Img, f: ImageFacts): string {
   const params: Array<[string, InfotextValue]> = [
     ['Steps', p.steps],

@@ -1,5 +1,6 @@
-// Batch img2img over a folder (reference §3): every input runs the img2img pipeline on its own; a bad file is
-// reported and the run goes on; outputs are named as A1111 names them with an output dir and never overwrite.
+// Batch img2img over a folder (A1111 `modules/img2img.py: process_batch`): every input runs the img2img pipeline on its
+// own; a bad file is reported and the run goes on; outputs are named as A1111 names them with an output dir and never
+// overwrite.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { CancelledError, invalidParam, notFound, throwIfAborted } from '../errors';

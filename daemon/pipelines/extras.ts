@@ -1,6 +1,7 @@
-// The Extras tab (reference §4): for each input — load, upscale (stage), GFPGAN then CodeFormer (face stage),
-// carry the source's PNG info and add the "extras" text, save. A thin composition: the maths lives in stages/,
-// files and metadata in image/, infotext/ and output/. A bad input is reported in its own entry; the batch goes on.
+// The Extras tab (A1111 `modules/postprocessing.py: run_postprocessing`): for each input — load, upscale (stage),
+// GFPGAN then CodeFormer (face stage), carry the source's PNG info and add the "extras" text, save. A thin composition:
+// the maths lives in stages/, files and metadata in image/, infotext/ and output/. A bad input is reported in its own
+// entry; the batch goes on.
 import { basename, extname, join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { buildInfotext, type InfotextValue } from '../infotext/a1111';

@@ -49,8 +49,9 @@ export interface PipelineDeps {
 }
 
 /**
- * img2img as A1111 runs it (reference §1); with no init image the same stages run txt2img. Stages: check
- * params → load model → encode prompts → encode init images → per batch: noise, denoise, decode, save.
+ * img2img as A1111 runs it (`modules/img2img.py: img2img`, `StableDiffusionProcessingImg2Img`); with no init image the
+ * same stages run txt2img. Stages: check params → load model → encode prompts → encode init images → per batch: noise,
+ * denoise, decode, save.
  */
 export async function runImg2Img(raw: Img2ImgParams, job: JobContext, deps: PipelineDeps): Promise<GenerationResult> {
   return (await runImg2ImgJob(raw, job, deps)).result;

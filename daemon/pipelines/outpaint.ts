@@ -1,5 +1,5 @@
-// Outpainting (reference §2.9): build the grown canvas and its mask (image/outpaint.ts), then run the same
-// img2img-with-mask pipeline on it.
+// Outpainting (A1111's `scripts/poor_mans_outpainting.py` and `scripts/outpainting_mk_2.py`): build the grown canvas
+// and its mask (image/outpaint.ts), then run the same img2img-with-mask pipeline on it.
 import { invalidParam } from '../errors';
 import { loadImage } from '../image/decode';
 import { encodePng } from '../image/encode';

@@ -1,6 +1,6 @@
 /**
  * A1111's `parse_prompt_attention` (modules/prompt_parser.py), reproduced operation for operation so that the
- * weights are bit-identical (same multiplication order in IEEE doubles). Reference §9.1.
+ * weights are bit-identical (same multiplication order in IEEE doubles).
  */
 
 /** One fragment of text with its emphasis multiplier; BREAK is `["BREAK", -1]` (its -1 scaled inside parens). */

@@ -1,6 +1,7 @@
 /**
  * Classifier-free guidance over several weighted conds (AND): A1111's `CFGDenoiser.combine_denoised`
- * (reference §1.5, §9.4): `out = uncond + Σ weight_i·cfg·(cond_i − uncond)`.
+ * (modules/sd_samplers_cfg_denoiser.py), AND weights from `prompt_parser.get_multicond_prompt_list`:
+ * `out = uncond + Σ weight_i·cfg·(cond_i − uncond)`.
  */
 
 export interface WeightedDenoised {

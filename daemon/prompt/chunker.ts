@@ -1,5 +1,5 @@
 /**
- * A1111's 75-token chunking (`sd_hijack_clip.TextConditionalModel.tokenize_line`, reference §9.3): attention
+ * A1111's 75-token chunking (`modules/sd_hijack_clip.py: TextConditionalModel.tokenize_line`): attention
  * fragments tokenized one by one, BREAK flushing a chunk, the comma backtrack, textual-inversion names taking
  * their vector count in placeholder slots; then per-chunk BOS/EOS and padding for the text encoder.
  */

@@ -1,6 +1,6 @@
 /**
  * A1111's default emphasis, "Original" (`modules/sd_emphasis.py: EmphasisOriginal`): scale each token's hidden
- * state by its multiplier, then rescale the whole tensor so its mean is what it was. Reference §9.1.
+ * state by its multiplier, then rescale the whole tensor so its mean is what it was.
  */
 
 /**

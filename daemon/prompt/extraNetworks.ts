@@ -1,6 +1,6 @@
 /**
  * Extra-network tags, `<lora:name:te[:unet[:dyn]]>`, `<hypernet:name:m>`, ... : A1111's
- * `extra_networks.parse_prompt` (reference §9.5). Tags are removed before AND-splitting and scheduling; the
+ * `modules/extra_networks.py: parse_prompt`. Tags are removed before AND-splitting and scheduling; the
  * whitespace around them is left as it is.
  */
 

@@ -10,7 +10,7 @@ import { getMulticondPromptList } from './multicond';
 import { parsePrompt, type PromptDiagnostic } from './parser';
 import { getLearnedConditioningPromptSchedules } from './schedules';
 
-/** Exactly the `--json` shape of issue 5 point 7; token fields are [] / null without a tokenizer. */
+/** Exactly the published `sd-studio prompt --json` shape; token fields are [] / null without a tokenizer. */
 export interface PromptInspection {
   schedules: { end: number; text: string; attention: AttentionFragment[] | null }[];
   and: { text: string; weight: number }[];
@@ -42,8 +42,9 @@ export interface InspectResult {
 }
 
 /**
- * A1111's order (reference §9): tags out, AND split (positive only), schedules per part, then tokens. The
- * token count is A1111's counter: the largest over every scheduled text of every part; `chunks` are that text's.
+ * A1111's order (`StableDiffusionProcessing.setup_conds`): tags out, AND split (positive only), schedules per part,
+ * then tokens. The token count is A1111's counter: the largest over every scheduled text of every part; `chunks` are
+ * that text's.
  */
 export function inspectPrompt(text: string, options: InspectOptions = {}): InspectResult {
   const steps = options.steps ?? 20;

@@ -1,5 +1,5 @@
 /**
- * `AND` (composable diffusion): A1111's `get_multicond_prompt_list` (reference §9.4). Positive prompts only;
+ * `AND` (composable diffusion): A1111's `modules/prompt_parser.py: get_multicond_prompt_list`. Positive prompts only;
  * negative prompts are never split.
  */
 

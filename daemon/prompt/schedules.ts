@@ -1,5 +1,6 @@
 /**
- * Prompt editing and alternation over time: A1111's `get_learned_conditioning_prompt_schedules` (reference §9.2).
+ * Prompt editing and alternation over time: A1111's `get_learned_conditioning_prompt_schedules`
+ * (modules/prompt_parser.py).
  * A schedule is a list of [end step, text]; the sampler uses the first entry whose end ≥ its call counter.
  */
 import { parseScheduleSyntax, walkSyntax, type SyntaxNode } from './syntax';
@@ -102,7 +103,8 @@ export function getLearnedConditioningPromptSchedules(
 
 /**
  * The schedule entry A1111 uses at denoiser call `k` (0-based, counted from the first step that actually runs:
- * in img2img that is step 0 of the t_enc+1 steps, not of the full schedule — reference §9.2's quirk).
+ * in img2img that is step 0 of the t_enc+1 steps, not of the full schedule; docs/a1111-behaviour.md:
+ * img2img: steps run and the starting latent).
  */
 export function scheduleAt<T extends { 0: number }>(schedule: readonly T[], k: number): T {
   for (const e of schedule) if (k <= e[0]) return e;

@@ -1,4 +1,5 @@
-// Public API of daemon/sampling (stable signatures of issue 4 point 5 + the helpers the pipelines use).
+// Public API of daemon/sampling. `samplers`, `schedules` and `createRng` keep their exact signatures: checks outside
+// this repository call them. The rest are the helpers the pipelines use.
 import type { Sampler } from './samplers/types';
 import { euler } from './samplers/euler';
 import { eulerAncestral } from './samplers/eulerAncestral';

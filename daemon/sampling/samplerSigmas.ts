@@ -1,5 +1,5 @@
 // The full schedule a k-diffusion sampler receives for `steps` (KDiffusionSampler.get_sigmas) and the
-// img2img truncation of §1.3 (setup_img2img_steps + sample_img2img).
+// img2img truncation (setup_img2img_steps + KDiffusionSampler.sample_img2img).
 import { resolveSampler } from './catalog';
 import { schedules, uniform, type ScheduleModel } from './schedules';
 import { lcmModel, timestepSigmas, unipcSigmas } from './timesteps';
@@ -24,7 +24,7 @@ export function samplerSigmas(samplerName: string, schedulerName: string | undef
   return out;
 }
 
-/** §1.3: t_enc = int(min(d, .999)·steps); run sigmas[steps − t_enc − 1:] (t_enc + 1 steps). */
+/** `setup_img2img_steps`: t_enc = int(min(d, .999)·steps); run sigmas[steps − t_enc − 1:] (t_enc + 1 steps). */
 export function img2imgSigmas(fullScheduleFor: (steps: number) => Float64Array, steps: number, denoisingStrength: number,
   fixSteps: boolean): { sigmas: Float64Array; stepsRun: number; tEnc: number } {
   const d = Math.min(denoisingStrength, 0.999);

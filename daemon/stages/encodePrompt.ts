@@ -1,8 +1,8 @@
-// Stage: the text conditioning of a job, as A1111's `setup_conds` builds it (reference §9): extra-network tags
-// out of the positive prompt, AND split (positive only), prompt-editing schedules over the sampler's total steps,
-// then each prompt's scheduled texts encoded together (chunks, embeddings, emphasis, CLIP skip). The negative
-// prompt is encoded first, then the AND parts, which is also the order A1111 builds "TI hashes" in. SDXL
-// conditionings also carry the pooled text and the size numbers (conditioning/sdxlVector.ts).
+// Stage: the text conditioning of a job, as A1111's `StableDiffusionProcessing.setup_conds` builds it: extra-network
+// tags out of the positive prompt, AND split (positive only), prompt-editing schedules over the sampler's total steps,
+// then each prompt's scheduled texts encoded together (chunks, embeddings, emphasis, CLIP skip). The negative prompt is
+// encoded first, then the AND parts, which is also the order A1111 builds "TI hashes" in. SDXL conditionings also
+// carry the pooled text and the size numbers (conditioning/sdxlVector.ts).
 import type { EmbeddingDatabase } from '../modelFiles/embeddings';
 import type { SdModel } from '../parts/sdModel';
 import { getLearnedConditioningPromptSchedules, getMulticondPromptList, parseExtraNetworks } from '../prompt';

@@ -33,7 +33,8 @@ export async function encodeInitImages(
   for (let i = 0; i < refs.length; i++) {
     if (signal.aborted) break;
     const img = await resizeForImg2Img(await loadImage(refs[i]!, `init_images[${i}]`), mode, width, height);
-    // The VAE downsamples by 8 with floor (reference §1.8): crop to a multiple of 8 first.
+    // The VAE downsamples by 8 with floor (docs/a1111-behaviour.md: img2img: steps run and the starting latent): crop
+    // to a multiple of 8 first.
     const h8 = Math.floor(img.height / 8) * 8;
     const w8 = Math.floor(img.width / 8) * 8;
     const cropped = h8 === img.height && w8 === img.width ? img : cropRgb(img, w8, h8);

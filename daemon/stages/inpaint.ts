@@ -1,4 +1,5 @@
-// Inpainting as img2img with different stages (reference §2): the img2img pipeline asks this file for the
+// Inpainting as img2img with different stages (A1111 `StableDiffusionProcessingImg2Img.init`; the order is in
+// docs/a1111-behaviour.md: Inpainting, step by step): the img2img pipeline asks this file for the
 // stages that differ — processed init images and their latents, masked content, the 9-channel conditioning, the
 // latent blend, and the composite over the original. Mask loading, geometry, blur and pixel maths live in image/mask/.
 import { imageSeeds } from '../seed';
@@ -53,7 +54,8 @@ export interface ImageStages {
   infotext: { conditionalMaskWeight?: number; extra: Array<[string, InfotextValue]> };
 }
 
-/** The mask at the source's resolution: binarise, transparency, invert, blur (§2.1–2.2), in A1111's order. */
+/** The mask at the source's resolution: binarise, transparency, invert, blur, in A1111's order (`create_binary_mask`,
+ * then `StableDiffusionProcessingImg2Img.init`). */
 async function sourceMask(p: ResolvedImg2Img, round: boolean): Promise<GrayImage> {
   const ip = p.inpaint;
   const raw = ip.maskFromAlpha ? await maskFromAlpha(p.initImages[0]!, 'init_images[0]', round) : await loadMask(ip.mask!, 'mask', round);
@@ -138,7 +140,8 @@ export async function prepareImageStages(p: ResolvedImg2Img, model: SdModel, kin
   }
   const txt2imgCond = nine && prepared.length === 0 ? await inpaintConditioning(model, undefined, undefined, ip.maskWeight, round, h, w, condRng) : undefined;
 
-  // "latent noise" reuses the first noise of the first batch's seeds for every batch (A1111 quirk, §2.3).
+  // "latent noise" reuses the first noise of the first batch's seeds for every batch (docs/a1111-behaviour.md: Quirks
+  // kept on purpose).
   const per = 4 * h * w;
   let firstNoise: Float32Array | undefined;
   const contentNoise = (i: number): Float32Array => {

@@ -1,4 +1,5 @@
-// Image conditioning for 9-channel inpainting UNets (reference §2.7): [mask 1, masked-image latent 4] appended
+// Image conditioning for 9-channel inpainting UNets (A1111 `modules/processing.py:
+// StableDiffusionProcessing.inpainting_image_conditioning`): [mask 1, masked-image latent 4] appended
 // after the noisy latent. Used with a mask, and also for plain img2img (mask all ones) and txt2img (grey image)
 // as A1111 does for inpainting models.
 import { rgbToPlanar, type RgbImage } from '../image/rgbImage';

@@ -1,7 +1,7 @@
-// The latent mask blend (reference §2.5): during sampling, keep the original where the latent mask says so.
-// k-diffusion samplers blend each call's x₀ prediction; timestep samplers (DDIM/PLMS/UniPC) blend the noisy input
-// before the model call (A1111 `mask_before_denoising`); after sampling one last blend. Soft inpainting replaces
-// the per-step blend and skips the last one.
+// The latent mask blend (A1111 `CFGDenoiser.forward` / `apply_blend` in modules/sd_samplers_cfg_denoiser.py): during
+// sampling, keep the original where the latent mask says so. k-diffusion samplers blend each call's x₀ prediction;
+// timestep samplers (DDIM/PLMS/UniPC) blend the noisy input before the model call (A1111 `mask_before_denoising`);
+// after sampling one last blend. Soft inpainting replaces the per-step blend and skips the last one.
 import { vpScale, type SamplerKind } from '../sampling';
 import { softBlend, type SoftInpaintSettings } from './softInpaint';
 

@@ -1,5 +1,6 @@
-// Masked content (reference §2.3): what the masked area starts from. "fill" works on pixels before encoding;
-// "latent noise" and "latent nothing" on the encoded latent; "original" leaves both alone.
+// Masked content (A1111 `inpainting_fill` in `StableDiffusionProcessingImg2Img.init`, `modules/masking.py: fill`): what
+// the masked area starts from. "fill" works on pixels before encoding; "latent noise" and "latent nothing" on the
+// encoded latent; "original" leaves both alone.
 
 /** A1111 `inpainting_fill`: 0 fill, 1 original, 2 latent noise, 3 latent nothing. */
 export type InpaintingFill = 0 | 1 | 2 | 3;

@@ -10,8 +10,8 @@ export interface SigmaPlan {
 }
 
 /**
- * Which σ list a job runs: the full schedule (txt2img: no denoising strength) or A1111's img2img truncation (§1.3),
- * per sampler family.
+ * Which σ list a job runs: the full schedule (txt2img: no denoising strength) or A1111's img2img truncation
+ * (`setup_img2img_steps`), per sampler family.
  */
 export function planSigmas(choice: ResolvedSampler, schedule: DiscreteSchedule, steps: number, denoisingStrength: number | undefined, fixSteps: boolean): SigmaPlan {
   const full = (n: number): Float64Array => samplerSigmas(choice.sampler, choice.scheduler, n, schedule);

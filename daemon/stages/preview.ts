@@ -10,9 +10,9 @@ import { taesdToRgba, type TaesdDecoders } from '../parts/taesd';
 import type { DaemonSettings } from '../protocol';
 
 /**
- * A1111's "Approx cheap" live preview: a fixed 4×3 linear map per latent pixel (reference §12), giving an RGB
- * image at 1/8 of the output size. Rows are latent channels; columns R, G, B. SDXL's latent space has its own
- * map (A1111 `sd_vae_approx.cheap_approximation`, `is_sdxl` branch).
+ * A1111's "Approx cheap" live preview: a fixed 4×3 linear map per latent pixel (`modules/sd_vae_approx.py:
+ * cheap_approximation`), giving an RGB image at 1/8 of the output size. Rows are latent channels; columns R, G, B.
+ * SDXL's latent space has its own map (the same function's `is_sdxl` branch).
  */
 const FACTORS = [
   [0.298, 0.207, 0.208],

@@ -1,5 +1,6 @@
-// Soft inpainting (reference §2.8, A1111's built-in extension): a per-step blend that interpolates latent
-// vectors and their magnitudes separately, and an overlay mask rebuilt from where the result differs.
+// Soft inpainting (A1111's built-in extension, `extensions-builtin/soft-inpainting/scripts/soft_inpainting.py`): a
+// per-step blend that interpolates latent vectors and their magnitudes separately, and an overlay mask rebuilt from
+// where the result differs.
 import { pilGaussianBlurGray } from '../image/mask/blur';
 import { minGray, type Box, type GrayImage } from '../image/mask/gray';
 import { resizeMask } from '../image/mask/resizeMask';

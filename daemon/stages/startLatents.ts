@@ -2,7 +2,8 @@ import type { SamplerKind } from '../sampling';
 import { vpScale } from '../sampling';
 
 /**
- * The sampler's starting latent, in k-diffusion σ-space, as A1111 builds it (reference §1.3):
+ * The sampler's starting latent, in k-diffusion σ-space, as A1111 builds it (`KDiffusionSampler.sample_img2img`,
+ * `CompVisSampler.sample_img2img`; docs/a1111-behaviour.md: img2img: steps run and the starting latent):
  * - k-diffusion samplers: x = init + noise·σ₀ (txt2img: init = 0);
  * - timestep samplers (DDIM/PLMS/UniPC) work on x_VP = x̃·√ᾱ: txt2img starts from x_VP = noise; img2img noises
  *   at timesteps[t_enc] (ᾱ_enc) but the first model call is at the next grid point σ₀ — A1111's quirk, kept.

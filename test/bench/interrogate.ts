@@ -1,7 +1,8 @@
 // Interrogate and aesthetic-embedding figures: each network's time at the fixtures' sizes (session made once; min
 // and median of several runs), its multiply-accumulates there and at the real files' sizes (graphs built from
 // shapes only, interrogateShapes.ts), and the real-size time those MACs take at ONNX Runtime's measured fp32 rates
-// on this machine (150–350 GFLOP/s, shared/reference/performance.md). On a shared machine the figures are noisy.
+// on this machine (150–350 GFLOP/s, measured with onnxruntime-node's MatMul). On a shared machine the figures are
+// noisy.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -11,7 +11,8 @@ import { cheapPreviewPng } from '../../daemon/stages/preview';
 import { createRng, discreteSchedule, samplers, samplerSigmas } from '../../daemon/sampling';
 import type { Bench } from './registry';
 
-const REAL_SD15_UNET_STEP_MS = 8300; // reference/performance.md: plain fp32 export, 512 px, CFG batch 2, this machine
+// Measured here: an fp32 UNet exported from the original PyTorch code, 512 px, CFG batch 2, on the 2-core machine.
+const REAL_SD15_UNET_STEP_MS = 8300;
 
 async function measure(label: string, variant: Partial<TinySdVariant>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sd-bench-'));

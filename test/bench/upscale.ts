@@ -1,4 +1,4 @@
-// Upscaler figures for issue 8: PSNR of (Lanczos ↓4, model ↑4) and (Lanczos ↓4, Lanczos ↑4) against a real photo,
+// Upscaler figures: PSNR of (Lanczos ↓4, model ↑4) and (Lanczos ↓4, Lanczos ↑4) against a real photo,
 // tile timings, and the peak RSS of a 2048×2048 ×4 tiled upscale (SD_STUDIO_BENCH_BIG=0 skips that one).
 // Writes the upscaled crops to $SD_STUDIO_BENCH_OUT (default /tmp/sd-studio-bench-upscale) for looking at.
 import { mkdirSync, writeFileSync } from 'node:fs';

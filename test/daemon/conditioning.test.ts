@@ -1,5 +1,5 @@
-// Issue 5 through the built daemon and CLI: embeddings by file name from <modelsRoot>/embeddings, CLIP skip,
-// their infotext keys, the clear CLIP-skip error, the fixed-77-token UNet error, and `sd-studio prompt --json`
+// Prompt conditioning through the built daemon and CLI: embeddings by file name from <modelsRoot>/embeddings, CLIP
+// skip, their infotext keys, the clear CLIP-skip error, the fixed-77-token UNet error, and `sd-studio prompt --json`
 // listing the embeddings used.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

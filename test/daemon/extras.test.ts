@@ -1,4 +1,4 @@
-// Issue 8 end to end through the built CLI and daemon: batch with a bad file (goes on, exit 1, per-file report),
+// Extras end to end through the built CLI and daemon: batch with a bad file (goes on, exit 1, per-file report),
 // PNG info carried with A1111's "Postprocess" lines, the built-in AI default, scale to + crop, the upscaler list,
 // clear errors for a corrupt and an unsupported model.
 import assert from 'node:assert/strict';

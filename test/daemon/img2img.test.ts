@@ -1,4 +1,4 @@
-// Issue 2 acceptance, end to end through the built daemon and CLI with tiny generated models.
+// img2img end to end through the built daemon and CLI with tiny generated models.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

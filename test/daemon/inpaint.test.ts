@@ -1,4 +1,4 @@
-// Issue 7 acceptance through the built daemon and CLI with tiny models: inpainting leaves everything outside
+// Inpainting and outpainting through the built daemon and CLI with tiny models: inpainting leaves everything outside
 // the blurred mask byte-identical, the 9-channel path, batch with broken files, outpainting.
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ const rgbOf = async (path: string): Promise<{ data: Buffer; width: number; heigh
   return { data, width: info.width, height: info.height };
 };
 
-/** source | mask | result side by side, for the closing note's pictures. */
+/** source | mask | result side by side, a picture to look at. */
 async function shot(name: string, files: string[]): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   const imgs = await Promise.all(files.map(async (f) => sharp(f).removeAlpha().resize({ height: 256, kernel: 'nearest' }).png().toBuffer({ resolveWithObject: true })));

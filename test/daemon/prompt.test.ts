@@ -9,7 +9,7 @@ import { sharedPath } from '../sharedPath';
 const built = existsSync('dist/cli.js');
 const TOKENIZER = sharedPath('models-fixtures', 'clip-tokenizer');
 
-test('prompt --json: exactly the issue\'s shape, tokens from SD_STUDIO_TOKENIZER', { skip: !built && 'run `npm run build` first' }, () => {
+test('prompt --json: exactly the published shape, tokens from SD_STUDIO_TOKENIZER', { skip: !built && 'run `npm run build` first' }, () => {
   const r = runCli(['prompt', 'a [cat:dog:0.5], (detailed:1.2) <lora:film:0.7> AND neon BREAK city:0.5', '--steps', '10', '--json'], { SD_STUDIO_TOKENIZER: TOKENIZER });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);

@@ -1,4 +1,4 @@
-// Issue 4 point 6: every sampler runs through the img2img pipeline, and the sampler / schedule / RNG / variation
+// Every sampler runs through the img2img pipeline, and the sampler / schedule / RNG / variation
 // fields SD Studio writes parse back (through the same infotext parser A1111 uses) to the same choice.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';

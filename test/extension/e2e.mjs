@@ -1,5 +1,5 @@
-// `npm run test:e2e`: the scenarios of issue 9 point 5 in a real VS Code (code-server 1.99 + Chromium), under
-// node's test runner so CI reads the summary. Screenshots of every panel, light and dark: .e2e/screenshots/.
+// `npm run test:e2e`: the user's paths through every panel and the .sdprompt editor in a real VS Code (code-server
+// 1.99 + Chromium), under node's test runner so CI reads the summary. Screenshots, light and dark: .e2e/screenshots/.
 // Needs `test/extension/setup.sh` first (CI does it) and a built extension (this file runs `npm run build`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

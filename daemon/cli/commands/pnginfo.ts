@@ -12,7 +12,10 @@ const flags: Record<string, FlagSpec> = {
   overwrite: { kind: 'boolean', help: 'with --to-sdprompt: replace the file if it exists (by default an existing file is refused)' },
 };
 
-/** The `--json` shape of the issue: fixed keys first (never renamed), null where absent; later keys only added. */
+/**
+ * The published `--json` shape (outside checks read it): fixed keys first (never renamed), null where absent; later
+ * keys only added.
+ */
 function jsonOf(i: PngInfo): object {
   return {
     file: i.file, format: i.format, prompt: i.prompt, negativePrompt: i.negativePrompt, steps: i.steps, sampler: i.sampler,

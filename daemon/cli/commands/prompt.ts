@@ -14,7 +14,7 @@ const flags: Record<string, FlagSpec> = {
 
 const TOKENS_UNAVAILABLE = 'tokens unavailable: no tokenizer (use --model DIR, set SD_STUDIO_TOKENIZER, or configure a model)';
 
-/** Exactly the `--json` shape of issue 5 point 7, keys in that order. */
+/** Exactly the published `--json` shape (outside checks read it), keys in that order. */
 function jsonOf(r: PromptInspectResult): object {
   return { schedules: r.schedules, and: r.and, chunks: r.chunks, tokenCount: r.tokenCount, loras: r.loras, embeddings: r.embeddings };
 }

@@ -1,5 +1,6 @@
-// The two blurs inpainting uses: OpenCV's separable Gaussian for the mask blur (reference §2.2), and Pillow's
-// GaussianBlur (three extended box blurs) for masked content "fill" and soft inpainting's overlay mask.
+// The two blurs inpainting uses: OpenCV's separable Gaussian for the mask blur
+// (`StableDiffusionProcessingImg2Img.init`), and Pillow's GaussianBlur (three extended box blurs) for masked content
+// "fill" and soft inpainting's overlay mask.
 import type { GrayImage } from './gray';
 
 /** cv2 kernel size for a blur of `sigma` as A1111 asks for it: 2·int(2.5·σ + 0.5) + 1 (21 for the default 4). */

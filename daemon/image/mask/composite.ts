@@ -1,5 +1,6 @@
-// The final composite over the original (reference §2.6) with Pillow's integer arithmetic, the only-masked
-// paste-back (§2.4 step 7), and colour matching in the blend band (beyond A1111, against seams).
+// The final composite over the original (A1111 `modules/processing.py: apply_overlay`) with Pillow's integer
+// arithmetic, the only-masked paste-back (`uncrop`), and colour matching in the blend band (beyond A1111, against
+// seams).
 import type { RgbImage } from '../rgbImage';
 import { resizeForImg2Img } from '../resize';
 import { pilGaussianBlurPlanes } from './blur';
@@ -125,7 +126,7 @@ export function matchBandColours(gen: RgbaImage, orig: RgbImage, maskForOverlay:
 }
 
 /**
- * Composite one generated image over the original (§2.6). `paste` is the only-masked crop box (the image is
+ * Composite one generated image over the original (`apply_overlay`). `paste` is the only-masked crop box (the image is
  * first uncropped into it). Pixels where `maskForOverlay` is 0 come out byte-identical to `orig`.
  */
 export async function compositeOverOriginal(gen: RgbImage, orig: RgbImage, maskForOverlay: GrayImage, paste: Box | undefined, colourMatch: boolean): Promise<RgbImage> {

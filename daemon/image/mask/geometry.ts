@@ -1,5 +1,5 @@
-// "Only masked" geometry (reference §2.4, A1111 modules/masking.py): crop box from the blurred mask plus padding,
-// expanded to the processing aspect ratio, and where the processed W×H image goes back.
+// "Only masked" geometry (A1111 `modules/masking.py: get_crop_region_v2, expand_crop_region`): crop box from the
+// blurred mask plus padding, expanded to the processing aspect ratio, and where the processed W×H image goes back.
 import type { Box, GrayImage } from './gray';
 
 /** PIL `getbbox()`: the box of non-zero pixels, or undefined for an all-black mask. */

@@ -1,4 +1,5 @@
-// Masks at latent resolution (reference §2.5, §2.7).
+// Masks at latent resolution (A1111 `StableDiffusionProcessingImg2Img.init` for the latent mask,
+// `StableDiffusionProcessing.inpainting_image_conditioning` for the 9-channel one).
 import type { GrayImage } from './gray';
 import { pilResizeGray } from './pilResize';
 
@@ -38,8 +39,8 @@ export function latentMask(m: GrayImage, h: number, w: number, round: boolean, m
 }
 
 /**
- * The 9-channel conditioning mask (reference §2.7): mask/255 (torch.round when `round`) at full size, then
- * `F.interpolate` nearest to h×w (source index ⌊i·in/out⌋).
+ * The 9-channel conditioning mask (`inpainting_image_conditioning`): mask/255 (torch.round when `round`) at full size,
+ * then `F.interpolate` nearest to h×w (source index ⌊i·in/out⌋).
  */
 export function conditioningMask(m: GrayImage, h: number, w: number, round: boolean): Float32Array {
   const out = new Float32Array(h * w);

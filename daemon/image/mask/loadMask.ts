@@ -1,5 +1,5 @@
-// Masks in (reference §2.1): an uploaded mask image of any size (white = inpaint), a painted mask sent as PNG
-// bytes (strokes opaque on transparent), or the transparent part of the source image itself.
+// Masks in (A1111 `modules/processing.py: create_binary_mask`): an uploaded mask image of any size (white = inpaint), a
+// painted mask sent as PNG bytes (strokes opaque on transparent), or the transparent part of the source image itself.
 import sharp from 'sharp';
 import { readImageRef } from '../decode';
 import { imageError } from '../../errors';

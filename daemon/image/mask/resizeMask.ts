@@ -1,5 +1,5 @@
 // A1111 `images.resize_image` for masks (mode "L": plain LANCZOS, no upscaler). Mode 3 falls into the
-// resize-and-fill branch for masks, as in A1111 (reference §1.2).
+// resize-and-fill branch for masks, as in A1111.
 import type { ResizeMode } from '../../protocol';
 import { resizeGeometry } from '../resize';
 import { blankGray, pasteGray, type GrayImage } from './gray';

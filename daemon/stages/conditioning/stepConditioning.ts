@@ -1,5 +1,6 @@
 // Which conditioning the UNet gets at denoiser call k (A1111 `reconstruct_cond_batch`,
-// `reconstruct_multicond_batch`, `stack_conds`, `CFGDenoiser.pad_cond_uncond`; reference §9.2, §9.3, §1.5).
+// `reconstruct_multicond_batch`, `stack_conds`, `CFGDenoiser.pad_cond_uncond` in modules/prompt_parser.py and
+// modules/sd_samplers_cfg_denoiser.py).
 import type { StepConditioning } from '../denoise';
 import type { Conditioning } from './textConditioner';
 

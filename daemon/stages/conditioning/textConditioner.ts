@@ -1,4 +1,4 @@
-// A1111's `TextConditionalModel.forward` for one batch of texts (reference §9.3): tokenize with emphasis,
+// A1111's `modules/sd_hijack_clip.py: TextConditionalModel.forward` for one batch of texts: tokenize with emphasis,
 // 75-token chunks (BREAK, comma backtrack, embedding slots), pad the batch to one chunk count with empty chunks,
 // encode each chunk (embeddings injected, CLIP skip), apply "Original" emphasis over the whole batch per chunk,
 // and concatenate the chunks along the token axis.

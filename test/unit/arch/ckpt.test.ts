@@ -1,4 +1,4 @@
-// Issue 10 acceptance 2: the same tiny checkpoint as `.safetensors`, as a real torch-zip `.ckpt` and as fp16
+// Weight formats: the same tiny checkpoint as `.safetensors`, as a real torch-zip `.ckpt` and as fp16
 // weights gives the same image through `sd-studio img2img --model FILE` (fp16 within tolerance).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';

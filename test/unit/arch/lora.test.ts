@@ -1,4 +1,4 @@
-// Issue 10, LoRA: kohya LoRA + LoCon merged into the sd-tiny checkpoint weights as A1111 merges them. Weight 0
+// LoRA: kohya LoRA + LoCon merged into the sd-tiny checkpoint weights as A1111 merges them. Weight 0
 // is the identity; at the fixture's multiplier the merged weights equal the stored float64 merge, and the merged
 // UNet / text encoder reproduce the stored PyTorch outputs; through the CLI a `<lora:…:1>` tag changes the image,
 // `<lora:…:0>` does not, and the infotext gets "Lora hashes".

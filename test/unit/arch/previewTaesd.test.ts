@@ -1,4 +1,4 @@
-// Issue 10, live preview with TAESD: the decoder graph is built once (cached by the file's hash), decodes the
+// Live preview with TAESD: the decoder graph is built once (cached by the file's hash), decodes the
 // sd-tiny TAESD fixture's latent to the stored PyTorch image, and the daemon sends full-size TAESD previews when
 // previewMethod is 'taesd' and `<modelsRoot>/VAE-approx/taesd_decoder.safetensors` exists.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Issue 10, VAE files: A1111's "SD VAE" setting ("Automatic" | "None" | a file in <modelsRoot>/VAE) and
+// VAE files: A1111's "SD VAE" setting ("Automatic" | "None" | a file in <modelsRoot>/VAE) and
 // `<checkpoint>.vae.safetensors` beside a checkpoint, with "VAE hash" / "VAE" in the infotext when a separate VAE
 // is loaded.
 import assert from 'node:assert/strict';

@@ -12,7 +12,7 @@ const ctx: FilenameContext = {
   prompt: 'a cat: on a mat?', negativePrompt: '', batchSize: 1, date: new Date(2024, 6, 27, 13, 5, 9),
 };
 
-describe('A1111 file names (reference §10)', () => {
+describe('A1111 file names (modules/images.py: FilenameGenerator)', () => {
   it('substitutes patterns and leaves unknown ones literal', () => {
     assert.equal(applyFilenamePattern('[seed]', ctx), '1234567890');
     assert.equal(applyFilenamePattern('[seed]-[prompt_spaces]', ctx), '1234567890-a cat_ on a mat_');

@@ -10,7 +10,7 @@ function solid(width: number, height: number, f: (x: number, y: number) => [numb
 }
 const px = (img: RgbImage, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
 
-describe('A1111 resize geometry (reference §1.2)', () => {
+describe('A1111 resize geometry (modules/images.py: resize_image)', () => {
   it('crop and resize fills the target and crops the excess (negative offsets)', () => {
     assert.deepEqual(resizeGeometry(1, 640, 480, 512, 512), { srcW: 682, srcH: 512, x: -85, y: 0 });
     assert.deepEqual(resizeGeometry(1, 480, 640, 512, 512), { srcW: 512, srcH: 682, x: 0, y: -85 });

@@ -1,4 +1,4 @@
-// Issue 8 acceptance: graphs built from REAL weights reproduce stored references — the UpscalerJS ESRGAN Slim
+// Graphs built from REAL weights reproduce stored references — the UpscalerJS ESRGAN Slim
 // TF.js model against the package's own outputs (±1 grey level), realesr-animevideov3.pth (SRVGGNetCompact, read
 // through the safe pickle reader) against its numpy reference (1e-3).
 import assert from 'node:assert/strict';

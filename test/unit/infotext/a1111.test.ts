@@ -1,5 +1,5 @@
-// A1111 infotext: parse exactly as parse_generation_parameters (reference §5.4, §5.5) and build exactly as
-// create_infotext (§5.1); round trips on real texts and on edge cases.
+// A1111 infotext: parse exactly as modules/infotext_utils.py: parse_generation_parameters and build exactly as
+// modules/processing.py: create_infotext; round trips on real A1111 texts and on edge cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInfotext, parseGenerationParameters, quote } from '../../../daemon/infotext/a1111';

@@ -1,4 +1,5 @@
-// Only-masked geometry (reference §2.4): crop box, aspect expansion, paste-back.
+// Only-masked geometry (modules/masking.py: get_crop_region_v2, expand_crop_region; processing.py: uncrop): crop box,
+// aspect expansion, paste-back.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cropRegion, expandCropRegion, maskBBox, onlyMaskedRegion } from '../../../daemon/image/mask/geometry';

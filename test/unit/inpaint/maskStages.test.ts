@@ -1,4 +1,5 @@
-// Mask blur, latent masks, masked content and the composite (reference §2.2, §2.3, §2.5, §2.6).
+// Mask blur, latent masks, masked content and the composite, in the order of docs/a1111-behaviour.md: Inpainting,
+// step by step.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blurMask, gaussianKernel, maskBlurKernelSize, reflect101 } from '../../../daemon/image/mask/blur';

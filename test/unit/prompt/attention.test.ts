@@ -1,4 +1,4 @@
-// parse_prompt_attention: A1111's doctests (reference §9.1) and its quirks.
+// modules/prompt_parser.py: parse_prompt_attention: A1111's doctests and its quirks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AttentionWeightError, parsePromptAttention as p, tryParsePromptAttention } from '../../../daemon/prompt';

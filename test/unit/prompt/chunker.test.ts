@@ -1,4 +1,5 @@
-// 75-token chunking as A1111's tokenize_line (reference §9.3): comma backtrack, BREAK, embeddings, model input.
+// 75-token chunking as A1111's modules/sd_hijack_clip.py: TextConditionalModel.tokenize_line: comma backtrack, BREAK,
+// embeddings, model input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClipTokenizer, tokenizeChunks, toModelInput, padChunks } from '../../../daemon/prompt';

@@ -1,4 +1,5 @@
-// get_learned_conditioning_prompt_schedules: A1111's doctests (reference §9.2) plus hires, old scheduling, img2img.
+// modules/prompt_parser.py: get_learned_conditioning_prompt_schedules: A1111's doctests plus hires, old scheduling,
+// img2img.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getLearnedConditioningPromptSchedules, img2imgTextsPerStep, scheduleAt } from '../../../daemon/prompt';
@@ -31,7 +32,8 @@ test('A1111 doctests (10 steps)', () => {
 });
 
 test('the {b|d{ doctest: lark ≥ 1.1.5 rejects it, so A1111 uses the prompt verbatim', () => {
-  // The doctest's expected value came from lark 1.1.2; reference §9.2 "Doctest caveat". We follow 1.1.5.
+  // The doctest's expected value came from lark 1.1.2 (docs/a1111-behaviour.md: Quirks kept on purpose). We follow
+  // 1.1.5.
   assert.deepEqual(g('a [{b|d{:.5] c'), [[10, 'a [{b|d{:.5] c']]);
 });
 

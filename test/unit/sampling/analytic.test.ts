@@ -1,4 +1,4 @@
-// Issue 4 acceptance 2: with the exact posterior-mean denoiser for data ~ N(mu, s²), every sampler at 100 Karras
+// Sampler accuracy: with the exact posterior-mean denoiser for data ~ N(mu, s²), every sampler at 100 Karras
 // steps reaches the target distribution (mean within 2 %, std within 5 %); deterministic samplers land on the
 // closed-form probability-flow ODE solution x(σ_e) = mu + (x(σ₀) − mu)·√((s² + σ_e²)/(s² + σ₀²)).
 import { test } from 'node:test';

@@ -70,7 +70,7 @@ for (const [key, c] of Object.entries(ref.img2img).filter(([k]) => k !== 'defini
   });
 }
 
-test('§11.4 numbers: Karras 20 and img2img start at σ≈5.7894', () => {
+test('SD1.x Karras 20 steps, and img2img at denoise 0.75 starting at σ≈5.7894', () => {
   const k = karras(20, a1111);
   assert.ok(Math.abs(k[4]! - 5.7894) < 1e-4);
   const r = img2imgSigmas((n) => karras(n, a1111), 20, 0.75, false);
