@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { invalidParam, notFound } from '../errors';
+import { resolve } from 'node:path';
+import { invalidParam } from '../errors';
+import { imageInputs } from './imageInputs';
 import { runExtras, type ResolvedExtras } from '../pipelines/extras';
 import type { DaemonSettings, ExtrasParams, UpscalerInfo } from '../protocol';
 import type { DaemonServer } from '../server';
@@ -50,21 +50,8 @@ function upscaler(name: string, field: string, settings: DaemonSettings, remote:
 
 /** Params → what the pipeline runs, with A1111's defaults; every error names its field. */
 export function resolveExtras(p: ExtrasParams, settings: DaemonSettings, remote = false): ResolvedExtras {
-  const inputs: ResolvedExtras['inputs'] = [];
-  if (p.images !== undefined && (!Array.isArray(p.images) || !p.images.every((i) => typeof i === 'string'))) throw invalidParam('images', 'expected a list of image paths or base64 images');
-  (p.images ?? []).forEach((ref, i) => {
-    const inline = ref.startsWith('data:') || (ref.length > 256 && !ref.includes('/'));
-    inputs.push(inline ? { ref, label: `images[${i}]` } : { ref, label: resolve(ref), file: resolve(ref) });
-  });
-  if (p.input_dir !== undefined) {
-    const dir = resolve(p.input_dir);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw notFound(dir, 'input_dir: folder');
-    // A1111 listfiles: every file, non-recursive, sorted; non-images fail one by one.
-    for (const name of readdirSync(dir).sort()) {
-      const f = join(dir, name);
-      if (statSync(f).isFile()) inputs.push({ ref: f, label: f, file: f });
-    }
-  }
+  // A1111 listfiles: every file of input_dir; non-images fail one by one.
+  const inputs: ResolvedExtras['inputs'] = imageInputs(p.images, p.input_dir);
   if (inputs.length === 0) throw invalidParam('images', 'no input images (give images or input_dir)');
   const mode = p.resize_mode ?? 0;
   if (mode !== 0 && mode !== 1) throw invalidParam('resize_mode', 'expected 0 (scale by) or 1 (scale to)', '0 | 1');

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import { invalidParam, notFound } from '../errors';
+import { extname, resolve } from 'node:path';
+import { invalidParam } from '../errors';
+import { imageInputs } from './imageInputs';
 import { runInterrogate, type ResolvedInterrogate } from '../pipelines/interrogate';
 import type { DaemonSettings, InterrogateMethod, InterrogateParams, InterrogateSettings } from '../protocol';
 import type { DaemonServer } from '../server';
@@ -47,20 +47,7 @@ export function interrogateSettings(over: Partial<InterrogateSettings> | undefin
 export function resolveInterrogate(p: InterrogateParams, settings: DaemonSettings): ResolvedInterrogate {
   const method = METHODS[p.model ?? 'clip'];
   if (!method) throw invalidParam('model', `unknown interrogation method "${String(p.model)}"`, 'clip, deepbooru (deepdanbooru) or wd14');
-  if (p.images !== undefined && (!Array.isArray(p.images) || !p.images.every((i) => typeof i === 'string'))) throw invalidParam('images', 'expected a list of image paths or base64 images');
-  const inputs: ResolvedInterrogate['inputs'] = [];
-  (p.images ?? []).forEach((ref, i) => {
-    const inline = ref.startsWith('data:') || (ref.length > 256 && !ref.includes('/'));
-    inputs.push(inline ? { ref, label: `images[${i}]` } : { ref, label: resolve(ref), file: resolve(ref) });
-  });
-  if (p.input_dir !== undefined) {
-    const dir = resolve(p.input_dir);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw notFound(dir, 'input_dir: folder');
-    for (const name of readdirSync(dir).sort()) {
-      const f = join(dir, name);
-      if (IMAGE_EXT.has(extname(name).toLowerCase()) && statSync(f).isFile()) inputs.push({ ref: f, label: f, file: f });
-    }
-  }
+  const inputs: ResolvedInterrogate['inputs'] = imageInputs(p.images, p.input_dir, (name) => IMAGE_EXT.has(extname(name).toLowerCase()));
   if (inputs.length === 0) throw invalidParam('images', 'no input images (give images or an input_dir with images in it)');
   const s = interrogateSettings(p.settings, settings.interrogate);
   if (s.clipMinLength > s.clipMaxLength) throw invalidParam('settings.clipMinLength', `${s.clipMinLength} is more than clipMaxLength ${s.clipMaxLength}`);
