@@ -20,6 +20,8 @@ function find(dir) {
 }
 const filters = process.argv.slice(2);
 const files = find(outDir).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-const res = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// Bounded: a test file that hangs fails after 15 min (naming itself) instead of holding up CI; --test-force-exit
+// ends a file whose tests are done even if a leaked handle (a child's pipe, a timer) would keep it alive.
+const res = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=900000', '--test-force-exit', ...files], { stdio: 'inherit' });
 rmSync(outDir, { recursive: true, force: true });
 process.exit(res.status ?? 1);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ResponseError } from 'vscode-languageserver/node';
 import { writeSafetensors } from '../../models/formats/safetensors';
@@ -34,21 +34,12 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)).map((f) => join(n, f)) : [n]));
 }
 
-/** Child process ids of `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).flatMap((n) => {
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(n)] : [];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
-}
-
 describe('a daemon that dies mid-job', () => {
   it('makes the CLI print "daemon exited (signal SIGKILL)" and exit 1', async () => {
-    const cli = spawn(process.execPath, [CLI, 'img2img', ...tiny, '--steps', '1000', '-p', 'x', '--outdir', join(work, 'killed')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The daemon says its pid through a preload (test/fixtures/daemonPid.cjs): the kill hits exactly that process.
+    const pidFile = join(work, 'daemon.pid');
+    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(resolve('test/fixtures/daemonPid.cjs'))}`, SD_STUDIO_TEST_DAEMON_PID_FILE: pidFile };
+    const cli = spawn(process.execPath, [CLI, 'img2img', ...tiny, '--steps', '1000', '-p', 'x', '--outdir', join(work, 'killed')], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stderr = '';
     let killed = false;
     cli.stderr!.on('data', (d: Buffer) => {
@@ -56,10 +47,13 @@ describe('a daemon that dies mid-job', () => {
       // The first progress line means the job runs: kill the daemon (the CLI's child) now.
       if (!killed && /step \d+\/1000/.test(stderr)) {
         killed = true;
-        for (const pid of childPids(cli.pid!)) process.kill(pid, 'SIGKILL');
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
       }
     });
+    // Bounded: a CLI that outlives its daemon fails this test instead of holding up the run.
+    const timer = setTimeout(() => cli.kill('SIGKILL'), 60_000);
     const code = await new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+    clearTimeout(timer);
     assert.ok(killed, `the job never reported progress: ${stderr}`);
     assert.equal(code, 1, stderr);
     assert.match(stderr, /daemon exited \(signal SIGKILL\)/);

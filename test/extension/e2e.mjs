@@ -358,15 +358,25 @@ describe('SD Studio in a real VS Code (code-server)', { skip }, () => {
   });
 });
 
-/** The extension's daemon processes (`dist/cli.js serve --stdio` of the extension under test). */
+/**
+ * The extension's daemon processes (`dist/cli.js serve --stdio` of the extension under test), as pids of this
+ * process's namespace: the last NSpid entry (a sandbox may mount another pid namespace's /proc, whose numbers would
+ * kill the wrong process here).
+ */
 function daemonPids() {
   const cli = join(EXT_PATH, 'dist', 'cli.js');
   const out = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let cmd;
-    try { cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'); } catch { continue; }
-    if (cmd.includes(cli) && cmd.includes('serve')) out.push(Number(name));
+    let status;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      status = readFileSync(`/proc/${name}/status`, 'utf8');
+    } catch { continue; }
+    if (!cmd.includes(cli) || !cmd.includes('serve')) continue;
+    const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].trim().split(/\s+/).pop();
+    out.push(Number(nspid ?? name));
   }
   return out;
 }
