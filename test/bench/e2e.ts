@@ -3,7 +3,7 @@
 // load from the cache, sessions, sampling, decode, PNG — timed from outside, peak RSS of the process tree from
 // /usr/bin/time. Options alternate within each repetition. With --stages each option also runs once in a child
 // process that reports the RSS peak of every stage (load, text encoder, VAE encode, UNet, VAE decode).
-//   --options fp32,tome0.3,tome0.5,int8,cfg1,taesd,lcm4,fast   --reps 3   --stages   --checkpoint FILE
+//   --options fp32,tome0.3,tome0.5,int8,cfg1,taesd,lcm4,fast,lcm4+enc,fast+enc   --reps 3   --stages   --checkpoint FILE
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,9 @@ export const OPTIONS: Record<string, string[]> = {
   lcm4: ['--sampler', 'LCM', '--steps', '4', '--fix-steps', '--cfg-scale', '1', '--vae-decode', 'taesd'],
   // What a user after speed turns on for a normal model: token merging 0.5, NGMS, TAESD decode, int8.
   fast: ['--token-merging-ratio', '0.5', '--s-min-uncond', '15', '--vae-decode', 'taesd', '--unet-precision', 'int8'],
+  // The same two with TAESD for the encode too (the full VAE encoder costs ~2 UNet steps at 512 px).
+  'lcm4+enc': ['--sampler', 'LCM', '--steps', '4', '--fix-steps', '--cfg-scale', '1', '--vae-decode', 'taesd', '--vae-encode', 'taesd'],
+  'fast+enc': ['--token-merging-ratio', '0.5', '--s-min-uncond', '15', '--vae-decode', 'taesd', '--vae-encode', 'taesd', '--unet-precision', 'int8'],
 };
 
 export function cliArgs(checkpoint: string, init: string, out: string, option: string): string[] {

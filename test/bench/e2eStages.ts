@@ -56,5 +56,5 @@ export async function runStagesChild(option: string, args: string[]): Promise<vo
   await manager.dispose();
   const seconds = (performance.now() - started) / 1000;
   const peak = Math.max(...stages.map((s) => s.peak.rss));
-  console.log(`${seconds.toFixed(1)} s in process, peak ${GiB(peak)}; per stage: ${stages.filter((s) => s.stage !== 'start').map((s) => `${s.stage} ${GiB(s.peak.rss)}`).join(', ')}`);
+  console.log(`${seconds.toFixed(1)} s in process, peak ${GiB(peak)}; per stage: ${stages.filter((s) => s.stage !== 'start').map((s) => `${s.stage} ${GiB(s.peak.rss)} ${s.seconds.toFixed(1)} s`).join(', ')}`);
 }

@@ -21,12 +21,13 @@ export function rssNow(): RssNow {
 
 export const GiB = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
-/** Samples RSS every `ms` while running; `mark(name)` closes the current stage and opens the next. */
+/** Samples RSS every `ms` while running; `mark(name)` closes the current stage (its peak and seconds) and opens the next. */
 export class RssSampler {
   private timer: NodeJS.Timeout;
   private stage = 'start';
   private peak: RssNow = rssNow();
-  readonly stages: Array<{ stage: string; peak: RssNow }> = [];
+  private since = performance.now();
+  readonly stages: Array<{ stage: string; peak: RssNow; seconds: number }> = [];
 
   constructor(ms = 100) {
     this.timer = setInterval(() => this.sample(), ms);
@@ -39,12 +40,14 @@ export class RssSampler {
 
   mark(next: string): void {
     this.sample();
-    this.stages.push({ stage: this.stage, peak: this.peak });
+    const now = performance.now();
+    this.stages.push({ stage: this.stage, peak: this.peak, seconds: (now - this.since) / 1000 });
+    this.since = now;
     this.stage = next;
     this.peak = rssNow();
   }
 
-  stop(): Array<{ stage: string; peak: RssNow }> {
+  stop(): Array<{ stage: string; peak: RssNow; seconds: number }> {
     this.mark('end');
     clearInterval(this.timer);
     return this.stages;
