@@ -135,8 +135,8 @@ export class Ctx implements SdContext {
     const opts = config.apiOptions();
     try {
       if (opts) {
+        // The daemon's own log line says where it listens (once).
         this.apiUrl = (await this.daemon.request('sd/api.start', opts)).url;
-        this.log.info(`A1111 API on ${this.apiUrl}/sdapi/v1`);
       } else if (this.apiUrl) {
         await this.daemon.request('sd/api.stop', {});
         this.apiUrl = undefined;

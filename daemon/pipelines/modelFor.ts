@@ -47,6 +47,9 @@ export async function modelFor(
   const vae = resolveSdVae(sdVae, deps.settings.modelsRoot, path);
   const unet = { tokenMerging: speed?.tokenMerging ?? false, precision: deps.settings.unetPrecision };
   const loaded = await deps.models.get(path, { loras: loras.apply, ...(vae !== undefined ? { vae } : {}), unet });
+  // A1111 merges tokens at the highest resolution only (tomesd max_downsample 1), where SDXL's UNet has no
+  // attention: the ratio changes nothing. A1111 still writes it to the infotext, and so do we; the job says so.
+  if (speed?.tokenMerging && loaded.kind !== 'sd') warn('token merging does nothing on SDXL models (A1111 merges at the highest resolution only, where SDXL\'s UNet has no attention): the image is the unmerged one, as in A1111');
   const model = speed ? await withVaeChoice(loaded, { ...speed.vae, tiling: deps.settings.vaeTiling, modelsRoot: deps.settings.modelsRoot }) : loaded;
   return { model, loraHashes: loras.hashes, vaeInfo: await vaeInfotext(vae), tokenMerging: loaded.unetVariant.tokenMerging === true };
 }

@@ -1,8 +1,8 @@
 // The gallery's buttons, for every panel that shows results: open, PNG info, reveal, save as .sdprompt, copy.
 // Each maps onto a VS Code command or one file write; the webview only asks.
 import * as vscode from 'vscode';
-import { writeFile } from 'node:fs/promises';
-import { basename, dirname, relative } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { ImageView } from '../../webviews/common/messages';
 import type { SdContext } from '../sdContext';
 import { type Handlers, isAllowedPath, viewPath } from './webviewHost';
@@ -38,9 +38,24 @@ export function galleryOps(ctx: SdContext): Handlers {
       const target = await vscode.window.showSaveDialog({ defaultUri, filters: { 'SD prompt': ['sdprompt'] } });
       if (!target) return null;
       const from = src && isAllowedPath(ctx, target.fsPath) ? relative(dirname(target.fsPath), src) : 'SD Studio';
-      await writeFile(target.fsPath, `# from ${from}\n${infotext.trim()}\n`, 'utf8');
+      await writeReplacing(target.fsPath, `# from ${from}\n${infotext.trim()}\n`);
       await vscode.window.showTextDocument(target, { preview: false });
       return basename(target.fsPath);
     },
   };
+}
+
+/**
+ * The save dialog already asked before replacing: write beside the target and rename into place, so a failed write
+ * never leaves half a spec where the user's file was.
+ */
+async function writeReplacing(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text, 'utf8');
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
