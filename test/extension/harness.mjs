@@ -113,17 +113,17 @@ export async function waitForWorkbench(page) {
 export async function palette(page, title, { timeout = 90000 } = {}) {
   const deadline = Date.now() + timeout;
   const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
   while (Date.now() < deadline) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 10000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
+      await input.waitFor({ timeout: 10000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
       await row.waitFor({ timeout: 3000 });
-      await input.press('Enter');
+      await input.press('Enter', { timeout: 5000 });
       return;
-    } catch { /* commands not registered yet */ }
+    } catch { /* the palette closed again (focus went to a closing webview) or the command is not registered yet */ }
   }
   throw new Error(`palette: "${title}" never appeared`);
 }
