@@ -17,6 +17,13 @@ import { runStagesChild } from './e2eStages';
 import { flag } from './unet';
 import type { Bench } from './registry';
 
+/** A few-step model: 4 steps exactly (A1111 "do exactly the steps given"), CFG 1, TAESD decode. */
+const LCM4 = ['--sampler', 'LCM', '--steps', '4', '--fix-steps', '--cfg-scale', '1', '--vae-decode', 'taesd'];
+/** What a user after speed turns on for a normal model: token merging 0.5, NGMS, TAESD decode, int8. */
+const FAST = ['--token-merging-ratio', '0.5', '--s-min-uncond', '15', '--vae-decode', 'taesd', '--unet-precision', 'int8'];
+/** TAESD for the encode too (the full VAE encoder costs ~2 UNet steps at 512 px). */
+const TAESD_ENCODE = ['--vae-encode', 'taesd'];
+
 /** CLI flags per option, added to a 20-step Euler a img2img at denoising 0.75, CFG 7. */
 export const OPTIONS: Record<string, string[]> = {
   fp32: [],
@@ -26,13 +33,10 @@ export const OPTIONS: Record<string, string[]> = {
   cfg1: ['--cfg-scale', '1'],
   ngms: ['--s-min-uncond', '15'],
   taesd: ['--vae-decode', 'taesd'],
-  // A few-step model: 4 steps exactly (A1111 "do exactly the steps given"), CFG 1, TAESD decode.
-  lcm4: ['--sampler', 'LCM', '--steps', '4', '--fix-steps', '--cfg-scale', '1', '--vae-decode', 'taesd'],
-  // What a user after speed turns on for a normal model: token merging 0.5, NGMS, TAESD decode, int8.
-  fast: ['--token-merging-ratio', '0.5', '--s-min-uncond', '15', '--vae-decode', 'taesd', '--unet-precision', 'int8'],
-  // The same two with TAESD for the encode too (the full VAE encoder costs ~2 UNet steps at 512 px).
-  'lcm4+enc': ['--sampler', 'LCM', '--steps', '4', '--fix-steps', '--cfg-scale', '1', '--vae-decode', 'taesd', '--vae-encode', 'taesd'],
-  'fast+enc': ['--token-merging-ratio', '0.5', '--s-min-uncond', '15', '--vae-decode', 'taesd', '--vae-encode', 'taesd', '--unet-precision', 'int8'],
+  lcm4: LCM4,
+  fast: FAST,
+  'lcm4+enc': [...LCM4, ...TAESD_ENCODE],
+  'fast+enc': [...FAST, ...TAESD_ENCODE],
 };
 
 export function cliArgs(checkpoint: string, init: string, out: string, option: string): string[] {

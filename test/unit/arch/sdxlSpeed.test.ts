@@ -24,8 +24,7 @@ import { cleanup, fixture, io, tempDir } from './archHelpers';
 import { sdxlFixture, sdxlTimeIds, writeTinySdxlCheckpoint } from './sdxlHelpers';
 
 const env = { user: '', cache: '', root: '', out: '' };
-const warnings: string[] = [];
-const models = new ModelManager(new SessionPool({ provider: 'cpu', threads: 1 }), new TokenizerStore(), undefined, (m) => warnings.push(m));
+const models = new ModelManager(new SessionPool({ provider: 'cpu', threads: 1 }), new TokenizerStore());
 const checkpoint = () => join(env.user, 'xl.safetensors');
 
 before(async () => {
